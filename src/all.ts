@@ -1,0 +1,27 @@
+// `npm start`: everything in one process for a laptop, on the embedded default (SQLite file + local Redis).
+// Applies pending migrations first. Runs the api today; the chat server and the AI worker join it as
+// their issues land. Production runs each process on its own (see README).
+import { startApi } from './api-server.js';
+import { loadConfigOrExit } from './config.js';
+import { createContext } from './context.js';
+import { onShutdownSignal } from './platform/lifecycle.js';
+import { createLogger } from './platform/logger.js';
+import { migrate } from './platform/migrate.js';
+
+const config = loadConfigOrExit();
+const logger = createLogger(config, 'agora');
+try {
+  const { applied, modified } = await migrate(config);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+  if (modified.length) logger.warn({ modified }, 'applied migrations were modified afterwards');
+  const ctx = await createContext(config, { service: 'agora', logger });
+  const api = await startApi(ctx);
+  logger.info(`Agora is up: http://localhost:${api.port}/docs (API docs), /healthz, /readyz`);
+  onShutdownSignal(logger, config.shutdownTimeoutMs, async () => {
+    await api.stop();
+    await ctx.close();
+  });
+} catch (e) {
+  logger.fatal({ err: e }, 'agora failed to start');
+  process.exit(1);
+}

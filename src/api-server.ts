@@ -1,0 +1,31 @@
+import type { Server } from 'node:http';
+import { buildApp } from './app.js';
+import type { Context } from './context.js';
+
+export interface RunningApi {
+  server: Server;
+  port: number;
+  /** Stops accepting connections, lets in-flight requests finish, then closes idle keep-alive sockets. */
+  stop(): Promise<void>;
+}
+
+export async function startApi(ctx: Context, port = ctx.config.port, host = ctx.config.host): Promise<RunningApi> {
+  const app = buildApp(ctx);
+  const server = app.listen(port, host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  ctx.logger.info({ port: actualPort, host }, 'api listening');
+  return {
+    server,
+    port: actualPort,
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeIdleConnections();
+      }),
+  };
+}

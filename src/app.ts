@@ -1,0 +1,87 @@
+// The api process's Express application: security headers, request ids, logging, JSON bodies,
+// /api/v1 routers, OpenAPI + Swagger UI, health, and one problem+json error handler.
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { Context } from './context.js';
+import { ApiRegistry, ApiRouter } from './http/api.js';
+import { NotFoundError, ServiceUnavailableError, errorHandler } from './http/errors.js';
+import { buildOpenApi, docsRouter } from './http/openapi.js';
+import { requestId } from './http/request-id.js';
+import { packageVersion } from './platform/paths.js';
+
+export const API_BASE = '/api/v1';
+
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Each dependency the api needs to serve requests: "ok" or why not. */
+export async function readiness(ctx: Context): Promise<{ ready: boolean; checks: Record<string, string> }> {
+  const probe = async (f: () => Promise<unknown>) => {
+    try {
+      await withTimeout(f(), 2_000);
+      return 'ok';
+    } catch (e) {
+      return `error: ${(e as Error).message.split('\n')[0]}`;
+    }
+  };
+  const [database, redis] = await Promise.all([probe(() => ctx.prisma.$queryRawUnsafe('SELECT 1')), probe(() => ctx.redis.ping())]);
+  const checks = { database, redis };
+  return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
+}
+
+export function buildApp(ctx: Context): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', ctx.config.trustProxy);
+  app.set('query parser', 'extended');
+
+  app.use(
+    pinoHttp({
+      logger: ctx.logger,
+      genReqId: requestId,
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
+  app.use(helmet());
+  app.use(express.json({ limit: ctx.config.bodyLimit, type: ['application/json', 'application/*+json'] }));
+
+  // health: liveness needs nothing; readiness proves the database and Redis answer
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', version: packageVersion });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const { ready, checks } = await readiness(ctx);
+    if (!ready) throw new ServiceUnavailableError('not_ready', 'A dependency is not reachable.', { checks });
+    res.json({ status: 'ok', checks });
+  });
+
+  const registry = new ApiRegistry();
+  const api = new ApiRouter(registry, API_BASE);
+  // Feature routers register here (users, auth, boards, …), each as `register<Feature>Routes(api, ctx)`.
+  app.use(API_BASE, api.router);
+
+  const openapi = buildOpenApi(registry, {
+    title: 'Agora API',
+    version: packageVersion,
+    description: 'Member REST API of Agora. Errors are RFC 9457 problem+json documents with a stable `code`.',
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  app.use('/docs', docsRouter());
+
+  app.use((req, _res, next) => next(new NotFoundError(`No route for ${req.method} ${req.path}.`)));
+  app.use(errorHandler(ctx.logger));
+  return app;
+}

@@ -1,0 +1,224 @@
+// Every setting comes from the environment (and `.env`), is validated once with ajv, and becomes one typed,
+// frozen Config. A bad or missing setting stops the process with one line naming the variable.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import dotenv from 'dotenv';
+
+export type NodeEnv = 'development' | 'production' | 'test';
+export type DatabaseProvider = 'sqlite' | 'mysql';
+
+export interface Config {
+  nodeEnv: NodeEnv;
+  logLevel: string;
+  host: string;
+  port: number;
+  chatPort: number;
+  /** As given; for SQLite always `file:<absolute path>`. */
+  databaseUrl: string;
+  databaseProvider: DatabaseProvider;
+  /** Absolute path of the SQLite file (SQLite only). */
+  sqlitePath: string | null;
+  redisUrl: string;
+  /** Prefix of every Redis key this deployment writes (queues included). */
+  redisPrefix: string;
+  mongodbUrl: string | null;
+  uploadsDir: string;
+  dataDir: string;
+  jwtSecret: string;
+  sessionSecret: string;
+  bodyLimit: string;
+  trustProxy: boolean | number | string;
+  migrateOnStart: boolean;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable} ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The variables Agora reads, with their rules. Also the source of the README's configuration table. */
+const envSchema = {
+  type: 'object',
+  properties: {
+    NODE_ENV: { enum: ['development', 'production', 'test'], default: 'development' },
+    LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+    HOST: { type: 'string', minLength: 1, default: '0.0.0.0' },
+    PORT: { type: 'integer', minimum: 1, maximum: 65535, default: 3000 },
+    CHAT_PORT: { type: 'integer', minimum: 1, maximum: 65535, default: 3001 },
+    DATABASE_URL: { type: 'string', pattern: '^(file:.+|mysql://.+|mariadb://.+)$', default: 'file:./data/agora.db' },
+    REDIS_URL: { type: 'string', pattern: '^rediss?://.+', default: 'redis://127.0.0.1:6379' },
+    REDIS_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$', default: 'agora:' },
+    MONGODB_URL: { type: 'string', pattern: '^mongodb(\\+srv)?://.+' },
+    UPLOADS_DIR: { type: 'string', minLength: 1, default: './uploads' },
+    DATA_DIR: { type: 'string', minLength: 1, default: './data' },
+    JWT_SECRET: { type: 'string' },
+    SESSION_SECRET: { type: 'string' },
+    BODY_LIMIT: { type: 'string', pattern: '^\\d+(b|kb|mb)$', default: '1mb' },
+    TRUST_PROXY: { type: 'string', minLength: 1, default: 'false' },
+    MIGRATE_ON_START: { type: 'boolean' },
+    SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 10000 },
+  },
+} as const;
+
+const hints: Record<string, string> = {
+  DATABASE_URL: 'must be file:<path> (SQLite) or mysql://user:pass@host:port/db',
+  REDIS_URL: 'must be redis://host:port or rediss://host:port',
+  MONGODB_URL: 'must be mongodb://… or mongodb+srv://…',
+  REDIS_PREFIX: 'must be 1-64 characters of letters, digits and _ . : -',
+  BODY_LIMIT: 'must be a size such as 100kb or 1mb',
+};
+
+export const configVariables = Object.keys(envSchema.properties);
+
+const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: false });
+const validateEnv = ajv.compile(envSchema);
+
+function describe(err: ErrorObject, raw: Record<string, unknown>): ConfigError {
+  const variable = err.instancePath.replace(/^\//, '') || 'environment';
+  const got = raw[variable] === undefined ? '' : ` (got ${JSON.stringify(raw[variable])})`;
+  const rule =
+    hints[variable] ??
+    (err.keyword === 'type' && err.params.type === 'integer'
+      ? 'must be an integer'
+      : err.keyword === 'enum'
+        ? `must be one of ${(err.params.allowedValues as string[]).join(', ')}`
+        : (err.message ?? 'is invalid'));
+  const range = err.keyword === 'minimum' || err.keyword === 'maximum' ? `must be ${err.message}` : rule;
+  return new ConfigError(variable, `${range}${got}`);
+}
+
+const WEAK = /^(secret|changeme|change-me|password|default|test|example|agora)+$/i;
+
+function checkSecret(name: string, value: string): void {
+  if (value.length < 32) throw new ConfigError(name, 'must be at least 32 characters (e.g. `openssl rand -base64 48`)');
+  if (new Set(value).size < 10 || WEAK.test(value.replace(/[^a-z]/gi, ''))) {
+    throw new ConfigError(name, 'is too weak: use a random value (e.g. `openssl rand -base64 48`)');
+  }
+}
+
+/** Development secrets: generated on first start and kept in DATA_DIR/secrets.json (mode 0600). */
+function developmentSecrets(dataDir: string): { jwtSecret: string; sessionSecret: string } {
+  const file = path.join(dataDir, 'secrets.json');
+  try {
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { jwtSecret?: string; sessionSecret?: string };
+    if (saved.jwtSecret && saved.sessionSecret) return { jwtSecret: saved.jwtSecret, sessionSecret: saved.sessionSecret };
+  } catch {
+    // first start: generate below
+  }
+  const secrets = {
+    jwtSecret: crypto.randomBytes(48).toString('base64url'),
+    sessionSecret: crypto.randomBytes(48).toString('base64url'),
+  };
+  fs.mkdirSync(dataDir, { recursive: true });
+  try {
+    fs.writeFileSync(file, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+    return secrets;
+  } catch (e) {
+    // another process of the same deployment wrote it first: use theirs
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return developmentSecrets(dataDir);
+    throw e;
+  }
+}
+
+function parseTrustProxy(v: string): boolean | number | string {
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v; // express accepts addresses, subnets and names such as "loopback"
+}
+
+export interface LoadConfigOptions {
+  /** Read `.env` from the working directory first (entry points do; tests do not). */
+  dotenv?: boolean;
+  cwd?: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfigOptions = {}): Config {
+  const cwd = opts.cwd ?? process.cwd();
+  if (opts.dotenv) dotenv.config({ path: path.join(cwd, '.env'), quiet: true });
+  const raw: Record<string, unknown> = {};
+  for (const key of configVariables) {
+    const v = env[key];
+    if (v !== undefined && v !== '') raw[key] = v;
+  }
+  const values = { ...raw };
+  if (!validateEnv(values)) throw describe(validateEnv.errors![0]!, raw);
+  const v = values as Record<string, string | number | boolean | undefined>;
+
+  const nodeEnv = v.NODE_ENV as NodeEnv;
+  const resolve = (p: string) => path.resolve(cwd, p);
+  const dataDir = resolve(v.DATA_DIR as string);
+
+  let databaseUrl = v.DATABASE_URL as string;
+  let sqlitePath: string | null = null;
+  const databaseProvider: DatabaseProvider = databaseUrl.startsWith('file:') ? 'sqlite' : 'mysql';
+  if (databaseProvider === 'sqlite') {
+    sqlitePath = resolve(databaseUrl.slice('file:'.length).replace(/\?.*$/, ''));
+    databaseUrl = `file:${sqlitePath}`;
+  } else {
+    try {
+      const u = new URL(databaseUrl);
+      if (!u.hostname || u.pathname.length < 2) throw new Error();
+    } catch {
+      throw new ConfigError('DATABASE_URL', `${hints.DATABASE_URL} (the database name is missing or the URL is malformed)`);
+    }
+  }
+
+  let jwtSecret = v.JWT_SECRET as string | undefined;
+  let sessionSecret = v.SESSION_SECRET as string | undefined;
+  if (nodeEnv === 'production') {
+    if (!jwtSecret) throw new ConfigError('JWT_SECRET', 'is required when NODE_ENV=production');
+    if (!sessionSecret) throw new ConfigError('SESSION_SECRET', 'is required when NODE_ENV=production');
+  }
+  if (!jwtSecret || !sessionSecret) {
+    const generated = developmentSecrets(dataDir);
+    jwtSecret ??= generated.jwtSecret;
+    sessionSecret ??= generated.sessionSecret;
+  }
+  checkSecret('JWT_SECRET', jwtSecret);
+  checkSecret('SESSION_SECRET', sessionSecret);
+  if (jwtSecret === sessionSecret) throw new ConfigError('SESSION_SECRET', 'must differ from JWT_SECRET');
+
+  return Object.freeze({
+    nodeEnv,
+    logLevel: v.LOG_LEVEL as string,
+    host: v.HOST as string,
+    port: v.PORT as number,
+    chatPort: v.CHAT_PORT as number,
+    databaseUrl,
+    databaseProvider,
+    sqlitePath,
+    redisUrl: v.REDIS_URL as string,
+    redisPrefix: v.REDIS_PREFIX as string,
+    mongodbUrl: (v.MONGODB_URL as string | undefined) ?? null,
+    uploadsDir: resolve(v.UPLOADS_DIR as string),
+    dataDir,
+    jwtSecret,
+    sessionSecret,
+    bodyLimit: v.BODY_LIMIT as string,
+    trustProxy: parseTrustProxy(v.TRUST_PROXY as string),
+    migrateOnStart: (v.MIGRATE_ON_START as boolean | undefined) ?? false,
+    shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS as number,
+  });
+}
+
+/** For entry points: load the config or print one line naming the variable and exit 1. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env, { dotenv: true });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`agora: configuration error: ${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+}

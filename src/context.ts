@@ -1,0 +1,55 @@
+// Builds the dependencies a process shares (database, Redis, queues, logger, storage, audit) from a Config.
+// Nothing here is a module-level singleton: tests build their own context and close it.
+import { SqlAuditLog, type AuditLog } from './audit/service.js';
+import type { Config } from './config.js';
+import { createLogger, type Logger } from './platform/logger.js';
+import { createPrisma, type Db } from './platform/prisma.js';
+import { createQueues, type Queues } from './platform/queue.js';
+import { closeRedis, createRedis, type Redis } from './platform/redis.js';
+import { LocalStorage, type Storage } from './platform/storage.js';
+import { UsersService } from './users/service.js';
+
+export interface Services {
+  users: UsersService;
+}
+
+export interface Context {
+  config: Config;
+  logger: Logger;
+  prisma: Db;
+  redis: Redis;
+  queues: Queues;
+  storage: Storage;
+  audit: AuditLog;
+  services: Services;
+  /** Closes every client, in reverse order of dependence. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface ContextOptions {
+  service?: string;
+  logger?: Logger;
+}
+
+export async function createContext(config: Config, opts: ContextOptions = {}): Promise<Context> {
+  const logger = opts.logger ?? createLogger(config, opts.service ?? 'agora');
+  const prisma = await createPrisma(config);
+  const redis = createRedis(config, opts.service ?? 'agora');
+  redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
+  const queues = createQueues(config);
+  const storage = new LocalStorage(config.uploadsDir);
+  const audit = new SqlAuditLog(prisma);
+  const services: Services = { users: new UsersService(prisma, audit) };
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await queues.close();
+      await audit.close();
+      await storage.close();
+      await closeRedis(redis);
+      await prisma.$disconnect();
+    })());
+
+  return { config, logger, prisma, redis, queues, storage, audit, services, close };
+}

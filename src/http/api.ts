@@ -1,0 +1,83 @@
+// Routes are declared once, with their JSON Schemas: the declaration mounts the handler behind ajv validation
+// and registers the operation in the OpenAPI document. Routes parse and authorize; services decide.
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import { UnsupportedMediaTypeError, ValidationError } from './errors.js';
+import { compile, fieldErrors, type JsonSchema } from './schema.js';
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface ResponseSpec {
+  description: string;
+  schema?: JsonSchema;
+  contentType?: string;
+}
+
+export interface RouteSpec {
+  method: Method;
+  /** Express path relative to the router's base, e.g. `/boards/:boardId`. */
+  path: string;
+  operationId: string;
+  summary: string;
+  tags?: string[];
+  /** Needs an access token (documents the bearer requirement; the guard itself is a handler). */
+  auth?: boolean;
+  body?: JsonSchema;
+  query?: JsonSchema;
+  params?: JsonSchema;
+  responses: Record<number, ResponseSpec>;
+}
+
+export interface RegisteredRoute extends RouteSpec {
+  fullPath: string;
+}
+
+/** Validates and coerces body, query and params; a failure is one 400 listing every offending field. */
+export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params'>): RequestHandler {
+  const body = spec.body && compile(spec.body, false);
+  const query = spec.query && compile(spec.query, true);
+  const params = spec.params && compile(spec.params, true);
+  return (req, _res, next) => {
+    const errors = [];
+    if (params) {
+      const p = { ...req.params };
+      if (!params(p)) errors.push(...fieldErrors(params.errors, 'params'));
+      else req.params = p as typeof req.params;
+    }
+    if (query) {
+      const q = { ...(req.query as Record<string, unknown>) };
+      if (!query(q)) errors.push(...fieldErrors(query.errors, 'query'));
+      // Express 5 exposes req.query as a getter: replace it with the validated, coerced copy
+      else Object.defineProperty(req, 'query', { value: q, writable: true, configurable: true, enumerable: true });
+    }
+    if (body) {
+      if (!req.is('application/json')) return next(new UnsupportedMediaTypeError('application/json'));
+      if (!body(req.body)) errors.push(...fieldErrors(body.errors, 'body'));
+    }
+    next(errors.length ? new ValidationError(errors) : undefined);
+  };
+}
+
+export class ApiRegistry {
+  readonly routes: RegisteredRoute[] = [];
+  add(route: RegisteredRoute): void {
+    if (this.routes.some((r) => r.operationId === route.operationId)) throw new Error(`duplicate operationId ${route.operationId}`);
+    this.routes.push(route);
+  }
+}
+
+export type Handler = (req: Request, res: Response) => Promise<unknown> | unknown;
+
+/** An express Router whose routes are validated and documented. */
+export class ApiRouter {
+  readonly router: Router = express.Router();
+
+  constructor(
+    private readonly registry: ApiRegistry,
+    readonly basePath: string,
+  ) {}
+
+  route(spec: RouteSpec, ...handlers: (RequestHandler | Handler)[]): void {
+    this.registry.add({ ...spec, fullPath: this.basePath + spec.path });
+    this.router[spec.method](spec.path, validate(spec), ...(handlers as RequestHandler[]));
+  }
+}

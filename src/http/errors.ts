@@ -1,0 +1,162 @@
+// One error hierarchy for the whole application, mapped once (in errorHandler) to RFC 9457
+// application/problem+json with a stable `code`. Services throw these; routes never build error bodies.
+import type { ErrorRequestHandler } from 'express';
+import { Prisma } from '@prisma/client';
+import type { Logger } from '../platform/logger.js';
+
+export interface FieldError {
+  /** Dotted path of the offending field within `in` (e.g. `email`, `items.0.name`). */
+  field: string;
+  in?: 'body' | 'query' | 'params' | 'headers';
+  code: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly errors?: FieldError[];
+  readonly headers?: Record<string, string>;
+  readonly extra?: Record<string, unknown>;
+
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    opts: { errors?: FieldError[]; headers?: Record<string, string>; extra?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    super(message, { cause: opts.cause });
+    this.name = new.target.name;
+    this.status = status;
+    this.code = code;
+    this.errors = opts.errors;
+    this.headers = opts.headers;
+    this.extra = opts.extra;
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(errors: FieldError[], message = 'The request is not valid.') {
+    super(400, 'validation_failed', message, { errors });
+  }
+}
+export class BadRequestError extends AppError {
+  constructor(code: string, message: string) {
+    super(400, code, message);
+  }
+}
+export class UnauthorizedError extends AppError {
+  constructor(code = 'unauthorized', message = 'Authentication is required.') {
+    super(401, code, message, { headers: { 'WWW-Authenticate': 'Bearer' } });
+  }
+}
+export class ForbiddenError extends AppError {
+  constructor(code = 'forbidden', message = 'You may not do this.') {
+    super(403, code, message);
+  }
+}
+export class NotFoundError extends AppError {
+  constructor(message = 'Not found.', code = 'not_found') {
+    super(404, code, message);
+  }
+}
+export class ConflictError extends AppError {
+  constructor(code: string, message: string, fields: string[] = []) {
+    super(409, code, message, { errors: fields.map((field) => ({ field, in: 'body', code: 'taken', message: `${field} is already taken` })) });
+  }
+}
+export class PayloadTooLargeError extends AppError {
+  constructor(message = 'The request body is too large.') {
+    super(413, 'payload_too_large', message);
+  }
+}
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(expected: string) {
+    super(415, 'unsupported_media_type', `The request body must be ${expected}.`);
+  }
+}
+export class TooManyRequestsError extends AppError {
+  constructor(retryAfterSeconds: number, message = 'Too many requests; try again later.') {
+    super(429, 'rate_limited', message, { headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) } });
+  }
+}
+export class ServiceUnavailableError extends AppError {
+  constructor(code: string, message: string, extra?: Record<string, unknown>) {
+    super(503, code, message, { extra });
+  }
+}
+
+const titles: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  instance?: string;
+  requestId?: string;
+  errors?: FieldError[];
+  [key: string]: unknown;
+}
+
+export function problemOf(err: AppError, instance?: string, requestId?: string): Problem {
+  return {
+    type: `urn:agora:problem:${err.code}`,
+    title: titles[err.status] ?? 'Error',
+    status: err.status,
+    detail: err.message,
+    code: err.code,
+    ...(instance ? { instance } : {}),
+    ...(requestId ? { requestId } : {}),
+    ...(err.errors?.length ? { errors: err.errors } : {}),
+    ...err.extra,
+  };
+}
+
+/** Errors that are not AppErrors but have a well-defined meaning for the client. */
+export function toAppError(err: unknown): AppError | null {
+  if (err instanceof AppError) return err;
+  const e = err as { type?: string; status?: number; statusCode?: number; message?: string };
+  // body-parser (express.json)
+  if (e?.type === 'entity.parse.failed') return new BadRequestError('malformed_json', 'The request body is not valid JSON.');
+  if (e?.type === 'entity.too.large') return new PayloadTooLargeError();
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new AppError(415, 'unsupported_media_type', 'Unsupported request body encoding.');
+  if (e?.type === 'request.aborted') return new BadRequestError('request_aborted', 'The request was aborted.');
+  if (err instanceof Prisma.PrismaClientKnownRequestError) {
+    if (err.code === 'P2002') {
+      const target = (err.meta as { target?: string[] | string } | undefined)?.target;
+      const fields = Array.isArray(target) ? target : typeof target === 'string' ? [target] : [];
+      return new ConflictError('already_exists', 'A record with the same unique value already exists.', fields);
+    }
+    if (err.code === 'P2025') return new NotFoundError();
+  }
+  return null;
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const known = toAppError(err);
+    const appErr = known ?? new AppError(500, 'internal_error', 'An unexpected error occurred.');
+    if (!known) (req.log ?? logger).error({ err }, 'unhandled error');
+    for (const [k, v] of Object.entries(appErr.headers ?? {})) res.setHeader(k, v);
+    res
+      .status(appErr.status)
+      .type('application/problem+json')
+      .send(JSON.stringify(problemOf(appErr, req.originalUrl.split('?')[0], req.id as string | undefined)));
+  };
+}

@@ -1,0 +1,115 @@
+// The OpenAPI 3.1 document, built from the registered routes and their ajv schemas, and Swagger UI
+// served from the swagger-ui-dist package (no CDN: /docs works offline).
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import express, { type Router } from 'express';
+import type { ApiRegistry, RegisteredRoute } from './api.js';
+import type { JsonSchema } from './schema.js';
+
+export const problemSchema: JsonSchema = {
+  type: 'object',
+  description: 'RFC 9457 problem details. `code` is stable; clients branch on it, not on `detail`.',
+  required: ['type', 'title', 'status', 'detail', 'code'],
+  properties: {
+    type: { type: 'string', examples: ['urn:agora:problem:validation_failed'] },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    code: { type: 'string' },
+    instance: { type: 'string' },
+    requestId: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['field', 'code', 'message'],
+        properties: {
+          field: { type: 'string' },
+          in: { enum: ['body', 'query', 'params', 'headers'] },
+          code: { type: 'string' },
+          message: { type: 'string' },
+        },
+      },
+    },
+  },
+};
+
+const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+
+function parameters(route: RegisteredRoute) {
+  const out: unknown[] = [];
+  for (const where of ['params', 'query'] as const) {
+    const schema = route[where] as { properties?: Record<string, JsonSchema>; required?: string[] } | undefined;
+    for (const [name, s] of Object.entries(schema?.properties ?? {})) {
+      out.push({
+        name,
+        in: where === 'params' ? 'path' : 'query',
+        required: where === 'params' || (schema?.required ?? []).includes(name),
+        ...(typeof s.description === 'string' ? { description: s.description } : {}),
+        schema: s,
+      });
+    }
+  }
+  return out;
+}
+
+export function buildOpenApi(registry: ApiRegistry, info: { title: string; version: string; description?: string }) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of registry.routes) {
+    const p = (paths[toOpenApiPath(r.fullPath)] ??= {});
+    const responses: Record<string, unknown> = {};
+    for (const [status, resp] of Object.entries(r.responses)) {
+      responses[status] = {
+        description: resp.description,
+        ...(resp.schema || resp.contentType ? { content: { [resp.contentType ?? 'application/json']: { schema: resp.schema ?? {} } } } : {}),
+      };
+    }
+    responses.default = { description: 'Error', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+    const params = parameters(r);
+    p[r.method] = {
+      operationId: r.operationId,
+      summary: r.summary,
+      ...(r.tags ? { tags: r.tags } : {}),
+      ...(params.length ? { parameters: params } : {}),
+      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: r.body } } } } : {}),
+      ...(r.auth ? { security: [{ bearerAuth: [] }] } : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info,
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    servers: [{ url: '/' }],
+    paths,
+    components: {
+      schemas: { Problem: problemSchema },
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+    },
+  };
+}
+
+const require = createRequire(import.meta.url);
+
+const initializer = `window.onload = function () {
+  window.ui = SwaggerUIBundle({
+    url: '/openapi.json',
+    dom_id: '#swagger-ui',
+    deepLinking: true,
+    validatorUrl: null,
+    presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+    layout: 'StandaloneLayout',
+  });
+};
+`;
+
+/** Swagger UI at /docs, every asset served from node_modules. */
+export function docsRouter(): Router {
+  const dist = path.dirname(require.resolve('swagger-ui-dist/package.json'));
+  const router = express.Router();
+  router.get('/swagger-initializer.js', (_req, res) => {
+    res.type('application/javascript').send(initializer);
+  });
+  router.use(express.static(dist, { index: 'index.html', maxAge: '1h' }));
+  return router;
+}

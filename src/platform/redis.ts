@@ -1,0 +1,29 @@
+import { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+
+export type { Redis };
+
+/**
+ * The shared command connection. Every key it writes gets REDIS_PREFIX (ioredis keyPrefix), so several
+ * deployments or test suites can share one Redis. Commands fail fast while Redis is down instead of queueing
+ * without end; the client keeps reconnecting in the background.
+ */
+export function createRedis(config: Pick<Config, 'redisUrl' | 'redisPrefix'>, name = 'agora'): Redis {
+  return new Redis(config.redisUrl, {
+    keyPrefix: config.redisPrefix,
+    connectionName: name,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: true,
+    connectTimeout: 5_000,
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  });
+}
+
+/** Close a client: QUIT when connected, disconnect otherwise (QUIT would wait for a server that is not there). */
+export async function closeRedis(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') {
+    await redis.quit().catch(() => redis.disconnect());
+  } else {
+    redis.disconnect();
+  }
+}
