@@ -9,5 +9,6 @@ const provider = url.startsWith('file:') ? 'sqlite' : 'mysql';
 export default defineConfig({
   schema: `prisma/${provider}/schema.prisma`,
   migrations: { path: `prisma/${provider}/migrations` },
-  datasource: { url },
+  // a shadow database is only needed to author migrations or compare them with the schema (CI drift check)
+  datasource: { url, ...(process.env.SHADOW_DATABASE_URL ? { shadowDatabaseUrl: process.env.SHADOW_DATABASE_URL } : {}) },
 });

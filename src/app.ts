@@ -12,6 +12,17 @@ import { packageVersion } from './platform/paths.js';
 
 export const API_BASE = '/api/v1';
 
+const healthSchema = {
+  type: 'object',
+  required: ['status', 'version'],
+  properties: { status: { const: 'ok' }, version: { type: 'string' } },
+};
+const readySchema = {
+  type: 'object',
+  required: ['status', 'checks'],
+  properties: { status: { const: 'ok' }, checks: { type: 'object', additionalProperties: { type: 'string' } } },
+};
+
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -56,17 +67,38 @@ export function buildApp(ctx: Context): Express {
   app.use(helmet());
   app.use(express.json({ limit: ctx.config.bodyLimit, type: ['application/json', 'application/*+json'] }));
 
-  // health: liveness needs nothing; readiness proves the database and Redis answer
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', version: packageVersion });
-  });
-  app.get('/readyz', async (_req, res) => {
-    const { ready, checks } = await readiness(ctx);
-    if (!ready) throw new ServiceUnavailableError('not_ready', 'A dependency is not reachable.', { checks });
-    res.json({ status: 'ok', checks });
-  });
-
   const registry = new ApiRegistry();
+
+  // health: liveness needs nothing; readiness proves the database and Redis answer
+  const ops = new ApiRouter(registry, '');
+  ops.route(
+    {
+      method: 'get',
+      path: '/healthz',
+      operationId: 'getHealth',
+      summary: 'Liveness: the process is up',
+      tags: ['operations'],
+      responses: { 200: { description: 'Up', schema: healthSchema } },
+    },
+    (_req, res) => res.json({ status: 'ok', version: packageVersion }),
+  );
+  ops.route(
+    {
+      method: 'get',
+      path: '/readyz',
+      operationId: 'getReadiness',
+      summary: 'Readiness: the database and Redis answer',
+      tags: ['operations'],
+      responses: { 200: { description: 'Ready', schema: readySchema }, 503: { description: 'A dependency is down (problem+json with `checks`)' } },
+    },
+    async (_req, res) => {
+      const { ready, checks } = await readiness(ctx);
+      if (!ready) throw new ServiceUnavailableError('not_ready', 'A dependency is not reachable.', { checks });
+      res.json({ status: 'ok', checks });
+    },
+  );
+  app.use(ops.router);
+
   const api = new ApiRouter(registry, API_BASE);
   // Feature routers register here (users, auth, boards, …), each as `register<Feature>Routes(api, ctx)`.
   app.use(API_BASE, api.router);

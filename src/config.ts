@@ -91,7 +91,7 @@ function describe(err: ErrorObject, raw: Record<string, unknown>): ConfigError {
       : err.keyword === 'enum'
         ? `must be one of ${(err.params.allowedValues as string[]).join(', ')}`
         : (err.message ?? 'is invalid'));
-  const range = err.keyword === 'minimum' || err.keyword === 'maximum' ? `must be ${err.message}` : rule;
+  const range = err.keyword === 'minimum' || err.keyword === 'maximum' ? (err.message ?? rule) : rule;
   return new ConfigError(variable, `${range}${got}`);
 }
 
@@ -136,21 +136,21 @@ function parseTrustProxy(v: string): boolean | number | string {
 }
 
 export interface LoadConfigOptions {
-  /** Read `.env` from the working directory first (entry points do; tests do not). */
+  /** Read `.env` from the working directory into `env` first, never overriding what is set (entry points do; tests do not). */
   dotenv?: boolean;
   cwd?: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfigOptions = {}): Config {
   const cwd = opts.cwd ?? process.cwd();
-  if (opts.dotenv) dotenv.config({ path: path.join(cwd, '.env'), quiet: true });
+  if (opts.dotenv) dotenv.config({ path: path.join(cwd, '.env'), quiet: true, processEnv: env as Record<string, string> });
   const raw: Record<string, unknown> = {};
   for (const key of configVariables) {
     const v = env[key];
     if (v !== undefined && v !== '') raw[key] = v;
   }
   const values = { ...raw };
-  if (!validateEnv(values)) throw describe(validateEnv.errors![0]!, raw);
+  if (!validateEnv(values)) throw describe(validateEnv.errors![0], raw);
   const v = values as Record<string, string | number | boolean | undefined>;
 
   const nodeEnv = v.NODE_ENV as NodeEnv;

@@ -9,7 +9,7 @@ import { loadConfigOrExit } from '../config.js';
 import { AppError } from '../http/errors.js';
 import { createPrisma, Prisma } from '../platform/prisma.js';
 import { UsersService } from '../users/service.js';
-import { ask, readAllStdin } from './prompt.js';
+import { createPrompter, readAllStdin } from './prompt.js';
 
 export const EXIT = { ok: 0, failure: 1, invalid: 2, exists: 3 } as const;
 
@@ -51,12 +51,19 @@ if (args['password-stdin']) {
 }
 
 if (interactive) {
-  name ??= (await ask('Name: ')).trim();
-  email ??= (await ask('Email: ')).trim();
-  if (password === undefined) {
-    password = await ask('Password: ', { hidden: true });
-    const again = await ask('Password (again): ', { hidden: true });
-    if (password !== again) fail(EXIT.invalid, 'the passwords do not match');
+  const prompt = createPrompter();
+  try {
+    name ??= (await prompt.ask('Name: ')).trim();
+    email ??= (await prompt.ask('Email: ')).trim();
+    if (password === undefined) {
+      password = await prompt.ask('Password: ', { hidden: true });
+      const again = await prompt.ask('Password (again): ', { hidden: true });
+      if (password !== again) fail(EXIT.invalid, 'the passwords do not match');
+    }
+  } catch (e) {
+    fail(EXIT.invalid, (e as Error).message);
+  } finally {
+    prompt.close();
   }
 }
 if (!name || !email || password === undefined) {

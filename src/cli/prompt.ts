@@ -1,8 +1,14 @@
 import readline from 'node:readline';
 import { Writable } from 'node:stream';
 
-/** Asks one question on the terminal; with `hidden`, what is typed is not echoed. */
-export function ask(question: string, opts: { hidden?: boolean } = {}): Promise<string> {
+export interface Prompter {
+  /** Asks one question on the terminal; with `hidden`, what is typed is not echoed. */
+  ask(question: string, opts?: { hidden?: boolean }): Promise<string>;
+  close(): void;
+}
+
+/** One readline interface for the whole dialogue, so answers typed ahead are kept, not lost. */
+export function createPrompter(): Prompter {
   let muted = false;
   const output = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -11,15 +17,22 @@ export function ask(question: string, opts: { hidden?: boolean } = {}): Promise<
     },
   });
   const rl = readline.createInterface({ input: process.stdin, output, terminal: process.stdin.isTTY === true });
-  return new Promise((resolve, reject) => {
-    rl.question(question, (answer) => {
-      rl.close();
-      if (opts.hidden) process.stderr.write('\n');
-      resolve(answer);
-    });
-    muted = opts.hidden === true;
-    rl.once('close', () => reject(new Error('input closed')));
-  });
+  const lines = rl[Symbol.asyncIterator]();
+  return {
+    async ask(question, opts = {}) {
+      process.stderr.write(question);
+      muted = opts.hidden === true;
+      try {
+        const next = await lines.next();
+        if (next.done) throw new Error('input closed before an answer was given');
+        return next.value;
+      } finally {
+        if (muted) process.stderr.write('\n');
+        muted = false;
+      }
+    },
+    close: () => rl.close(),
+  };
 }
 
 export async function readAllStdin(): Promise<string> {

@@ -41,7 +41,7 @@ export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params'>): Re
     if (params) {
       const p = { ...req.params };
       if (!params(p)) errors.push(...fieldErrors(params.errors, 'params'));
-      else req.params = p as typeof req.params;
+      else req.params = p;
     }
     if (query) {
       const q = { ...(req.query as Record<string, unknown>) };
@@ -65,7 +65,7 @@ export class ApiRegistry {
   }
 }
 
-export type Handler = (req: Request, res: Response) => Promise<unknown> | unknown;
+export type Handler = (req: Request, res: Response) => unknown;
 
 /** An express Router whose routes are validated and documented. */
 export class ApiRouter {

@@ -127,6 +127,25 @@ export function problemOf(err: AppError, instance?: string, requestId?: string):
   };
 }
 
+/**
+ * The fields of a violated unique constraint. With driver adapters Prisma reports them as
+ * `driverAdapterError.cause.constraint` = `{fields}` (SQLite) or `{index}` (MySQL: Prisma's index name
+ * `<table>_<columns>_key`, columns being camelCase and so free of underscores).
+ */
+function uniqueFields(meta: unknown): string[] {
+  const m = meta as { target?: string[] | string; driverAdapterError?: { cause?: { table?: string; constraint?: { fields?: string[]; index?: string } } } } | undefined;
+  const cause = m?.driverAdapterError?.cause;
+  if (cause?.constraint?.fields) return cause.constraint.fields.map((f) => f.replace(/^[`"]|[`"]$/g, ''));
+  const index = cause?.constraint?.index;
+  if (index) {
+    const body = index.replace(/_key$/, '');
+    const table = cause?.table && body.startsWith(`${cause.table}_`) ? cause.table : body.split('_').slice(0, -1).join('_');
+    return body.slice(table.length + 1).split('_').filter(Boolean);
+  }
+  if (Array.isArray(m?.target)) return m.target;
+  return typeof m?.target === 'string' ? [m.target] : [];
+}
+
 /** Errors that are not AppErrors but have a well-defined meaning for the client. */
 export function toAppError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
@@ -137,11 +156,7 @@ export function toAppError(err: unknown): AppError | null {
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new AppError(415, 'unsupported_media_type', 'Unsupported request body encoding.');
   if (e?.type === 'request.aborted') return new BadRequestError('request_aborted', 'The request was aborted.');
   if (err instanceof Prisma.PrismaClientKnownRequestError) {
-    if (err.code === 'P2002') {
-      const target = (err.meta as { target?: string[] | string } | undefined)?.target;
-      const fields = Array.isArray(target) ? target : typeof target === 'string' ? [target] : [];
-      return new ConflictError('already_exists', 'A record with the same unique value already exists.', fields);
-    }
+    if (err.code === 'P2002') return new ConflictError('already_exists', 'A record with the same unique value already exists.', uniqueFields(err.meta));
     if (err.code === 'P2025') return new NotFoundError();
   }
   return null;

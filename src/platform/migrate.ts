@@ -180,12 +180,12 @@ async function migrateMysql(url: string, local: Migration[]): Promise<MigrateRes
   const conn = await mariadb.createConnection({ ...base, database, multipleStatements: true });
   try {
     await conn.query("SELECT GET_LOCK('prisma_migrate', 10)");
-    const tables = ((await conn.query('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE()')) as { t: string }[]).map((r) => r.t);
+    const tables = (await conn.query<{ t: string }[]>('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE()')).map((r) => r.t);
     if (!tables.includes('_prisma_migrations')) {
       if (tables.length) throw new MigrationError('P3005', 'the database schema is not empty and has no migration history (see https://pris.ly/d/migrate-baseline)');
       await conn.query(MYSQL_MIGRATIONS_TABLE);
     }
-    const rows = (await conn.query('SELECT migration_name, checksum, finished_at, rolled_back_at FROM _prisma_migrations ORDER BY started_at')) as AppliedRow[];
+    const rows = await conn.query<AppliedRow[]>('SELECT migration_name, checksum, finished_at, rolled_back_at FROM _prisma_migrations ORDER BY started_at');
     const { pending, modified } = plan(local, rows);
     const applied: string[] = [];
     for (const m of pending) {

@@ -1,0 +1,66 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createContext, type Context } from '../../src/context.js';
+import { closeRedis, createRedis } from '../../src/platform/redis.js';
+import { freshDatabase, tmpRoot, uniqueName, type TestDatabase } from './db.js';
+
+export const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Environment for a test process: its own database, Redis prefix, uploads and data folders. */
+export function testEnv(db: TestDatabase, extra: Record<string, string> = {}): Record<string, string> {
+  const dir = path.join(tmpRoot, uniqueName('run'));
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATABASE_URL: db.url,
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: `agora-test:${crypto.randomBytes(6).toString('hex')}:`,
+    UPLOADS_DIR: path.join(dir, 'uploads'),
+    DATA_DIR: path.join(dir, 'data'),
+    JWT_SECRET: crypto.randomBytes(32).toString('base64url'),
+    SESSION_SECRET: crypto.randomBytes(32).toString('base64url'),
+    ...extra,
+  };
+}
+
+/** Deletes every key under a prefix (SCAN, never KEYS). */
+export async function deleteRedisPrefix(config: Pick<Config, 'redisUrl'>, prefix: string): Promise<void> {
+  const redis = createRedis({ redisUrl: config.redisUrl, redisPrefix: '' }, 'agora-test-cleanup');
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    await closeRedis(redis);
+  }
+}
+
+export interface TestContext {
+  ctx: Context;
+  db: TestDatabase;
+  env: Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+export async function createTestContext(extra: Record<string, string> = {}): Promise<TestContext> {
+  const db = await freshDatabase();
+  const env = testEnv(db, extra);
+  const config = loadConfig(env);
+  const ctx = await createContext(config, { service: 'test' });
+  return {
+    ctx,
+    db,
+    env,
+    async cleanup() {
+      await ctx.close();
+      await deleteRedisPrefix(config, config.redisPrefix);
+      await db.drop();
+      fs.rmSync(path.dirname(config.uploadsDir), { recursive: true, force: true });
+    },
+  };
+}

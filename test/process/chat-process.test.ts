@@ -1,0 +1,101 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { projectRoot } from '../../src/platform/paths.js';
+import { testEnv } from '../helpers/context.js';
+import { freshDatabase, type TestDatabase } from '../helpers/db.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<Response> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the chat process exited early with code ${child.exitCode}`);
+    try {
+      const res = await fetch(url);
+      if (res.status === 200) return res;
+      last = `status ${res.status}`;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no 200 from ${url} within ${timeoutMs} ms (last: ${String(last)})`);
+}
+
+function exitCode(child: ChildProcess, timeoutMs: number): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    const timer = setTimeout(() => reject(new Error(`the chat process did not exit within ${timeoutMs} ms`)), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+describe('chat process', () => {
+  let db: TestDatabase;
+  let child: ChildProcess | undefined;
+  let output = '';
+
+  beforeAll(async () => {
+    db = await freshDatabase();
+  });
+
+  afterAll(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await db?.drop();
+  });
+
+  it('serves /healthz on CHAT_PORT and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/chat/main.ts'], {
+      cwd: projectRoot,
+      env: { PATH: process.env.PATH ?? '', ...testEnv(db, { CHAT_PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' }) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+
+    const res = await waitForHealth(`http://127.0.0.1:${port}/healthz`, child, 15_000);
+    expect(await res.json()).toEqual({ status: 'ok' });
+    expect(output).toContain('"msg":"chat listening"');
+    expect(output).not.toContain('Falling back'); // the package's own warning when the native binary fails to load
+
+    child.kill('SIGTERM');
+    expect(await exitCode(child, 10_000)).toBe(0);
+    expect(output).toContain('"msg":"stopped"');
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  }, 40_000);
+
+  it('refuses to start on the JavaScript fallback (UWS_USE_FALLBACK=1): fatal log and exit 1', async () => {
+    const port = await freePort();
+    const fallback = spawn(process.execPath, ['--import', 'tsx', 'src/chat/main.ts'], {
+      cwd: projectRoot,
+      env: { PATH: process.env.PATH ?? '', ...testEnv(db, { CHAT_PORT: String(port), LOG_LEVEL: 'info', UWS_USE_FALLBACK: '1' }) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    fallback.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    fallback.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    expect(await exitCode(fallback, 20_000)).toBe(1);
+    const fatal = out.split('\n').find((l) => l.includes('"level":60'));
+    expect(fatal).toBeDefined();
+    const msg = (JSON.parse(fatal!) as { msg: string }).msg;
+    expect(msg).toContain('JavaScript fallback');
+    expect(msg).toContain(`${process.platform}-${process.arch}`);
+    expect(msg).toContain(`ABI ${process.versions.modules}`);
+    expect(msg).toContain('UWS_USE_FALLBACK=1');
+  }, 40_000);
+});
