@@ -4,7 +4,7 @@ import { loadConfigOrExit } from './config.js';
 import { createContext } from './context.js';
 import { onShutdownSignal } from './platform/lifecycle.js';
 import { createLogger } from './platform/logger.js';
-import { migrate } from './platform/migrate.js';
+import { migrate, pendingMigrations } from './platform/migrate.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config, 'api');
@@ -12,6 +12,12 @@ try {
   if (config.migrateOnStart) {
     const { applied } = await migrate(config);
     if (applied.length) logger.info({ applied }, 'migrations applied');
+  } else {
+    const pending = await pendingMigrations(config);
+    if (pending.length) {
+      logger.fatal({ pending }, 'the database schema is behind: run `npm run db:migrate` (or set MIGRATE_ON_START=true)');
+      process.exit(1);
+    }
   }
   const ctx = await createContext(config, { service: 'api', logger });
   const api = await startApi(ctx);

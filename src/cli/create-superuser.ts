@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import { SqlAuditLog } from '../audit/service.js';
 import { loadConfigOrExit } from '../config.js';
 import { AppError } from '../http/errors.js';
-import { createPrisma, Prisma } from '../platform/prisma.js';
+import { pendingMigrations } from '../platform/migrate.js';
+import { createPrisma } from '../platform/prisma.js';
 import { UsersService } from '../users/service.js';
 import { createPrompter, readAllStdin } from './prompt.js';
 
@@ -70,6 +71,13 @@ if (!name || !email || password === undefined) {
   fail(EXIT.invalid, `name, email and password are required\n${usage}`);
 }
 
+try {
+  const pending = await pendingMigrations(config);
+  if (pending.length) fail(EXIT.failure, `the database is not migrated (${pending.length} pending migration(s)): run \`npm run db:migrate\` first`);
+} catch (e) {
+  fail(EXIT.failure, `cannot check the database: ${(e as Error).message}`);
+}
+
 const prisma = await createPrisma(config);
 try {
   const users = new UsersService(prisma, new SqlAuditLog(prisma));
@@ -81,9 +89,6 @@ try {
   }
   if (e instanceof AppError && e.status === 400) {
     fail(EXIT.invalid, e.errors?.map((f) => f.message).join('; ') ?? e.message);
-  }
-  if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2021') {
-    fail(EXIT.failure, 'the database has no tables yet: run `npm run db:migrate` first');
   }
   fail(EXIT.failure, (e as Error).message);
 } finally {

@@ -1,6 +1,6 @@
 // Routes are declared once, with their JSON Schemas: the declaration mounts the handler behind ajv validation
 // and registers the operation in the OpenAPI document. Routes parse and authorize; services decide.
-import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { UnsupportedMediaTypeError, ValidationError } from './errors.js';
 import { compile, fieldErrors, type JsonSchema } from './schema.js';
 
@@ -65,7 +65,8 @@ export class ApiRegistry {
   }
 }
 
-export type Handler = (req: Request, res: Response) => unknown;
+/** A route handler or guard; a returned promise's rejection reaches the error handler (Express 5). */
+export type Handler = (req: Request, res: Response, next: NextFunction) => unknown;
 
 /** An express Router whose routes are validated and documented. */
 export class ApiRouter {
@@ -76,7 +77,7 @@ export class ApiRouter {
     readonly basePath: string,
   ) {}
 
-  route(spec: RouteSpec, ...handlers: (RequestHandler | Handler)[]): void {
+  route(spec: RouteSpec, ...handlers: Handler[]): void {
     this.registry.add({ ...spec, fullPath: this.basePath + spec.path });
     this.router[spec.method](spec.path, validate(spec), ...(handlers as RequestHandler[]));
   }

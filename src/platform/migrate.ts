@@ -168,9 +168,7 @@ function migrateSqlite(file: string, local: Migration[]): MigrateResult {
  * error and blocks later runs until an operator resolves it. GET_LOCK serialises concurrent deployers.
  */
 async function migrateMysql(url: string, local: Migration[]): Promise<MigrateResult> {
-  const u = new URL(mariadbUrl(url));
-  const database = decodeURIComponent(u.pathname.slice(1));
-  const base = { host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) };
+  const { database, base } = mysqlBase(url);
   const admin = await mariadb.createConnection(base);
   try {
     await admin.query(`CREATE DATABASE IF NOT EXISTS \`${database.replace(/`/g, '``')}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
@@ -205,6 +203,54 @@ async function migrateMysql(url: string, local: Migration[]): Promise<MigrateRes
     await conn.query("SELECT RELEASE_LOCK('prisma_migrate')").catch(() => undefined);
     await conn.end();
   }
+}
+
+function mysqlBase(url: string) {
+  const u = new URL(mariadbUrl(url));
+  return {
+    database: decodeURIComponent(u.pathname.slice(1)),
+    base: { host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), connectTimeout: 5_000 },
+  };
+}
+
+/**
+ * The committed migrations not yet applied to the configured database (all of them when the database or its
+ * migrations table does not exist yet). Throws P3009 when a failed migration blocks the database.
+ */
+export async function pendingMigrations(
+  config: Pick<Config, 'databaseProvider' | 'databaseUrl' | 'sqlitePath'>,
+  dir = migrationsDir(config.databaseProvider),
+): Promise<string[]> {
+  const local = readMigrations(dir, config.databaseProvider);
+  const all = local.map((m) => m.name);
+  let rows: AppliedRow[];
+  if (config.databaseProvider === 'sqlite') {
+    if (!fs.existsSync(config.sqlitePath!)) return all;
+    const db = new Database(config.sqlitePath!, { readonly: true, fileMustExist: true, timeout: 5_000 });
+    try {
+      if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'").get()) return all;
+      rows = db.prepare('SELECT migration_name, checksum, finished_at, rolled_back_at FROM _prisma_migrations').all() as AppliedRow[];
+    } finally {
+      db.close();
+    }
+  } else {
+    const { database, base } = mysqlBase(config.databaseUrl);
+    let conn: mariadb.Connection;
+    try {
+      conn = await mariadb.createConnection({ ...base, database });
+    } catch (e) {
+      if ((e as { errno?: number }).errno === 1049) return all; // ER_BAD_DB_ERROR: the database does not exist yet
+      throw e;
+    }
+    try {
+      const [{ n }] = await conn.query<{ n: number | bigint }[]>("SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '_prisma_migrations'");
+      if (!Number(n)) return all;
+      rows = await conn.query<AppliedRow[]>('SELECT migration_name, checksum, finished_at, rolled_back_at FROM _prisma_migrations');
+    } finally {
+      await conn.end();
+    }
+  }
+  return plan(local, rows).pending.map((m) => m.name);
 }
 
 export async function migrate(

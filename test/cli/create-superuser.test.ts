@@ -82,8 +82,8 @@ describe(`create-superuser (${testProvider})`, () => {
         let step = 0;
         child.stdout.on('data', (d: Buffer) => {
           stdout += d.toString();
-          while (step < answers.length && stdout.includes(prompts[step]!)) {
-            child.stdin.write(answers[step]! + '\r');
+          while (step < answers.length && stdout.includes(prompts[step])) {
+            child.stdin.write(answers[step] + '\r');
             step++;
           }
         });

@@ -47,8 +47,9 @@ export function emptyDatabase(provider = testProvider): TestDatabase {
     return {
       url: `file:${file}`,
       provider,
-      drop: async () => {
+      drop: () => {
         for (const s of ['', '-wal', '-shm', '-journal']) fs.rmSync(file + s, { force: true });
+        return Promise.resolve();
       },
     };
   }

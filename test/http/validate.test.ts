@@ -118,7 +118,7 @@ describe('error mapping', () => {
 describe('OpenAPI generation', () => {
   it('documents path and query parameters, the request body and the bearer requirement, and validates as 3.1', async () => {
     const doc = buildOpenApi(registry, { title: 't', version: '1' });
-    const op = doc.paths['/api/v1/boards/{boardId}/things']!.post as Record<string, unknown>;
+    const op = doc.paths['/api/v1/boards/{boardId}/things'].post as Record<string, unknown>;
     expect(op.parameters).toEqual([
       expect.objectContaining({ name: 'boardId', in: 'path', required: true }),
       expect.objectContaining({ name: 'limit', in: 'query', required: false }),
@@ -126,7 +126,7 @@ describe('OpenAPI generation', () => {
     ]);
     expect(op.requestBody).toEqual({ required: true, content: { 'application/json': { schema: newUserSchema } } });
     expect(op.security).toEqual([{ bearerAuth: [] }]);
-    const result = await new Validator().validate(JSON.parse(JSON.stringify(doc)) as object);
+    const result = await new Validator().validate(JSON.parse(JSON.stringify(doc)) as Parameters<Validator['validate']>[0]);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
   });

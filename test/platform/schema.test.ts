@@ -28,12 +28,18 @@ type DmmfField = {
   isRequired: boolean;
   isList: boolean;
   hasDefaultValue: boolean;
-  default?: { name?: string } | unknown;
+  default?: unknown;
   isUpdatedAt: boolean;
   nativeType?: [string, string[]] | null;
   relationFromFields?: string[];
   relationToFields?: string[];
   relationOnDelete?: string;
+};
+
+type Datamodel = {
+  enums: { name: string; values: { name: string }[] }[];
+  models: { name: string; dbName: string | null; fields: unknown[] }[];
+  indexes: { model: string; type: 'id' | 'unique' | 'normal' | 'fulltext'; fields: { name: string }[] }[];
 };
 
 const cols = (names: string[]) => names.join(',');
@@ -50,14 +56,15 @@ function expectedType(f: DmmfField, enums: Map<string, string[]>): string {
   return { Int: 'int', String: 'varchar(191)', Boolean: 'tinyint(1)', DateTime: 'datetime(3)', Json: 'json' }[f.type] ?? `?${f.type}`;
 }
 
-async function expectedShape(): Promise<Shape> {
+function expectedShape(): Shape {
   const schemaFile = path.join(projectRoot, 'prisma', testProvider, 'schema.prisma');
-  const { datamodel } = await getDMMF({ datamodel: fs.readFileSync(schemaFile, 'utf8') });
+  const dmmf = (getDMMF({ datamodel: fs.readFileSync(schemaFile, 'utf8') })) as unknown as { datamodel: Datamodel };
+  const { datamodel } = dmmf;
   const enums = new Map(datamodel.enums.map((e) => [e.name, e.values.map((v) => v.name)]));
   const tableOf = new Map(datamodel.models.map((m) => [m.name, m.dbName ?? m.name]));
   const shape: Shape = {};
   for (const m of datamodel.models) {
-    const fields = m.fields as unknown as DmmfField[];
+    const fields = m.fields as DmmfField[];
     const t: TableShape = { columns: {}, primaryKey: [], uniques: [], indexes: [], foreignKeys: [] };
     for (const f of fields.filter((x) => x.kind === 'scalar' || x.kind === 'enum')) {
       const auto = (f.default as { name?: string } | undefined)?.name === 'autoincrement';
@@ -192,7 +199,7 @@ describe(`migrated ${testProvider} schema`, () => {
 
   beforeAll(async () => {
     db = await freshDatabase();
-    expected = await expectedShape();
+    expected = expectedShape();
     actual = testProvider === 'sqlite' ? sqliteShape(db.url.slice('file:'.length)) : await mysqlShape(db.url);
   });
   afterAll(() => db.drop());

@@ -1,0 +1,83 @@
+// The real entry points in child processes: `npm start`'s entry on an empty SQLite location (migrates,
+// serves health, stops cleanly on SIGTERM), and a bad setting stopping the process with one line.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { projectRoot } from '../../src/platform/paths.js';
+import { testEnv } from '../helpers/context.js';
+import { emptyDatabase, testProvider, tmpRoot, uniqueName } from '../helpers/db.js';
+import { runTs } from '../helpers/spawn.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+async function waitFor(url: string, timeoutMs: number): Promise<Response> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fetch(url);
+    } catch (e) {
+      if (Date.now() > end) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+describe('process entry points', () => {
+  it.each([
+    ['src/all.ts', { PORT: 'abc' }, /^agora: configuration error: PORT must be an integer \(got "abc"\)\n$/],
+    ['src/main.ts', { DATABASE_URL: 'postgres://nope' }, /^agora: configuration error: DATABASE_URL must be file:<path> \(SQLite\) or mysql:\/\/.*\n$/],
+    ['src/cli/migrate.ts', { REDIS_URL: 'nonsense' }, /^agora: configuration error: REDIS_URL must be redis:\/\/host:port or rediss:\/\/host:port \(got "nonsense"\)\n$/],
+    ['src/main.ts', { NODE_ENV: 'production', JWT_SECRET: '' , SESSION_SECRET: ''}, /^agora: configuration error: JWT_SECRET is required when NODE_ENV=production\n$/],
+  ])('%s with %j stops with exit 1 and one line naming the variable', async (entry, bad, line) => {
+    const db = emptyDatabase();
+    const r = await runTs(entry, [], { env: { ...testEnv(db), ...bad } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(line);
+    expect(r.stdout).toBe('');
+  });
+
+  (testProvider === 'sqlite' ? it : it.skip)(
+    'npm start: creates the data folder, migrates, serves /healthz and /readyz, and stops on SIGTERM',
+    async () => {
+      const port = await freePort();
+      const dir = path.join(tmpRoot, uniqueName('start'));
+      const dbFile = path.join(dir, 'data', 'agora.db');
+      const env = { ...testEnv(emptyDatabase()), DATABASE_URL: `file:${dbFile}`, DATA_DIR: path.join(dir, 'data'), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/all.ts'], { cwd: projectRoot, env: { PATH: process.env.PATH ?? '', ...env } });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      try {
+        const health = await waitFor(`http://127.0.0.1:${port}/healthz`, 30_000);
+        expect(health.status).toBe(200);
+        const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+        expect(ready.status).toBe(200);
+        expect(await ready.json()).toEqual({ status: 'ok', checks: { database: 'ok', redis: 'ok' } });
+        expect(fs.existsSync(dbFile)).toBe(true);
+        expect(out).toContain('migrations applied');
+        // a request in flight when SIGTERM arrives still gets its answer
+        const inflight = fetch(`http://127.0.0.1:${port}/readyz`);
+        child.kill('SIGTERM');
+        expect((await inflight).status).toBe(200);
+        expect(await exited).toBe(0);
+        expect(out).toContain('"msg":"stopped"');
+      } finally {
+        child.kill('SIGKILL');
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    45_000,
+  );
+});
