@@ -143,7 +143,7 @@ export interface LoadConfigOptions {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfigOptions = {}): Config {
   const cwd = opts.cwd ?? process.cwd();
-  if (opts.dotenv) dotenv.config({ path: path.join(cwd, '.env'), quiet: true, processEnv: env as Record<string, string> });
+  if (opts.dotenv) dotenv.config({ path: path.join(cwd, '.env'), quiet: true, processEnv: env });
   const raw: Record<string, unknown> = {};
   for (const key of configVariables) {
     const v = env[key];
