@@ -1,7 +1,9 @@
 // `npm start`: everything in one process for a laptop, on the embedded default (SQLite file + local Redis).
-// Applies pending migrations first. Runs the api today; the chat server and the AI worker join it as
-// their issues land. Production runs each process on its own (see README).
+// Applies pending migrations first, then runs the api, the chat server and the AI worker on one shared
+// context. Production runs each process on its own (see README).
+import { heartbeatKey, startWorkerHeartbeat } from '../ai-worker/heartbeat.js';
 import { startApi } from './api-server.js';
+import { startChat } from './chat/server.js';
 import { loadConfigOrExit } from './config.js';
 import { createContext } from './context.js';
 import { onShutdownSignal } from './platform/lifecycle.js';
@@ -16,9 +18,13 @@ try {
   if (modified.length) logger.warn({ modified }, 'applied migrations were modified afterwards');
   const ctx = await createContext(config, { service: 'agora', logger });
   const api = await startApi(ctx);
-  logger.info(`Agora is up: http://localhost:${api.port}/docs (API docs), /healthz, /readyz`);
+  const chat = await startChat(ctx);
+  const worker = startWorkerHeartbeat(ctx);
+  await worker.ready;
+  logger.info({ worker: heartbeatKey() }, 'ai-worker shell running');
+  logger.info(`Agora is up: http://localhost:${api.port}/docs (API docs), /healthz, /readyz; chat on port ${chat.port}`);
   onShutdownSignal(logger, config.shutdownTimeoutMs, async () => {
-    await api.stop();
+    await Promise.all([api.stop(), chat.stop(), worker.stop()]);
     await ctx.close();
   });
 } catch (e) {

@@ -1,9 +1,9 @@
 // chat process server on uWebSockets.js (native only). For now it is a shell: a health route, and a /ws route that
 // refuses every upgrade, because a socket may only be opened with a chat ticket and tickets come with the auth
 // issue. The chat protocol comes with the chat issue.
-import type { HttpResponse, TemplatedApp, WebSocket, us_listen_socket, us_socket } from 'uWebSockets.js';
+import type { HttpResponse, TemplatedApp, WebSocket, us_listen_socket } from 'uWebSockets.js';
 import type { Context } from '../context.js';
-import { AppError, NotFoundError, problemOf, UnauthorizedError } from '../http/errors.js';
+import { NotFoundError, problemOf, UnauthorizedError, type AppError } from '../http/errors.js';
 import { assertNativeUws } from './uws.js';
 
 export interface RunningChat {
@@ -39,7 +39,7 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
     .ws<unknown>('/ws', {
       // No ticket can be presented yet (tickets come with the auth issue), so every upgrade is refused and
       // the connection is closed: no socket is ever opened without one.
-      upgrade: (res, req, context) => res.upgrade({}, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context),
+      upgrade: (res) => sendProblem(res, new UnauthorizedError('unauthorized', 'A chat ticket is required.'), true),
       open: (ws) => {
         sockets.add(ws);
       },
@@ -57,13 +57,13 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
       else reject(new Error(`chat could not listen on ${host}:${port} (address in use or not available)`));
     });
   });
-  const actualPort = uws.us_socket_local_port(listenSocket as us_socket);
+  const actualPort = uws.us_socket_local_port(listenSocket);
   log.info({ port: actualPort, host }, 'chat listening');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      
+      uws.us_listen_socket_close(listenSocket);
       for (const ws of [...sockets]) {
         try {
           ws.end(1001, 'server shutting down');
@@ -74,7 +74,7 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
       // Give closing handshakes a moment, then close what is left (idle keep-alive HTTP connections included),
       // so that nothing keeps the event loop alive. App.close() exists in this build but is not in its typings.
       for (let i = 0; i < 20 && sockets.size > 0; i++) await new Promise((r) => setTimeout(r, 25));
-      
+      (app as TemplatedApp & { close?: () => void }).close?.();
       sockets.clear();
       log.info('chat stopped');
     })());

@@ -48,12 +48,13 @@ describe('process entry points', () => {
   });
 
   (testProvider === 'sqlite' ? it : it.skip)(
-    'npm start: creates the data folder, migrates, serves /healthz and /readyz, and stops on SIGTERM',
+    'npm start: creates the data folder, migrates, serves api and chat health, and stops on SIGTERM',
     async () => {
       const port = await freePort();
+      const chatPort = await freePort();
       const dir = path.join(tmpRoot, uniqueName('start'));
       const dbFile = path.join(dir, 'data', 'agora.db');
-      const env = { ...testEnv(emptyDatabase()), DATABASE_URL: `file:${dbFile}`, DATA_DIR: path.join(dir, 'data'), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+      const env = { ...testEnv(emptyDatabase()), DATABASE_URL: `file:${dbFile}`, DATA_DIR: path.join(dir, 'data'), PORT: String(port), CHAT_PORT: String(chatPort), HOST: '127.0.0.1', LOG_LEVEL: 'info' };
       const child = spawn(process.execPath, ['--import', 'tsx', 'src/all.ts'], { cwd: projectRoot, env: { PATH: process.env.PATH ?? '', ...env } });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -67,6 +68,9 @@ describe('process entry points', () => {
         expect(await ready.json()).toEqual({ status: 'ok', checks: { database: 'ok', redis: 'ok' } });
         expect(fs.existsSync(dbFile)).toBe(true);
         expect(out).toContain('migrations applied');
+        // the chat server and the worker shell run in the same process
+        expect((await fetch(`http://127.0.0.1:${chatPort}/healthz`)).status).toBe(200);
+        expect(out).toContain('ai-worker shell running');
         // a request in flight when SIGTERM arrives still gets its answer
         const inflight = fetch(`http://127.0.0.1:${port}/readyz`);
         child.kill('SIGTERM');

@@ -1,0 +1,75 @@
+// Keeps the front door true: every setting is documented, and the deployment files run what exists.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { parse } from 'yaml';
+import { configVariables } from '../src/config.js';
+import { projectRoot } from '../src/platform/paths.js';
+
+const read = (f: string) => fs.readFileSync(path.join(projectRoot, f), 'utf8');
+/** dist/<x>.js → the TypeScript source it is compiled from */
+const sourceOf = (dist: string) => dist.replace(/^dist\//, '').replace(/\.js$/, '.ts');
+
+describe('documentation', () => {
+  it.each(configVariables)('README and .env.example document %s', (v) => {
+    expect(read('README.md')).toContain(`| \`${v}\` |`);
+    expect(read('.env.example')).toMatch(new RegExp(`^#? ?${v}=`, 'm'));
+  });
+
+  it('names only npm scripts that exist', () => {
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    const named = [...read('README.md').matchAll(/npm run ([a-z:-]+)/g)].map((m) => m[1]!);
+    expect(named.length).toBeGreaterThan(3);
+    for (const s of named) expect(Object.keys(scripts)).toContain(s);
+  });
+});
+
+describe('docker-compose.yml', () => {
+  const compose = parse(read('docker-compose.yml')) as {
+    services: Record<string, { command?: string[]; healthcheck?: { test?: string[]; disable?: boolean }; depends_on?: Record<string, { condition: string }>; image?: string; build?: unknown }>;
+  };
+  const services = compose.services;
+
+  it('lists the app processes and the stores they need', () => {
+    expect(Object.keys(services).sort()).toEqual(['ai-worker', 'api', 'chat', 'migrate', 'mongo', 'mysql', 'redis']);
+  });
+
+  it('gives every long-running service a healthcheck', () => {
+    for (const [name, s] of Object.entries(services)) {
+      if (name === 'migrate') continue;
+      expect({ name, healthcheck: (s.healthcheck?.test?.length ?? 0) > 1 }).toEqual({ name, healthcheck: true });
+    }
+  });
+
+  it('starts the app only after migrate finished and the stores are healthy', () => {
+    for (const name of ['api', 'chat', 'ai-worker']) {
+      expect(services[name]!.depends_on).toEqual({
+        migrate: { condition: 'service_completed_successfully' },
+        mysql: { condition: 'service_healthy' },
+        redis: { condition: 'service_healthy' },
+        mongo: { condition: 'service_healthy' },
+      });
+    }
+  });
+
+  it('runs compiled entries that exist in the sources', () => {
+    for (const [name, s] of Object.entries(services)) {
+      const files = [...(s.command ?? []), ...(s.healthcheck?.test ?? [])].filter((a) => /^dist\/.*\.js$/.test(a));
+      for (const f of files) expect({ name, source: fs.existsSync(path.join(projectRoot, sourceOf(f))) }).toEqual({ name, source: true });
+    }
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = read('Dockerfile');
+  it('builds in one stage and runs compiled JavaScript as a non-root user in production mode', () => {
+    expect(dockerfile).toMatch(/^FROM node:20-bookworm AS build$/m);
+    expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim AS runtime$/m);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^ENV NODE_ENV=production$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK /m);
+    const cmd = /^CMD \["node", "(dist\/[^"]+)"\]$/m.exec(dockerfile);
+    expect(cmd).not.toBeNull();
+    expect(fs.existsSync(path.join(projectRoot, sourceOf(cmd![1]!)))).toBe(true);
+  });
+});
