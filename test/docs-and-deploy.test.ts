@@ -18,7 +18,7 @@ describe('documentation', () => {
 
   it('names only npm scripts that exist', () => {
     const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
-    const named = [...read('README.md').matchAll(/npm run ([a-z:-]+)/g)].map((m) => m[1]!);
+    const named = [...read('README.md').matchAll(/npm run ([a-z:-]+)/g)].map((m) => m[1]);
     expect(named.length).toBeGreaterThan(3);
     for (const s of named) expect(Object.keys(scripts)).toContain(s);
   });
@@ -43,7 +43,7 @@ describe('docker-compose.yml', () => {
 
   it('starts the app only after migrate finished and the stores are healthy', () => {
     for (const name of ['api', 'chat', 'ai-worker']) {
-      expect(services[name]!.depends_on).toEqual({
+      expect(services[name].depends_on).toEqual({
         migrate: { condition: 'service_completed_successfully' },
         mysql: { condition: 'service_healthy' },
         redis: { condition: 'service_healthy' },
@@ -70,6 +70,6 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^HEALTHCHECK /m);
     const cmd = /^CMD \["node", "(dist\/[^"]+)"\]$/m.exec(dockerfile);
     expect(cmd).not.toBeNull();
-    expect(fs.existsSync(path.join(projectRoot, sourceOf(cmd![1]!)))).toBe(true);
+    expect(fs.existsSync(path.join(projectRoot, sourceOf(cmd![1])))).toBe(true);
   });
 });
