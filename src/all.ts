@@ -4,15 +4,11 @@
 import { heartbeatKey, startWorkerHeartbeat } from '../ai-worker/heartbeat.js';
 import { startApi } from './api-server.js';
 import { startChat } from './chat/server.js';
-import { loadConfigOrExit } from './config.js';
 import { createContext } from './context.js';
-import { onShutdownSignal } from './platform/lifecycle.js';
-import { createLogger } from './platform/logger.js';
+import { runProcess } from './platform/lifecycle.js';
 import { migrate } from './platform/migrate.js';
 
-const config = loadConfigOrExit();
-const logger = createLogger(config, 'agora');
-try {
+await runProcess('agora', async (config, logger) => {
   const { applied, modified } = await migrate(config);
   if (applied.length) logger.info({ applied }, 'migrations applied');
   if (modified.length) logger.warn({ modified }, 'applied migrations were modified afterwards');
@@ -23,11 +19,8 @@ try {
   await worker.ready;
   logger.info({ worker: heartbeatKey() }, 'ai-worker shell running');
   logger.info(`Agora is up: http://localhost:${api.port}/docs (API docs), /healthz, /readyz; chat on port ${chat.port}`);
-  onShutdownSignal(logger, config.shutdownTimeoutMs, async () => {
+  return async () => {
     await Promise.all([api.stop(), chat.stop(), worker.stop()]);
     await ctx.close();
-  });
-} catch (e) {
-  logger.fatal({ err: e }, 'agora failed to start');
-  process.exit(1);
-}
+  };
+});

@@ -92,7 +92,9 @@ describe('chat process', () => {
     expect(await exitCode(fallback, 20_000)).toBe(1);
     const fatal = out.split('\n').find((l) => l.includes('"level":60'));
     expect(fatal).toBeDefined();
-    const msg = (JSON.parse(fatal!) as { msg: string }).msg;
+    const line = JSON.parse(fatal!) as { msg: string; err?: { message: string } };
+    expect(line.msg).toBe('chat failed to start');
+    const msg = line.err?.message ?? '';
     expect(msg).toContain('JavaScript fallback');
     expect(msg).toContain(`${process.platform}-${process.arch}`);
     expect(msg).toContain(`ABI ${process.versions.modules}`);
