@@ -3,12 +3,15 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
+import { createGuards } from './auth/guards.js';
+import { registerAuthRoutes } from './auth/routes.js';
 import type { Context } from './context.js';
 import { ApiRegistry, ApiRouter } from './http/api.js';
 import { NotFoundError, ServiceUnavailableError, errorHandler } from './http/errors.js';
 import { buildOpenApi, docsRouter } from './http/openapi.js';
 import { requestId } from './http/request-id.js';
 import { packageVersion } from './platform/paths.js';
+import { registerUserRoutes } from './users/routes.js';
 
 export const API_BASE = '/api/v1';
 
@@ -100,7 +103,10 @@ export function buildApp(ctx: Context): Express {
   app.use(ops.router);
 
   const api = new ApiRouter(registry, API_BASE);
-  // Feature routers register here (users, auth, boards, …), each as `register<Feature>Routes(api, ctx)`.
+  // Feature routers register here, each as `register<Feature>Routes(api, ctx, guards)`.
+  const guards = createGuards(ctx.sessions, ctx.config.jwtSecret);
+  registerAuthRoutes(api, ctx, guards);
+  registerUserRoutes(api, ctx, guards);
   app.use(API_BASE, api.router);
 
   const openapi = buildOpenApi(registry, {

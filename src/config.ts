@@ -32,6 +32,26 @@ export interface Config {
   trustProxy: boolean | number | string;
   migrateOnStart: boolean;
   shutdownTimeoutMs: number;
+  /** Base URL members reach Agora at (links in mails). */
+  publicUrl: string;
+  auth: {
+    accessTokenTtlSeconds: number;
+    refreshIdleTtlSeconds: number;
+    refreshAbsoluteTtlSeconds: number;
+    /** A just-rotated refresh token presented again within this many seconds gets the same successor. */
+    refreshReuseGraceSeconds: number;
+    cookieSecure: boolean;
+    loginRateLimitPerIp: number;
+    loginRateLimitPerAccount: number;
+    loginRateWindowSeconds: number;
+    passwordResetTtlSeconds: number;
+  };
+  mail: {
+    /** smtp(s):// URL; null: messages are written as JSON files to outboxDir. */
+    smtpUrl: string | null;
+    from: string;
+    outboxDir: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -65,6 +85,19 @@ const envSchema = {
     TRUST_PROXY: { type: 'string', minLength: 1, default: 'false' },
     MIGRATE_ON_START: { type: 'boolean' },
     SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 10000 },
+    PUBLIC_URL: { type: 'string', pattern: '^https?://[^\\s]+$', default: 'http://localhost:3000' },
+    ACCESS_TOKEN_TTL_SECONDS: { type: 'integer', minimum: 30, maximum: 86400, default: 900 },
+    REFRESH_IDLE_TTL_SECONDS: { type: 'integer', minimum: 60, maximum: 31536000, default: 1209600 },
+    REFRESH_ABSOLUTE_TTL_SECONDS: { type: 'integer', minimum: 60, maximum: 31536000, default: 2592000 },
+    REFRESH_REUSE_GRACE_SECONDS: { type: 'integer', minimum: 0, maximum: 60, default: 10 },
+    COOKIE_SECURE: { type: 'boolean' },
+    LOGIN_RATE_LIMIT_IP: { type: 'integer', minimum: 1, maximum: 100000, default: 30 },
+    LOGIN_RATE_LIMIT_ACCOUNT: { type: 'integer', minimum: 1, maximum: 100000, default: 10 },
+    LOGIN_RATE_WINDOW_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 900 },
+    PASSWORD_RESET_TTL_SECONDS: { type: 'integer', minimum: 60, maximum: 86400, default: 1800 },
+    SMTP_URL: { type: 'string', pattern: '^smtps?://.+' },
+    MAIL_FROM: { type: 'string', minLength: 3, maxLength: 256, default: 'Agora <no-reply@localhost>' },
+    MAIL_OUTBOX_DIR: { type: 'string', minLength: 1, default: './data/outbox' },
   },
 } as const;
 
@@ -74,6 +107,8 @@ const hints: Record<string, string> = {
   MONGODB_URL: 'must be mongodb://… or mongodb+srv://…',
   REDIS_PREFIX: 'must be 1-64 characters of letters, digits and _ . : -',
   BODY_LIMIT: 'must be a size such as 100kb or 1mb',
+  PUBLIC_URL: 'must be an http(s):// URL',
+  SMTP_URL: 'must be smtp://user:pass@host:port or smtps://…',
 };
 
 export const configVariables = Object.keys(envSchema.properties);
@@ -207,6 +242,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
     trustProxy: parseTrustProxy(v.TRUST_PROXY as string),
     migrateOnStart: (v.MIGRATE_ON_START as boolean | undefined) ?? false,
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS as number,
+    publicUrl: (v.PUBLIC_URL as string).replace(/\/+$/, ''),
+    auth: Object.freeze({
+      accessTokenTtlSeconds: v.ACCESS_TOKEN_TTL_SECONDS as number,
+      refreshIdleTtlSeconds: v.REFRESH_IDLE_TTL_SECONDS as number,
+      refreshAbsoluteTtlSeconds: v.REFRESH_ABSOLUTE_TTL_SECONDS as number,
+      refreshReuseGraceSeconds: v.REFRESH_REUSE_GRACE_SECONDS as number,
+      cookieSecure: (v.COOKIE_SECURE as boolean | undefined) ?? nodeEnv === 'production',
+      loginRateLimitPerIp: v.LOGIN_RATE_LIMIT_IP as number,
+      loginRateLimitPerAccount: v.LOGIN_RATE_LIMIT_ACCOUNT as number,
+      loginRateWindowSeconds: v.LOGIN_RATE_WINDOW_SECONDS as number,
+      passwordResetTtlSeconds: v.PASSWORD_RESET_TTL_SECONDS as number,
+    }),
+    mail: Object.freeze({
+      smtpUrl: (v.SMTP_URL as string | undefined) ?? null,
+      from: v.MAIL_FROM as string,
+      outboxDir: resolve(v.MAIL_OUTBOX_DIR as string),
+    }),
   });
 }
 

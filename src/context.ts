@@ -1,8 +1,11 @@
 // Builds the dependencies a process shares (database, Redis, queues, logger, storage, audit) from a Config.
 // Nothing here is a module-level singleton: tests build their own context and close it.
 import { SqlAuditLog, type AuditLog } from './audit/service.js';
+import { AuthService } from './auth/service.js';
+import { Sessions } from './auth/sessions.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './platform/logger.js';
+import { createMailer, type Mailer } from './platform/mail.js';
 import { createPrisma, type Db } from './platform/prisma.js';
 import { createQueues, type Queues } from './platform/queue.js';
 import { closeRedis, createRedis, type Redis } from './platform/redis.js';
@@ -11,6 +14,7 @@ import { UsersService } from './users/service.js';
 
 export interface Services {
   users: UsersService;
+  auth: AuthService;
 }
 
 export interface Context {
@@ -21,6 +25,8 @@ export interface Context {
   queues: Queues;
   storage: Storage;
   audit: AuditLog;
+  mailer: Mailer;
+  sessions: Sessions;
   services: Services;
   /** Closes every client, in reverse order of dependence. Safe to call twice. */
   close(): Promise<void>;
@@ -39,17 +45,23 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
   const queues = createQueues(config);
   const storage = new LocalStorage(config.uploadsDir);
   const audit = new SqlAuditLog(prisma);
-  const services: Services = { users: new UsersService(prisma, audit) };
+  const mailer = createMailer(config, logger);
+  const sessions = new Sessions(prisma, redis, config);
+  const services: Services = {
+    users: new UsersService(prisma, audit, sessions),
+    auth: new AuthService(prisma, sessions, audit, mailer, logger, config),
+  };
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       await queues.close();
+      await mailer.close();
       await audit.close();
       await storage.close();
       await closeRedis(redis);
       await prisma.$disconnect();
     })());
 
-  return { config, logger, prisma, redis, queues, storage, audit, services, close };
+  return { config, logger, prisma, redis, queues, storage, audit, mailer, sessions, services, close };
 }

@@ -8,7 +8,8 @@ import type { FieldError } from './errors.js';
 export type JsonSchema = Record<string, unknown>;
 
 function makeAjv(coerce: boolean) {
-  const ajv = new Ajv2020({ allErrors: true, useDefaults: true, coerceTypes: coerce ? 'array' : false, strict: true });
+  // strict, except that `anyOf: [{required: [a]}, {required: [b]}]` ("give a or b") is allowed
+  const ajv = new Ajv2020({ allErrors: true, useDefaults: true, coerceTypes: coerce ? 'array' : false, strict: true, strictRequired: false });
   addFormats.default(ajv);
   // OpenAPI annotations that may appear in request schemas
   ajv.addKeyword({ keyword: 'example' });

@@ -1,9 +1,10 @@
 import type { AuditLog } from '../audit/service.js';
-import { hashPassword } from '../auth/passwords.js';
-import { ConflictError, ValidationError, toAppError } from '../http/errors.js';
+import { hashPassword, verifyPassword } from '../auth/passwords.js';
+import type { Principal, Sessions } from '../auth/sessions.js';
+import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError, toAppError } from '../http/errors.js';
 import { compile, fieldErrors } from '../http/schema.js';
 import type { Db } from '../platform/prisma.js';
-import { newUserSchema, type Role } from './schemas.js';
+import { emailSchema, nameSchema, newUserSchema, passwordSchema, type Role } from './schemas.js';
 
 export interface NewUser {
   name: string;
@@ -26,17 +27,128 @@ export const publicUserSelect = {
 
 const validateNewUser = compile(newUserSchema, false);
 
+export const updateMeSchema = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: { name: nameSchema, email: emailSchema, password: passwordSchema, currentPassword: { type: 'string', minLength: 1, maxLength: 128 } },
+};
+
+export interface UpdateMe {
+  name?: string;
+  email?: string;
+  password?: string;
+  currentPassword?: string;
+}
+
+type Actor = { id: number; name?: string } | null;
+const isStaff = (role: Role) => role === 'admin' || role === 'superuser';
+
 export class UsersService {
   constructor(
     private readonly prisma: Db,
     private readonly audit: AuditLog,
+    private readonly sessions?: Sessions,
   ) {}
+
+  private async requireUser(id: number) {
+    const user = await this.prisma.user.findUnique({ where: { id } });
+    if (!user || user.deletedAt) throw new NotFoundError('No such user.');
+    return user;
+  }
+
+  async me(principal: Principal) {
+    await this.requireUser(principal.id);
+    return this.prisma.user.findUniqueOrThrow({ where: { id: principal.id }, select: publicUserSelect });
+  }
+
+  /** Members see a public profile; admins the full record (never the password hash). */
+  async profile(viewer: Principal, id: number) {
+    await this.requireUser(id);
+    if (isStaff(viewer.role) || viewer.id === id) return this.prisma.user.findUniqueOrThrow({ where: { id }, select: publicUserSelect });
+    return this.prisma.user.findUniqueOrThrow({ where: { id }, select: { id: true, name: true, role: true, joinDate: true } });
+  }
+
+  private async checkCurrentPassword(passwordHash: string, current: string | undefined) {
+    if (current === undefined || !(await verifyPassword(passwordHash, current))) {
+      throw new AppError(400, 'invalid_current_password', 'The current password is required to change the email or the password, and it did not match.', {
+        errors: [{ field: 'currentPassword', in: 'body', code: current === undefined ? 'required' : 'mismatch', message: current === undefined ? 'currentPassword is required' : 'currentPassword does not match' }],
+      });
+    }
+  }
+
+  /** Changing email or password needs the current password; a new password ends every other session. */
+  async updateMe(principal: Principal, input: UpdateMe) {
+    const user = await this.requireUser(principal.id);
+    if (input.email !== undefined || input.password !== undefined) await this.checkCurrentPassword(user.passwordHash, input.currentPassword);
+    const email = input.email?.toLowerCase();
+    const clash = await this.prisma.user.findFirst({
+      where: { id: { not: user.id }, OR: [...(input.name ? [{ name: input.name }] : []), ...(email ? [{ email }] : [])] },
+      select: { name: true, email: true },
+    });
+    if (clash) {
+      const fields = [...(clash.name === input.name ? ['name'] : []), ...(clash.email === email ? ['email'] : [])];
+      throw new ConflictError('already_exists', `${fields.join(' and ')} already taken`, fields);
+    }
+    const data = { ...(input.name ? { name: input.name } : {}), ...(email ? { email } : {}), ...(input.password ? { passwordHash: await hashPassword(input.password) } : {}) };
+    const updated = await this.prisma.user.update({ where: { id: user.id }, data, select: publicUserSelect }).catch((e: unknown) => {
+      throw toAppError(e) ?? e;
+    });
+    if (input.password) {
+      await this.sessions?.revokeAll(user.id);
+      await this.audit.record({ actor: { id: user.id, name: updated.name }, action: 'password.changed', target: { type: 'user', id: user.id } });
+    }
+    return updated;
+  }
+
+  /**
+   * Closing an account is a soft delete: the row stays so the member's posts and comments keep an author
+   * (shown as `deleted_<id>`), while name and email are freed, the password is made unusable and every
+   * session ends.
+   */
+  async deleteMe(principal: Principal, password: string) {
+    const user = await this.requireUser(principal.id);
+    await this.checkCurrentPassword(user.passwordHash, password);
+    await this.prisma.user.update({
+      where: { id: user.id },
+      data: { deletedAt: new Date(), name: `deleted_${user.id}`, email: `deleted_${user.id}@deleted.invalid`, passwordHash: '!' },
+    });
+    await this.sessions?.revokeAll(user.id);
+    await this.audit.record({ actor: { id: user.id, name: user.name }, action: 'user.deleted', target: { type: 'user', id: user.id } });
+  }
+
+  /** Ban: the account can no longer log in, and every token it holds dies at once. */
+  async setBanned(actor: Principal, id: number, banned: boolean, reason?: string) {
+    const user = await this.requireUser(id);
+    if (user.id === actor.id) throw new ForbiddenError('cannot_ban_self', 'You cannot ban yourself.');
+    if (user.role === 'superuser' || (user.role === 'admin' && actor.role !== 'superuser')) throw new ForbiddenError('forbidden', 'Only a superuser may ban an admin, and nobody a superuser.');
+    const updated = await this.prisma.user.update({
+      where: { id },
+      data: banned ? { isBanned: true, bannedAt: new Date(), banReason: reason ?? null } : { isBanned: false, bannedAt: null, banReason: null },
+      select: publicUserSelect,
+    });
+    if (banned) await this.sessions?.revokeAll(id);
+    await this.audit.record({ actor: { id: actor.id }, action: banned ? 'user.banned' : 'user.unbanned', target: { type: 'user', id }, details: reason ? { reason } : null });
+    return updated;
+  }
+
+  /** The boards the user may read and write, and why. */
+  async readableBoards(principal: Principal) {
+    const boards = await this.prisma.board.findMany({ orderBy: { id: 'asc' }, include: { permissions: { where: { userId: principal.id }, select: { id: true } } } });
+    const staff = isStaff(principal.role);
+    const out: { id: number; name: string; information: string; isVisible: boolean; isAvailable: boolean; access: 'admin' | 'public' | 'granted' }[] = [];
+    for (const b of boards) {
+      const access = staff ? 'admin' : !b.isAvailable ? null : b.isVisible ? 'public' : b.permissions.length ? 'granted' : null;
+      if (access) out.push({ id: b.id, name: b.name, information: b.information, isVisible: b.isVisible, isAvailable: b.isAvailable, access });
+    }
+    return out;
+  }
 
   /**
    * Creates an account after checking the account rules. Emails are stored lower-case. A taken name or
    * email is a ConflictError naming the field (also when another request wins the race to the insert).
    */
-  async create(input: NewUser, role: Role = 'user', actor?: { id: number; name?: string } | null) {
+  async create(input: NewUser, role: Role = 'user', actor?: Actor) {
     if (!validateNewUser(input)) throw new ValidationError(fieldErrors(validateNewUser.errors, 'body'));
     const name = input.name;
     const email = input.email.toLowerCase();

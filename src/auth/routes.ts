@@ -1,0 +1,140 @@
+import cookieParser from 'cookie-parser';
+import type { Request, Response } from 'express';
+import type { Context } from '../context.js';
+import type { ApiRouter } from '../http/api.js';
+import { createLimiter } from '../http/rate-limit.js';
+import { emailSchema, passwordSchema } from '../users/schemas.js';
+import type { Guards } from './guards.js';
+import type { IssuedTokens } from './sessions.js';
+
+export const REFRESH_COOKIE = 'agora_refresh';
+export const REFRESH_COOKIE_PATH = '/api/v1/auth';
+
+const tokenSchema = {
+  type: 'object',
+  required: ['access_token', 'token_type', 'expires_in'],
+  properties: { access_token: { type: 'string' }, token_type: { const: 'bearer' }, expires_in: { type: 'integer', description: 'seconds' } },
+};
+
+const loginSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['password'],
+  description: 'Give `name` or `email`, and the password.',
+  properties: { name: { type: 'string', minLength: 1, maxLength: 256 }, email: { type: 'string', minLength: 1, maxLength: 256 }, password: { type: 'string', minLength: 1, maxLength: 128 } },
+  anyOf: [{ required: ['name'] }, { required: ['email'] }],
+};
+
+const meta = (req: Request) => ({ ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null, requestId: (req.id as string | undefined) ?? null });
+
+export function registerAuthRoutes(api: ApiRouter, ctx: Context, guards: Guards): void {
+  const { auth } = ctx.services;
+  const cfg = ctx.config.auth;
+  const sendTokens = (res: Response, t: IssuedTokens) => {
+    res.cookie(REFRESH_COOKIE, t.refreshToken, { httpOnly: true, secure: cfg.cookieSecure, sameSite: 'strict', path: REFRESH_COOKIE_PATH, expires: t.refreshExpiresAt });
+    res.set('Cache-Control', 'no-store').json({ access_token: t.accessToken, token_type: 'bearer', expires_in: t.expiresIn });
+  };
+  const cookies = cookieParser();
+  const loginIdentity = (req: Request) => {
+    const b = req.body as { name?: unknown; email?: unknown } | undefined;
+    const id = typeof b?.name === 'string' ? b.name : typeof b?.email === 'string' ? b.email : null;
+    return id ? `account:${id.toLowerCase()}` : null;
+  };
+  const perIp = createLimiter(ctx.redis, { name: 'login-ip', limit: cfg.loginRateLimitPerIp, windowSeconds: cfg.loginRateWindowSeconds, key: (req) => `ip:${req.ip ?? 'unknown'}` });
+  const perAccount = createLimiter(ctx.redis, { name: 'login-account', limit: cfg.loginRateLimitPerAccount, windowSeconds: cfg.loginRateWindowSeconds, key: loginIdentity, failuresOnly: true });
+
+  api.route(
+    {
+      method: 'post',
+      path: '/auth/login',
+      operationId: 'login',
+      summary: 'Log in: access token in the body, refresh token as an httpOnly cookie',
+      tags: ['auth'],
+      body: loginSchema,
+      responses: { 200: { description: 'Logged in', schema: tokenSchema } },
+    },
+    perIp,
+    perAccount,
+    async (req, res) => sendTokens(res, await auth.login(req.body as { name?: string; email?: string; password: string }, meta(req))),
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/auth/refresh',
+      operationId: 'refresh',
+      summary: 'Rotate the refresh cookie and get a new access token',
+      tags: ['auth'],
+      responses: { 200: { description: 'Rotated', schema: tokenSchema } },
+    },
+    cookies,
+    async (req, res) => sendTokens(res, await auth.refresh((req.cookies as Record<string, string | undefined>)[REFRESH_COOKIE], meta(req))),
+  );
+
+  api.route(
+    { method: 'post', path: '/auth/logout', operationId: 'logout', summary: 'End this session', tags: ['auth'], auth: true, responses: { 204: { description: 'Logged out' } } },
+    guards.requireAuth,
+    async (req, res) => {
+      await auth.logout(req.user!, meta(req));
+      res.clearCookie(REFRESH_COOKIE, { path: REFRESH_COOKIE_PATH, httpOnly: true, secure: cfg.cookieSecure, sameSite: 'strict' }).status(204).end();
+    },
+  );
+
+  api.route(
+    { method: 'post', path: '/auth/logout-all', operationId: 'logoutAll', summary: 'End every session of this account', tags: ['auth'], auth: true, responses: { 204: { description: 'Logged out everywhere' } } },
+    guards.requireAuth,
+    async (req, res) => {
+      await auth.logoutAll(req.user!, meta(req));
+      res.clearCookie(REFRESH_COOKIE, { path: REFRESH_COOKIE_PATH, httpOnly: true, secure: cfg.cookieSecure, sameSite: 'strict' }).status(204).end();
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/auth/ws-ticket',
+      operationId: 'createWsTicket',
+      summary: 'A single-use ticket (30 s) for the chat WebSocket upgrade: ws://host:CHAT_PORT/ws?ticket=…',
+      tags: ['auth'],
+      auth: true,
+      responses: { 200: { description: 'Ticket', schema: { type: 'object', required: ['ticket', 'expiresIn'], properties: { ticket: { type: 'string' }, expiresIn: { type: 'integer' } } } } },
+    },
+    guards.requireAuth,
+    async (req, res) => res.set('Cache-Control', 'no-store').json(await auth.issueWsTicket(req.user!)),
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/auth/password-reset',
+      operationId: 'requestPasswordReset',
+      summary: 'Mail a single-use reset token (always 202: whether the address has an account is not revealed)',
+      tags: ['auth'],
+      body: { type: 'object', additionalProperties: false, required: ['email'], properties: { email: emailSchema } },
+      responses: { 202: { description: 'Accepted' } },
+    },
+    perIp,
+    async (req, res) => {
+      await auth.requestPasswordReset((req.body as { email: string }).email, meta(req));
+      res.status(202).json({ status: 'accepted' });
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/auth/password-reset/confirm',
+      operationId: 'confirmPasswordReset',
+      summary: 'Set a new password with a reset token; every session of the account ends',
+      tags: ['auth'],
+      body: { type: 'object', additionalProperties: false, required: ['token', 'password'], properties: { token: { type: 'string', minLength: 1, maxLength: 200 }, password: passwordSchema } },
+      responses: { 204: { description: 'Password changed' } },
+    },
+    perIp,
+    async (req, res) => {
+      const { token, password } = req.body as { token: string; password: string };
+      await auth.confirmPasswordReset(token, password, meta(req));
+      res.status(204).end();
+    },
+  );
+}

@@ -1,0 +1,40 @@
+// Rate limits with express-rate-limit, counted in Redis (rate-limit-redis) so that every api replica
+// shares the same counters. A limited request gets a 429 problem with Retry-After.
+import type { Request, RequestHandler } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import { redisKeys } from '../platform/keys.js';
+import type { Redis } from '../platform/redis.js';
+import { TooManyRequestsError } from './errors.js';
+
+export interface LimiterOptions {
+  name: string;
+  limit: number;
+  windowSeconds: number;
+  key: (req: Request) => string | null;
+  /** Count only failed requests (status >= 400), e.g. failed logins per account. */
+  failuresOnly?: boolean;
+}
+
+export function createLimiter(redis: Redis, opts: LimiterOptions): RequestHandler {
+  return rateLimit({
+    windowMs: opts.windowSeconds * 1000,
+    limit: opts.limit,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    skipSuccessfulRequests: opts.failuresOnly ?? false,
+    // key null: this limiter does not apply to the request (e.g. no account named in the body)
+    skip: (req) => opts.key(req) === null,
+    keyGenerator: (req) => opts.key(req)!,
+    store: new RedisStore({
+      prefix: redisKeys.rateLimit(opts.name),
+      sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
+    }),
+    handler: (req, _res, next) => {
+      const info = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit;
+      const reset = info?.resetTime?.getTime() ?? Date.now() + opts.windowSeconds * 1000;
+      next(new TooManyRequestsError((reset - Date.now()) / 1000));
+    },
+    validate: { keyGeneratorIpFallback: false },
+  });
+}

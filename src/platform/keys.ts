@@ -1,0 +1,20 @@
+// Every Redis key Agora writes, named in one place. The connection adds REDIS_PREFIX to each of them
+// (ioredis keyPrefix); BullMQ keys live under their own prefix (platform/queue.ts).
+export const redisKeys = {
+  /** Blacklisted access-token id (logout), kept until the token would expire anyway. */
+  accessBlacklist: (jti: string) => `auth:bl:${jti}`,
+  /** Per-user revocation epoch (ms): access tokens issued before it are dead. */
+  revocationEpoch: (userId: number) => `auth:epoch:${userId}`,
+  /** Single-use WebSocket ticket → user id. */
+  wsTicket: (ticket: string) => `auth:wst:${ticket}`,
+  /** The successor of a just-rotated refresh token, for the grace window of concurrent refreshes. */
+  refreshSuccessor: (tokenHash: string) => `auth:rsucc:${tokenHash}`,
+  /** express-rate-limit counters of one limiter. */
+  rateLimit: (limiter: string) => `rl:${limiter}:`,
+} as const;
+
+export const redisTtl = {
+  wsTicketSeconds: 30,
+  /** How long a revocation epoch is kept: at least the longest access-token lifetime. */
+  epochSeconds: (accessTokenTtlSeconds: number) => accessTokenTtlSeconds + 60,
+} as const;
