@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run test:mysql`: the data-layer, API and CLI suites against MariaDB/MySQL. Each suite creates its own
+// `npm run test:mysql`: the data-layer, API (accounts, auth) and CLI suites against MariaDB/MySQL. Each suite creates its own
 // database (and drops it afterwards) on the server of TEST_MYSQL_URL, whose user needs CREATE/DROP rights.
 // Default: mysql://agora:agora@127.0.0.1:3306/agora_test (README: how to create that user).
 import { spawnSync } from 'node:child_process';
@@ -13,6 +13,8 @@ const suites = [
   'test/platform/data-layer.test.ts',
   'test/http/app.test.ts',
   'test/cli/create-superuser.test.ts',
+  'test/users',
+  'test/auth',
 ];
 const r = spawnSync(process.execPath, ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', ...suites, ...process.argv.slice(2)], {
   cwd: root,

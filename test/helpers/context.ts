@@ -19,6 +19,7 @@ export function testEnv(db: TestDatabase, extra: Record<string, string> = {}): R
     REDIS_PREFIX: `agora-test:${crypto.randomBytes(6).toString('hex')}:`,
     UPLOADS_DIR: path.join(dir, 'uploads'),
     DATA_DIR: path.join(dir, 'data'),
+    MAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
     JWT_SECRET: crypto.randomBytes(32).toString('base64url'),
     SESSION_SECRET: crypto.randomBytes(32).toString('base64url'),
     ...extra,
