@@ -35,11 +35,8 @@ export function registerAuthRoutes(api: ApiRouter, ctx: Context, guards: Guards)
     res.set('Cache-Control', 'no-store').json({ access_token: t.accessToken, token_type: 'bearer', expires_in: t.expiresIn });
   };
   const cookies = cookieParser();
-  const loginIdentity = (req: Request) => {
-    const b = req.body as { name?: unknown; email?: unknown } | undefined;
-    const id = typeof b?.name === 'string' ? b.name : typeof b?.email === 'string' ? b.email : null;
-    return id ? `account:${id.toLowerCase()}` : null;
-  };
+  // one counter per account, whether the attempt names it by name or by email
+  const loginIdentity = (req: Request) => auth.accountKey(req.body as { name?: unknown; email?: unknown } | undefined);
   const perIp = createLimiter(ctx.redis, { name: 'login-ip', limit: cfg.loginRateLimitPerIp, windowSeconds: cfg.loginRateWindowSeconds, key: (req) => `ip:${req.ip ?? 'unknown'}` });
   const perAccount = createLimiter(ctx.redis, { name: 'login-account', limit: cfg.loginRateLimitPerAccount, windowSeconds: cfg.loginRateWindowSeconds, key: loginIdentity, failuresOnly: true });
 

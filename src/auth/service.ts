@@ -35,6 +35,15 @@ export class AuthService {
     private readonly config: Pick<Config, 'publicUrl' | 'auth'>,
   ) {}
 
+  /** The rate-limit identity of a login attempt: the account it names (by name or email), or the name given. */
+  async accountKey(body: { name?: unknown; email?: unknown } | undefined): Promise<string | null> {
+    const name = typeof body?.name === 'string' ? body.name : null;
+    const email = typeof body?.email === 'string' ? body.email.toLowerCase() : null;
+    if (!name && !email) return null;
+    const user = await this.prisma.user.findUnique({ where: name ? { name } : { email: email! }, select: { id: true } });
+    return user ? `account:${user.id}` : `unknown:${(name ?? email)!.toLowerCase()}`;
+  }
+
   /**
    * Unknown account and wrong password answer the same 401 after the same work (an argon2 verification
    * either way). Banned accounts are told so only once the password proved who is asking.

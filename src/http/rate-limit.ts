@@ -11,12 +11,19 @@ export interface LimiterOptions {
   name: string;
   limit: number;
   windowSeconds: number;
-  key: (req: Request) => string | null;
+  /** The counter this request belongs to; null: the limiter does not apply. May look things up. */
+  key: (req: Request) => string | null | Promise<string | null>;
   /** Count only failed requests (status >= 400), e.g. failed logins per account. */
   failuresOnly?: boolean;
 }
 
 export function createLimiter(redis: Redis, opts: LimiterOptions): RequestHandler {
+  const keys = new WeakMap<Request, Promise<string | null>>();
+  const keyOf = (req: Request) => {
+    let k = keys.get(req);
+    if (!k) keys.set(req, (k = Promise.resolve(opts.key(req))));
+    return k;
+  };
   return rateLimit({
     windowMs: opts.windowSeconds * 1000,
     limit: opts.limit,
@@ -24,8 +31,8 @@ export function createLimiter(redis: Redis, opts: LimiterOptions): RequestHandle
     legacyHeaders: false,
     skipSuccessfulRequests: opts.failuresOnly ?? false,
     // key null: this limiter does not apply to the request (e.g. no account named in the body)
-    skip: (req) => opts.key(req) === null,
-    keyGenerator: (req) => opts.key(req)!,
+    skip: async (req) => (await keyOf(req)) === null,
+    keyGenerator: async (req) => (await keyOf(req))!,
     store: new RedisStore({
       prefix: redisKeys.rateLimit(opts.name),
       sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
