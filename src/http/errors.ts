@@ -155,6 +155,10 @@ export function toAppError(err: unknown): AppError | null {
   if (e?.type === 'entity.too.large') return new PayloadTooLargeError();
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new AppError(415, 'unsupported_media_type', 'Unsupported request body encoding.');
   if (e?.type === 'request.aborted') return new BadRequestError('request_aborted', 'The request was aborted.');
+  // Redis unreachable (ioredis fails fast instead of queueing): the service is unavailable, not broken
+  if (err instanceof Error && (err.name === 'MaxRetriesPerRequestError' || err.message === 'Connection is closed.')) {
+    return new ServiceUnavailableError('dependency_unavailable', 'A backing service is not reachable; try again shortly.');
+  }
   if (err instanceof Prisma.PrismaClientKnownRequestError) {
     if (err.code === 'P2002') return new ConflictError('already_exists', 'A record with the same unique value already exists.', uniqueFields(err.meta));
     if (err.code === 'P2025') return new NotFoundError();

@@ -101,6 +101,11 @@ describe('readiness when Redis is unreachable', () => {
       expectProblem(res, 503, 'not_ready');
       expect(res.body.checks.database).toBe('ok');
       expect(res.body.checks.redis).toMatch(/^error: /);
+      // requests that need Redis get a 503 problem, not a 500
+      const login = await request(app).post('/api/v1/auth/login').send({ name: 'someone', password: 'Str0ng!pass' });
+      expectProblem(login, 503, 'dependency_unavailable');
+      const me = await request(app).get('/api/v1/users/me').set('Authorization', 'Bearer x.y.z');
+      expect(me.status).toBe(401); // a malformed token is refused before Redis is asked
     } finally {
       await ctx.close();
       await base.cleanup();
