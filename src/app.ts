@@ -3,6 +3,7 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
+import { registerAuditRoutes } from './audit/routes.js';
 import { createGuards } from './auth/guards.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import type { Context } from './context.js';
@@ -10,6 +11,7 @@ import { ApiRegistry, ApiRouter } from './http/api.js';
 import { NotFoundError, ServiceUnavailableError, errorHandler } from './http/errors.js';
 import { buildOpenApi, docsRouter } from './http/openapi.js';
 import { requestId } from './http/request-id.js';
+import { runWithLogContext } from './platform/log-context.js';
 import { packageVersion } from './platform/paths.js';
 import { registerUserRoutes } from './users/routes.js';
 
@@ -65,8 +67,16 @@ export function buildApp(ctx: Context): Express {
       genReqId: requestId,
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      // the route pattern, never the raw URL (ids and query strings stay out of the logs); the user once known
+      serializers: { req: (req: { id: unknown; method: string }) => ({ id: req.id, method: req.method }) },
+      customProps: (req) => {
+        const r = req as express.Request;
+        return { route: r.route ? `${r.baseUrl}${(r.route as { path: string }).path}` : undefined, userId: r.user?.id };
+      },
     }),
   );
+  // every log line and audit record made while serving the request carries its id (and user id, once known)
+  app.use((req, _res, next) => runWithLogContext({ requestId: req.id as string }, next));
   app.use(helmet());
   app.use(express.json({ limit: ctx.config.bodyLimit, type: ['application/json', 'application/*+json'] }));
 
@@ -107,6 +117,7 @@ export function buildApp(ctx: Context): Express {
   const guards = createGuards(ctx.sessions, ctx.config.jwtSecret);
   registerAuthRoutes(api, ctx, guards);
   registerUserRoutes(api, ctx, guards);
+  registerAuditRoutes(api, ctx, guards);
   app.use(API_BASE, api.router);
 
   const openapi = buildOpenApi(registry, {

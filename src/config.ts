@@ -46,6 +46,18 @@ export interface Config {
     loginRateWindowSeconds: number;
     passwordResetTtlSeconds: number;
   };
+  log: {
+    /** false turns pretty terminal output off; it is only ever on for a TTY outside production. */
+    pretty: boolean;
+    /** Also write JSON lines to this file, rotated (pino-roll). */
+    file: string | null;
+    fileFrequency: 'daily' | 'hourly';
+    fileSize: string;
+    fileCount: number;
+  };
+  audit: {
+    retentionDays: number;
+  };
   mail: {
     /** smtp(s):// URL; null: messages are written as JSON files to outboxDir. */
     smtpUrl: string | null;
@@ -98,6 +110,12 @@ const envSchema = {
     SMTP_URL: { type: 'string', pattern: '^smtps?://.+' },
     MAIL_FROM: { type: 'string', minLength: 3, maxLength: 256, default: 'Agora <no-reply@localhost>' },
     MAIL_OUTBOX_DIR: { type: 'string', minLength: 1, default: './data/outbox' },
+    LOG_PRETTY: { type: 'boolean', default: true },
+    LOG_FILE: { type: 'string', minLength: 1 },
+    LOG_FILE_FREQUENCY: { enum: ['daily', 'hourly'], default: 'daily' },
+    LOG_FILE_SIZE: { type: 'string', pattern: '^\\d+[kmg]$', default: '100m' },
+    LOG_FILE_COUNT: { type: 'integer', minimum: 1, maximum: 1000, default: 14 },
+    AUDIT_RETENTION_DAYS: { type: 'integer', minimum: 1, maximum: 36500, default: 365 },
   },
 } as const;
 
@@ -109,6 +127,7 @@ const hints: Record<string, string> = {
   BODY_LIMIT: 'must be a size such as 100kb or 1mb',
   PUBLIC_URL: 'must be an http(s):// URL',
   SMTP_URL: 'must be smtp://user:pass@host:port or smtps://…',
+  LOG_FILE_SIZE: 'must be a size such as 10m, 500k or 1g',
 };
 
 export const configVariables = Object.keys(envSchema.properties);
@@ -254,6 +273,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
       loginRateWindowSeconds: v.LOGIN_RATE_WINDOW_SECONDS as number,
       passwordResetTtlSeconds: v.PASSWORD_RESET_TTL_SECONDS as number,
     }),
+    log: Object.freeze({
+      pretty: v.LOG_PRETTY as boolean,
+      file: v.LOG_FILE ? resolve(v.LOG_FILE as string) : null,
+      fileFrequency: v.LOG_FILE_FREQUENCY as 'daily' | 'hourly',
+      fileSize: v.LOG_FILE_SIZE as string,
+      fileCount: v.LOG_FILE_COUNT as number,
+    }),
+    audit: Object.freeze({ retentionDays: v.AUDIT_RETENTION_DAYS as number }),
     mail: Object.freeze({
       smtpUrl: (v.SMTP_URL as string | undefined) ?? null,
       from: v.MAIL_FROM as string,

@@ -1,6 +1,7 @@
 // Builds the dependencies a process shares (database, Redis, queues, logger, storage, audit) from a Config.
 // Nothing here is a module-level singleton: tests build their own context and close it.
-import { SqlAuditLog, type AuditLog } from './audit/service.js';
+import { createAuditLog } from './audit/index.js';
+import type { AuditLog } from './audit/service.js';
 import { AuthService } from './auth/service.js';
 import { Sessions } from './auth/sessions.js';
 import type { Config } from './config.js';
@@ -44,7 +45,7 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
   const queues = createQueues(config);
   const storage = new LocalStorage(config.uploadsDir);
-  const audit = new SqlAuditLog(prisma);
+  const audit = await createAuditLog(config, prisma, logger);
   const mailer = createMailer(config, logger);
   const sessions = new Sessions(prisma, redis, config);
   const services: Services = {

@@ -1,5 +1,7 @@
-// The audit log interface. This is the SQL adapter (Prisma AuditEvent); the MongoDB adapter and the
-// query API arrive with the audit issue and implement the same interface.
+// The audit log: who did what to what, when, from where. One interface, two adapters: SQL (Prisma
+// AuditEvent, the default) and MongoDB (./mongo.ts, when MONGODB_URL is set). Services record; routes never.
+import { ValidationError } from '../http/errors.js';
+import { currentLogContext } from '../platform/log-context.js';
 import type { Db } from '../platform/prisma.js';
 
 export interface AuditEventInput {
@@ -7,31 +9,124 @@ export interface AuditEventInput {
   action: string;
   target?: { type: string; id: string | number } | null;
   ip?: string | null;
+  /** Defaults to the request id of the request being served. */
   requestId?: string | null;
   details?: Record<string, unknown> | null;
 }
 
+export interface AuditEvent {
+  id: string;
+  at: Date;
+  actorId: number | null;
+  actorName: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  ip: string | null;
+  requestId: string | null;
+  details: Record<string, unknown> | null;
+}
+
+export interface AuditQuery {
+  actorId?: number;
+  action?: string;
+  targetType?: string;
+  targetId?: string;
+  from?: Date;
+  to?: Date;
+  cursor?: string;
+  limit: number;
+}
+
+export interface AuditPage {
+  items: AuditEvent[];
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
 export interface AuditLog {
   record(event: AuditEventInput): Promise<void>;
+  /** Newest first. */
+  query(q: AuditQuery): Promise<AuditPage>;
+  /** Writes out whatever is buffered. */
   close(): Promise<void>;
+}
+
+/** A stored row, as both adapters write it. */
+export interface AuditRow {
+  at: Date;
+  actorId: number | null;
+  actorName: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  ip: string | null;
+  requestId: string | null;
+  details: Record<string, unknown> | null;
+}
+
+export function toRow(e: AuditEventInput, at = new Date()): AuditRow {
+  return {
+    at,
+    actorId: e.actor?.id ?? null,
+    actorName: e.actor?.name ?? null,
+    action: e.action,
+    targetType: e.target?.type ?? null,
+    targetId: e.target ? String(e.target.id) : null,
+    ip: e.ip ?? null,
+    requestId: e.requestId ?? currentLogContext()?.requestId ?? null,
+    details: e.details ?? null,
+  };
+}
+
+/** Cursors are opaque to clients: base64url of the last item's (at, id). */
+export function encodeCursor(at: Date, id: string): string {
+  return Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { at: Date; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const date = new Date(at);
+    if (typeof id !== 'string' || Number.isNaN(date.getTime())) throw new Error('bad cursor');
+    return { at: date, id };
+  } catch {
+    throw new ValidationError([{ field: 'cursor', in: 'query', code: 'invalid_cursor', message: 'cursor is not a cursor this API returned' }]);
+  }
 }
 
 export class SqlAuditLog implements AuditLog {
   constructor(private readonly prisma: Db) {}
 
   async record(e: AuditEventInput): Promise<void> {
-    await this.prisma.auditEvent.create({
-      data: {
-        actorId: e.actor?.id ?? null,
-        actorName: e.actor?.name ?? null,
-        action: e.action,
-        targetType: e.target?.type ?? null,
-        targetId: e.target ? String(e.target.id) : null,
-        ip: e.ip ?? null,
-        requestId: e.requestId ?? null,
-        details: (e.details ?? undefined) as never,
+    await this.recordRows([toRow(e)]);
+  }
+
+  /** Also the fallback of the MongoDB adapter. */
+  async recordRows(rows: AuditRow[]): Promise<void> {
+    if (!rows.length) return;
+    await this.prisma.auditEvent.createMany({ data: rows.map((r) => ({ ...r, details: (r.details ?? undefined) as never })) });
+  }
+
+  async query(q: AuditQuery): Promise<AuditPage> {
+    const after = q.cursor ? decodeCursor(q.cursor) : null;
+    if (after && !/^\d+$/.test(after.id)) throw new ValidationError([{ field: 'cursor', in: 'query', code: 'invalid_cursor', message: 'cursor is not a cursor this API returned' }]);
+    const rows = await this.prisma.auditEvent.findMany({
+      where: {
+        ...(q.actorId !== undefined ? { actorId: q.actorId } : {}),
+        ...(q.action ? { action: q.action } : {}),
+        ...(q.targetType ? { targetType: q.targetType } : {}),
+        ...(q.targetId ? { targetId: q.targetId } : {}),
+        ...(q.from || q.to ? { at: { ...(q.from ? { gte: q.from } : {}), ...(q.to ? { lte: q.to } : {}) } } : {}),
+        // ids grow with time: the id alone is a stable keyset
+        ...(after ? { id: { lt: Number(after.id) } } : {}),
       },
+      orderBy: { id: 'desc' },
+      take: q.limit + 1,
     });
+    const items = rows.slice(0, q.limit).map((r) => ({ ...r, id: String(r.id), details: (r.details ?? null) as Record<string, unknown> | null }));
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > q.limit && last ? encodeCursor(last.at, last.id) : null };
   }
 
   async close(): Promise<void> {}

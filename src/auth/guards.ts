@@ -4,6 +4,7 @@ import type { RequestHandler } from 'express';
 import passport from 'passport';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
 import { ForbiddenError, UnauthorizedError } from '../http/errors.js';
+import { setLogContext } from '../platform/log-context.js';
 import type { Role } from '../users/schemas.js';
 import type { AccessTokenClaims, Principal, Sessions } from './sessions.js';
 
@@ -45,6 +46,7 @@ export function createGuards(sessions: Sessions, jwtSecret: string): Guards {
       if (err) return next(err);
       if (!user) return next(new UnauthorizedError('invalid_token', 'The access token is invalid, expired or revoked.'));
       req.user = user;
+      setLogContext({ userId: user.id });
       next();
     }) as RequestHandler)(req, res, next);
   };

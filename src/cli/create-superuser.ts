@@ -4,10 +4,11 @@
 //                     or SUPERUSER_NAME / SUPERUSER_EMAIL / SUPERUSER_PASSWORD in the environment (Docker)
 // Exit codes: 0 created, 1 unexpected failure, 2 invalid input, 3 name or email already taken.
 import { parseArgs } from 'node:util';
-import { SqlAuditLog } from '../audit/service.js';
+import { createAuditLog } from '../audit/index.js';
 import { loadConfigOrExit } from '../config.js';
 import { AppError } from '../http/errors.js';
 import { pendingMigrations } from '../platform/migrate.js';
+import { createLogger } from '../platform/logger.js';
 import { createPrisma } from '../platform/prisma.js';
 import { UsersService } from '../users/service.js';
 import { createPrompter, readAllStdin } from './prompt.js';
@@ -80,8 +81,10 @@ try {
 
 const prisma = await createPrisma(config);
 try {
-  const users = new UsersService(prisma, new SqlAuditLog(prisma));
+  const audit = await createAuditLog(config, prisma, createLogger(config, 'cli'));
+  const users = new UsersService(prisma, audit);
   const user = await users.create({ name, email, password }, 'superuser', null);
+  await audit.close();
   process.stdout.write(`Superuser ${user.name} <${user.email}> created (id ${user.id}).\n`);
 } catch (e) {
   if (e instanceof AppError && e.status === 409) {

@@ -1,5 +1,9 @@
+// The one logger factory of every process (api, chat, ai-worker, cli): JSON lines with `service` and
+// `version`, the current request/connection/job ids (AsyncLocalStorage), secrets redacted. Pretty output
+// only on a terminal outside production; optional rotated file output (pino-roll) with LOG_FILE.
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config.js';
+import { currentLogContext } from './log-context.js';
 import { packageVersion } from './paths.js';
 
 export type { Logger };
@@ -9,23 +13,45 @@ export const redactPaths = [
   'req.headers.authorization',
   'req.headers.cookie',
   'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
   '*.password',
+  '*.currentPassword',
   '*.passwordHash',
   '*.token',
   '*.accessToken',
   '*.access_token',
   '*.refreshToken',
+  '*.resetToken',
   '*.ticket',
 ];
 
-export function createLogger(config: Pick<Config, 'logLevel' | 'nodeEnv'>, service: string, destination?: pino.DestinationStream): Logger {
-  return pino(
-    {
+type LogConfig = Pick<Config, 'logLevel' | 'nodeEnv'> & Partial<Pick<Config, 'log'>>;
+
+function transportFor(config: LogConfig): pino.TransportMultiOptions | undefined {
+  const targets: pino.TransportTargetOptions[] = [];
+  const pretty = process.stdout.isTTY === true && config.nodeEnv !== 'production' && config.log?.pretty !== false;
+  if (!pretty && !config.log?.file) return undefined;
+  targets.push(pretty ? { target: 'pino-pretty', level: config.logLevel, options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,version' } } : { target: 'pino/file', level: config.logLevel, options: { destination: 1 } });
+  if (config.log?.file) {
+    targets.push({
+      target: 'pino-roll',
       level: config.logLevel,
-      base: { service, version: packageVersion },
-      redact: { paths: redactPaths, censor: '[redacted]' },
-      timestamp: pino.stdTimeFunctions.isoTime,
-    },
-    destination,
-  );
+      options: { file: config.log.file, frequency: config.log.fileFrequency, size: config.log.fileSize, limit: { count: config.log.fileCount }, mkdir: true },
+    });
+  }
+  return { targets };
+}
+
+export function createLogger(config: LogConfig, service: string, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
+    level: config.logLevel,
+    base: { service, version: packageVersion },
+    redact: { paths: redactPaths, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    mixin: () => ({ ...currentLogContext() }),
+  };
+  if (destination) return pino(options, destination);
+  const transport = transportFor(config);
+  return transport ? pino({ ...options, transport }) : pino(options);
 }
