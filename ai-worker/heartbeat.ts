@@ -2,16 +2,17 @@
 // ai-worker/healthcheck.ts (the Docker healthcheck).
 import os from 'node:os';
 import type { Context } from '../src/context.js';
+import { redisKeys } from '../src/platform/keys.js';
 
 /** The key without REDIS_PREFIX (ctx.redis adds it). */
 export function heartbeatKey(hostname = os.hostname(), pid = process.pid): string {
-  return `worker:heartbeat:${hostname}:${pid}`;
+  return redisKeys.workerHeartbeat(hostname, pid);
 }
 
 /** MATCH pattern for the heartbeat keys of every worker process of one host, REDIS_PREFIX included. */
 export function heartbeatPattern(redisPrefix: string, hostname = os.hostname()): string {
   const escape = (s: string) => s.replace(/[*?[\]\\]/g, '\\$&');
-  return `${escape(redisPrefix)}worker:heartbeat:${escape(hostname)}:*`;
+  return `${escape(redisPrefix)}${escape(redisKeys.workerHeartbeatHost(hostname))}*`;
 }
 
 export interface WorkerHeartbeat {

@@ -15,6 +15,7 @@ const suites = [
   'test/cli/create-superuser.test.ts',
   'test/users',
   'test/auth',
+  'test/audit',
 ];
 const r = spawnSync(process.execPath, ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', ...suites, ...process.argv.slice(2)], {
   cwd: root,

@@ -74,9 +74,14 @@ export class Sessions {
     await this.redis.set(redisKeys.accessBlacklist(principal.jti), '1', 'EX', ttl);
   }
 
+  /** Every access token of the user issued until now dies (their refresh tokens still work). */
+  async revokeAccessTokens(userId: number): Promise<void> {
+    await this.redis.set(redisKeys.revocationEpoch(userId), String(Date.now()), 'EX', redisTtl.epochSeconds(this.config.auth.accessTokenTtlSeconds));
+  }
+
   /** Every access token of the user issued until now dies, and every refresh session is revoked. */
   async revokeAll(userId: number): Promise<void> {
-    await this.redis.set(redisKeys.revocationEpoch(userId), String(Date.now()), 'EX', redisTtl.epochSeconds(this.config.auth.accessTokenTtlSeconds));
+    await this.revokeAccessTokens(userId);
     await this.prisma.refreshSession.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: new Date() } });
   }
 

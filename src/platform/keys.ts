@@ -9,6 +9,9 @@ export const redisKeys = {
   wsTicket: (ticket: string) => `auth:wst:${ticket}`,
   /** The successor of a just-rotated refresh token, for the grace window of concurrent refreshes. */
   refreshSuccessor: (tokenHash: string) => `auth:rsucc:${tokenHash}`,
+  /** Liveness of one worker process (ai-worker/heartbeat.ts); `workerHeartbeatHost` is the prefix of a host's keys. */
+  workerHeartbeat: (hostname: string, pid: number) => `worker:heartbeat:${hostname}:${pid}`,
+  workerHeartbeatHost: (hostname: string) => `worker:heartbeat:${hostname}:`,
   /** express-rate-limit counters of one limiter. */
   rateLimit: (limiter: string) => `rl:${limiter}:`,
 } as const;

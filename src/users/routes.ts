@@ -118,6 +118,22 @@ export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards)
 
   api.route(
     {
+      method: 'put',
+      path: '/users/:id/role',
+      operationId: 'setUserRole',
+      summary: "Change a member's role to user or admin (superuser); their access tokens are revoked",
+      tags: ['users'],
+      auth: true,
+      params: idParams,
+      body: { type: 'object', additionalProperties: false, required: ['role'], properties: { role: { enum: ['user', 'admin'] } } },
+      responses: { 200: { description: 'Updated', schema: userSchema } },
+    },
+    ...guards.requireRole('superuser'),
+    async (req, res) => res.json(await users.setRole(req.user!, id(req), (req.body as { role: 'user' | 'admin' }).role)),
+  );
+
+  api.route(
+    {
       method: 'post',
       path: '/users/:id/password-reset',
       operationId: 'forcePasswordReset',

@@ -132,6 +132,21 @@ export class UsersService {
     return updated;
   }
 
+  /**
+   * Role changes are a superuser's (superusers themselves are made only from the terminal). The member's
+   * access tokens die at once, since they carry the old role; a refresh then issues one with the new role.
+   */
+  async setRole(actor: Principal, id: number, role: Exclude<Role, 'superuser'>) {
+    if (actor.role !== 'superuser') throw new ForbiddenError('forbidden', 'Only a superuser may change roles.');
+    const user = await this.requireUser(id);
+    if (user.id === actor.id || user.role === 'superuser') throw new ForbiddenError('forbidden', "A superuser's role cannot be changed over the API.");
+    if (user.role === role) return this.prisma.user.findUniqueOrThrow({ where: { id }, select: publicUserSelect });
+    const updated = await this.prisma.user.update({ where: { id }, data: { role }, select: publicUserSelect });
+    await this.sessions?.revokeAccessTokens(id);
+    await this.audit.record({ actor: { id: actor.id }, action: 'user.role_changed', target: { type: 'user', id }, details: { from: user.role, to: role } });
+    return updated;
+  }
+
   /** The boards the user may read and write, and why. */
   async readableBoards(principal: Principal) {
     const boards = await this.prisma.board.findMany({ orderBy: { id: 'asc' }, include: { permissions: { where: { userId: principal.id }, select: { id: true } } } });

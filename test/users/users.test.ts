@@ -195,6 +195,31 @@ describe('profiles and bans', () => {
   });
 });
 
+describe('roles', () => {
+  it('a superuser makes a member admin and back; the old tokens die, a refresh carries the new role', async () => {
+    const pia = await signup('pia');
+    const login1 = await request(app).post('/api/v1/auth/login').send({ name: 'pia', password: PW });
+    const oldToken = login1.body.access_token as string;
+    const cookie = (login1.headers['set-cookie'] as unknown as string[])[0].split(';')[0];
+    await signup('root_roles', 'superuser');
+    const su = await login('root_roles');
+    expectProblem(await send('put', `/api/v1/users/${pia.id}/role`, await login('ivy_admin'), { role: 'admin' }), 403, 'forbidden');
+    expectProblem(await send('put', `/api/v1/users/${pia.id}/role`, su, { role: 'superuser' }), 400, 'validation_failed');
+    const up = await send('put', `/api/v1/users/${pia.id}/role`, su, { role: 'admin' });
+    expect(up.status).toBe(200);
+    expect(up.body.role).toBe('admin');
+    expectProblem(await get('/api/v1/users/me', oldToken), 401, 'invalid_token');
+    const refreshed = await request(app).post('/api/v1/auth/refresh').set('Cookie', cookie);
+    expect(refreshed.status).toBe(200);
+    const claims = JSON.parse(Buffer.from((refreshed.body.access_token as string).split('.')[1], 'base64url').toString()) as { role: string };
+    expect(claims.role).toBe('admin');
+    expect((await send('put', `/api/v1/users/${pia.id}/role`, su, { role: 'user' })).body.role).toBe('user');
+    const rootId = (await t.ctx.prisma.user.findUniqueOrThrow({ where: { name: 'root_roles' } })).id;
+    expectProblem(await send('put', `/api/v1/users/${rootId}/role`, su, { role: 'user' }), 403, 'forbidden');
+    expect(await t.ctx.prisma.auditEvent.count({ where: { action: 'user.role_changed', targetId: String(pia.id) } })).toBe(2);
+  });
+});
+
 describe('my boards', () => {
   it('lists the boards I may read, and why', async () => {
     const lena = await signup('lena');
