@@ -8,22 +8,16 @@ import { packageVersion } from './paths.js';
 
 export type { Logger };
 
-/** Paths whose values never reach a log line. */
+const secretKeys = ['password', 'currentPassword', 'passwordHash', 'token', 'accessToken', 'access_token', 'refreshToken', 'resetToken', 'ticket', 'authorization', 'cookie'];
+
+/** Paths whose values never reach a log line: secret keys at the top level and one or two levels down. */
 export const redactPaths = [
   'req.headers.authorization',
   'req.headers.cookie',
   'res.headers["set-cookie"]',
-  'headers.authorization',
-  'headers.cookie',
-  '*.password',
-  '*.currentPassword',
-  '*.passwordHash',
-  '*.token',
-  '*.accessToken',
-  '*.access_token',
-  '*.refreshToken',
-  '*.resetToken',
-  '*.ticket',
+  ...secretKeys,
+  ...secretKeys.map((k) => `*.${k}`),
+  ...secretKeys.map((k) => `*.*.${k}`),
 ];
 
 type LogConfig = Pick<Config, 'logLevel' | 'nodeEnv'> & Partial<Pick<Config, 'log'>>;
