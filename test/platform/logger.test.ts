@@ -26,6 +26,6 @@ describe('logger', () => {
     });
     logger.info('outside');
     expect(lines[0]).toMatchObject({ msg: 'inside', requestId: 'r-1', userId: 7 });
-    expect(lines[1]!.requestId).toBeUndefined();
+    expect(lines[1].requestId).toBeUndefined();
   });
 });
