@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { registerAuditRoutes } from './audit/routes.js';
 import { createGuards } from './auth/guards.js';
+import { registerBoardRoutes } from './boards/routes.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import type { Context } from './context.js';
 import { ApiRegistry, ApiRouter } from './http/api.js';
@@ -117,6 +118,7 @@ export function buildApp(ctx: Context): Express {
   const guards = createGuards(ctx.sessions, ctx.config.jwtSecret);
   registerAuthRoutes(api, ctx, guards);
   registerUserRoutes(api, ctx, guards);
+  registerBoardRoutes(api, ctx, guards);
   registerAuditRoutes(api, ctx, guards);
   app.use(API_BASE, api.router);
 

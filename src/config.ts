@@ -58,6 +58,8 @@ export interface Config {
   audit: {
     retentionDays: number;
   };
+  /** Anonymous visitors may read public boards. */
+  anonymousRead: boolean;
   mail: {
     /** smtp(s):// URL; null: messages are written as JSON files to outboxDir. */
     smtpUrl: string | null;
@@ -116,6 +118,7 @@ const envSchema = {
     LOG_FILE_SIZE: { type: 'string', pattern: '^\\d+[kmg]$', default: '100m' },
     LOG_FILE_COUNT: { type: 'integer', minimum: 1, maximum: 1000, default: 14 },
     AUDIT_RETENTION_DAYS: { type: 'integer', minimum: 1, maximum: 36500, default: 365 },
+    ANONYMOUS_READ: { type: 'boolean', default: false },
   },
 } as const;
 
@@ -281,6 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
       fileCount: v.LOG_FILE_COUNT as number,
     }),
     audit: Object.freeze({ retentionDays: v.AUDIT_RETENTION_DAYS as number }),
+    anonymousRead: v.ANONYMOUS_READ as boolean,
     mail: Object.freeze({
       smtpUrl: (v.SMTP_URL as string | undefined) ?? null,
       from: v.MAIL_FROM as string,

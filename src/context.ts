@@ -3,6 +3,8 @@
 import { createAuditLog } from './audit/index.js';
 import type { AuditLog } from './audit/service.js';
 import { AuthService } from './auth/service.js';
+import { BoardPolicy } from './boards/policy.js';
+import { BoardsService } from './boards/service.js';
 import { Sessions } from './auth/sessions.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './platform/logger.js';
@@ -16,6 +18,8 @@ import { UsersService } from './users/service.js';
 export interface Services {
   users: UsersService;
   auth: AuthService;
+  boards: BoardsService;
+  boardPolicy: BoardPolicy;
 }
 
 export interface Context {
@@ -48,9 +52,13 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
   const audit = await createAuditLog(config, prisma, logger);
   const mailer = createMailer(config, logger);
   const sessions = new Sessions(prisma, redis, config);
+  const boardPolicy = new BoardPolicy(prisma, redis, config.anonymousRead);
+  const boards = new BoardsService(prisma, boardPolicy, audit, config.anonymousRead);
   const services: Services = {
-    users: new UsersService(prisma, audit, sessions),
+    users: new UsersService(prisma, audit, sessions, boards),
     auth: new AuthService(prisma, sessions, audit, mailer, logger, config),
+    boards,
+    boardPolicy,
   };
 
   let closing: Promise<void> | undefined;

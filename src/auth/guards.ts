@@ -20,6 +20,8 @@ declare global {
 export interface Guards {
   /** The request must carry a valid, unrevoked access token. */
   requireAuth: RequestHandler;
+  /** requireAuth when a token is sent; without one, anonymous when `anonymousAllowed`, else 401. */
+  readAuth(anonymousAllowed: boolean): RequestHandler;
   /** requireAuth, and the token's role must be one of these. */
   requireRole(...roles: Role[]): RequestHandler[];
 }
@@ -52,6 +54,10 @@ export function createGuards(sessions: Sessions, jwtSecret: string): Guards {
   };
   return {
     requireAuth,
+    readAuth: (anonymousAllowed) => (req, res, next) => {
+      if (req.headers.authorization || !anonymousAllowed) return requireAuth(req, res, next);
+      next();
+    },
     requireRole: (...roles) => [
       requireAuth,
       (req, _res, next) => next(roles.includes(req.user!.role) ? undefined : new ForbiddenError('forbidden', 'Your role may not do this.')),

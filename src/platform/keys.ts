@@ -12,6 +12,10 @@ export const redisKeys = {
   /** Liveness of one worker process (ai-worker/heartbeat.ts); `workerHeartbeatHost` is the prefix of a host's keys. */
   workerHeartbeat: (hostname: string, pid: number) => `worker:heartbeat:${hostname}:${pid}`,
   workerHeartbeatHost: (hostname: string) => `worker:heartbeat:${hostname}:`,
+  /** Cached access state of a board: JSON {isVisible, isAvailable}, or "none" when it does not exist. */
+  boardAccess: (boardId: number) => `board:access:${boardId}`,
+  /** Cached grant holders of a board (set of user ids; holds the member "-" so an empty set still exists). */
+  boardGrants: (boardId: number) => `board:grants:${boardId}`,
   /** express-rate-limit counters of one limiter. */
   rateLimit: (limiter: string) => `rl:${limiter}:`,
 } as const;
@@ -20,4 +24,6 @@ export const redisTtl = {
   wsTicketSeconds: 30,
   /** How long a revocation epoch is kept: at least the longest access-token lifetime. */
   epochSeconds: (accessTokenTtlSeconds: number) => accessTokenTtlSeconds + 60,
+  /** Board access cache entries; changes delete them at once, the TTL only bounds memory. */
+  boardCacheSeconds: 600,
 } as const;

@@ -1,6 +1,7 @@
 import type { AuditLog } from '../audit/service.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { Principal, Sessions } from '../auth/sessions.js';
+import type { BoardsService } from '../boards/service.js';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError, toAppError } from '../http/errors.js';
 import { compile, fieldErrors } from '../http/schema.js';
 import type { Db } from '../platform/prisma.js';
@@ -49,6 +50,7 @@ export class UsersService {
     private readonly prisma: Db,
     private readonly audit: AuditLog,
     private readonly sessions?: Sessions,
+    private readonly boards?: BoardsService,
   ) {}
 
   private async requireUser(id: number) {
@@ -147,17 +149,12 @@ export class UsersService {
     return updated;
   }
 
-  /** The boards the user may read and write, and why. */
+  /** The boards the user may read and write, and why (the board policy decides). */
   async readableBoards(principal: Principal) {
-    const boards = await this.prisma.board.findMany({ orderBy: { id: 'asc' }, include: { permissions: { where: { userId: principal.id }, select: { id: true } } } });
-    const staff = isStaff(principal.role);
-    const out: { id: number; name: string; information: string; isVisible: boolean; isAvailable: boolean; access: 'admin' | 'public' | 'granted' }[] = [];
-    for (const b of boards) {
-      const access = staff ? 'admin' : !b.isAvailable ? null : b.isVisible ? 'public' : b.permissions.length ? 'granted' : null;
-      if (access) out.push({ id: b.id, name: b.name, information: b.information, isVisible: b.isVisible, isAvailable: b.isAvailable, access });
-    }
-    return out;
+    if (!this.boards) throw new Error('UsersService was built without the boards service');
+    return (await this.boards.list(principal)).map(({ id, name, information, isVisible, isAvailable, access }) => ({ id, name, information, isVisible, isAvailable, access }));
   }
+
 
   /**
    * Creates an account after checking the account rules. Emails are stored lower-case. A taken name or

@@ -1,0 +1,168 @@
+// Boards and their grants. Shared by the REST API and (later) the admin panel; every change drops the
+// board's cached access state so the policy sees it on the very next request.
+import type { AuditLog } from '../audit/service.js';
+import type { Principal } from '../auth/sessions.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError, toAppError } from '../http/errors.js';
+import type { Db } from '../platform/prisma.js';
+import { accessOf, isStaff, type BoardAccess, type BoardPolicy } from './policy.js';
+
+export interface BoardInput {
+  name: string;
+  information?: string;
+  isVisible?: boolean;
+  isAvailable?: boolean;
+  /** Hidden boards only: members granted at once. */
+  userIds?: number[];
+}
+
+export type BoardPatch = Partial<BoardInput>;
+
+const boardSelect = { id: true, name: true, information: true, isVisible: true, isAvailable: true, createDate: true, updateDate: true } as const;
+
+export class BoardsService {
+  constructor(
+    private readonly prisma: Db,
+    private readonly policy: BoardPolicy,
+    private readonly audit: AuditLog,
+    private readonly anonymousRead: boolean,
+  ) {}
+
+  private requireAdmin(viewer: Principal | null): asserts viewer is Principal {
+    if (!isStaff(viewer)) throw new ForbiddenError('forbidden', 'Only admins manage boards.');
+  }
+
+  /** Every user id must exist (and not be a closed account): one 400 naming the unknown ones. */
+  private async checkUsers(userIds: number[]): Promise<number[]> {
+    const ids = [...new Set(userIds)];
+    if (!ids.length) return ids;
+    const found = await this.prisma.user.findMany({ where: { id: { in: ids }, deletedAt: null }, select: { id: true } });
+    const missing = ids.filter((id) => !found.some((u) => u.id === id));
+    if (missing.length) throw new ValidationError([{ field: 'userIds', in: 'body', code: 'unknown_user', message: `userIds has unknown users: ${missing.join(', ')}` }]);
+    return ids;
+  }
+
+  private adminIds() {
+    return this.prisma.user.findMany({ where: { role: { in: ['admin', 'superuser'] }, deletedAt: null }, select: { id: true } }).then((r) => r.map((u) => u.id));
+  }
+
+  /** The boards the viewer may read, each with why. */
+  async list(viewer: Principal | null) {
+    const boards = await this.prisma.board.findMany({
+      orderBy: { id: 'asc' },
+      select: { ...boardSelect, permissions: { where: { userId: viewer?.id ?? -1 }, select: { id: true } } },
+    });
+    const out: (Omit<(typeof boards)[number], 'permissions'> & { access: BoardAccess })[] = [];
+    for (const { permissions, ...b } of boards) {
+      const access = accessOf(viewer, b, permissions.length > 0, this.anonymousRead);
+      if (access) out.push({ ...b, access });
+    }
+    return out;
+  }
+
+  async get(viewer: Principal | null, boardId: number) {
+    const access = await this.policy.requireRead(viewer, boardId);
+    const board = await this.prisma.board.findUnique({ where: { id: boardId }, select: boardSelect });
+    if (!board) throw new NotFoundError('No such board.', 'board_not_found');
+    return { ...board, access };
+  }
+
+  async create(actor: Principal | null, input: BoardInput) {
+    this.requireAdmin(actor);
+    const hidden = input.isVisible === false;
+    if (input.userIds?.length && !hidden) throw new ValidationError([{ field: 'userIds', in: 'body', code: 'not_hidden', message: 'userIds is only for hidden boards (isVisible: false)' }]);
+    const grantees = hidden ? [...new Set([...(await this.checkUsers(input.userIds ?? [])), ...(await this.adminIds())])] : [];
+    const board = await this.prisma
+      .$transaction(async (tx) => {
+        const b = await tx.board.create({ data: { name: input.name, information: input.information ?? '', isVisible: !hidden, isAvailable: input.isAvailable ?? true }, select: boardSelect });
+        if (grantees.length) await tx.userBoardPermission.createMany({ data: grantees.map((userId) => ({ userId, boardId: b.id })) });
+        return b;
+      })
+      .catch((e: unknown) => {
+        throw this.nameTaken(e);
+      });
+    await this.policy.invalidate(board.id);
+    await this.audit.record({ actor: { id: actor.id }, action: 'board.created', target: { type: 'board', id: board.id }, details: { name: board.name, isVisible: board.isVisible, grants: grantees } });
+    return board;
+  }
+
+  /**
+   * Hiding a public board grants it to every admin and to `userIds`; making a hidden board public deletes
+   * its grants (the original project's rules).
+   */
+  async update(actor: Principal | null, boardId: number, patch: BoardPatch) {
+    this.requireAdmin(actor);
+    const before = await this.prisma.board.findUnique({ where: { id: boardId } });
+    if (!before) throw new NotFoundError('No such board.', 'board_not_found');
+    const hiding = before.isVisible && patch.isVisible === false;
+    const showing = !before.isVisible && patch.isVisible === true;
+    if (patch.userIds?.length && !hiding) throw new ValidationError([{ field: 'userIds', in: 'body', code: 'not_hiding', message: 'userIds is only accepted when hiding a public board; use PUT /boards/{boardId}/grants otherwise' }]);
+    const grantees = hiding ? [...new Set([...(await this.checkUsers(patch.userIds ?? [])), ...(await this.adminIds())])] : [];
+    const board = await this.prisma
+      .$transaction(async (tx) => {
+        const b = await tx.board.update({
+          where: { id: boardId },
+          data: {
+            ...(patch.name !== undefined ? { name: patch.name } : {}),
+            ...(patch.information !== undefined ? { information: patch.information } : {}),
+            ...(patch.isVisible !== undefined ? { isVisible: patch.isVisible } : {}),
+            ...(patch.isAvailable !== undefined ? { isAvailable: patch.isAvailable } : {}),
+          },
+          select: boardSelect,
+        });
+        if (hiding) {
+          const existing = new Set((await tx.userBoardPermission.findMany({ where: { boardId }, select: { userId: true } })).map((g) => g.userId));
+          const add = grantees.filter((id) => !existing.has(id));
+          if (add.length) await tx.userBoardPermission.createMany({ data: add.map((userId) => ({ userId, boardId })) });
+        }
+        if (showing) await tx.userBoardPermission.deleteMany({ where: { boardId } });
+        return b;
+      })
+      .catch((e: unknown) => {
+        throw this.nameTaken(e);
+      });
+    await this.policy.invalidate(boardId);
+    const action = hiding ? 'board.hidden' : showing ? 'board.shown' : 'board.changed';
+    await this.audit.record({ actor: { id: actor.id }, action, target: { type: 'board', id: boardId }, details: { patch: { ...patch }, ...(hiding ? { grants: grantees } : {}) } });
+    return board;
+  }
+
+  async remove(actor: Principal | null, boardId: number) {
+    this.requireAdmin(actor);
+    const gone = await this.prisma.board.deleteMany({ where: { id: boardId } });
+    if (!gone.count) throw new NotFoundError('No such board.', 'board_not_found');
+    await this.policy.invalidate(boardId);
+    await this.audit.record({ actor: { id: actor.id }, action: 'board.deleted', target: { type: 'board', id: boardId } });
+  }
+
+  async grants(actor: Principal | null, boardId: number) {
+    this.requireAdmin(actor);
+    if (!(await this.prisma.board.count({ where: { id: boardId } }))) throw new NotFoundError('No such board.', 'board_not_found');
+    const rows = await this.prisma.userBoardPermission.findMany({ where: { boardId }, orderBy: { userId: 'asc' }, select: { userId: true } });
+    return { userIds: rows.map((r) => r.userId) };
+  }
+
+  /** Sets exactly who holds a grant: missing ones are added, others removed. */
+  async setGrants(actor: Principal | null, boardId: number, userIds: number[]) {
+    this.requireAdmin(actor);
+    if (!(await this.prisma.board.count({ where: { id: boardId } }))) throw new NotFoundError('No such board.', 'board_not_found');
+    const wanted = await this.checkUsers(userIds);
+    const { added, removed } = await this.prisma.$transaction(async (tx) => {
+      const current = (await tx.userBoardPermission.findMany({ where: { boardId }, select: { userId: true } })).map((g) => g.userId);
+      const add = wanted.filter((id) => !current.includes(id));
+      const remove = current.filter((id) => !wanted.includes(id));
+      if (remove.length) await tx.userBoardPermission.deleteMany({ where: { boardId, userId: { in: remove } } });
+      if (add.length) await tx.userBoardPermission.createMany({ data: add.map((userId) => ({ userId, boardId })) });
+      return { added: add, removed: remove };
+    });
+    await this.policy.invalidate(boardId);
+    for (const userId of added) await this.audit.record({ actor: { id: actor.id }, action: 'grant.added', target: { type: 'board', id: boardId }, details: { userId } });
+    for (const userId of removed) await this.audit.record({ actor: { id: actor.id }, action: 'grant.removed', target: { type: 'board', id: boardId }, details: { userId } });
+    return { userIds: [...wanted].sort((a, b) => a - b) };
+  }
+
+  private nameTaken(e: unknown) {
+    const app = toAppError(e);
+    if (app?.status === 409) return new ConflictError('already_exists', 'A board with this name already exists.', ['name']);
+    return app ?? e;
+  }
+}
