@@ -16,6 +16,7 @@ const suites = [
   'test/users',
   'test/auth',
   'test/audit',
+  'test/boards',
 ];
 const r = spawnSync(process.execPath, ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', ...suites, ...process.argv.slice(2)], {
   cwd: root,

@@ -1,6 +1,7 @@
 import type { Guards } from '../auth/guards.js';
 import type { Context } from '../context.js';
 import type { ApiRouter } from '../http/api.js';
+import { staffRoles } from '../users/schemas.js';
 import type { AuditQuery } from './service.js';
 
 const eventSchema = {
@@ -44,7 +45,7 @@ export function registerAuditRoutes(api: ApiRouter, ctx: Context, guards: Guards
       },
       responses: { 200: { description: 'A page of events', schema: { type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: eventSchema }, nextCursor: { type: ['string', 'null'] } } } } },
     },
-    ...guards.requireRole('admin', 'superuser'),
+    ...guards.requireRole(...staffRoles),
     async (req, res) => {
       const q = req.query as unknown as { actor?: number; action?: string; targetType?: string; targetId?: string; from?: string; to?: string; cursor?: string; limit: number };
       const query: AuditQuery = {

@@ -10,6 +10,7 @@ import type { Principal } from '../auth/sessions.js';
 import { redisKeys, redisTtl } from '../platform/keys.js';
 import type { Db } from '../platform/prisma.js';
 import type { Redis } from '../platform/redis.js';
+import { isStaffRole } from '../users/schemas.js';
 
 export type BoardAccess = 'admin' | 'public' | 'granted';
 type Viewer = Pick<Principal, 'id' | 'role'> | null;
@@ -19,7 +20,7 @@ interface BoardState {
   isAvailable: boolean;
 }
 
-export const isStaff = (viewer: Viewer) => viewer !== null && (viewer.role === 'admin' || viewer.role === 'superuser');
+export const isStaff = (viewer: Viewer) => viewer !== null && isStaffRole(viewer.role);
 
 /** Pure rule, shared by the cached check and by listings that already hold the rows. */
 export function accessOf(viewer: Viewer, board: BoardState, hasGrant: boolean, anonymousRead: boolean): BoardAccess | null {

@@ -4,6 +4,7 @@ import type { AuditLog } from '../audit/service.js';
 import type { Principal } from '../auth/sessions.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, toAppError } from '../http/errors.js';
 import type { Db } from '../platform/prisma.js';
+import { staffRoles } from '../users/schemas.js';
 import { accessOf, isStaff, type BoardAccess, type BoardPolicy } from './policy.js';
 
 export interface BoardInput {
@@ -42,7 +43,7 @@ export class BoardsService {
   }
 
   private adminIds() {
-    return this.prisma.user.findMany({ where: { role: { in: ['admin', 'superuser'] }, deletedAt: null }, select: { id: true } }).then((r) => r.map((u) => u.id));
+    return this.prisma.user.findMany({ where: { role: { in: [...staffRoles] }, deletedAt: null }, select: { id: true } }).then((r) => r.map((u) => u.id));
   }
 
   /** The boards the viewer may read, each with why. */

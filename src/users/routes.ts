@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import type { Guards } from '../auth/guards.js';
 import type { Context } from '../context.js';
 import type { ApiRouter } from '../http/api.js';
-import { newUserSchema } from './schemas.js';
+import { newUserSchema, staffRoles } from './schemas.js';
 import { updateMeSchema } from './service.js';
 
 const userSchema = {
@@ -106,13 +106,13 @@ export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       body: { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 512, pattern: '\\S' } } },
       responses: { 200: { description: 'Banned', schema: userSchema } },
     },
-    ...guards.requireRole('admin', 'superuser'),
+    ...guards.requireRole(...staffRoles),
     async (req, res) => res.json(await users.setBanned(req.user!, id(req), true, (req.body as { reason: string }).reason)),
   );
 
   api.route(
     { method: 'delete', path: '/users/:id/ban', operationId: 'unbanUser', summary: 'Lift a ban (admin)', tags: ['users'], auth: true, params: idParams, responses: { 200: { description: 'Unbanned', schema: userSchema } } },
-    ...guards.requireRole('admin', 'superuser'),
+    ...guards.requireRole(...staffRoles),
     async (req, res) => res.json(await users.setBanned(req.user!, id(req), false)),
   );
 
@@ -143,7 +143,7 @@ export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       params: idParams,
       responses: { 202: { description: 'Mail sent' } },
     },
-    ...guards.requireRole('admin', 'superuser'),
+    ...guards.requireRole(...staffRoles),
     async (req, res) => {
       await auth.forcePasswordReset(req.user!, id(req), meta(req));
       res.status(202).json({ status: 'accepted' });

@@ -34,3 +34,7 @@ export const newUserSchema: JsonSchema = {
 
 export const roles = ['user', 'admin', 'superuser'] as const;
 export type Role = (typeof roles)[number];
+
+/** Admins and superusers: the staff who moderate. */
+export const staffRoles: readonly Role[] = ['admin', 'superuser'];
+export const isStaffRole = (role: Role) => staffRoles.includes(role);

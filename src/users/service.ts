@@ -5,7 +5,7 @@ import type { BoardsService } from '../boards/service.js';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError, toAppError } from '../http/errors.js';
 import { compile, fieldErrors } from '../http/schema.js';
 import type { Db } from '../platform/prisma.js';
-import { emailSchema, nameSchema, newUserSchema, passwordSchema, type Role } from './schemas.js';
+import { emailSchema, isStaffRole, nameSchema, newUserSchema, passwordSchema, type Role } from './schemas.js';
 
 export interface NewUser {
   name: string;
@@ -43,7 +43,6 @@ export interface UpdateMe {
 }
 
 type Actor = { id: number; name?: string } | null;
-const isStaff = (role: Role) => role === 'admin' || role === 'superuser';
 
 export class UsersService {
   constructor(
@@ -67,7 +66,7 @@ export class UsersService {
   /** Members see a public profile; admins the full record (never the password hash). */
   async profile(viewer: Principal, id: number) {
     await this.requireUser(id);
-    if (isStaff(viewer.role) || viewer.id === id) return this.prisma.user.findUniqueOrThrow({ where: { id }, select: publicUserSelect });
+    if (isStaffRole(viewer.role) || viewer.id === id) return this.prisma.user.findUniqueOrThrow({ where: { id }, select: publicUserSelect });
     return this.prisma.user.findUniqueOrThrow({ where: { id }, select: { id: true, name: true, role: true, joinDate: true } });
   }
 
