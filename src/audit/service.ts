@@ -14,8 +14,8 @@ export interface AuditEventInput {
   details?: Record<string, unknown> | null;
 }
 
-export interface AuditEvent {
-  id: string;
+/** A stored row, as both adapters write it. */
+export interface AuditRow {
   at: Date;
   actorId: number | null;
   actorName: string | null;
@@ -26,6 +26,8 @@ export interface AuditEvent {
   requestId: string | null;
   details: Record<string, unknown> | null;
 }
+
+export type AuditEvent = AuditRow & { id: string };
 
 export interface AuditQuery {
   actorId?: number;
@@ -50,19 +52,6 @@ export interface AuditLog {
   query(q: AuditQuery): Promise<AuditPage>;
   /** Writes out whatever is buffered. */
   close(): Promise<void>;
-}
-
-/** A stored row, as both adapters write it. */
-export interface AuditRow {
-  at: Date;
-  actorId: number | null;
-  actorName: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  ip: string | null;
-  requestId: string | null;
-  details: Record<string, unknown> | null;
 }
 
 export function toRow(e: AuditEventInput, at = new Date()): AuditRow {

@@ -2,6 +2,7 @@ import cookieParser from 'cookie-parser';
 import type { Request, Response } from 'express';
 import type { Context } from '../context.js';
 import type { ApiRouter } from '../http/api.js';
+import { clientMeta } from '../http/request-id.js';
 import { createLimiter } from '../http/rate-limit.js';
 import { emailSchema, passwordSchema } from '../users/schemas.js';
 import type { Guards } from './guards.js';
@@ -25,13 +26,13 @@ const loginSchema = {
   anyOf: [{ required: ['name'] }, { required: ['email'] }],
 };
 
-const meta = (req: Request) => ({ ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null, requestId: (req.id as string | undefined) ?? null });
 
 export function registerAuthRoutes(api: ApiRouter, ctx: Context, guards: Guards): void {
   const { auth } = ctx.services;
   const cfg = ctx.config.auth;
+  const cookieOptions = { httpOnly: true, secure: cfg.cookieSecure, sameSite: 'strict', path: REFRESH_COOKIE_PATH } as const;
   const sendTokens = (res: Response, t: IssuedTokens) => {
-    res.cookie(REFRESH_COOKIE, t.refreshToken, { httpOnly: true, secure: cfg.cookieSecure, sameSite: 'strict', path: REFRESH_COOKIE_PATH, expires: t.refreshExpiresAt });
+    res.cookie(REFRESH_COOKIE, t.refreshToken, { ...cookieOptions, expires: t.refreshExpiresAt });
     res.set('Cache-Control', 'no-store').json({ access_token: t.accessToken, token_type: 'bearer', expires_in: t.expiresIn });
   };
   const cookies = cookieParser();
@@ -52,7 +53,7 @@ export function registerAuthRoutes(api: ApiRouter, ctx: Context, guards: Guards)
     },
     perIp,
     perAccount,
-    async (req, res) => sendTokens(res, await auth.login(req.body as { name?: string; email?: string; password: string }, meta(req))),
+    async (req, res) => sendTokens(res, await auth.login(req.body as { name?: string; email?: string; password: string }, clientMeta(req))),
   );
 
   api.route(
@@ -65,15 +66,15 @@ export function registerAuthRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       responses: { 200: { description: 'Rotated', schema: tokenSchema } },
     },
     cookies,
-    async (req, res) => sendTokens(res, await auth.refresh((req.cookies as Record<string, string | undefined>)[REFRESH_COOKIE], meta(req))),
+    async (req, res) => sendTokens(res, await auth.refresh((req.cookies as Record<string, string | undefined>)[REFRESH_COOKIE], clientMeta(req))),
   );
 
   api.route(
     { method: 'post', path: '/auth/logout', operationId: 'logout', summary: 'End this session', tags: ['auth'], auth: true, responses: { 204: { description: 'Logged out' } } },
     guards.requireAuth,
     async (req, res) => {
-      await auth.logout(req.user!, meta(req));
-      res.clearCookie(REFRESH_COOKIE, { path: REFRESH_COOKIE_PATH, httpOnly: true, secure: cfg.cookieSecure, sameSite: 'strict' }).status(204).end();
+      await auth.logout(req.user!, clientMeta(req));
+      res.clearCookie(REFRESH_COOKIE, cookieOptions).status(204).end();
     },
   );
 
@@ -81,8 +82,8 @@ export function registerAuthRoutes(api: ApiRouter, ctx: Context, guards: Guards)
     { method: 'post', path: '/auth/logout-all', operationId: 'logoutAll', summary: 'End every session of this account', tags: ['auth'], auth: true, responses: { 204: { description: 'Logged out everywhere' } } },
     guards.requireAuth,
     async (req, res) => {
-      await auth.logoutAll(req.user!, meta(req));
-      res.clearCookie(REFRESH_COOKIE, { path: REFRESH_COOKIE_PATH, httpOnly: true, secure: cfg.cookieSecure, sameSite: 'strict' }).status(204).end();
+      await auth.logoutAll(req.user!, clientMeta(req));
+      res.clearCookie(REFRESH_COOKIE, cookieOptions).status(204).end();
     },
   );
 
@@ -112,7 +113,7 @@ export function registerAuthRoutes(api: ApiRouter, ctx: Context, guards: Guards)
     },
     perIp,
     async (req, res) => {
-      await auth.requestPasswordReset((req.body as { email: string }).email, meta(req));
+      await auth.requestPasswordReset((req.body as { email: string }).email, clientMeta(req));
       res.status(202).json({ status: 'accepted' });
     },
   );
@@ -130,7 +131,7 @@ export function registerAuthRoutes(api: ApiRouter, ctx: Context, guards: Guards)
     perIp,
     async (req, res) => {
       const { token, password } = req.body as { token: string; password: string };
-      await auth.confirmPasswordReset(token, password, meta(req));
+      await auth.confirmPasswordReset(token, password, clientMeta(req));
       res.status(204).end();
     },
   );

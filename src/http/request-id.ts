@@ -10,3 +10,8 @@ export function requestId(req: IncomingMessage, res: ServerResponse): string {
   res.setHeader('X-Request-Id', id);
   return id;
 }
+
+/** Who is asking, for audit records and sessions. */
+export function clientMeta(req: { ip?: string; id?: unknown; get(name: string): string | undefined }) {
+  return { ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null, requestId: typeof req.id === 'string' ? req.id : null };
+}

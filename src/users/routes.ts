@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { Guards } from '../auth/guards.js';
 import type { Context } from '../context.js';
 import type { ApiRouter } from '../http/api.js';
+import { clientMeta } from '../http/request-id.js';
 import { newUserSchema, staffRoles } from './schemas.js';
 import { updateMeSchema } from './service.js';
 
@@ -22,7 +23,6 @@ const userSchema = {
 };
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } };
 const id = (req: Request) => (req.params as unknown as { id: number }).id;
-const meta = (req: Request) => ({ ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null, requestId: (req.id as string | undefined) ?? null });
 
 export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards): void {
   const { users, auth } = ctx.services;
@@ -145,7 +145,7 @@ export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards)
     },
     ...guards.requireRole(...staffRoles),
     async (req, res) => {
-      await auth.forcePasswordReset(req.user!, id(req), meta(req));
+      await auth.forcePasswordReset(req.user!, id(req), clientMeta(req));
       res.status(202).json({ status: 'accepted' });
     },
   );
