@@ -13,6 +13,16 @@ import type { Redis } from '../platform/redis.js';
 import { isStaffRole } from '../users/schemas.js';
 
 export type BoardAccess = 'admin' | 'public' | 'granted';
+
+// KEYS: version, cache key. ARGV: the version the loader saw, then what to cache.
+const CACHE_STATE = `if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+return 1`;
+const CACHE_GRANTS = `if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[2])
+for i = 3, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return 1`;
 type Viewer = Pick<Principal, 'id' | 'role'> | null;
 
 interface BoardState {
@@ -51,38 +61,39 @@ export class BoardPolicy {
   }
 
   async access(viewer: Viewer, boardId: number): Promise<BoardAccess | null> {
-    const stateKey = redisKeys.boardAccess(boardId);
-    const grantsKey = redisKeys.boardGrants(boardId);
-    const [[, cachedState], [, member], [, grantsCached]] = (await this.redis
+    const [[, cachedState], [, member], [, grantsCached], [, version]] = (await this.redis
       .pipeline()
-      .get(stateKey)
-      .sismember(grantsKey, viewer ? String(viewer.id) : '-none-')
-      .exists(grantsKey)
-      .exec()) as [[unknown, string | null], [unknown, number], [unknown, number]];
+      .get(redisKeys.boardAccess(boardId))
+      .sismember(redisKeys.boardGrants(boardId), viewer ? String(viewer.id) : '-none-')
+      .exists(redisKeys.boardGrants(boardId))
+      .get(redisKeys.boardVersion(boardId))
+      .exec()) as [[unknown, string | null], [unknown, number], [unknown, number], [unknown, string | null]];
     let state: BoardState | null;
-    if (cachedState === null) state = await this.loadState(boardId);
+    if (cachedState === null) state = await this.loadState(boardId, version ?? '0');
     else state = cachedState === 'none' ? null : (JSON.parse(cachedState) as BoardState);
     if (!state) return null;
     let hasGrant = member === 1;
-    if (!grantsCached && viewer && !state.isVisible && !isStaff(viewer)) hasGrant = (await this.loadGrants(boardId)).has(viewer.id);
+    if (!grantsCached && viewer && !state.isVisible && !isStaff(viewer)) hasGrant = (await this.loadGrants(boardId, version ?? '0')).has(viewer.id);
     return accessOf(viewer, state, hasGrant, this.anonymousRead);
   }
 
-  private async loadState(boardId: number): Promise<BoardState | null> {
+  // A loader caches what it read only if the board's version is still the one seen before reading the
+  // database: a change that lands in between (and bumps the version) is never overwritten by older data.
+  private async loadState(boardId: number, version: string): Promise<BoardState | null> {
     const board = await this.prisma.board.findUnique({ where: { id: boardId }, select: { isVisible: true, isAvailable: true } });
-    await this.redis.set(redisKeys.boardAccess(boardId), board ? JSON.stringify(board) : 'none', 'EX', redisTtl.boardCacheSeconds);
+    await this.redis.eval(CACHE_STATE, 2, redisKeys.boardVersion(boardId), redisKeys.boardAccess(boardId), version, board ? JSON.stringify(board) : 'none', redisTtl.boardCacheSeconds);
     return board;
   }
 
-  private async loadGrants(boardId: number): Promise<Set<number>> {
+  private async loadGrants(boardId: number, version: string): Promise<Set<number>> {
     const rows = await this.prisma.userBoardPermission.findMany({ where: { boardId }, select: { userId: true } });
-    const key = redisKeys.boardGrants(boardId);
-    await this.redis.multi().del(key).sadd(key, '-', ...rows.map((r) => String(r.userId))).expire(key, redisTtl.boardCacheSeconds).exec();
+    await this.redis.eval(CACHE_GRANTS, 2, redisKeys.boardVersion(boardId), redisKeys.boardGrants(boardId), version, redisTtl.boardCacheSeconds, '-', ...rows.map((r) => String(r.userId)));
     return new Set(rows.map((r) => r.userId));
   }
 
   /** Drops the cached state and grants of a board: the very next check reads the database. */
   async invalidate(boardId: number): Promise<void> {
-    await this.redis.del(redisKeys.boardAccess(boardId), redisKeys.boardGrants(boardId));
+    const version = redisKeys.boardVersion(boardId);
+    await this.redis.multi().incr(version).expire(version, 86_400).del(redisKeys.boardAccess(boardId), redisKeys.boardGrants(boardId)).exec();
   }
 }

@@ -14,6 +14,8 @@ export const redisKeys = {
   workerHeartbeatHost: (hostname: string) => `worker:heartbeat:${hostname}:`,
   /** Cached access state of a board: JSON {isVisible, isAvailable}, or "none" when it does not exist. */
   boardAccess: (boardId: number) => `board:access:${boardId}`,
+  /** Bumped on every change of a board, so a loader that read the database before the change never caches it. */
+  boardVersion: (boardId: number) => `board:ver:${boardId}`,
   /** Cached grant holders of a board (set of user ids; holds the member "-" so an empty set still exists). */
   boardGrants: (boardId: number) => `board:grants:${boardId}`,
   /** express-rate-limit counters of one limiter. */
