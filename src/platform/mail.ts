@@ -36,7 +36,9 @@ export function createMailer(config: Pick<Config, 'mail'>, logger: Logger): Mail
       const info = await transport.sendMail({ from, ...m });
       await fs.promises.mkdir(outboxDir, { recursive: true, mode: 0o700 });
       const file = path.join(outboxDir, `${Date.now()}-${crypto.randomBytes(4).toString('hex')}.json`);
-      await fs.promises.writeFile(file, String(info.message), { mode: 0o600 });
+      // written under another name, then renamed: whoever reads the outbox never sees half a message
+      await fs.promises.writeFile(`${file}.part`, String(info.message), { mode: 0o600 });
+      await fs.promises.rename(`${file}.part`, file);
       logger.info({ to: m.to, subject: m.subject, file }, 'mail written to the outbox (no SMTP_URL)');
     },
     close: () => Promise.resolve(),

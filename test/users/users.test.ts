@@ -39,7 +39,7 @@ async function outbox(to: string): Promise<{ subject: string; text: string }[]> 
   // the mail is sent in the background: give it a moment
   for (let i = 0; i < 40; i++) {
     const mails = fs.existsSync(dir)
-      ? fs.readdirSync(dir).map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { to: { address: string }[]; subject: string; text: string })
+      ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { to: { address: string }[]; subject: string; text: string })
       : [];
     const mine = mails.filter((m) => m.to.some((a) => a.address === to));
     if (mine.length) return mine;
