@@ -6,6 +6,7 @@ import { pinoHttp } from 'pino-http';
 import { registerAuditRoutes } from './audit/routes.js';
 import { createGuards } from './auth/guards.js';
 import { registerBoardRoutes } from './boards/routes.js';
+import { registerPostRoutes } from './posts/routes.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import type { Context } from './context.js';
 import { ApiRegistry, ApiRouter } from './http/api.js';
@@ -119,6 +120,7 @@ export function buildApp(ctx: Context): Express {
   registerAuthRoutes(api, ctx, guards);
   registerUserRoutes(api, ctx, guards);
   registerBoardRoutes(api, ctx, guards);
+  registerPostRoutes(api, ctx, guards);
   registerAuditRoutes(api, ctx, guards);
   app.use(API_BASE, api.router);
 

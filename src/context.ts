@@ -5,6 +5,8 @@ import type { AuditLog } from './audit/service.js';
 import { AuthService } from './auth/service.js';
 import { BoardPolicy } from './boards/policy.js';
 import { BoardsService } from './boards/service.js';
+import { CommentsService } from './comments/service.js';
+import { PostsService } from './posts/service.js';
 import { Sessions } from './auth/sessions.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './platform/logger.js';
@@ -20,6 +22,8 @@ export interface Services {
   auth: AuthService;
   boards: BoardsService;
   boardPolicy: BoardPolicy;
+  posts: PostsService;
+  comments: CommentsService;
 }
 
 export interface Context {
@@ -54,11 +58,14 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
   const sessions = new Sessions(prisma, redis, config);
   const boardPolicy = new BoardPolicy(prisma, redis, config.anonymousRead);
   const boards = new BoardsService(prisma, boardPolicy, audit, config.anonymousRead);
+  const posts = new PostsService(prisma, boardPolicy, audit);
   const services: Services = {
     users: new UsersService(prisma, audit, sessions, boards),
     auth: new AuthService(prisma, sessions, audit, mailer, logger, config),
     boards,
     boardPolicy,
+    posts,
+    comments: new CommentsService(prisma, boardPolicy, posts, audit),
   };
 
   let closing: Promise<void> | undefined;

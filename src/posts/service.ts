@@ -1,0 +1,141 @@
+// Posts and likes. Access goes through the board policy; authors edit and delete their own posts, staff
+// moderate any. Counters change only in the same transaction as the rows they count.
+import type { AuditLog } from '../audit/service.js';
+import type { Principal } from '../auth/sessions.js';
+import { isStaff, type BoardPolicy } from '../boards/policy.js';
+import { ForbiddenError, NotFoundError } from '../http/errors.js';
+import { decodeKey, encodeKey, type Page } from '../http/pagination.js';
+import type { Db, Prisma } from '../platform/prisma.js';
+
+export type PostSort = 'new' | 'views' | 'likes' | 'comments';
+
+export interface PostListQuery {
+  limit: number;
+  cursor?: string;
+  page?: number;
+  sort: PostSort;
+  q?: string;
+}
+
+const sortColumn = { new: 'createDate', views: 'numberOfView', likes: 'numberOfLike', comments: 'numberOfComment' } as const;
+
+const listSelect = {
+  id: true,
+  boardId: true,
+  name: true,
+  createDate: true,
+  updateDate: true,
+  numberOfView: true,
+  numberOfComment: true,
+  numberOfLike: true,
+  isFileAttached: true,
+  isVisible: true,
+  author: { select: { id: true, name: true } },
+} as const;
+
+const detailSelect = { ...listSelect, content: true, files: { select: { id: true, originalName: true, size: true, mimeType: true } } } as const;
+
+export class PostsService {
+  constructor(
+    private readonly prisma: Db,
+    private readonly policy: BoardPolicy,
+    private readonly audit: AuditLog,
+  ) {}
+
+  /** The post, after the viewer's access to its board is checked; hidden posts exist only for staff. */
+  async requirePost(viewer: Principal | null, postId: number, boardId?: number) {
+    const post = await this.prisma.post.findUnique({ where: { id: postId }, select: { id: true, boardId: true, authorId: true, isVisible: true } });
+    if (!post || (boardId !== undefined && post.boardId !== boardId)) throw new NotFoundError('No such post.', 'post_not_found');
+    await this.policy.requireRead(viewer, post.boardId);
+    if (!post.isVisible && !isStaff(viewer)) throw new NotFoundError('No such post.', 'post_not_found');
+    return post;
+  }
+
+  async list(viewer: Principal | null, boardId: number, q: PostListQuery): Promise<Page<unknown> & { page?: number }> {
+    await this.policy.requireRead(viewer, boardId);
+    const column = sortColumn[q.sort];
+    const where: Prisma.PostWhereInput = {
+      boardId,
+      ...(isStaff(viewer) ? {} : { isVisible: true }),
+      ...(q.q ? { name: { contains: q.q } } : {}),
+    };
+    if (q.cursor) {
+      const [value, id] = decodeKey(q.cursor, [q.sort === 'new' ? 'string' : 'number', 'number']);
+      const v = q.sort === 'new' ? new Date(value) : (value as number);
+      where.OR = [{ [column]: { lt: v } }, { [column]: v, id: { lt: id as number } }];
+    }
+    const rows = await this.prisma.post.findMany({
+      where,
+      select: listSelect,
+      orderBy: [{ [column]: 'desc' }, { id: 'desc' }],
+      take: q.limit + 1,
+      ...(!q.cursor && q.page ? { skip: (q.page - 1) * q.limit } : {}),
+    });
+    const items = rows.slice(0, q.limit);
+    const last = items[items.length - 1];
+    const lastValue = last ? (q.sort === 'new' ? last.createDate.toISOString() : last[column as 'numberOfView']) : null;
+    return {
+      items,
+      nextCursor: rows.length > q.limit && last && lastValue !== null ? encodeKey([lastValue, last.id]) : null,
+      ...(!q.cursor && q.page ? { page: q.page } : {}),
+    };
+  }
+
+  async get(viewer: Principal | null, boardId: number, postId: number) {
+    await this.requirePost(viewer, postId, boardId);
+    return this.prisma.post.findUniqueOrThrow({ where: { id: postId }, select: detailSelect });
+  }
+
+  async create(viewer: Principal | null, boardId: number, input: { name: string; content: string }) {
+    if (!viewer) throw new NotFoundError('No such board.', 'board_not_found');
+    await this.policy.requireWrite(viewer, boardId);
+    return this.prisma.post.create({ data: { boardId, authorId: viewer.id, name: input.name, content: input.content }, select: detailSelect });
+  }
+
+  private requireAuthorOrStaff(viewer: Principal, post: { authorId: number }) {
+    if (post.authorId !== viewer.id && !isStaff(viewer)) throw new ForbiddenError('not_author', 'Only the author or a moderator may change this.');
+  }
+
+  /** Authors edit name and content; staff may also hide or show the post (moderation, audited). */
+  async update(viewer: Principal, boardId: number, postId: number, patch: { name?: string; content?: string; isVisible?: boolean }) {
+    const post = await this.requirePost(viewer, postId, boardId);
+    this.requireAuthorOrStaff(viewer, post);
+    if (patch.isVisible !== undefined && !isStaff(viewer)) throw new ForbiddenError('forbidden', 'Only moderators hide or show posts.');
+    const updated = await this.prisma.post.update({ where: { id: postId }, data: patch, select: detailSelect });
+    if (patch.isVisible !== undefined && patch.isVisible !== post.isVisible) {
+      await this.audit.record({ actor: { id: viewer.id }, action: patch.isVisible ? 'post.shown' : 'post.hidden', target: { type: 'post', id: postId } });
+    }
+    return updated;
+  }
+
+  async remove(viewer: Principal, boardId: number, postId: number) {
+    const post = await this.requirePost(viewer, postId, boardId);
+    this.requireAuthorOrStaff(viewer, post);
+    await this.prisma.post.delete({ where: { id: postId } });
+    if (post.authorId !== viewer.id) await this.audit.record({ actor: { id: viewer.id }, action: 'post.deleted_by_moderator', target: { type: 'post', id: postId } });
+  }
+
+  /** Idempotent: one like per member; the counter moves only when a row was really added or removed. */
+  async like(viewer: Principal, postId: number, liked: boolean) {
+    const post = await this.requirePost(viewer, postId);
+    await this.policy.requireWrite(viewer, post.boardId);
+    return this.prisma.$transaction(async (tx) => {
+      if (liked) {
+        // the unique (postId, userId) decides: a second like, even a concurrent one, adds nothing
+        const added = await tx.postLike.create({ data: { postId, userId: viewer.id } }).then(
+          () => true,
+          (e: unknown) => {
+            if ((e as { code?: string }).code === 'P2002') return false;
+            throw e;
+          },
+        );
+        if (added) await tx.post.update({ where: { id: postId }, data: { numberOfLike: { increment: 1 } } });
+      } else {
+        const removed = await tx.postLike.deleteMany({ where: { postId, userId: viewer.id } });
+        if (removed.count) await tx.post.update({ where: { id: postId }, data: { numberOfLike: { decrement: removed.count } } });
+      }
+      const { numberOfLike } = await tx.post.findUniqueOrThrow({ where: { id: postId }, select: { numberOfLike: true } });
+      return { postId, liked, numberOfLike };
+    });
+  }
+}
