@@ -17,6 +17,7 @@ const suites = [
   'test/auth',
   'test/audit',
   'test/boards',
+  'test/posts',
 ];
 const r = spawnSync(process.execPath, ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', ...suites, ...process.argv.slice(2)], {
   cwd: root,
