@@ -6,6 +6,7 @@ import { isStaff, type BoardPolicy } from '../boards/policy.js';
 import { ForbiddenError, NotFoundError } from '../http/errors.js';
 import { decodeKey, encodeKey, type Page } from '../http/pagination.js';
 import type { Db } from '../platform/prisma.js';
+import { counterTransaction, moveCounter } from '../posts/counters.js';
 import type { PostsService } from '../posts/service.js';
 
 const commentSelect = {
@@ -59,9 +60,9 @@ export class CommentsService {
   async create(viewer: Principal, postId: number, content: string) {
     const post = await this.posts.requirePost(viewer, postId);
     await this.policy.requireWrite(viewer, post.boardId);
-    return this.prisma.$transaction(async (tx) => {
+    return counterTransaction(this.prisma, postId, async (tx) => {
       const comment = await tx.comment.create({ data: { postId, authorId: viewer.id, content }, select: commentSelect });
-      await tx.post.update({ where: { id: postId }, data: { numberOfComment: { increment: 1 } } });
+      await moveCounter(tx, postId, 'numberOfComment', 1);
       return comment;
     });
   }
@@ -74,11 +75,11 @@ export class CommentsService {
     const comment = await this.requireComment(viewer, commentId);
     this.requireAuthorOrStaff(viewer, comment);
     if (patch.isVisible !== undefined && !isStaff(viewer)) throw new ForbiddenError('forbidden', 'Only moderators hide or show comments.');
-    const updated = await this.prisma.$transaction(async (tx) => {
+    const updated = await counterTransaction(this.prisma, comment.postId, async (tx) => {
       if (patch.isVisible !== undefined && patch.isVisible !== comment.isVisible) {
         // only the request that really flips the flag moves the counter
         const flipped = await tx.comment.updateMany({ where: { id: commentId, isVisible: !patch.isVisible }, data: { isVisible: patch.isVisible } });
-        if (flipped.count) await tx.post.update({ where: { id: comment.postId }, data: { numberOfComment: { [patch.isVisible ? 'increment' : 'decrement']: 1 } } });
+        await moveCounter(tx, comment.postId, 'numberOfComment', flipped.count * (patch.isVisible ? 1 : -1));
       }
       return tx.comment.update({ where: { id: commentId }, data: { ...(patch.content !== undefined ? { content: patch.content } : {}) }, select: commentSelect });
     });
@@ -91,10 +92,10 @@ export class CommentsService {
   async remove(viewer: Principal, commentId: number) {
     const comment = await this.requireComment(viewer, commentId);
     this.requireAuthorOrStaff(viewer, comment);
-    await this.prisma.$transaction(async (tx) => {
+    await counterTransaction(this.prisma, comment.postId, async (tx) => {
       // decided by the row as it is now, not as it was read: a concurrent hide or delete counts once
       const visible = await tx.comment.deleteMany({ where: { id: commentId, isVisible: true } });
-      if (visible.count) await tx.post.update({ where: { id: comment.postId }, data: { numberOfComment: { decrement: 1 } } });
+      if (visible.count) await moveCounter(tx, comment.postId, 'numberOfComment', -1);
       else await tx.comment.deleteMany({ where: { id: commentId } });
     });
     if (comment.authorId !== viewer.id) await this.audit.record({ actor: { id: viewer.id }, action: 'comment.deleted_by_moderator', target: { type: 'comment', id: commentId } });

@@ -3,9 +3,10 @@
 import type { AuditLog } from '../audit/service.js';
 import type { Principal } from '../auth/sessions.js';
 import { isStaff, type BoardPolicy } from '../boards/policy.js';
-import { ForbiddenError, NotFoundError } from '../http/errors.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../http/errors.js';
 import { decodeKey, encodeKey, type Page } from '../http/pagination.js';
 import type { Db, Prisma } from '../platform/prisma.js';
+import { counterTransaction, moveCounter } from './counters.js';
 
 export type PostSort = 'new' | 'views' | 'likes' | 'comments';
 
@@ -57,11 +58,14 @@ export class PostsService {
     const where: Prisma.PostWhereInput = {
       boardId,
       ...(isStaff(viewer) ? {} : { isVisible: true }),
-      ...(q.q ? { name: { contains: q.q } } : {}),
+      ...(q.q ? await this.titleFilter(boardId, q.q) : {}),
     };
     if (q.cursor) {
       const [value, id] = decodeKey(q.cursor, [q.sort === 'new' ? 'string' : 'number', 'number']);
       const v = q.sort === 'new' ? new Date(value) : (value as number);
+      if ((v instanceof Date && Number.isNaN(v.getTime())) || !Number.isInteger(id)) {
+        throw new ValidationError([{ field: 'cursor', in: 'query', code: 'invalid_cursor', message: 'cursor is not a cursor this API returned' }]);
+      }
       where.OR = [{ [column]: { lt: v } }, { [column]: v, id: { lt: id as number } }];
     }
     const rows = await this.prisma.post.findMany({
@@ -79,6 +83,16 @@ export class PostsService {
       nextCursor: rows.length > q.limit && last && lastValue !== null ? encodeKey([lastValue, last.id]) : null,
       ...(!q.cursor && q.page ? { page: q.page } : {}),
     };
+  }
+
+  /**
+   * Substring search in titles. Prisma's `contains` becomes SQL LIKE without escaping, so `%` and `_` would
+   * act as wildcards; a search holding them matches literally through instr() (SQLite and MySQL both have it).
+   */
+  private async titleFilter(boardId: number, text: string): Promise<Prisma.PostWhereInput> {
+    if (!/[%_\\]/.test(text)) return { name: { contains: text } };
+    const rows = await this.prisma.$queryRaw<{ id: number | bigint }[]>`SELECT id FROM posts WHERE boardId = ${boardId} AND instr(name, ${text}) > 0`;
+    return { id: { in: rows.map((r) => Number(r.id)) } };
   }
 
   async get(viewer: Principal | null, boardId: number, postId: number) {
@@ -119,7 +133,7 @@ export class PostsService {
   async like(viewer: Principal, postId: number, liked: boolean) {
     const post = await this.requirePost(viewer, postId);
     await this.policy.requireWrite(viewer, post.boardId);
-    return this.prisma.$transaction(async (tx) => {
+    return counterTransaction(this.prisma, postId, async (tx) => {
       if (liked) {
         // the unique (postId, userId) decides: a second like, even a concurrent one, adds nothing
         const added = await tx.postLike.create({ data: { postId, userId: viewer.id } }).then(
@@ -129,10 +143,10 @@ export class PostsService {
             throw e;
           },
         );
-        if (added) await tx.post.update({ where: { id: postId }, data: { numberOfLike: { increment: 1 } } });
+        if (added) await moveCounter(tx, postId, 'numberOfLike', 1);
       } else {
         const removed = await tx.postLike.deleteMany({ where: { postId, userId: viewer.id } });
-        if (removed.count) await tx.post.update({ where: { id: postId }, data: { numberOfLike: { decrement: removed.count } } });
+        await moveCounter(tx, postId, 'numberOfLike', -removed.count);
       }
       const { numberOfLike } = await tx.post.findUniqueOrThrow({ where: { id: postId }, select: { numberOfLike: true } });
       return { postId, liked, numberOfLike };
