@@ -5,7 +5,7 @@ import type { Context } from './context.js';
 export interface RunningApi {
   server: Server;
   port: number;
-  /** Stops accepting connections, lets in-flight requests finish, then closes idle keep-alive sockets. */
+  /** Stops accepting connections, lets in-flight requests finish, closes idle keep-alive sockets, writes buffered views. */
   stop(): Promise<void>;
 }
 
@@ -19,13 +19,17 @@ export async function startApi(ctx: Context, port = ctx.config.port, host = ctx.
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   ctx.logger.info({ port: actualPort, host }, 'api listening');
+  ctx.services.views.start();
   return {
     server,
     port: actualPort,
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
+    stop: async () => {
+      await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeIdleConnections();
-      }),
+      });
+      // after the last request: nothing counted is left behind in the buffer
+      await ctx.services.views.stop();
+    },
   };
 }

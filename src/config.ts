@@ -60,6 +60,12 @@ export interface Config {
   };
   /** Anonymous visitors may read public boards. */
   anonymousRead: boolean;
+  views: {
+    /** A viewer counts once per post within this window. */
+    dedupWindowSeconds: number;
+    /** Buffered views are written to the database this often (and on shutdown). */
+    flushIntervalMs: number;
+  };
   mail: {
     /** smtp(s):// URL; null: messages are written as JSON files to outboxDir. */
     smtpUrl: string | null;
@@ -119,6 +125,8 @@ const envSchema = {
     LOG_FILE_COUNT: { type: 'integer', minimum: 1, maximum: 1000, default: 14 },
     AUDIT_RETENTION_DAYS: { type: 'integer', minimum: 1, maximum: 36500, default: 365 },
     ANONYMOUS_READ: { type: 'boolean', default: false },
+    VIEW_DEDUP_WINDOW_SECONDS: { type: 'integer', minimum: 1, maximum: 604800, default: 600 },
+    VIEW_FLUSH_INTERVAL_MS: { type: 'integer', minimum: 100, maximum: 3600000, default: 5000 },
   },
 } as const;
 
@@ -285,6 +293,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
     }),
     audit: Object.freeze({ retentionDays: v.AUDIT_RETENTION_DAYS as number }),
     anonymousRead: v.ANONYMOUS_READ as boolean,
+    views: Object.freeze({ dedupWindowSeconds: v.VIEW_DEDUP_WINDOW_SECONDS as number, flushIntervalMs: v.VIEW_FLUSH_INTERVAL_MS as number }),
     mail: Object.freeze({
       smtpUrl: (v.SMTP_URL as string | undefined) ?? null,
       from: v.MAIL_FROM as string,

@@ -7,6 +7,7 @@ import { BoardPolicy } from './boards/policy.js';
 import { BoardsService } from './boards/service.js';
 import { CommentsService } from './comments/service.js';
 import { PostsService } from './posts/service.js';
+import { ViewCounter } from './posts/views.js';
 import { Sessions } from './auth/sessions.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './platform/logger.js';
@@ -24,6 +25,8 @@ export interface Services {
   boardPolicy: BoardPolicy;
   posts: PostsService;
   comments: CommentsService;
+  /** Buffered view counts; the api process runs its flush timer (startApi). */
+  views: ViewCounter;
 }
 
 export interface Context {
@@ -58,7 +61,8 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
   const sessions = new Sessions(prisma, redis, config);
   const boardPolicy = new BoardPolicy(prisma, redis, config.anonymousRead);
   const boards = new BoardsService(prisma, boardPolicy, audit, config.anonymousRead);
-  const posts = new PostsService(prisma, boardPolicy, audit);
+  const views = new ViewCounter(prisma, redis, logger, config);
+  const posts = new PostsService(prisma, boardPolicy, audit, views);
   const services: Services = {
     users: new UsersService(prisma, audit, sessions, boards),
     auth: new AuthService(prisma, sessions, audit, mailer, logger, config),
@@ -66,6 +70,7 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
     boardPolicy,
     posts,
     comments: new CommentsService(prisma, boardPolicy, posts, audit),
+    views,
   };
 
   let closing: Promise<void> | undefined;

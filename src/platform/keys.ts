@@ -18,6 +18,13 @@ export const redisKeys = {
   boardVersion: (boardId: number) => `board:ver:${boardId}`,
   /** Cached grant holders of a board (set of user ids; holds the member "-" so an empty set still exists). */
   boardGrants: (boardId: number) => `board:grants:${boardId}`,
+  /** A viewer already counted for a post within the de-duplication window. */
+  postViewSeen: (postId: number, viewer: string) => `views:seen:${postId}:${viewer}`,
+  /** Views counted but not yet written to the database: hash postId → count. */
+  postViewsPending: () => 'views:pending',
+  /** A batch taken for writing (renamed from pending); left behind only if a process died mid-flush. */
+  postViewsFlushing: (batch: string) => `views:flushing:${batch}`,
+  postViewsFlushingPrefix: () => 'views:flushing:',
   /** express-rate-limit counters of one limiter. */
   rateLimit: (limiter: string) => `rl:${limiter}:`,
 } as const;

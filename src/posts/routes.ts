@@ -88,7 +88,7 @@ export function registerPostRoutes(api: ApiRouter, ctx: Context, guards: Guards)
   api.route(
     { method: 'get', path: '/boards/:boardId/posts/:postId', operationId: 'getPost', summary: 'A post with its content', tags: ['posts'], auth: true, params: postParams, responses: { 200: { description: 'Post', schema: postSchema } } },
     read,
-    async (req, res) => res.json(await posts.get(viewer(req), p(req).boardId, p(req).postId)),
+    async (req, res) => res.json(await posts.get(viewer(req), p(req).boardId, p(req).postId, req.user ? `user:${req.user.id}` : `ip:${req.ip ?? 'unknown'}`)),
   );
 
   api.route(

@@ -7,6 +7,7 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../http/errors.j
 import { decodeKey, encodeKey, type Page } from '../http/pagination.js';
 import type { Db, Prisma } from '../platform/prisma.js';
 import { counterTransaction, moveCounter } from './counters.js';
+import type { ViewCounter } from './views.js';
 
 export type PostSort = 'new' | 'views' | 'likes' | 'comments';
 
@@ -41,6 +42,7 @@ export class PostsService {
     private readonly prisma: Db,
     private readonly policy: BoardPolicy,
     private readonly audit: AuditLog,
+    private readonly views: ViewCounter,
   ) {}
 
   /** The post, after the viewer's access to its board is checked; hidden posts exist only for staff. */
@@ -76,6 +78,8 @@ export class PostsService {
       ...(!q.cursor && q.page ? { skip: (q.page - 1) * q.limit } : {}),
     });
     const items = rows.slice(0, q.limit);
+    const buffered = await this.views.pending(items.map((r) => r.id));
+    for (const item of items) item.numberOfView += buffered.get(item.id) ?? 0;
     const last = items[items.length - 1];
     const lastValue = last ? (q.sort === 'new' ? last.createDate.toISOString() : last[column as 'numberOfView']) : null;
     return {
@@ -95,9 +99,12 @@ export class PostsService {
     return { id: { in: rows.map((r) => Number(r.id)) } };
   }
 
-  async get(viewer: Principal | null, boardId: number, postId: number) {
+  /** Reading a post counts a view (once per viewer per window); the count shown includes buffered views. */
+  async get(viewer: Principal | null, boardId: number, postId: number, viewerKey: string) {
     await this.requirePost(viewer, postId, boardId);
-    return this.prisma.post.findUniqueOrThrow({ where: { id: postId }, select: detailSelect });
+    const buffered = await this.views.record(postId, viewerKey);
+    const post = await this.prisma.post.findUniqueOrThrow({ where: { id: postId }, select: detailSelect });
+    return { ...post, numberOfView: post.numberOfView + buffered };
   }
 
   async create(viewer: Principal | null, boardId: number, input: { name: string; content: string }) {
