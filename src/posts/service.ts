@@ -48,6 +48,11 @@ export class PostsService {
   /** The post, after the viewer's access to its board is checked; hidden posts exist only for staff. */
   async requirePost(viewer: Principal | null, postId: number, boardId?: number) {
     const post = await this.prisma.post.findUnique({ where: { id: postId }, select: { id: true, boardId: true, authorId: true, isVisible: true } });
+    return this.checkRead(viewer, post, boardId);
+  }
+
+  /** The read rule for a post already loaded (or null): its board's policy, then its own visibility. */
+  private async checkRead<P extends { boardId: number; isVisible: boolean }>(viewer: Principal | null, post: P | null, boardId?: number): Promise<P> {
     if (!post || (boardId !== undefined && post.boardId !== boardId)) throw new NotFoundError('No such post.', 'post_not_found');
     await this.policy.requireRead(viewer, post.boardId);
     if (!post.isVisible && !isStaff(viewer)) throw new NotFoundError('No such post.', 'post_not_found');
@@ -101,9 +106,9 @@ export class PostsService {
 
   /** Reading a post counts a view (once per viewer per window); the count shown includes buffered views. */
   async get(viewer: Principal | null, boardId: number, postId: number, viewerKey: string) {
-    await this.requirePost(viewer, postId, boardId);
+    // one query: the post with everything shown, then the same read rule as everywhere
+    const post = await this.checkRead(viewer, await this.prisma.post.findUnique({ where: { id: postId }, select: detailSelect }), boardId);
     const buffered = await this.views.record(postId, viewerKey);
-    const post = await this.prisma.post.findUniqueOrThrow({ where: { id: postId }, select: detailSelect });
     return { ...post, numberOfView: post.numberOfView + buffered };
   }
 
