@@ -1,6 +1,6 @@
 // The audit log: who did what to what, when, from where. One interface, two adapters: SQL (Prisma
 // AuditEvent, the default) and MongoDB (./mongo.ts, when MONGODB_URL is set). Services record; routes never.
-import { ValidationError } from '../http/errors.js';
+import { decodeKey, encodeKey, invalidCursor } from '../http/pagination.js';
 import { currentLogContext } from '../platform/log-context.js';
 import type { Db } from '../platform/prisma.js';
 
@@ -68,20 +68,16 @@ export function toRow(e: AuditEventInput, at = new Date()): AuditRow {
   };
 }
 
-/** Cursors are opaque to clients: base64url of the last item's (at, id). */
+/** Audit cursors are the pagination cursors of the API, keyed by the last item's (at, id). */
 export function encodeCursor(at: Date, id: string): string {
-  return Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
+  return encodeKey([at.toISOString(), id]);
 }
 
 export function decodeCursor(cursor: string): { at: Date; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const date = new Date(at);
-    if (typeof id !== 'string' || Number.isNaN(date.getTime())) throw new Error('bad cursor');
-    return { at: date, id };
-  } catch {
-    throw new ValidationError([{ field: 'cursor', in: 'query', code: 'invalid_cursor', message: 'cursor is not a cursor this API returned' }]);
-  }
+  const [at, id] = decodeKey(cursor, ['string', 'string']) as [string, string];
+  const date = new Date(at);
+  if (Number.isNaN(date.getTime())) throw invalidCursor();
+  return { at: date, id };
 }
 
 export class SqlAuditLog implements AuditLog {
@@ -99,7 +95,7 @@ export class SqlAuditLog implements AuditLog {
 
   async query(q: AuditQuery): Promise<AuditPage> {
     const after = q.cursor ? decodeCursor(q.cursor) : null;
-    if (after && !/^\d+$/.test(after.id)) throw new ValidationError([{ field: 'cursor', in: 'query', code: 'invalid_cursor', message: 'cursor is not a cursor this API returned' }]);
+    if (after && !/^\d+$/.test(after.id)) throw invalidCursor();
     const rows = await this.prisma.auditEvent.findMany({
       where: {
         ...(q.actorId !== undefined ? { actorId: q.actorId } : {}),

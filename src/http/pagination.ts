@@ -17,6 +17,11 @@ export function encodeKey(key: (string | number)[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
+/** The 400 for a cursor this API did not hand out (or one whose values do not make sense). */
+export function invalidCursor(): ValidationError {
+  return new ValidationError([{ field: 'cursor', in: 'query', code: 'invalid_cursor', message: 'cursor is not a cursor this API returned' }]);
+}
+
 export function decodeKey(cursor: string, shape: ('string' | 'number')[]): (string | number)[] {
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
@@ -24,5 +29,5 @@ export function decodeKey(cursor: string, shape: ('string' | 'number')[]): (stri
   } catch {
     // fall through
   }
-  throw new ValidationError([{ field: 'cursor', in: 'query', code: 'invalid_cursor', message: 'cursor is not a cursor this API returned' }]);
+  throw invalidCursor();
 }

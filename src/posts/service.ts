@@ -3,8 +3,8 @@
 import type { AuditLog } from '../audit/service.js';
 import type { Principal } from '../auth/sessions.js';
 import { isStaff, type BoardPolicy } from '../boards/policy.js';
-import { ForbiddenError, NotFoundError, ValidationError } from '../http/errors.js';
-import { decodeKey, encodeKey, type Page } from '../http/pagination.js';
+import { ForbiddenError, NotFoundError } from '../http/errors.js';
+import { decodeKey, encodeKey, invalidCursor, type Page } from '../http/pagination.js';
 import type { Db, Prisma } from '../platform/prisma.js';
 import { counterTransaction, moveCounter } from './counters.js';
 import type { ViewCounter } from './views.js';
@@ -71,7 +71,7 @@ export class PostsService {
       const [value, id] = decodeKey(q.cursor, [q.sort === 'new' ? 'string' : 'number', 'number']);
       const v = q.sort === 'new' ? new Date(value) : (value as number);
       if ((v instanceof Date && Number.isNaN(v.getTime())) || !Number.isInteger(id)) {
-        throw new ValidationError([{ field: 'cursor', in: 'query', code: 'invalid_cursor', message: 'cursor is not a cursor this API returned' }]);
+        throw invalidCursor();
       }
       where.OR = [{ [column]: { lt: v } }, { [column]: v, id: { lt: id as number } }];
     }
