@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { buildApp } from '../../src/app.js';
-import { createTestContext, redisUrl, type TestContext } from '../helpers/context.js';
+import { createTestContext, monitorRedis, redisUrl, type TestContext } from '../helpers/context.js';
 import { API, b64url, decodeJwt, expectProblem, login, makeAdmin, me, PASSWORD, refresh, refreshCookieOf, refreshSetCookie, signup, type TestUser } from '../helpers/auth.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -205,10 +205,8 @@ describe('auth', () => {
     it('checks revocation with exactly one Redis command per authenticated request (MGET of blacklist and epoch)', async () => {
       const prefix = t.env.REDIS_PREFIX;
       const { jti } = decodeJwt(session.access).payload;
-      const conn = new Redis(redisUrl);
-      const monitor = await conn.monitor();
       const seen: string[][] = [];
-      monitor.on('monitor', (_time: string, args: string[]) => {
+      const monitor = await monitorRedis((args) => {
         if (args.slice(1).some((a) => a.startsWith(prefix))) seen.push(args);
       });
       try {
@@ -217,8 +215,7 @@ describe('auth', () => {
         expect(res.status).toBe(200);
         await sleep(200);
       } finally {
-        monitor.disconnect();
-        conn.disconnect();
+        monitor.stop();
       }
       expect(seen).toEqual([[expect.stringMatching(/^mget$/i), `${prefix}auth:bl:${jti as string}`, `${prefix}auth:epoch:${user.id}`]]);
     });

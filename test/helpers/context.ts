@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createContext, type Context } from '../../src/context.js';
@@ -64,4 +65,34 @@ export async function createTestContext(extra: Record<string, string> = {}): Pro
       fs.rmSync(path.dirname(config.uploadsDir), { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Watches every command the Redis server runs (MONITOR) on a plain socket. ioredis's own monitor mode
+ * loses its command queue when other suites' traffic floods the stream, so the lines are parsed here.
+ */
+export async function monitorRedis(onCommand: (args: string[]) => void): Promise<{ stop(): void }> {
+  const u = new URL(redisUrl);
+  const socket = net.connect(Number(u.port || 6379), u.hostname);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  let buffered = '';
+  let ready!: () => void;
+  const started = new Promise<void>((r) => (ready = r));
+  socket.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString('utf8');
+    let nl: number;
+    while ((nl = buffered.indexOf('\r\n')) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 2);
+      if (line === '+OK') ready();
+      // +1700000000.123456 [0 127.0.0.1:1234] "cmd" "arg" ...
+      else if (line.startsWith('+')) onCommand([...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1].replace(/\\(.)/g, '$1')));
+    }
+  });
+  socket.write('MONITOR\r\n');
+  await started;
+  return { stop: () => socket.destroy() };
 }

@@ -7,15 +7,8 @@ import { loadConfig } from '../../src/config.js';
 import { createContext } from '../../src/context.js';
 import { createTestContext, testEnv, type TestContext } from '../helpers/context.js';
 import { testProvider } from '../helpers/db.js';
+import { expectProblem } from '../helpers/auth.js';
 
-const expectProblem = (res: request.Response, status: number, code: string) => {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({ status, code, type: `urn:agora:problem:${code}` });
-  expect(typeof res.body.title).toBe('string');
-  expect(typeof res.body.detail).toBe('string');
-  expect(JSON.stringify(res.body)).not.toMatch(/at .*\.(ts|js):\d+/); // no stack traces
-};
 
 describe(`api app (${testProvider})`, () => {
   let t: TestContext;

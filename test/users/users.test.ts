@@ -7,15 +7,12 @@ import request from 'supertest';
 import { buildApp } from '../../src/app.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { testProvider } from '../helpers/db.js';
+import { expectProblem } from '../helpers/auth.js';
 
 const PW = 'Str0ng!pass';
 let t: TestContext;
 let app: Express;
 
-const expectProblem = (res: request.Response, status: number, code: string) => {
-  expect({ status: res.status, code: (res.body as { code?: string }).code }).toEqual({ status, code });
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-};
 
 async function signup(name: string, role: 'user' | 'admin' | 'superuser' = 'user', email = `${name.toLowerCase()}@example.com`) {
   const res = await request(app).post('/api/v1/users').send({ name, email, password: PW });
