@@ -3,7 +3,12 @@
 import type { AuditLog } from '../audit/service.js';
 import type { Principal } from '../auth/sessions.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, toAppError } from '../http/errors.js';
+import { postFileKeys } from '../files/service.js';
+import { deleteFiles } from '../files/upload.js';
+import type { Logger } from '../platform/logger.js';
+import { requireUserIds } from '../users/ids.js';
 import type { Db } from '../platform/prisma.js';
+import type { Storage } from '../platform/storage.js';
 import { staffRoles } from '../users/schemas.js';
 import { accessOf, isStaff, type BoardAccess, type BoardPolicy } from './policy.js';
 
@@ -26,20 +31,17 @@ export class BoardsService {
     private readonly policy: BoardPolicy,
     private readonly audit: AuditLog,
     private readonly anonymousRead: boolean,
+    private readonly storage: Storage,
+    private readonly logger: Logger,
   ) {}
 
   private requireAdmin(viewer: Principal | null): asserts viewer is Principal {
     if (!isStaff(viewer)) throw new ForbiddenError('forbidden', 'Only admins manage boards.');
   }
 
-  /** Every user id must exist (and not be a closed account): one 400 naming the unknown ones. */
-  private async checkUsers(userIds: number[]): Promise<number[]> {
-    const ids = [...new Set(userIds)];
-    if (!ids.length) return ids;
-    const found = await this.prisma.user.findMany({ where: { id: { in: ids }, deletedAt: null }, select: { id: true } });
-    const missing = ids.filter((id) => !found.some((u) => u.id === id));
-    if (missing.length) throw new ValidationError([{ field: 'userIds', in: 'body', code: 'unknown_user', message: `userIds has unknown users: ${missing.join(', ')}` }]);
-    return ids;
+  /** Every user id must exist (an open account): one 400 naming the unknown ones. */
+  private checkUsers(userIds: number[]): Promise<number[]> {
+    return requireUserIds(this.prisma, userIds);
   }
 
   private adminIds() {
@@ -129,8 +131,13 @@ export class BoardsService {
 
   async remove(actor: Principal | null, boardId: number) {
     this.requireAdmin(actor);
-    const gone = await this.prisma.board.deleteMany({ where: { id: boardId } });
+    const { gone, keys } = await this.prisma.$transaction(async (tx) => {
+      const found = await postFileKeys(tx, { boardId });
+      return { gone: await tx.board.deleteMany({ where: { id: boardId } }), keys: found };
+    });
     if (!gone.count) throw new NotFoundError('No such board.', 'board_not_found');
+    // the board's posts, comments and file rows went with it (cascade); their files go after the commit
+    await deleteFiles(this.storage, keys, this.logger);
     await this.policy.invalidate(boardId);
     await this.audit.record({ actor: { id: actor.id }, action: 'board.deleted', target: { type: 'board', id: boardId } });
   }
@@ -159,6 +166,39 @@ export class BoardsService {
     for (const userId of added) await this.audit.record({ actor: { id: actor.id }, action: 'grant.added', target: { type: 'board', id: boardId }, details: { userId } });
     for (const userId of removed) await this.audit.record({ actor: { id: actor.id }, action: 'grant.removed', target: { type: 'board', id: boardId }, details: { userId } });
     return { userIds: [...wanted].sort((a, b) => a - b) };
+  }
+
+  /** The boards a user holds a grant for (staff). */
+  async userGrants(actor: Principal | null, userId: number) {
+    this.requireAdmin(actor);
+    const rows = await this.prisma.userBoardPermission.findMany({ where: { userId }, orderBy: { boardId: 'asc' }, select: { boardId: true } });
+    return { boardIds: rows.map((r) => r.boardId) };
+  }
+
+  /**
+   * Sets exactly which boards a user holds a grant for (PUT /users/:id/boards, the admin panel): missing
+   * grants are added, others removed, in one transaction; every board touched drops its cached state.
+   */
+  async setUserGrants(actor: Principal | null, userId: number, boardIds: number[]) {
+    this.requireAdmin(actor);
+    const wanted = [...new Set(boardIds)];
+    if (wanted.length) {
+      const found = await this.prisma.board.findMany({ where: { id: { in: wanted } }, select: { id: true } });
+      const missing = wanted.filter((id) => !found.some((b) => b.id === id));
+      if (missing.length) throw new ValidationError([{ field: 'boardIds', in: 'body', code: 'unknown_board', message: `boardIds has unknown boards: ${missing.join(', ')}` }]);
+    }
+    const { added, removed } = await this.prisma.$transaction(async (tx) => {
+      const current = (await tx.userBoardPermission.findMany({ where: { userId }, select: { boardId: true } })).map((g) => g.boardId);
+      const add = wanted.filter((id) => !current.includes(id));
+      const remove = current.filter((id) => !wanted.includes(id));
+      if (remove.length) await tx.userBoardPermission.deleteMany({ where: { userId, boardId: { in: remove } } });
+      if (add.length) await tx.userBoardPermission.createMany({ data: add.map((boardId) => ({ userId, boardId })) });
+      return { added: add, removed: remove };
+    });
+    for (const boardId of [...added, ...removed]) await this.policy.invalidate(boardId);
+    for (const boardId of added) await this.audit.record({ actor: { id: actor.id }, action: 'grant.added', target: { type: 'board', id: boardId }, details: { userId } });
+    for (const boardId of removed) await this.audit.record({ actor: { id: actor.id }, action: 'grant.removed', target: { type: 'board', id: boardId }, details: { userId } });
+    return { boardIds: [...wanted].sort((a, b) => a - b) };
   }
 
   private nameTaken(e: unknown) {

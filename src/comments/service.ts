@@ -5,7 +5,11 @@ import type { Principal } from '../auth/sessions.js';
 import { isStaff, type BoardPolicy } from '../boards/policy.js';
 import { ForbiddenError, NotFoundError } from '../http/errors.js';
 import { decodeKey, encodeKey, type Page } from '../http/pagination.js';
+import { fileRows, fileSelect, publicFiles } from '../files/service.js';
+import { deleteFiles, type ReceivedFile } from '../files/upload.js';
+import type { Logger } from '../platform/logger.js';
 import type { Db } from '../platform/prisma.js';
+import type { Storage } from '../platform/storage.js';
 import { counterTransaction, moveCounter } from '../posts/counters.js';
 import type { PostsService } from '../posts/service.js';
 
@@ -18,7 +22,12 @@ const commentSelect = {
   isFileAttached: true,
   isVisible: true,
   author: { select: { id: true, name: true } },
+  files: { select: fileSelect, orderBy: { id: 'asc' } },
 } as const;
+
+function out<C extends { files: { id: number; originalName: string; size: number; mimeType: string }[] }>(comment: C) {
+  return { ...comment, files: publicFiles('c', comment.files) };
+}
 
 export class CommentsService {
   constructor(
@@ -26,6 +35,8 @@ export class CommentsService {
     private readonly policy: BoardPolicy,
     private readonly posts: PostsService,
     private readonly audit: AuditLog,
+    private readonly storage: Storage,
+    private readonly logger: Logger,
   ) {}
 
   private async requireComment(viewer: Principal | null, commentId: number) {
@@ -49,22 +60,41 @@ export class CommentsService {
     });
     const items = rows.slice(0, q.limit);
     const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > q.limit && last ? encodeKey([last.id]) : null };
+    return { items: items.map(out), nextCursor: rows.length > q.limit && last ? encodeKey([last.id]) : null };
   }
 
   async get(viewer: Principal | null, commentId: number) {
     await this.requireComment(viewer, commentId);
-    return this.prisma.comment.findUniqueOrThrow({ where: { id: commentId }, select: commentSelect });
+    return out(await this.prisma.comment.findUniqueOrThrow({ where: { id: commentId }, select: commentSelect }));
   }
 
-  async create(viewer: Principal, postId: number, content: string) {
+  /** The write rule alone, checked before an upload is received (so a refused request stores nothing). */
+  async requireWrite(viewer: Principal, postId: number): Promise<void> {
     const post = await this.posts.requirePost(viewer, postId);
     await this.policy.requireWrite(viewer, post.boardId);
-    return counterTransaction(this.prisma, postId, async (tx) => {
-      const comment = await tx.comment.create({ data: { postId, authorId: viewer.id, content }, select: commentSelect });
-      await moveCounter(tx, postId, 'numberOfComment', 1);
-      return comment;
-    });
+  }
+
+  /** The comment, its files' rows and the counter in one transaction; stored files are deleted if it fails. */
+  async create(viewer: Principal, postId: number, content: string, files: ReceivedFile[] = []) {
+    try {
+      const post = await this.posts.requirePost(viewer, postId);
+      await this.policy.requireWrite(viewer, post.boardId);
+      return out(
+        await counterTransaction(this.prisma, postId, async (tx) => {
+          const comment = await tx.comment.create({
+            data: { postId, authorId: viewer.id, content, isFileAttached: files.length > 0, files: { create: fileRows(files) } },
+            select: commentSelect,
+          });
+          await moveCounter(tx, postId, 'numberOfComment', 1);
+          return comment;
+        }),
+      );
+    } catch (e) {
+      await deleteFiles(this.storage, files.map((f) => f.key), this.logger);
+      // the post was deleted while the upload ran
+      if ((e as { code?: string }).code === 'P2003') throw new NotFoundError('No such post.', 'post_not_found');
+      throw e;
+    }
   }
 
   private requireAuthorOrStaff(viewer: Principal, comment: { authorId: number }) {
@@ -82,7 +112,7 @@ export class CommentsService {
         await moveCounter(tx, comment.postId, 'numberOfComment', flipped.count * (patch.isVisible ? 1 : -1));
       }
       return tx.comment.update({ where: { id: commentId }, data: { ...(patch.content !== undefined ? { content: patch.content } : {}) }, select: commentSelect });
-    });
+    }).then(out);
     if (patch.isVisible !== undefined && patch.isVisible !== comment.isVisible) {
       await this.audit.record({ actor: { id: viewer.id }, action: patch.isVisible ? 'comment.shown' : 'comment.hidden', target: { type: 'comment', id: commentId } });
     }
@@ -92,12 +122,16 @@ export class CommentsService {
   async remove(viewer: Principal, commentId: number) {
     const comment = await this.requireComment(viewer, commentId);
     this.requireAuthorOrStaff(viewer, comment);
-    await counterTransaction(this.prisma, comment.postId, async (tx) => {
+    const keys = await counterTransaction(this.prisma, comment.postId, async (tx) => {
+      const files = await tx.commentFile.findMany({ where: { commentId }, select: { path: true } });
       // decided by the row as it is now, not as it was read: a concurrent hide or delete counts once
       const visible = await tx.comment.deleteMany({ where: { id: commentId, isVisible: true } });
       if (visible.count) await moveCounter(tx, comment.postId, 'numberOfComment', -1);
       else await tx.comment.deleteMany({ where: { id: commentId } });
+      return files.map((f) => f.path);
     });
+    // only after the commit: a rolled-back delete keeps its files
+    await deleteFiles(this.storage, keys, this.logger);
     if (comment.authorId !== viewer.id) await this.audit.record({ actor: { id: viewer.id }, action: 'comment.deleted_by_moderator', target: { type: 'comment', id: commentId } });
   }
 }

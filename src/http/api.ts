@@ -22,6 +22,8 @@ export interface RouteSpec {
   /** Needs an access token (documents the bearer requirement; the guard itself is a handler). */
   auth?: boolean;
   body?: JsonSchema;
+  /** The body may also be multipart/form-data: the body's fields as text parts plus files in `fileField`. */
+  multipart?: { fileField: string };
   query?: JsonSchema;
   params?: JsonSchema;
   responses: Record<number, ResponseSpec>;
@@ -32,7 +34,7 @@ export interface RegisteredRoute extends RouteSpec {
 }
 
 /** Validates and coerces body, query and params; a failure is one 400 listing every offending field. */
-export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params'>): RequestHandler {
+export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params' | 'multipart'>): RequestHandler {
   const body = spec.body && compile(spec.body, false);
   const query = spec.query && compile(spec.query, true);
   const params = spec.params && compile(spec.params, true);
@@ -49,11 +51,20 @@ export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params'>): Re
       // Express 5 exposes req.query as a getter: replace it with the validated, coerced copy
       else Object.defineProperty(req, 'query', { value: q, writable: true, configurable: true, enumerable: true });
     }
-    if (body) {
+    // a multipart body is validated by its handler once the parts have been read (formValidator)
+    if (body && !(spec.multipart && req.is('multipart/form-data'))) {
       if (!req.is('application/json')) return next(new UnsupportedMediaTypeError('application/json'));
       if (!body(req.body)) errors.push(...fieldErrors(body.errors, 'body'));
     }
     next(errors.length ? new ValidationError(errors) : undefined);
+  };
+}
+
+/** Validates the text fields of a multipart form against a route's body schema (a 400 like a JSON body's). */
+export function formValidator(schema: JsonSchema): (fields: Record<string, string>) => void {
+  const check = compile(schema, true);
+  return (fields) => {
+    if (!check(fields)) throw new ValidationError(fieldErrors(check.errors, 'body'));
   };
 }
 

@@ -53,6 +53,21 @@ function parameters(route: RegisteredRoute) {
   return out;
 }
 
+function requestContent(r: RegisteredRoute): Record<string, unknown> {
+  const content: Record<string, unknown> = { 'application/json': { schema: r.body } };
+  if (r.multipart) {
+    const body = r.body as { properties?: Record<string, unknown>; required?: string[] };
+    content['multipart/form-data'] = {
+      schema: {
+        type: 'object',
+        ...(body.required ? { required: body.required } : {}),
+        properties: { ...body.properties, [r.multipart.fileField]: { type: 'array', items: { type: 'string', contentMediaType: 'application/octet-stream' } } },
+      },
+    };
+  }
+  return content;
+}
+
 export function buildOpenApi(registry: ApiRegistry, info: { title: string; version: string; description?: string }) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of registry.routes) {
@@ -71,7 +86,7 @@ export function buildOpenApi(registry: ApiRegistry, info: { title: string; versi
       summary: r.summary,
       ...(r.tags ? { tags: r.tags } : {}),
       ...(params.length ? { parameters: params } : {}),
-      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: r.body } } } } : {}),
+      ...(r.body ? { requestBody: { required: true, content: requestContent(r) } } : {}),
       ...(r.auth ? { security: [{ bearerAuth: [] }] } : {}),
       responses,
     };

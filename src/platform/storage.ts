@@ -15,7 +15,8 @@ export interface StoredObject {
 export interface Storage {
   /** Writes the whole object or nothing: a failed write leaves no file behind. */
   put(key: string, data: Buffer | Readable, opts?: { maxBytes?: number }): Promise<StoredObject>;
-  read(key: string): Promise<Readable>;
+  /** The object, or the inclusive byte range `[start, end]` of it. */
+  read(key: string, range?: { start: number; end: number }): Promise<Readable>;
   exists(key: string): Promise<boolean>;
   /** Idempotent: deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
@@ -99,12 +100,12 @@ export class LocalStorage implements Storage {
     return { key, size, sha256: hash.digest('hex') };
   }
 
-  async read(key: string): Promise<Readable> {
+  async read(key: string, range?: { start: number; end: number }): Promise<Readable> {
     const file = this.file(key);
     const handle = await fs.promises.open(file, 'r').catch((e: NodeJS.ErrnoException) => {
       throw e.code === 'ENOENT' ? new ObjectNotFoundError(key) : e;
     });
-    return handle.createReadStream();
+    return handle.createReadStream(range ? { start: range.start, end: range.end } : {});
   }
 
   async exists(key: string): Promise<boolean> {

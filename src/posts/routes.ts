@@ -2,10 +2,28 @@ import type { Request } from 'express';
 import type { Guards } from '../auth/guards.js';
 import type { CommentsService } from '../comments/service.js';
 import type { Context } from '../context.js';
-import type { ApiRouter } from '../http/api.js';
+import { formValidator, type ApiRouter } from '../http/api.js';
+import { isMultipart, receiveUpload, type ReceivedFile } from '../files/upload.js';
 import { paginationQuery } from '../http/pagination.js';
 import type { PostListQuery } from './service.js';
 
+const filesSchema = {
+  type: 'array',
+  items: {
+    type: 'object',
+    properties: {
+      id: { type: 'string', description: 'public id: p<n> (post file) or c<n> (comment file)' },
+      originalName: { type: 'string' },
+      size: { type: 'integer' },
+      mimeType: { type: 'string', description: 'sniffed from the bytes, not taken from the client' },
+      url: { type: 'string', description: 'download URL (GET /api/v1/files/{id})' },
+    },
+  },
+};
+const uploadErrors = {
+  413: { description: 'A file, the number of files or their total is over the limit (`file_too_large`, `too_many_files`, `upload_too_large`)' },
+  415: { description: 'A file type outside the allow-list (`file_type_not_allowed`), or a body neither JSON nor multipart' },
+};
 const author = { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' } } };
 const postListItem = {
   type: 'object',
@@ -28,12 +46,22 @@ const postSchema = {
   properties: {
     ...postListItem.properties,
     content: { type: 'string' },
-    files: { type: 'array', items: { type: 'object', properties: { id: { type: 'integer' }, originalName: { type: 'string' }, size: { type: 'integer' }, mimeType: { type: 'string' } } } },
+    files: filesSchema,
   },
 };
 const commentSchema = {
   type: 'object',
-  properties: { id: { type: 'integer' }, postId: { type: 'integer' }, content: { type: 'string' }, author, createDate: { type: 'string', format: 'date-time' }, updateDate: { type: 'string', format: 'date-time' }, isFileAttached: { type: 'boolean' }, isVisible: { type: 'boolean' } },
+  properties: {
+    id: { type: 'integer' },
+    postId: { type: 'integer' },
+    content: { type: 'string' },
+    author,
+    createDate: { type: 'string', format: 'date-time' },
+    updateDate: { type: 'string', format: 'date-time' },
+    isFileAttached: { type: 'boolean' },
+    isVisible: { type: 'boolean' },
+    files: filesSchema,
+  },
 };
 const page = (items: object) => ({ type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items }, nextCursor: { type: ['string', 'null'] }, page: { type: 'integer' } } });
 const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S', description: `must have a visible character (at most ${max})` });
@@ -43,6 +71,11 @@ const postParams = { type: 'object', required: ['boardId', 'postId'], properties
 const postIdParams = { type: 'object', required: ['postId'], properties: { postId: int } };
 const commentParams = { type: 'object', required: ['commentId'], properties: { commentId: int } };
 const p = (req: Request) => req.params as unknown as { boardId: number; postId: number; commentId: number };
+
+const postBody = { type: 'object', additionalProperties: false, required: ['name', 'content'], properties: { name: text(64), content: text(65_535) } };
+const commentBody = { type: 'object', additionalProperties: false, required: ['content'], properties: { content: text(2000) } };
+const validatePostForm = formValidator(postBody);
+const validateCommentForm = formValidator(commentBody);
 
 export function registerPostRoutes(api: ApiRouter, ctx: Context, guards: Guards): void {
   const { posts } = ctx.services;
@@ -71,16 +104,26 @@ export function registerPostRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       method: 'post',
       path: '/boards/:boardId/posts',
       operationId: 'createPost',
-      summary: 'Write a post',
+      summary: 'Write a post: JSON, or multipart/form-data with `name`, `content` and files in `files` (all stored or none)',
       tags: ['posts'],
       auth: true,
       params: boardParams,
-      body: { type: 'object', additionalProperties: false, required: ['name', 'content'], properties: { name: text(64), content: text(65_535) } },
-      responses: { 201: { description: 'Created', schema: postSchema } },
+      body: postBody,
+      multipart: { fileField: 'files' },
+      responses: { 201: { description: 'Created', schema: postSchema }, ...uploadErrors },
     },
     guards.requireAuth,
     async (req, res) => {
-      const post = await posts.create(viewer(req), p(req).boardId, req.body as { name: string; content: string });
+      let input = req.body as { name: string; content: string };
+      let files: ReceivedFile[] = [];
+      if (isMultipart(req)) {
+        // the write rule first: a request that may not post stores nothing
+        await posts.requireWrite(req.user!, p(req).boardId);
+        const upload = await receiveUpload(req, ctx.storage, ctx.config.uploads, { validate: validatePostForm });
+        input = upload.fields as typeof input;
+        files = upload.files;
+      }
+      const post = await posts.create(viewer(req), p(req).boardId, input, files);
       res.status(201).location(`/api/v1/boards/${post.boardId}/posts/${post.id}`).json(post);
     },
   );
@@ -146,16 +189,25 @@ export function registerPostRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       method: 'post',
       path: '/posts/:postId/comments',
       operationId: 'createComment',
-      summary: 'Comment on a post',
+      summary: 'Comment on a post: JSON, or multipart/form-data with `content` and files in `files` (all stored or none)',
       tags: ['comments'],
       auth: true,
       params: postIdParams,
-      body: { type: 'object', additionalProperties: false, required: ['content'], properties: { content: text(2000) } },
-      responses: { 201: { description: 'Created', schema: commentSchema } },
+      body: commentBody,
+      multipart: { fileField: 'files' },
+      responses: { 201: { description: 'Created', schema: commentSchema }, ...uploadErrors },
     },
     guards.requireAuth,
     async (req, res) => {
-      const comment = await comments.create(req.user!, p(req).postId, (req.body as { content: string }).content);
+      let content = (req.body as { content: string } | undefined)?.content as string;
+      let files: ReceivedFile[] = [];
+      if (isMultipart(req)) {
+        await comments.requireWrite(req.user!, p(req).postId);
+        const upload = await receiveUpload(req, ctx.storage, ctx.config.uploads, { validate: validateCommentForm });
+        content = upload.fields.content!;
+        files = upload.files;
+      }
+      const comment = await comments.create(req.user!, p(req).postId, content, files);
       res.status(201).location(`/api/v1/comments/${comment.id}`).json(comment);
     },
   );

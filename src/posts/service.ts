@@ -5,7 +5,11 @@ import type { Principal } from '../auth/sessions.js';
 import { isStaff, type BoardPolicy } from '../boards/policy.js';
 import { ForbiddenError, NotFoundError } from '../http/errors.js';
 import { decodeKey, encodeKey, invalidCursor, type Page } from '../http/pagination.js';
+import { deleteFiles, type ReceivedFile } from '../files/upload.js';
+import { fileRows, fileSelect, postFileKeys, publicFiles } from '../files/service.js';
+import type { Logger } from '../platform/logger.js';
 import type { Db, Prisma } from '../platform/prisma.js';
+import type { Storage } from '../platform/storage.js';
 import { counterTransaction, moveCounter } from './counters.js';
 import type { ViewCounter } from './views.js';
 
@@ -35,7 +39,12 @@ const listSelect = {
   author: { select: { id: true, name: true } },
 } as const;
 
-const detailSelect = { ...listSelect, content: true, files: { select: { id: true, originalName: true, size: true, mimeType: true } } } as const;
+const detailSelect = { ...listSelect, content: true, files: { select: fileSelect, orderBy: { id: 'asc' } } } as const;
+
+/** A post as the API shows it: files with their public ids and download URLs. */
+function out<P extends { files: { id: number; originalName: string; size: number; mimeType: string }[] }>(post: P) {
+  return { ...post, files: publicFiles('p', post.files) };
+}
 
 export class PostsService {
   constructor(
@@ -43,6 +52,8 @@ export class PostsService {
     private readonly policy: BoardPolicy,
     private readonly audit: AuditLog,
     private readonly views: ViewCounter,
+    private readonly storage: Storage,
+    private readonly logger: Logger,
   ) {}
 
   /** The post, after the viewer's access to its board is checked; hidden posts exist only for staff. */
@@ -109,13 +120,31 @@ export class PostsService {
     // one query: the post with everything shown, then the same read rule as everywhere
     const post = await this.checkRead(viewer, await this.prisma.post.findUnique({ where: { id: postId }, select: detailSelect }), boardId);
     const buffered = await this.views.record(postId, viewerKey);
-    return { ...post, numberOfView: post.numberOfView + buffered };
+    return out({ ...post, numberOfView: post.numberOfView + buffered });
   }
 
-  async create(viewer: Principal | null, boardId: number, input: { name: string; content: string }) {
-    if (!viewer) throw new NotFoundError('No such board.', 'board_not_found');
+  /** The write rule alone, checked before an upload is received (so a refused request stores nothing). */
+  async requireWrite(viewer: Principal, boardId: number): Promise<void> {
     await this.policy.requireWrite(viewer, boardId);
-    return this.prisma.post.create({ data: { boardId, authorId: viewer.id, name: input.name, content: input.content }, select: detailSelect });
+  }
+
+  /**
+   * A post and its files' rows in one transaction (Prisma's nested create): it is visible with all of its
+   * files or not at all. The files were stored by the upload; if the rows cannot be written they are deleted.
+   */
+  async create(viewer: Principal | null, boardId: number, input: { name: string; content: string }, files: ReceivedFile[] = []) {
+    try {
+      if (!viewer) throw new NotFoundError('No such board.', 'board_not_found');
+      await this.policy.requireWrite(viewer, boardId);
+      const post = await this.prisma.post.create({
+        data: { boardId, authorId: viewer.id, name: input.name, content: input.content, isFileAttached: files.length > 0, files: { create: fileRows(files) } },
+        select: detailSelect,
+      });
+      return out(post);
+    } catch (e) {
+      await deleteFiles(this.storage, files.map((f) => f.key), this.logger);
+      throw e;
+    }
   }
 
   private requireAuthorOrStaff(viewer: Principal, post: { authorId: number }) {
@@ -127,7 +156,7 @@ export class PostsService {
     const post = await this.requirePost(viewer, postId, boardId);
     this.requireAuthorOrStaff(viewer, post);
     if (patch.isVisible !== undefined && !isStaff(viewer)) throw new ForbiddenError('forbidden', 'Only moderators hide or show posts.');
-    const updated = await this.prisma.post.update({ where: { id: postId }, data: patch, select: detailSelect });
+    const updated = out(await this.prisma.post.update({ where: { id: postId }, data: patch, select: detailSelect }));
     if (patch.isVisible !== undefined && patch.isVisible !== post.isVisible) {
       await this.audit.record({ actor: { id: viewer.id }, action: patch.isVisible ? 'post.shown' : 'post.hidden', target: { type: 'post', id: postId } });
     }
@@ -137,7 +166,14 @@ export class PostsService {
   async remove(viewer: Principal, boardId: number, postId: number) {
     const post = await this.requirePost(viewer, postId, boardId);
     this.requireAuthorOrStaff(viewer, post);
-    await this.prisma.post.delete({ where: { id: postId } });
+    // the keys are read in the deleting transaction (which locks the post first, like every comment write),
+    // and the files go only once it has committed
+    const keys = await counterTransaction(this.prisma, postId, async (tx) => {
+      const found = await postFileKeys(tx, { id: postId });
+      await tx.post.delete({ where: { id: postId } });
+      return found;
+    });
+    await deleteFiles(this.storage, keys, this.logger);
     if (post.authorId !== viewer.id) await this.audit.record({ actor: { id: viewer.id }, action: 'post.deleted_by_moderator', target: { type: 'post', id: postId } });
   }
 

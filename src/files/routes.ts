@@ -1,0 +1,65 @@
+import { pipeline } from 'node:stream/promises';
+import type { Guards } from '../auth/guards.js';
+import type { Context } from '../context.js';
+import type { ApiRouter } from '../http/api.js';
+import { AppError } from '../http/errors.js';
+
+export function registerFileRoutes(api: ApiRouter, ctx: Context, guards: Guards): void {
+  const { files } = ctx.services;
+
+  api.route(
+    {
+      method: 'get',
+      path: '/files/:fileId',
+      operationId: 'downloadFile',
+      summary:
+        'Download an attachment (same access rule as its post). The original name is in Content-Disposition (RFC 6266, `filename*` per RFC 5987); single byte ranges give 206.',
+      tags: ['files'],
+      auth: true,
+      params: { type: 'object', required: ['fileId'], properties: { fileId: { type: 'string', pattern: '^[pc][1-9][0-9]{0,9}$', description: 'p<n> or c<n>, as in `files[].id`' } } },
+      responses: {
+        200: { description: 'The file', contentType: 'application/octet-stream', schema: { type: 'string', contentMediaType: 'application/octet-stream' } },
+        206: { description: 'The requested byte range', contentType: 'application/octet-stream', schema: { type: 'string', contentMediaType: 'application/octet-stream' } },
+        304: { description: 'Not modified (If-None-Match matched the ETag)' },
+        416: { description: 'The range lies outside the file (`range_not_satisfiable`)' },
+      },
+    },
+    guards.readAuth(ctx.config.anonymousRead),
+    async (req, res) => {
+      const file = await files.find(req.user ?? null, (req.params as { fileId: string }).fileId);
+      const etag = `"${file.sha256}"`;
+      res.set({
+        'Accept-Ranges': 'bytes',
+        ETag: etag,
+        'Last-Modified': file.createDate.toUTCString(),
+        // access depends on who asks: shared caches must not keep it
+        'Cache-Control': 'private, no-cache',
+      });
+      if (req.fresh) {
+        res.status(304).end();
+        return;
+      }
+      const ifRange = req.get('If-Range');
+      const ranges = ifRange === undefined || ifRange === etag ? req.range(file.size, { combine: true }) : undefined;
+      if (ranges === -1) {
+        res.set('Content-Range', `bytes */${file.size}`);
+        throw new AppError(416, 'range_not_satisfiable', `The file has ${file.size} bytes.`);
+      }
+      // Content-Disposition: attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded name>
+      res.attachment(file.originalName);
+      res.set('Content-Type', file.mimeType === 'text/plain' ? 'text/plain; charset=utf-8' : file.mimeType);
+      // a single range is served as 206; several (rare) or a malformed header get the whole file
+      const range = Array.isArray(ranges) && ranges.type === 'bytes' && ranges.length === 1 ? ranges[0] : null;
+      if (range) {
+        res.status(206).set({ 'Content-Range': `bytes ${range.start}-${range.end}/${file.size}`, 'Content-Length': String(range.end - range.start + 1) });
+      } else {
+        res.status(200).set('Content-Length', String(file.size));
+      }
+      if (req.method === 'HEAD') {
+        res.end();
+        return;
+      }
+      await pipeline(await files.storage.read(file.key, range ?? undefined), res);
+    },
+  );
+}

@@ -1,0 +1,83 @@
+// Attachments of posts and comments: their public shape, the rows written with a post or comment, the keys
+// to delete after one is removed, and downloads after the same read rule as the post they belong to.
+// A file's public id names its table: `p<id>` (post file) or `c<id>` (comment file).
+import type { Prisma } from '@prisma/client';
+import type { Principal } from '../auth/sessions.js';
+import { isStaff } from '../boards/policy.js';
+import { NotFoundError } from '../http/errors.js';
+import type { Db } from '../platform/prisma.js';
+import type { Storage } from '../platform/storage.js';
+import type { PostsService } from '../posts/service.js';
+import type { ReceivedFile } from './upload.js';
+
+export const fileSelect = { id: true, originalName: true, size: true, mimeType: true } as const;
+
+export interface PublicFile {
+  id: string;
+  originalName: string;
+  size: number;
+  mimeType: string;
+  url: string;
+}
+
+type FileRow = { id: number; originalName: string; size: number; mimeType: string };
+
+export function publicFiles(kind: 'p' | 'c', rows: FileRow[]): PublicFile[] {
+  return rows.map((f) => ({ id: `${kind}${f.id}`, originalName: f.originalName, size: f.size, mimeType: f.mimeType, url: `/api/v1/files/${kind}${f.id}` }));
+}
+
+/** The rows of received files, for a nested create inside the post's or comment's own transaction. */
+export function fileRows(files: ReceivedFile[]) {
+  return files.map((f) => ({ storedName: f.storedName, originalName: f.originalName, path: f.key, size: f.size, mimeType: f.mimeType, sha256: f.sha256 }));
+}
+
+type Tx = Prisma.TransactionClient;
+
+/** Storage keys of every file of a post and of its comments (read inside the deleting transaction). */
+export async function postFileKeys(tx: Tx, where: Prisma.PostWhereInput): Promise<string[]> {
+  const [own, ofComments] = await Promise.all([
+    tx.postFile.findMany({ where: { post: where }, select: { path: true } }),
+    tx.commentFile.findMany({ where: { comment: { post: where } }, select: { path: true } }),
+  ]);
+  return [...own, ...ofComments].map((f) => f.path);
+}
+
+export interface FileDownload {
+  originalName: string;
+  mimeType: string;
+  size: number;
+  sha256: string;
+  key: string;
+  createDate: Date;
+}
+
+export class FilesService {
+  constructor(
+    private readonly prisma: Db,
+    private readonly posts: PostsService,
+    readonly storage: Storage,
+  ) {}
+
+  /** A file the viewer may read: its post (and comment) pass the same rule as reading them directly. */
+  async find(viewer: Principal | null, fileId: string): Promise<FileDownload> {
+    const m = /^([pc])([1-9][0-9]{0,9})$/.exec(fileId);
+    const notFound = () => new NotFoundError('No such file.', 'file_not_found');
+    if (!m) throw notFound();
+    const id = Number(m[2]);
+    const select = { originalName: true, mimeType: true, size: true, sha256: true, path: true, createDate: true } as const;
+    let file: FileDownload & { path: string };
+    if (m[1] === 'p') {
+      const row = await this.prisma.postFile.findUnique({ where: { id }, select: { ...select, postId: true } });
+      if (!row) throw notFound();
+      await this.posts.requirePost(viewer, row.postId);
+      file = { ...row, key: row.path };
+    } else {
+      const row = await this.prisma.commentFile.findUnique({ where: { id }, select: { ...select, comment: { select: { postId: true, isVisible: true } } } });
+      if (!row) throw notFound();
+      await this.posts.requirePost(viewer, row.comment.postId);
+      if (!row.comment.isVisible && !isStaff(viewer)) throw notFound();
+      file = { ...row, key: row.path };
+    }
+    return { originalName: file.originalName, mimeType: file.mimeType, size: file.size, sha256: file.sha256, key: file.key, createDate: file.createDate };
+  }
+}
