@@ -1,17 +1,23 @@
-// ai-worker process: for now a shell that shares the context and reports liveness through a Redis heartbeat
-// (checked by ai-worker/healthcheck.ts). The BullMQ consumers of the ai-train and ai-predict queues
-// (queueNames in src/platform/queue.ts) join this process with the AI issue.
+// ai-worker process: the BullMQ consumers of the ai-train and ai-predict queues (ai-worker/processors.ts) on a
+// shared context, plus a liveness heartbeat in Redis (checked by ai-worker/healthcheck.ts). On SIGTERM it stops
+// taking jobs, lets the running ones finish and writes their results before closing.
 import { createContext } from '../src/context.js';
 import { runProcess } from '../src/platform/lifecycle.js';
 import { startWorkerHeartbeat } from './heartbeat.js';
+import { startAiWorkers } from './processors.js';
 
 await runProcess('ai-worker', async (config, logger) => {
   const ctx = await createContext(config, { service: 'ai-worker', logger });
+  const workers = await startAiWorkers(ctx);
   const heartbeat = startWorkerHeartbeat(ctx);
   await heartbeat.ready;
-  logger.info({ key: heartbeat.key }, 'ai-worker started');
+  logger.info(
+    { key: heartbeat.key, trainConcurrency: config.ai.trainConcurrency, predictConcurrency: config.ai.predictConcurrency },
+    'ai-worker started',
+  );
   return async () => {
     await heartbeat.stop();
+    await workers.close();
     await ctx.close();
   };
 });

@@ -1,0 +1,238 @@
+// The BullMQ consumers of the ai-train and ai-predict queues.
+//   training    queued → running → succeeded | failed on the Ai row, with timestamps, metrics and error text;
+//               the artifact goes to storage (models/<ai-id>/<version>.json) before the row points at it
+//   prediction  the same states on the AiLog row, written in group commits (result-writer.ts)
+// Invalid input (a bad dataset, a wrong input length, a missing artifact) fails at once (UnrecoverableError);
+// anything else is retried with exponential backoff (jobOptions). A job whose worker died is taken back by
+// BullMQ's stalled-job check once its lock expires (AI_LOCK_DURATION_MS, AI_STALLED_INTERVAL_MS); processors
+// are idempotent: a row already finished, deleted, or handed to a newer job is left alone.
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { publishAiEvents } from '../src/ais/events.js';
+import { modelKeys, type PredictJobData, type TrainJobData } from '../src/ais/jobs.js';
+import type { Context } from '../src/context.js';
+import { runWithLogContext } from '../src/platform/log-context.js';
+import { bullConnection, bullPrefix, queueNames } from '../src/platform/queue.js';
+import { ObjectNotFoundError, type Storage } from '../src/platform/storage.js';
+import { createResultArchive, type ResultArchive } from './archive.js';
+import { DatasetError, InputError, defaultDatasetPath, parseArtifact, parseDataset, predict, train, type Artifact, type DatasetSpec } from './model.js';
+import { ResultWriter } from './result-writer.js';
+import fs from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Artifacts by storage key, loaded once (concurrent loads share one read), least recently used dropped first. */
+export class ArtifactCache {
+  private readonly entries = new Map<string, Promise<Artifact>>();
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly max = 64,
+  ) {}
+
+  get(key: string): Promise<Artifact> {
+    let p = this.entries.get(key);
+    if (p) {
+      this.entries.delete(key);
+      this.entries.set(key, p);
+      return p;
+    }
+    p = this.storage.read(key).then(readAll).then((b) => parseArtifact(b.toString('utf8')));
+    p.catch(() => this.entries.delete(key));
+    this.entries.set(key, p);
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+    return p;
+  }
+
+  set(key: string, artifact: Artifact): void {
+    this.entries.set(key, Promise.resolve(artifact));
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 2000);
+/** No retry can fix these. */
+const isInvalid = (e: unknown) => e instanceof UnrecoverableError || e instanceof DatasetError || e instanceof InputError || e instanceof ObjectNotFoundError || e instanceof SyntaxError;
+const isFinalAttempt = (job: Job) => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+
+export interface AiWorkerOptions {
+  trainConcurrency?: number;
+  predictConcurrency?: number;
+  /** Defaults to MongoDB `ai_results` when MONGODB_URL is set. */
+  archive?: ResultArchive | null;
+}
+
+export interface AiWorkers {
+  train: Worker<TrainJobData>;
+  predict: Worker<PredictJobData>;
+  writer: ResultWriter;
+  artifacts: ArtifactCache;
+  /** Stops taking jobs, lets running ones finish, writes what is pending, closes the archive. */
+  close(): Promise<void>;
+}
+
+export function trainProcessor(ctx: Context, artifacts: ArtifactCache) {
+  const { prisma, storage, logger, config } = ctx;
+  const publish = (aiId: number, status: 'succeeded' | 'failed') => publishAiEvents(ctx.redis, config.redisPrefix, [{ type: 'ai', id: aiId, aiId, userId: null, status }], logger);
+
+  async function loadDataset(datasetKey: string | null): Promise<{ csv: Buffer; spec: DatasetSpec }> {
+    if (!datasetKey) return { csv: await fs.readFile(defaultDatasetPath), spec: {} };
+    const aiId = Number(/^models\/(\d+)\//.exec(datasetKey)?.[1]);
+    const spec = JSON.parse((await readAll(await storage.read(modelKeys.datasetSpec(aiId)))).toString('utf8')) as DatasetSpec;
+    return { csv: await readAll(await storage.read(datasetKey)), spec };
+  }
+
+  return async (job: Job<TrainJobData>) => {
+    const { aiId, requestedBy } = job.data;
+    const ai = await prisma.ai.findUnique({ where: { id: aiId }, select: { jobId: true, version: true, datasetKey: true } });
+    if (!ai || ai.jobId !== job.id) {
+      logger.info({ aiId, jobId: job.id }, 'training skipped: the model was deleted or a newer training was asked for');
+      return { skipped: true };
+    }
+    await prisma.ai.updateMany({ where: { id: aiId, jobId: job.id }, data: { status: 'running', startDate: new Date(), error: null } });
+    try {
+      const { csv, spec } = await loadDataset(ai.datasetKey);
+      await yieldToLoop(); // parsing and solving are synchronous: let the job lock be renewed between them
+      const data = parseDataset(csv, { ...spec, maxRows: config.ai.datasetMaxRows });
+      await yieldToLoop();
+      const version = ai.version + 1;
+      const artifact = train(data, version);
+      const key = modelKeys.artifact(aiId, version);
+      await storage.put(key, Buffer.from(JSON.stringify(artifact)));
+      const { count } = await prisma.ai.updateMany({
+        where: { id: aiId, jobId: job.id },
+        data: {
+          status: 'succeeded',
+          finishDate: new Date(),
+          metrics: { ...artifact.metrics },
+          version,
+          artifactKey: key,
+          error: null,
+          // the first artifact makes the model available; a retraining keeps an admin's choice
+          ...(ai.version === 0 ? { isAvailable: true } : {}),
+        },
+      });
+      if (!count) {
+        await storage.delete(key); // deleted while training: leave no orphan artifact
+        return { skipped: true };
+      }
+      artifacts.set(key, artifact);
+      await ctx.audit.record({
+        actor: requestedBy ? { id: requestedBy } : null,
+        action: 'ai.trained',
+        target: { type: 'ai', id: aiId },
+        details: { jobId: job.id, version, rmse: artifact.metrics.rmse, r2: artifact.metrics.r2, rows: artifact.metrics.rows, datasetSha256: artifact.datasetSha256 },
+      });
+      await publish(aiId, 'succeeded');
+      logger.info({ aiId, version, r2: artifact.metrics.r2, trainMs: artifact.metrics.trainMs }, 'model trained');
+      return { version };
+    } catch (e) {
+      const invalid = isInvalid(e);
+      const final = invalid || isFinalAttempt(job);
+      await prisma.ai
+        .updateMany({
+          where: { id: aiId, jobId: job.id },
+          data: final ? { status: 'failed', error: message(e), finishDate: new Date() } : { status: 'queued', error: `attempt ${job.attemptsMade + 1} failed, retrying: ${message(e)}` },
+        })
+        .catch((err: unknown) => logger.error({ err, aiId }, 'could not record the training failure'));
+      if (final) {
+        await ctx.audit.record({ actor: requestedBy ? { id: requestedBy } : null, action: 'ai.train_failed', target: { type: 'ai', id: aiId }, details: { jobId: job.id, error: message(e), code: (e as { code?: string }).code ?? null } });
+        await publish(aiId, 'failed');
+      }
+      logger.warn({ aiId, jobId: job.id, err: message(e), final }, 'training failed');
+      throw invalid && !(e instanceof UnrecoverableError) ? new UnrecoverableError(message(e)) : e;
+    }
+  };
+}
+
+export function predictProcessor(ctx: Context, artifacts: ArtifactCache, writer: ResultWriter) {
+  return async (job: Job<PredictJobData>) => {
+    const { aiLogId, aiId, userId, artifactKey, input } = job.data;
+    const base = { aiLogId, aiId, userId, jobId: job.id!, input, artifactKey };
+    writer.running(aiLogId);
+    let result: number | number[];
+    try {
+      const artifact = await artifacts.get(artifactKey);
+      const batch = Array.isArray(input[0]);
+      const out = predict(artifact, (batch ? input : [input]) as number[][]);
+      result = batch ? out : out[0];
+    } catch (e) {
+      const invalid = isInvalid(e);
+      if (invalid || isFinalAttempt(job)) {
+        const error = e instanceof ObjectNotFoundError ? 'The model artifact no longer exists.' : message(e);
+        await writer.finish({ ...base, status: 'failed', error });
+      }
+      throw invalid && !(e instanceof UnrecoverableError) ? new UnrecoverableError(message(e)) : e;
+    }
+    const written = await writer.finish({ ...base, status: 'succeeded', result });
+    return { written };
+  };
+}
+
+/**
+ * Worker.close() waits for the running jobs; after its Redis connections were cut it can also wait for a
+ * fetch that never returns. Past `graceMs` the connections are closed, which ends the wait.
+ */
+async function closeWorker(w: Worker, graceMs: number, logger: Context['logger']): Promise<void> {
+  const closed = w.close();
+  let timer: NodeJS.Timeout | undefined;
+  const late = await Promise.race([closed.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);
+  clearTimeout(timer);
+  if (!late) return;
+  logger.warn({ queue: w.name, graceMs }, 'AI worker did not stop in time: closing its connections');
+  // seen with BullMQ 6.7 after CLIENT KILL: neither may ever settle; give up waiting after a while
+  const forced = w.disconnect().then(() => closed);
+  await Promise.race([forced, new Promise((r) => setTimeout(r, 2000).unref())]);
+}
+
+/** Starts both consumers on the context's config (concurrency, lock and stalled-check settings). */
+export async function startAiWorkers(ctx: Context, opts: AiWorkerOptions = {}): Promise<AiWorkers> {
+  const { config, logger } = ctx;
+  const archive = opts.archive !== undefined ? opts.archive : await createResultArchive(config);
+  const artifacts = new ArtifactCache(ctx.storage);
+  const writer = new ResultWriter(ctx, archive);
+  const common = {
+    connection: bullConnection(config),
+    prefix: bullPrefix(config),
+    lockDuration: config.ai.lockDurationMs,
+    stalledInterval: config.ai.stalledIntervalMs,
+    maxStalledCount: 2,
+  };
+  // every log line and audit record made while a job runs carries its id (platform/log-context.ts)
+  const withJobContext =
+    <D,>(fn: (job: Job<D>) => Promise<unknown>) =>
+    (job: Job<D>) =>
+      runWithLogContext({ jobId: job.id }, () => fn(job));
+  const trainWorker = new Worker<TrainJobData>(queueNames.aiTrain, withJobContext(trainProcessor(ctx, artifacts)), { ...common, concurrency: opts.trainConcurrency ?? config.ai.trainConcurrency });
+  const predictWorker = new Worker<PredictJobData>(queueNames.aiPredict, withJobContext(predictProcessor(ctx, artifacts, writer)), {
+    ...common,
+    concurrency: opts.predictConcurrency ?? config.ai.predictConcurrency,
+  });
+  for (const w of [trainWorker, predictWorker]) {
+    w.on('error', (err) => logger.warn({ err: err.message, queue: w.name }, 'AI worker error (it reconnects by itself)'));
+    w.on('failed', (job, err) => logger.debug({ queue: w.name, jobId: job?.id, err: err.message, attemptsMade: job?.attemptsMade }, 'AI job failed'));
+  }
+  await Promise.all([trainWorker.waitUntilReady(), predictWorker.waitUntilReady()]);
+  let closing: Promise<void> | undefined;
+  return {
+    train: trainWorker,
+    predict: predictWorker,
+    writer,
+    artifacts,
+    close: () =>
+      (closing ??= (async () => {
+        await Promise.all([trainWorker, predictWorker].map((w) => closeWorker(w, config.shutdownTimeoutMs * 0.6, logger)));
+        await writer.drain();
+        await archive?.close();
+      })()),
+  };
+}
