@@ -1,5 +1,5 @@
-// chat process: uWebSockets.js server (native binary only). The chat protocol joins it with the chat issue and
-// WebSocket tickets with the auth issue; until then /ws refuses every upgrade with 401.
+// chat process: the uWebSockets.js chat server (native binary only): /ws with the chat protocol
+// (docs/chat-protocol.md), /healthz and /metrics. SIGTERM writes pending messages, then closes sockets with 1001.
 import { createContext } from '../context.js';
 import { runProcess } from '../platform/lifecycle.js';
 import { startChat } from './server.js';

@@ -1,0 +1,89 @@
+// Who may read and write a chat session, cached in Redis (the board policy's pattern, src/boards/policy.ts):
+//   staff (admin, superuser)       every session, hidden ones too ("chat with an admin")
+//   members                         visible sessions they belong to
+//   everyone else                   nothing: the session does not exist for them (404, no name leaks)
+// A check is one pipelined Redis round trip; only a cache miss reads the database. Every change of a session or
+// its members bumps its version and deletes the cached entries, and a loader caches what it read only while the
+// version is still the one it saw first, so a change is never overwritten by older data.
+import type { Principal } from '../auth/sessions.js';
+import { NotFoundError } from '../http/errors.js';
+import { redisKeys, redisTtl } from '../platform/keys.js';
+import type { Db } from '../platform/prisma.js';
+import type { Redis } from '../platform/redis.js';
+import { isStaffRole } from '../users/schemas.js';
+
+export type ChatViewer = Pick<Principal, 'id' | 'role'>;
+
+export interface SessionState {
+  creatorId: number;
+  isClosed: boolean;
+  isVisible: boolean;
+}
+
+export interface SessionAccess {
+  state: SessionState;
+  isMember: boolean;
+  isStaff: boolean;
+  isCreator: boolean;
+}
+
+// KEYS: version, cache key. ARGV: the version the loader saw, then what to cache.
+const CACHE_STATE = `if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+return 1`;
+const CACHE_MEMBERS = `if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[2])
+for i = 3, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return 1`;
+
+export const sessionNotFound = () => new NotFoundError('No such chat session.', 'chat_session_not_found');
+
+export class ChatAccess {
+  constructor(
+    private readonly prisma: Db,
+    private readonly redis: Redis,
+  ) {}
+
+  /** The viewer's access, or null when the session does not exist for them. */
+  async access(viewer: ChatViewer, sessionId: number): Promise<SessionAccess | null> {
+    const [[, cachedState], [, member], [, membersCached], [, version]] = (await this.redis
+      .pipeline()
+      .get(redisKeys.chatSessionState(sessionId))
+      .sismember(redisKeys.chatSessionMembers(sessionId), String(viewer.id))
+      .exists(redisKeys.chatSessionMembers(sessionId))
+      .get(redisKeys.chatSessionVersion(sessionId))
+      .exec()) as [[unknown, string | null], [unknown, number], [unknown, number], [unknown, string | null]];
+    const state = cachedState === null ? await this.loadState(sessionId, version ?? '0') : cachedState === 'none' ? null : (JSON.parse(cachedState) as SessionState);
+    if (!state) return null;
+    const isStaff = isStaffRole(viewer.role);
+    const isMember = membersCached ? member === 1 : (await this.loadMembers(sessionId, version ?? '0')).has(viewer.id);
+    if (!isStaff && (!isMember || !state.isVisible)) return null;
+    return { state, isMember, isStaff, isCreator: state.creatorId === viewer.id };
+  }
+
+  /** The access, or a 404 `chat_session_not_found`. */
+  async require(viewer: ChatViewer, sessionId: number): Promise<SessionAccess> {
+    const a = await this.access(viewer, sessionId);
+    if (!a) throw sessionNotFound();
+    return a;
+  }
+
+  private async loadState(sessionId: number, version: string): Promise<SessionState | null> {
+    const s = await this.prisma.chatSession.findUnique({ where: { id: sessionId }, select: { creatorId: true, isClosed: true, isVisible: true } });
+    await this.redis.eval(CACHE_STATE, 2, redisKeys.chatSessionVersion(sessionId), redisKeys.chatSessionState(sessionId), version, s ? JSON.stringify(s) : 'none', redisTtl.chatCacheSeconds);
+    return s;
+  }
+
+  private async loadMembers(sessionId: number, version: string): Promise<Set<number>> {
+    const rows = await this.prisma.chatSessionMember.findMany({ where: { sessionId }, select: { userId: true } });
+    await this.redis.eval(CACHE_MEMBERS, 2, redisKeys.chatSessionVersion(sessionId), redisKeys.chatSessionMembers(sessionId), version, redisTtl.chatCacheSeconds, '-', ...rows.map((r) => String(r.userId)));
+    return new Set(rows.map((r) => r.userId));
+  }
+
+  /** Drops the cached state and members of a session: the very next check reads the database. */
+  async invalidate(sessionId: number): Promise<void> {
+    const version = redisKeys.chatSessionVersion(sessionId);
+    await this.redis.multi().incr(version).expire(version, 86_400).del(redisKeys.chatSessionState(sessionId), redisKeys.chatSessionMembers(sessionId)).exec();
+  }
+}

@@ -1,0 +1,120 @@
+// The chat bus: how an event about a chat session reaches every socket joined to it, on every replica.
+//
+// Each process (api or chat replica) has one bus with a random origin id. publish() hands the event to the local
+// sink (the chat server of this process, if it runs one: uWS topic publish) at once, and PUBLISHes it on the
+// session's Redis channel as `<origin>\n<payload>`. Chat replicas subscribe to the channels of the sessions they
+// have sockets in and ignore what carries their own origin, so a frame reaches each socket exactly once: through
+// the local publish on the replica that produced it, through Redis on every other one.
+//
+// Payloads: server frames (JSON text starting with `{`, several separated by newlines), forwarded verbatim; or a
+// control event (`!` + JSON) that the replicas act on (member removed, session changed or deleted). See docs/chat-protocol.md.
+import crypto from 'node:crypto';
+import os from 'node:os';
+import { prefixedChannel, redisChannels } from '../platform/keys.js';
+import type { Logger } from '../platform/logger.js';
+import type { Redis } from '../platform/redis.js';
+
+export interface SessionSnapshot {
+  id: number;
+  name: string;
+  information: string;
+  creatorId: number;
+  isClosed: boolean;
+  isVisible: boolean;
+}
+
+export type ChatControl =
+  | { kind: 'member_removed'; sessionId: number; userId: number }
+  | { kind: 'session_updated'; sessionId: number; session: SessionSnapshot }
+  | { kind: 'session_deleted'; sessionId: number };
+
+/** What a chat server attaches to receive its own process's events. */
+export interface LocalSink {
+  frame(sessionId: number, frame: string): void;
+  control(event: ChatControl): void;
+}
+
+export type BusMessage = { origin: string; frames: string[]; control?: undefined } | { origin: string; control: ChatControl; frames?: undefined };
+
+export class ChatBus {
+  /** Unique per process and per bus (two replicas in one test process differ). */
+  readonly origin = `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
+  private sink: LocalSink | null = null;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly redisPrefix: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The Redis channel of a session, with the deployment's prefix. */
+  channel(sessionId: number): string {
+    return prefixedChannel(this.redisPrefix, redisChannels.chatSession(sessionId));
+  }
+
+  /** The session id of a channel name (as the subscriber sees it), or null. */
+  sessionOfChannel(channel: string): number | null {
+    const prefix = prefixedChannel(this.redisPrefix, redisChannels.chatSessionPrefix());
+    if (!channel.startsWith(prefix)) return null;
+    const id = Number(channel.slice(prefix.length));
+    return Number.isInteger(id) && id > 0 ? id : null;
+  }
+
+  /** One local sink (the chat server of this process); returns the detach function. */
+  attach(sink: LocalSink): () => void {
+    if (this.sink) throw new Error('a chat server is already attached to this context');
+    this.sink = sink;
+    return () => {
+      if (this.sink === sink) this.sink = null;
+    };
+  }
+
+  /**
+   * Frames of several sessions: local delivery now; to Redis, one message per session carrying all of that
+   * session's frames (newline-separated: JSON text never holds a raw newline), in one pipelined round trip.
+   * A group commit of 500 messages in 100 sessions is 100 PUBLISHes, not 500.
+   */
+  publishFrames(items: { sessionId: number; frame: string }[]): void {
+    if (!items.length) return;
+    const bySession = new Map<number, string[]>();
+    for (const { sessionId, frame } of items) {
+      this.sink?.frame(sessionId, frame);
+      const list = bySession.get(sessionId);
+      if (list) list.push(frame);
+      else bySession.set(sessionId, [frame]);
+    }
+    const pipe = this.redis.pipeline();
+    for (const [sessionId, list] of bySession) pipe.publish(this.channel(sessionId), `${this.origin}\n${list.join('\n')}`);
+    pipe.exec().catch((e: unknown) => this.logger.warn({ err: (e as Error).message }, 'chat fan-out to redis failed'));
+  }
+
+  publishFrame(sessionId: number, frame: string): void {
+    this.publishFrames([{ sessionId, frame }]);
+  }
+
+  /** To the other replicas only (the caller delivered it here itself, e.g. to everyone but the sender). */
+  publishRemote(sessionId: number, frame: string): void {
+    this.redis.publish(this.channel(sessionId), `${this.origin}\n${frame}`).catch((e: unknown) => this.logger.warn({ err: (e as Error).message }, 'chat fan-out to redis failed'));
+  }
+
+  /** A control event: applied locally first, then sent to the other replicas (awaited, so callers know it left). */
+  async control(event: ChatControl): Promise<void> {
+    this.sink?.control(event);
+    await this.redis.publish(this.channel(event.sessionId), `${this.origin}\n!${JSON.stringify(event)}`);
+  }
+
+  /** Parses what a subscriber received; null for anything malformed. */
+  static parse(raw: string): BusMessage | null {
+    const nl = raw.indexOf('\n');
+    if (nl <= 0) return null;
+    const origin = raw.slice(0, nl);
+    if (raw.charCodeAt(nl + 1) === 0x21 /* ! */) {
+      try {
+        return { origin, control: JSON.parse(raw.slice(nl + 2)) as ChatControl };
+      } catch {
+        return null;
+      }
+    }
+    return { origin, frames: raw.slice(nl + 1).split('\n') };
+  }
+}

@@ -1,0 +1,89 @@
+// Backpressure and shutdown over real sockets: a client that stops reading is cut off (4008, counted) once its
+// unsent bytes pass CHAT_MAX_BACKPRESSURE_BYTES while the others keep receiving everything; a graceful stop
+// writes and acknowledges what was accepted before closing the sockets with 1001.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { testProvider } from '../helpers/db.js';
+import type { Client} from './helpers.js';
+import { actor, connectAs, createSession, eventually, refusedUpgrade, startChatSuite, ticketFor, type Actor, type ChatSuite } from './helpers.js';
+
+describe(`slow consumers (${testProvider})`, () => {
+  let s: ChatSuite;
+  let alice: Actor;
+  let bob: Actor;
+  let carol: Actor;
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    s = await startChatSuite({ CHAT_MAX_BACKPRESSURE_BYTES: '65536', CHAT_MAX_MESSAGE_LENGTH: '60000', CHAT_MAX_PAYLOAD_BYTES: '131072' });
+    alice = await actor(s.t, s.app);
+    bob = await actor(s.t, s.app);
+    carol = await actor(s.t, s.app);
+  });
+
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await s?.chat.stop();
+    await s?.t.cleanup();
+  });
+
+  it('cuts off a socket that stops reading (4008) while the others keep receiving every message', async () => {
+    const room = await createSession(s.app, alice, { userIds: [bob.id, carol.id] });
+    const sender = await connectAs(s, alice);
+    const fast = await connectAs(s, bob);
+    const slow = await connectAs(s, carol);
+    clients.push(sender, fast, slow);
+    for (const c of [sender, fast, slow]) await c.join(room.id);
+    slow.ws.pause(); // stops reading: the kernel buffers fill, then the server's
+    const big = 'x'.repeat(50_000);
+    let sent = 0;
+    // send until the server has dropped the slow socket (bounded: the kernel buffers hold a few MB at most)
+    while (sent < 600 && (await s.chat.metrics.slowConsumersDropped.get()).values[0].value === 0) {
+      for (let i = 0; i < 20; i++) sender.send({ type: 'send', sessionId: room.id, clientMsgId: `big${sent++}`, content: big });
+      await eventually(() => fast.of('message').length === sent, `${sent} messages at the fast reader`, 20_000);
+    }
+    expect((await s.chat.metrics.slowConsumersDropped.get()).values[0].value).toBe(1);
+    // the others go on
+    sender.send({ type: 'send', sessionId: room.id, clientMsgId: 'after', content: 'still flowing' });
+    await fast.next((f) => f.type === 'message' && f.clientMsgId === 'after', 'after', 10_000);
+    expect(fast.of('message')).toHaveLength(sent + 1);
+    expect(new Set(fast.of('message').map((f) => f.id)).size).toBe(sent + 1);
+    expect(await s.t.ctx.prisma.chatMessage.count({ where: { sessionId: room.id } })).toBe(sent + 1);
+    // the slow one, once it reads again, finds the close frame behind what was buffered for it
+    slow.ws.resume();
+    expect(await slow.closed).toMatchObject({ code: 4008, reason: 'slow consumer' });
+    expect(slow.of('message').length).toBeLessThan(sent + 1);
+  }, 120_000);
+});
+
+describe('graceful shutdown', () => {
+  let s: ChatSuite;
+  let alice: Actor;
+
+  beforeAll(async () => {
+    // a long group-commit window: the message is still pending when stop() is called
+    s = await startChatSuite({ CHAT_FLUSH_INTERVAL_MS: '1000' });
+    alice = await actor(s.t, s.app);
+  });
+
+  afterAll(async () => {
+    await s?.chat.stop();
+    await s?.t.cleanup();
+  });
+
+  it('writes and acknowledges pending messages, then closes every socket with 1001 and refuses new ones', async () => {
+    const room = await createSession(s.app, alice);
+    const c = await connectAs(s, alice);
+    await c.join(room.id);
+    c.send({ type: 'send', sessionId: room.id, clientMsgId: 'last-words', content: 'written before the end' });
+    await eventually(async () => (await s.chat.metrics.messagesIn.get()).values.some((v) => v.labels.type === 'send' && v.value === 1), 'the send to arrive');
+    expect(await s.t.ctx.prisma.chatMessage.count({ where: { sessionId: room.id } })).toBe(0);
+    const ticket = await ticketFor(s.app, alice);
+    await s.chat.stop();
+    const ack = await c.next((f) => f.type === 'ack' && f.clientMsgId === 'last-words', 'ack');
+    expect(await c.closed).toMatchObject({ code: 1001 });
+    // the ack came before the close frame, and the row is there
+    expect(c.frames.findIndex((f) => f.type === 'ack')).toBeGreaterThan(-1);
+    expect(await s.t.ctx.prisma.chatMessage.findUnique({ where: { id: ack.id as number } })).toMatchObject({ content: 'written before the end' });
+    await expect(refusedUpgrade(`ws://127.0.0.1:${s.chat.port}/ws?ticket=${ticket}`)).rejects.toThrow();
+  });
+});

@@ -1,0 +1,132 @@
+// Two chat replicas (two startChat servers, each on its own context) sharing one database and one Redis prefix,
+// as two chat processes would: messages, deletes and membership changes cross between them exactly once, a
+// revocation closes the user's sockets on both, and activeConnections() adds up both replicas.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { loadConfig } from '../../src/config.js';
+import { createContext, type Context } from '../../src/context.js';
+import { startChat, type RunningChat } from '../../src/chat/server.js';
+import { testProvider } from '../helpers/db.js';
+import { actor, call, Client, createSession, eventually, startChatSuite, ticketFor, type Actor, type ChatSuite } from './helpers.js';
+
+let a: ChatSuite; // replica A, with the api app
+let ctxB: Context;
+let chatB: RunningChat;
+let urlB: string;
+let alice: Actor;
+let bob: Actor;
+let carol: Actor;
+const clients: Client[] = [];
+
+const onA = async (who: Actor) => {
+  const c = await Client.open(a.url, await ticketFor(a.app, who));
+  clients.push(c);
+  return c;
+};
+const onB = async (who: Actor) => {
+  const c = await Client.open(urlB, await ticketFor(a.app, who));
+  clients.push(c);
+  return c;
+};
+
+beforeAll(async () => {
+  a = await startChatSuite();
+  ctxB = await createContext(loadConfig(a.t.env), { service: 'test-replica-b' });
+  chatB = await startChat(ctxB, 0, '127.0.0.1');
+  urlB = `ws://127.0.0.1:${chatB.port}/ws`;
+  alice = await actor(a.t, a.app);
+  bob = await actor(a.t, a.app);
+  carol = await actor(a.t, a.app);
+});
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await chatB?.stop();
+  await ctxB?.close();
+  await a?.chat.stop();
+  await a?.t.cleanup();
+});
+
+describe(`two replicas (${testProvider})`, () => {
+  it('are two replicas with different ids', () => {
+    expect(chatB.replicaId).not.toBe(a.chat.replicaId);
+  });
+
+  it('deliver every message exactly once to every joined socket, whichever replica it was sent to', async () => {
+    const room = await createSession(a.app, alice, { userIds: [bob.id, carol.id] });
+    const aliceA = await onA(alice);
+    const bobB = await onB(bob);
+    const bobA = await onA(bob);
+    const carolB = await onB(carol);
+    const all = [aliceA, bobB, bobA, carolB];
+    for (const c of all) expect(await c.join(room.id)).toMatchObject({ type: 'joined' });
+    const n = 30;
+    for (let i = 0; i < n; i++) {
+      aliceA.send({ type: 'send', sessionId: room.id, clientMsgId: `a${i}`, content: `from A ${i}` });
+      bobB.send({ type: 'send', sessionId: room.id, clientMsgId: `b${i}`, content: `from B ${i}` });
+    }
+    await eventually(() => all.every((c) => c.of('message').length >= 2 * n), 'every socket got every message');
+    // markers sent last through both replicas: once they are in, nothing else is on its way
+    aliceA.send({ type: 'send', sessionId: room.id, clientMsgId: 'end-a', content: 'end' });
+    bobB.send({ type: 'send', sessionId: room.id, clientMsgId: 'end-b', content: 'end' });
+    for (const c of all) {
+      await c.next((f) => f.type === 'message' && f.clientMsgId === 'end-a', 'end-a');
+      await c.next((f) => f.type === 'message' && f.clientMsgId === 'end-b', 'end-b');
+    }
+    const rows = await a.t.ctx.prisma.chatMessage.findMany({ where: { sessionId: room.id }, orderBy: { id: 'asc' } });
+    expect(rows).toHaveLength(2 * n + 2);
+    for (const c of all) {
+      const ids = c.of('message').map((f) => f.id as number);
+      expect(ids).toHaveLength(rows.length); // no duplicates, nothing missing
+      expect(new Set(ids)).toEqual(new Set(rows.map((r) => r.id)));
+      // per sender, messages arrive in the order they were sent
+      for (const prefix of ['a', 'b']) {
+        const seq = c.of('message', (f) => /^[ab]\d+$/.test(String(f.clientMsgId)) && String(f.clientMsgId).startsWith(prefix)).map((f) => Number(String(f.clientMsgId).slice(1)));
+        expect(seq).toEqual(Array.from({ length: n }, (_, i) => i));
+      }
+    }
+    // replica B relayed what A stored and vice versa
+    expect((await chatB.metrics.relayed.get()).values[0].value).toBeGreaterThanOrEqual(n);
+    expect((await a.chat.metrics.relayed.get()).values[0].value).toBeGreaterThanOrEqual(n);
+  });
+
+  it('carry a delete made over REST, and a membership removal, to the sockets on the other replica', async () => {
+    const room = await createSession(a.app, alice, { userIds: [bob.id] });
+    const aliceA = await onA(alice);
+    const bobB = await onB(bob);
+    await aliceA.join(room.id);
+    await bobB.join(room.id);
+    aliceA.send({ type: 'send', sessionId: room.id, clientMsgId: 'gone', content: 'soon gone' });
+    const ack = await aliceA.next((f) => f.type === 'ack' && f.clientMsgId === 'gone', 'ack');
+    expect((await call(a.app, alice, 'delete', `/chat-sessions/${room.id}/messages/${ack.id as number}`)).status).toBe(204);
+    expect(await bobB.next((f) => f.type === 'deleted' && f.id === ack.id, 'deleted on B')).toEqual({ v: 1, type: 'deleted', sessionId: room.id, id: ack.id });
+    expect((await call(a.app, alice, 'delete', `/chat-sessions/${room.id}/members/${bob.id}`)).status).toBe(204);
+    expect(await bobB.next((f) => f.type === 'left' && f.sessionId === room.id, 'left on B')).toMatchObject({ reason: 'removed' });
+    aliceA.send({ type: 'ping', ref: 'sync' });
+    await aliceA.next((f) => f.type === 'pong', 'pong');
+    expect(bobB.of('deleted')).toHaveLength(1);
+  });
+
+  it('close a banned user’s sockets on both replicas', async () => {
+    const victim = await actor(a.t, a.app);
+    const admin = await actor(a.t, a.app, 'admin');
+    const v1 = await onA(victim);
+    const v2 = await onB(victim);
+    const bystander = await onB(carol);
+    expect((await call(a.app, admin, 'post', `/users/${victim.id}/ban`, { reason: 'abuse' })).status).toBe(200);
+    expect(await v1.closed).toMatchObject({ code: 4001 });
+    expect(await v2.closed).toMatchObject({ code: 4001 });
+    bystander.send({ type: 'ping', ref: 'ok' });
+    expect(await bystander.next((f) => f.type === 'pong', 'pong')).toMatchObject({ ref: 'ok' });
+  });
+
+  it('add up both replicas in activeConnections()', async () => {
+    const live = () => a.chat.connections() + chatB.connections();
+    const extra = [await onA(carol), await onB(carol), await onB(carol)];
+    expect(a.chat.connections()).toBeGreaterThanOrEqual(1);
+    expect(chatB.connections()).toBeGreaterThanOrEqual(2);
+    await eventually(async () => (await a.t.ctx.services.chat.activeConnections()) === live(), 'the count of both replicas');
+    const withExtra = live();
+    for (const c of extra) c.close();
+    await eventually(async () => (await ctxB.services.chat.activeConnections()) === withExtra - 3, 'the count going down');
+  });
+});
