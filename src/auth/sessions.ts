@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Config } from '../config.js';
 import { UnauthorizedError } from '../http/errors.js';
-import { redisKeys, redisTtl } from '../platform/keys.js';
+import { prefixedChannel, redisChannels, redisKeys, redisTtl } from '../platform/keys.js';
 import type { Db } from '../platform/prisma.js';
 import type { Redis } from '../platform/redis.js';
 import type { Role } from '../users/schemas.js';
@@ -48,7 +48,7 @@ export class Sessions {
   constructor(
     private readonly prisma: Db,
     private readonly redis: Redis,
-    private readonly config: Pick<Config, 'jwtSecret' | 'auth'>,
+    private readonly config: Pick<Config, 'jwtSecret' | 'auth' | 'redisPrefix'>,
   ) {}
 
   /**
@@ -74,9 +74,13 @@ export class Sessions {
     await this.redis.set(redisKeys.accessBlacklist(principal.jti), '1', 'EX', ttl);
   }
 
-  /** Every access token of the user issued until now dies (their refresh tokens still work). */
+  /**
+   * Every access token of the user issued until now dies (their refresh tokens still work), and every chat
+   * replica closes the user's open sockets (they were opened with such a token's ticket).
+   */
   async revokeAccessTokens(userId: number): Promise<void> {
     await this.redis.set(redisKeys.revocationEpoch(userId), String(Date.now()), 'EX', redisTtl.epochSeconds(this.config.auth.accessTokenTtlSeconds));
+    await this.redis.publish(prefixedChannel(this.config.redisPrefix, redisChannels.chatRevocations()), String(userId));
   }
 
   /** Every access token of the user issued until now dies, and every refresh session is revoked. */

@@ -3,8 +3,9 @@ import type { Guards } from '../auth/guards.js';
 import type { Context } from '../context.js';
 import type { ApiRouter } from '../http/api.js';
 import { clientMeta } from '../http/request-id.js';
-import { newUserSchema, staffRoles } from './schemas.js';
-import { updateMeSchema } from './service.js';
+import { paginationQuery } from '../http/pagination.js';
+import { emailSchema, nameSchema, newUserSchema, staffRoles, type Role } from './schemas.js';
+import { updateMeSchema, type AdminUserPatch } from './service.js';
 
 const userSchema = {
   type: 'object',
@@ -23,6 +24,7 @@ const userSchema = {
 };
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } };
 const id = (req: Request) => (req.params as unknown as { id: number }).id;
+const banBody = { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 512, pattern: '\\S' } } };
 
 export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards): void {
   const { users, auth } = ctx.services;
@@ -94,21 +96,17 @@ export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards)
     async (req, res) => res.json(await users.profile(req.user!, id(req))),
   );
 
-  api.route(
-    {
-      method: 'post',
-      path: '/users/:id/ban',
-      operationId: 'banUser',
-      summary: 'Ban a member (admin): no more logins, every token revoked at once',
-      tags: ['users'],
-      auth: true,
-      params: idParams,
-      body: { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 512, pattern: '\\S' } } },
-      responses: { 200: { description: 'Banned', schema: userSchema } },
-    },
-    ...guards.requireRole(...staffRoles),
-    async (req, res) => res.json(await users.setBanned(req.user!, id(req), true, (req.body as { reason: string }).reason)),
-  );
+  // POST and PUT are the same ban (PUT for clients that treat a ban as a state to set)
+  for (const [method, operationId, summary] of [
+    ['post', 'banUser', 'Ban a member (admin): no more logins, every token revoked at once'],
+    ['put', 'putUserBan', 'Ban a member (admin), the same as POST: no more logins, every token revoked at once'],
+  ] as const) {
+    api.route(
+      { method, path: '/users/:id/ban', operationId, summary, tags: ['users'], auth: true, params: idParams, body: banBody, responses: { 200: { description: 'Banned', schema: userSchema } } },
+      ...guards.requireRole(...staffRoles),
+      async (req, res) => res.json(await users.setBanned(req.user!, id(req), true, (req.body as { reason: string }).reason)),
+    );
+  }
 
   api.route(
     { method: 'delete', path: '/users/:id/ban', operationId: 'unbanUser', summary: 'Lift a ban (admin)', tags: ['users'], auth: true, params: idParams, responses: { 200: { description: 'Unbanned', schema: userSchema } } },
@@ -148,5 +146,65 @@ export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       await auth.forcePasswordReset(req.user!, id(req), clientMeta(req));
       res.status(202).json({ status: 'accepted' });
     },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/users',
+      operationId: 'listUsers',
+      summary: 'Accounts, newest first (admin): filter by name/email (`q`), `role` and `banned`; keyset pages',
+      tags: ['users'],
+      auth: true,
+      query: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          q: { type: 'string', minLength: 1, maxLength: 256, description: 'part of the name or the email' },
+          role: { enum: ['user', 'admin', 'superuser'] },
+          banned: { type: 'boolean' },
+          limit: paginationQuery.limit,
+          cursor: paginationQuery.cursor,
+        },
+      },
+      responses: { 200: { description: 'A page of accounts', schema: { type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: userSchema }, nextCursor: { type: ['string', 'null'] } } } } },
+    },
+    ...guards.requireRole(...staffRoles),
+    async (req, res) => {
+      const q = req.query as unknown as { q?: string; role?: Role; banned?: boolean; limit: number; cursor?: string };
+      res.json(await users.list(req.user!, q));
+    },
+  );
+
+  api.route(
+    {
+      method: 'patch',
+      path: '/users/:id',
+      operationId: 'updateUser',
+      summary: "Change an account's name, email or role (admin; an admin's account and any role only by a superuser)",
+      tags: ['users'],
+      auth: true,
+      params: idParams,
+      body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { name: nameSchema, email: emailSchema, role: { enum: ['user', 'admin'] } } },
+      responses: { 200: { description: 'Updated', schema: userSchema } },
+    },
+    ...guards.requireRole(...staffRoles),
+    async (req, res) => res.json(await users.adminUpdate(req.user!, id(req), req.body as AdminUserPatch)),
+  );
+
+  api.route(
+    {
+      method: 'put',
+      path: '/users/:id/boards',
+      operationId: 'setUserBoards',
+      summary: "Set exactly the boards a member holds a grant for (admin): `{boardIds: [...]}`",
+      tags: ['users'],
+      auth: true,
+      params: idParams,
+      body: { type: 'object', additionalProperties: false, required: ['boardIds'], properties: { boardIds: { type: 'array', maxItems: 1000, items: { type: 'integer', minimum: 1 } } } },
+      responses: { 200: { description: 'The grants now held', schema: { type: 'object', required: ['boardIds'], properties: { boardIds: { type: 'array', items: { type: 'integer' } } } } } },
+    },
+    ...guards.requireRole(...staffRoles),
+    async (req, res) => res.json(await users.setBoards(req.user!, id(req), (req.body as { boardIds: number[] }).boardIds)),
   );
 }

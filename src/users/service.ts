@@ -1,8 +1,10 @@
+import crypto from 'node:crypto';
 import type { AuditLog } from '../audit/service.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { Principal, Sessions } from '../auth/sessions.js';
 import type { BoardsService } from '../boards/service.js';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError, toAppError } from '../http/errors.js';
+import { decodeKey, encodeKey, type Page } from '../http/pagination.js';
 import { compile, fieldErrors } from '../http/schema.js';
 import type { Db } from '../platform/prisma.js';
 import { emailSchema, isStaffRole, nameSchema, newUserSchema, passwordSchema, type Role } from './schemas.js';
@@ -27,6 +29,7 @@ export const publicUserSelect = {
 } as const;
 
 const validateNewUser = compile(newUserSchema, false);
+const validateAdminPatch = compile({ type: 'object', properties: { name: nameSchema, email: emailSchema, role: { enum: ['user', 'admin'] } } }, false);
 
 export const updateMeSchema = {
   type: 'object',
@@ -44,6 +47,25 @@ export interface UpdateMe {
 
 type Actor = { id: number; name?: string } | null;
 
+/** The admin list's filters (GET /users, the admin panel). */
+export interface UserListQuery {
+  /** Part of the name or the email. */
+  q?: string;
+  role?: Role;
+  banned?: boolean;
+  cursor?: string;
+  limit: number;
+}
+
+/** What an admin may change on an account (PATCH /users/:id). The role needs a superuser. */
+export interface AdminUserPatch {
+  name?: string;
+  email?: string;
+  role?: Exclude<Role, 'superuser'>;
+}
+
+export type PublicUser = Awaited<ReturnType<UsersService['me']>>;
+
 export class UsersService {
   constructor(
     private readonly prisma: Db,
@@ -51,6 +73,8 @@ export class UsersService {
     private readonly sessions?: Sessions,
     private readonly boards?: BoardsService,
   ) {}
+
+  private dummy: Promise<string> | undefined;
 
   private async requireUser(id: number) {
     const user = await this.prisma.user.findUnique({ where: { id } });
@@ -120,6 +144,9 @@ export class UsersService {
 
   /** Ban: the account can no longer log in, and every token it holds dies at once. */
   async setBanned(actor: Principal, id: number, banned: boolean, reason?: string) {
+    // the rule for every caller (REST, admin panel): a ban needs a reason
+    if (banned && !reason?.trim()) throw new ValidationError([{ field: 'reason', in: 'body', code: 'required', message: 'A ban needs a reason.' }]);
+    if (banned && reason!.length > 512) throw new ValidationError([{ field: 'reason', in: 'body', code: 'too_long', message: 'The reason may have at most 512 characters.' }]);
     const user = await this.requireUser(id);
     if (user.id === actor.id) throw new ForbiddenError('cannot_ban_self', 'You cannot ban yourself.');
     if (user.role === 'superuser' || (user.role === 'admin' && actor.role !== 'superuser')) throw new ForbiddenError('forbidden', 'Only a superuser may ban an admin, and nobody a superuser.');
@@ -146,6 +173,85 @@ export class UsersService {
     await this.sessions?.revokeAccessTokens(id);
     await this.audit.record({ actor: { id: actor.id }, action: 'user.role_changed', target: { type: 'user', id }, details: { from: user.role, to: role } });
     return updated;
+  }
+
+  /**
+   * Checks a name (or email) and password with the same work whether the account exists or not. The
+   * account without its hash, or null. Banned and role checks are the caller's.
+   */
+  async checkCredentials(login: string, password: string) {
+    const user = await this.prisma.user.findUnique({ where: login.includes('@') ? { email: login.toLowerCase() } : { name: login } });
+    const active = user && !user.deletedAt ? user : null;
+    const ok = await verifyPassword(active?.passwordHash ?? (await (this.dummy ??= hashPassword(crypto.randomBytes(16).toString('hex')))), password);
+    if (!active || !ok) return { user: null, known: active ? { id: active.id, name: active.name } : null };
+    const { passwordHash: _hash, ...rest } = active;
+    return { user: rest, known: { id: active.id, name: active.name } };
+  }
+
+  /** The account's standing, for sessions that outlive a request (admin panel): null once closed. */
+  standing(id: number) {
+    return this.prisma.user.findFirst({ where: { id, deletedAt: null }, select: { id: true, name: true, email: true, role: true, isBanned: true } });
+  }
+
+  /** Accounts and banned accounts (closed ones not counted), for the admin dashboard. */
+  async counts() {
+    const [users, banned] = await Promise.all([this.prisma.user.count({ where: { deletedAt: null } }), this.prisma.user.count({ where: { deletedAt: null, isBanned: true } })]);
+    return { users, banned };
+  }
+
+  /** Staff only: accounts newest first, filtered by name/email, role and ban; keyset pages by id. */
+  async list(actor: Principal, q: UserListQuery): Promise<Page<PublicUser>> {
+    if (!isStaffRole(actor.role)) throw new ForbiddenError('forbidden', 'Only admins list accounts.');
+    const after = q.cursor ? (decodeKey(q.cursor, ['number'])[0] as number) : undefined;
+    const rows = await this.prisma.user.findMany({
+      where: {
+        deletedAt: null,
+        ...(q.q ? { OR: [{ name: { contains: q.q } }, { email: { contains: q.q.toLowerCase() } }] } : {}),
+        ...(q.role ? { role: q.role } : {}),
+        ...(q.banned !== undefined ? { isBanned: q.banned } : {}),
+        ...(after !== undefined ? { id: { lt: after } } : {}),
+      },
+      orderBy: { id: 'desc' },
+      take: q.limit + 1,
+      select: publicUserSelect,
+    });
+    const items = rows.slice(0, q.limit);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > q.limit && last ? encodeKey([last.id]) : null };
+  }
+
+  /**
+   * An admin changes an account's name or email (an admin's or a superuser's account only by a superuser);
+   * the role only a superuser may change (setRole's rules). Taken names and emails are a 409 naming the field.
+   */
+  async adminUpdate(actor: Principal, id: number, patch: AdminUserPatch) {
+    if (!isStaffRole(actor.role)) throw new ForbiddenError('forbidden', 'Only admins change accounts.');
+    if (!validateAdminPatch(patch)) throw new ValidationError(fieldErrors(validateAdminPatch.errors, 'body'));
+    if (patch.role !== undefined && actor.role !== 'superuser') throw new ForbiddenError('forbidden', 'Only a superuser may change roles.');
+    const user = await this.requireUser(id);
+    if (user.id !== actor.id && isStaffRole(user.role) && actor.role !== 'superuser') throw new ForbiddenError('forbidden', "Only a superuser may change an admin's account.");
+    const email = patch.email?.toLowerCase();
+    const data = { ...(patch.name !== undefined && patch.name !== user.name ? { name: patch.name } : {}), ...(email !== undefined && email !== user.email ? { email } : {}) };
+    if (data.name || data.email) {
+      const clash = await this.prisma.user.findFirst({ where: { id: { not: id }, OR: [...(data.name ? [{ name: data.name }] : []), ...(data.email ? [{ email: data.email }] : [])] }, select: { name: true, email: true } });
+      if (clash) {
+        const fields = [...(data.name && clash.name === data.name ? ['name'] : []), ...(data.email && clash.email === data.email ? ['email'] : [])];
+        throw new ConflictError('already_exists', `${fields.join(' and ')} already taken`, fields);
+      }
+      await this.prisma.user.update({ where: { id }, data }).catch((e: unknown) => {
+        throw toAppError(e) ?? e;
+      });
+      await this.audit.record({ actor: { id: actor.id }, action: 'user.updated', target: { type: 'user', id }, details: { fields: Object.keys(data) } });
+    }
+    if (patch.role !== undefined) return this.setRole(actor, id, patch.role);
+    return this.prisma.user.findUniqueOrThrow({ where: { id }, select: publicUserSelect });
+  }
+
+  /** Sets exactly the boards the user holds a grant for (staff; the boards service keeps the rules). */
+  async setBoards(actor: Principal, id: number, boardIds: number[]) {
+    if (!this.boards) throw new Error('UsersService was built without the boards service');
+    await this.requireUser(id);
+    return this.boards.setUserGrants(actor, id, boardIds);
   }
 
   /** The boards the user may read and write, and why (the board policy decides). */

@@ -1,0 +1,17 @@
+// The panel's own browser components, registered with AdminJS's loader (AdminJS bundles only these; its
+// own UI ships prebuilt). The .jsx sources sit next to this module: admin/components under tsx, and
+// dist/admin/components once built (`npm run build` copies them there).
+import { fileURLToPath } from 'node:url';
+import { ComponentLoader } from 'adminjs';
+
+export const componentSources = fileURLToPath(new URL('./components/', import.meta.url));
+
+export function createComponents() {
+  const loader = new ComponentLoader();
+  const at = (file: string) => fileURLToPath(new URL(`./components/${file}`, import.meta.url));
+  return {
+    loader,
+    ActionForm: loader.add('AgoraActionForm', at('action-form.jsx')),
+    Dashboard: loader.add('AgoraDashboard', at('dashboard.jsx')),
+  };
+}

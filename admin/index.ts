@@ -1,0 +1,172 @@
+// The admin panel: AdminJS 7 on Prisma, behind its own sign-in (admin and superuser accounts only), with
+// sessions in Redis. Loaded lazily by ./mount.ts, so only the api process ever imports AdminJS.
+//
+// Request path under /admin:
+//   security headers (a CSP AdminJS can live with) → cross-site request refusal (CSRF, with SameSite=Strict
+//   cookies) → page filter (no external font link; status of failed sign-ins) → session (Redis) → session
+//   still valid (ban, role, revocation) → client meta for audit records → AdminJS (sign-in, pages, API).
+import { buildAuthenticatedRouter } from '@adminjs/express';
+import AdminJS from 'adminjs';
+import RedisStore from 'connect-redis';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import session, { type SessionOptions } from 'express-session';
+import helmet from 'helmet';
+import type { Context } from '../src/context.js';
+import { ForbiddenError } from '../src/http/errors.js';
+import { clientMeta } from '../src/http/request-id.js';
+import { setLogContext } from '../src/platform/log-context.js';
+import { redisKeys } from '../src/platform/keys.js';
+import { AdminAuth, AdminLoginError } from './auth.js';
+import { createComponents } from './components.js';
+import { dashboardCounts } from './dashboard.js';
+import { CLIENT } from './resources/request.js';
+import { buildResources } from './resources/index.js';
+import type { AdminUser } from './services.js';
+
+export const ADMIN_ROOT = '/admin';
+export const ADMIN_COOKIE = 'agora_admin';
+
+type AdminSession = session.Session & { adminUser?: AdminUser };
+
+const STATUS = 'agoraAdminStatus';
+
+/** The AdminJS instance (also used by the prebuild script, with no resources, to bundle the components). */
+export function adminOptions(components: ReturnType<typeof createComponents>) {
+  return {
+    rootPath: ADMIN_ROOT,
+    loginPath: `${ADMIN_ROOT}/login`,
+    logoutPath: `${ADMIN_ROOT}/logout`,
+    componentLoader: components.loader,
+    branding: { companyName: 'Agora', logo: false as const, withMadeWithLove: false, favicon: undefined },
+    version: { admin: false },
+    locale: {
+      language: 'en',
+      availableLanguages: ['en'],
+      translations: {
+        en: {
+          labels: { User: 'Users', Board: 'Boards', UserBoardPermission: 'Board permissions', Post: 'Posts', Comment: 'Comments', ChatSession: 'Chat sessions', Ai: 'AI models', AiLog: 'AI logs', AuditLog: 'Audit log' },
+          actions: { ban: 'Ban', unban: 'Unban', bulkBan: 'Ban', bulkUnban: 'Unban', resetPassword: 'Reset password', boards: 'Board access', grantAccess: 'Grant access', hide: 'Hide', unhide: 'Show', close: 'Close', reopen: 'Reopen', train: 'Train' },
+          components: { Login: { welcomeHeader: 'Agora', welcomeMessage: 'Back-office of Agora. Admin and superuser accounts only.', properties: { email: 'Name or email' } } },
+        },
+      },
+    },
+  };
+}
+
+/** Refuses state-changing or API requests that a browser marks as coming from another site. */
+function sameOrigin(req: Request, _res: Response, next: NextFunction) {
+  const unsafe = !['GET', 'HEAD', 'OPTIONS'].includes(req.method);
+  const site = req.get('sec-fetch-site');
+  if ((unsafe || req.path.startsWith('/api/')) && site && site !== 'same-origin' && site !== 'none') {
+    return next(new ForbiddenError('cross_site_request', 'The admin panel accepts this request only from its own pages.'));
+  }
+  const origin = req.get('origin');
+  if (unsafe && origin && origin !== `${req.protocol}://${req.get('host')}`) {
+    return next(new ForbiddenError('cross_site_request', 'The admin panel accepts this request only from its own pages.'));
+  }
+  next();
+}
+
+/**
+ * AdminJS's page templates link a Google Fonts stylesheet and offer no option to drop it: the link is taken
+ * out of every HTML page (the panel then uses the system font and loads nothing from outside). Also sets
+ * the status of a refused sign-in, which AdminJS answers with a rendered page.
+ */
+function pageFilter(_req: Request, res: Response, next: NextFunction) {
+  const send = res.send.bind(res);
+  res.send = (body?: unknown) => {
+    const status = res.locals[STATUS] as number | undefined;
+    if (status) res.status(status);
+    if (typeof body === 'string' && body.includes('fonts.googleapis.com')) body = body.replace(/<link[^>]*fonts\.googleapis\.com[^>]*>/g, '');
+    return send(body);
+  };
+  next();
+}
+
+export async function buildAdminRouter(ctx: Context): Promise<Router> {
+  const components = createComponents();
+  const admin = new AdminJS({
+    ...adminOptions(components),
+    resources: await buildResources(ctx, components),
+    dashboard: { component: components.Dashboard, handler: () => dashboardCounts(ctx) },
+  });
+  const auth = new AdminAuth(ctx);
+  const ttl = ctx.config.adminSessionTtlSeconds;
+  const sessionOptions: SessionOptions = {
+    store: new RedisStore({ client: ctx.redis, prefix: redisKeys.adminSessionPrefix(), ttl }),
+    secret: ctx.config.sessionSecret,
+    name: ADMIN_COOKIE,
+    resave: false,
+    saveUninitialized: false,
+    rolling: true,
+    cookie: { httpOnly: true, sameSite: 'strict', secure: ctx.config.auth.cookieSecure, path: ADMIN_ROOT, maxAge: ttl * 1000 },
+  };
+
+  const router = express.Router();
+  router.use(
+    helmet({
+      // not helmet's no-referrer: with it, browsers send `Origin: null` on form posts, which sameOrigin refuses
+      referrerPolicy: { policy: 'same-origin' },
+      contentSecurityPolicy: {
+        directives: {
+          // AdminJS renders with inline scripts and styled-components' inline styles
+          'script-src': ["'self'", "'unsafe-inline'"],
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'img-src': ["'self'", 'data:', 'blob:'],
+          'font-src': ["'self'", 'data:'],
+          'connect-src': ["'self'"],
+        },
+      },
+    }),
+  );
+  router.use(sameOrigin);
+  router.use(pageFilter);
+  router.use(session(sessionOptions));
+  router.use((req, res, next) => {
+    const s = req.session as AdminSession;
+    (req as unknown as Record<string, unknown>)[CLIENT] = clientMeta(req);
+    if (!s.adminUser) return next();
+    auth.stillValid(s.adminUser).then((valid) => {
+      if (valid) {
+        s.adminUser = valid;
+        setLogContext({ userId: valid.id });
+        return next();
+      }
+      // banned, demoted, closed or revoked: the session ends here, AdminJS sends the browser to sign in
+      s.destroy((err) => next(err));
+    }, next);
+  });
+  router.get('/logout', (req, _res, next) => {
+    const s = req.session as AdminSession | undefined;
+    if (!s?.adminUser) return next();
+    auth.logout(s.adminUser, clientMeta(req)).then(() => next(), next);
+  });
+
+  const adminRouter = buildAuthenticatedRouter(
+    admin,
+    {
+      cookieName: ADMIN_COOKIE,
+      cookiePassword: ctx.config.sessionSecret,
+      authenticate: async (login: string, password: string, context) => {
+        const { req, res } = context!;
+        try {
+          const user = await auth.login(String(login ?? ''), String(password ?? ''), clientMeta(req));
+          // a new session id at sign-in: a session id planted before it is worth nothing
+          await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err as Error) : resolve())));
+          return user;
+        } catch (e) {
+          if (!(e instanceof AdminLoginError)) throw e;
+          res.locals[STATUS] = e.reason === 'rate_limited' ? 429 : 401;
+          if (e.retryAfter) res.setHeader('Retry-After', String(e.retryAfter));
+          if (e.reason === 'rate_limited') throw e; // the page says "too many requests"
+          return null; // the page says "invalid credentials", whatever the reason
+        }
+      },
+    },
+    null,
+    sessionOptions,
+    { maxFileSize: 5 * 1024 * 1024, maxFieldsSize: 5 * 1024 * 1024, maxFields: 2000 },
+  );
+  router.use(adminRouter);
+  return router;
+}

@@ -1,0 +1,86 @@
+// AI models (create → training is queued; retrain; status, metrics, finish date) and AI logs (read-only),
+// through the AI service.
+import { ValidationError, type ResourceWithOptions } from 'adminjs';
+import type { Context } from '../../src/context.js';
+import { actorOf, form, unflatten, recordChange, recordId, viaService, type Handler } from '../actions.js';
+import { prismaResource } from '../prisma.js';
+import type { AdminComponents } from './index.js';
+
+export async function aisResource(ctx: Context, c: AdminComponents): Promise<ResourceWithOptions> {
+  const { ais } = ctx.services;
+
+  const create: Handler = async (request, _response, context) => {
+    const { resource, h, currentAdmin } = context;
+    if (request.method !== 'post') return {};
+    const p = unflatten(request.payload);
+    const name = typeof p.name === 'string' ? p.name.trim() : '';
+    const description = typeof p.description === 'string' ? p.description : undefined;
+    const datasetCsv = typeof p.datasetCsv === 'string' && p.datasetCsv.trim() ? p.datasetCsv : undefined;
+    if (!name) throw new ValidationError({ name: { message: 'A name is required.', type: 'required' } });
+    const ai = await viaService(() => ais.create(actorOf(context), { name, ...(description !== undefined ? { description } : {}), ...(datasetCsv ? { datasetCsv } : {}) }));
+    const record = await resource.findOne(String(ai.id));
+    return {
+      ...(record ? { record: record.toJSON(currentAdmin) } : {}),
+      redirectUrl: h.recordActionUrl({ resourceId: resource.id(), recordId: String(ai.id), actionName: 'show' }),
+      notice: { message: 'Model created; training is queued.', type: 'success' },
+    };
+  };
+
+  const remove: Handler = async (request, _response, context) => {
+    const { record, resource, h, currentAdmin } = context;
+    if (!record || request.method !== 'post') throw new ValidationError({}, { message: 'Deleting needs a POST.' });
+    await viaService(() => ais.remove(actorOf(context), recordId(context)));
+    return { record: record.toJSON(currentAdmin), redirectUrl: h.resourceUrl({ resourceId: resource.id() }), notice: { message: 'Model deleted.', type: 'success' } };
+  };
+
+  return {
+    resource: await prismaResource(ctx, 'Ai'),
+    options: {
+      navigation: { name: 'AI', icon: 'Cpu' },
+      sort: { sortBy: 'id', direction: 'desc' },
+      listProperties: ['id', 'name', 'status', 'isAvailable', 'version', 'finishDate'],
+      filterProperties: ['name', 'status', 'isAvailable', 'createDate'],
+      showProperties: ['id', 'name', 'description', 'status', 'isAvailable', 'version', 'metrics', 'error', 'createdBy', 'createDate', 'startDate', 'finishDate', 'jobId'],
+      editProperties: ['name', 'description', 'datasetCsv'],
+      properties: {
+        description: { type: 'textarea' },
+        error: { type: 'textarea' },
+        metrics: { type: 'mixed' },
+        datasetCsv: {
+          type: 'textarea',
+          description: 'Training data (CSV with a header row; the last column is the target). Leave empty to use the service default.',
+          isVisible: { list: false, show: false, filter: false, edit: true },
+        },
+      },
+      actions: {
+        new: { handler: create },
+        edit: { isAccessible: false },
+        bulkDelete: { isAccessible: false },
+        delete: { handler: remove, guard: 'Delete this model and its artifacts?' },
+        train: {
+          actionType: 'record',
+          icon: 'Play',
+          component: c.ActionForm,
+          custom: form({ form: 'confirm', message: 'Queue a training run of this model; it becomes available once the worker finishes.', submitLabel: 'Train' }),
+          handler: recordChange(async (_request, context) => {
+            await ais.train(actorOf(context), recordId(context));
+            return 'Training queued.';
+          }),
+        },
+      },
+    },
+  };
+}
+
+export async function aiLogsResource(ctx: Context): Promise<ResourceWithOptions> {
+  return {
+    resource: await prismaResource(ctx, 'AiLog'),
+    options: {
+      navigation: { name: 'AI', icon: 'Cpu' },
+      sort: { sortBy: 'id', direction: 'desc' },
+      listProperties: ['id', 'ai', 'user', 'status', 'createDate', 'finishDate'],
+      filterProperties: ['ai', 'user', 'status', 'createDate'],
+      actions: { new: { isAccessible: false }, edit: { isAccessible: false }, delete: { isAccessible: false }, bulkDelete: { isAccessible: false } },
+    },
+  };
+}

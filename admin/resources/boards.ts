@@ -1,0 +1,174 @@
+// Boards (create, edit, hide/show, disable, delete) and board permissions (grants), through the boards
+// service: hiding a board grants it to every admin, showing it drops its grants, every change drops the
+// board's cached access state and is audited.
+import { ValidationError, type ActionContext, type ResourceWithOptions } from 'adminjs';
+import type { Context } from '../../src/context.js';
+import type { BoardPatch } from '../../src/boards/service.js';
+import { actorOf, form, unflatten, idsOf, recordChange, recordId, viaService, type Handler } from '../actions.js';
+import { prismaResource } from '../prisma.js';
+import type { AdminComponents } from './index.js';
+
+const bool = (v: unknown) => (v === true || v === 'true' ? true : v === false || v === 'false' ? false : undefined);
+
+/** The board fields of a form, only those sent. */
+function boardInput(payload: Record<string, unknown> | undefined): BoardPatch {
+  const p = unflatten(payload);
+  const out: BoardPatch = {};
+  if (typeof p.name === 'string') out.name = p.name.trim();
+  if (typeof p.information === 'string') out.information = p.information;
+  const visible = bool(p.isVisible);
+  const available = bool(p.isAvailable);
+  if (visible !== undefined) out.isVisible = visible;
+  if (available !== undefined) out.isAvailable = available;
+  return out;
+}
+
+function checkBoard(input: BoardPatch, creating: boolean) {
+  const errors: Record<string, { message: string; type: string }> = {};
+  if (creating || input.name !== undefined) {
+    if (!input.name) errors.name = { message: 'A name is required.', type: 'required' };
+    else if (input.name.length > 128) errors.name = { message: 'At most 128 characters.', type: 'too_long' };
+  }
+  if (input.information !== undefined && input.information.length > 512) errors.information = { message: 'At most 512 characters.', type: 'too_long' };
+  if (Object.keys(errors).length) throw new ValidationError(errors);
+}
+
+/** Names or ids, comma-separated, as user ids (unknown ones are a form error). */
+async function usersNamed(ctx: Context, text: unknown): Promise<number[]> {
+  const parts = (typeof text === 'string' ? text : '').split(/[,\s]+/).map((s) => s.trim()).filter(Boolean);
+  if (!parts.length) return [];
+  const ids = parts.filter((p) => /^\d+$/.test(p)).map(Number);
+  const names = parts.filter((p) => !/^\d+$/.test(p));
+  const found = await ctx.prisma.user.findMany({ where: { deletedAt: null, OR: [{ id: { in: ids } }, { name: { in: names } }, { email: { in: names.map((n) => n.toLowerCase()) } }] }, select: { id: true, name: true, email: true } });
+  const missing = parts.filter((p) => !found.some((u) => String(u.id) === p || u.name === p || u.email === p.toLowerCase()));
+  if (missing.length) throw new ValidationError({ add: { message: `Unknown users: ${missing.join(', ')}`, type: 'unknown_user' } }, { message: `Unknown users: ${missing.join(', ')}` });
+  return found.map((u) => u.id);
+}
+
+export async function boardsResource(ctx: Context, c: AdminComponents): Promise<ResourceWithOptions> {
+  const { boards } = ctx.services;
+
+  const create: Handler = async (request, _response, context) => {
+    const { resource, h, currentAdmin } = context;
+    if (request.method !== 'post') return {};
+    const input = boardInput(request.payload);
+    checkBoard(input, true);
+    const board = await viaService(() => boards.create(actorOf(context), { ...input, name: input.name! }));
+    const record = await resource.findOne(String(board.id));
+    return { record: record!.toJSON(currentAdmin), redirectUrl: h.recordActionUrl({ resourceId: resource.id(), recordId: String(board.id), actionName: 'show' }), notice: { message: 'Board created.', type: 'success' } };
+  };
+
+  const edit: Handler = async (request, _response, context) => {
+    const { record, resource, h, currentAdmin } = context;
+    if (!record) throw new ValidationError({}, { message: 'No such board.' });
+    if (request.method !== 'post') return { record: record.toJSON(currentAdmin) };
+    const input = boardInput(request.payload);
+    checkBoard(input, false);
+    await viaService(() => boards.update(actorOf(context), recordId(context), input));
+    const fresh = (await resource.findOne(record.id())) ?? record;
+    return { record: fresh.toJSON(currentAdmin), redirectUrl: h.recordActionUrl({ resourceId: resource.id(), recordId: record.id(), actionName: 'show' }), notice: { message: 'Saved.', type: 'success' } };
+  };
+
+  const remove: Handler = async (request, _response, context) => {
+    const { record, resource, h, currentAdmin } = context;
+    if (!record || request.method !== 'post') throw new ValidationError({}, { message: 'Deleting needs a POST.' });
+    await viaService(() => boards.remove(actorOf(context), recordId(context)));
+    return { record: record.toJSON(currentAdmin), redirectUrl: h.resourceUrl({ resourceId: resource.id() }), notice: { message: 'Board deleted, with its posts.', type: 'success' } };
+  };
+
+  const grantAccess: Handler = async (request, response, context) => {
+    if (request.method === 'post') {
+      return recordChange(async (req, ctxt: ActionContext) => {
+        const wanted = [...new Set([...idsOf(req.payload), ...(await usersNamed(ctx, req.payload?.add))])];
+        const { userIds } = await boards.setGrants(actorOf(ctxt), recordId(ctxt), wanted);
+        return `${userIds.length} member(s) hold a grant.`;
+      })(request, response, context);
+    }
+    const { record, currentAdmin } = context;
+    const { userIds } = await boards.grants(actorOf(context), recordId(context));
+    const holders = await ctx.prisma.user.findMany({ where: { id: { in: userIds } }, orderBy: { name: 'asc' }, select: { id: true, name: true, email: true } });
+    const options = holders.map((u) => ({ value: u.id, label: `${u.name} <${u.email}>`, checked: true }));
+    return { record: record?.toJSON(currentAdmin), options };
+  };
+
+  return {
+    resource: await prismaResource(ctx, 'Board'),
+    options: {
+      navigation: { name: 'Boards', icon: 'Layout' },
+      sort: { sortBy: 'id', direction: 'desc' },
+      listProperties: ['id', 'name', 'isVisible', 'isAvailable', 'createDate'],
+      filterProperties: ['name', 'isVisible', 'isAvailable'],
+      editProperties: ['name', 'information', 'isVisible', 'isAvailable'],
+      properties: { information: { type: 'textarea' } },
+      actions: {
+        new: { handler: create },
+        edit: { handler: edit },
+        delete: { handler: remove, guard: 'Delete this board with every post, comment and file on it?' },
+        bulkDelete: { isAccessible: false },
+        grantAccess: {
+          actionType: 'record',
+          icon: 'Lock',
+          component: c.ActionForm,
+          custom: form({
+            form: 'pick',
+            message: 'Members holding a grant may read and write this board while it is hidden. Untick to revoke; add members by name, email or id.',
+            pickLabel: 'Grant holders',
+            addLabel: 'Add members (names, emails or ids, comma-separated)',
+            submitLabel: 'Save grants',
+          }),
+          handler: grantAccess,
+        },
+      },
+    },
+  };
+}
+
+export async function permissionsResource(ctx: Context): Promise<ResourceWithOptions> {
+  const { boards } = ctx.services;
+  const grantsOf = async (context: ActionContext, userId: number) => (await boards.userGrants(actorOf(context), userId)).boardIds;
+
+  const create: Handler = async (request, _response, context) => {
+    const { resource, h, currentAdmin } = context;
+    if (request.method !== 'post') return {};
+    const p = unflatten(request.payload);
+    const userId = Number(p.user);
+    const boardId = Number(p.board);
+    const errors: Record<string, { message: string; type: string }> = {};
+    if (!Number.isInteger(userId) || userId < 1) errors.user = { message: 'Choose a member.', type: 'required' };
+    if (!Number.isInteger(boardId) || boardId < 1) errors.board = { message: 'Choose a board.', type: 'required' };
+    if (Object.keys(errors).length) throw new ValidationError(errors);
+    const held = await grantsOf(context, userId);
+    if (held.includes(boardId)) throw new ValidationError({ board: { message: 'This member already holds a grant for this board.', type: 'unique' } });
+    await viaService(() => ctx.services.users.setBoards(actorOf(context), userId, [...held, boardId]));
+    const row = await ctx.prisma.userBoardPermission.findUnique({ where: { userId_boardId: { userId, boardId } }, select: { id: true } });
+    const record = row ? await resource.findOne(String(row.id)) : null;
+    return { ...(record ? { record: record.toJSON(currentAdmin) } : {}), redirectUrl: h.resourceUrl({ resourceId: resource.id() }), notice: { message: 'Grant added.', type: 'success' } };
+  };
+
+  const remove: Handler = async (request, _response, context) => {
+    const { record, resource, h, currentAdmin } = context;
+    if (!record || request.method !== 'post') throw new ValidationError({}, { message: 'Revoking needs a POST.' });
+    const userId = Number(record.params.user);
+    const boardId = Number(record.params.board);
+    const held = await grantsOf(context, userId);
+    await viaService(() => ctx.services.users.setBoards(actorOf(context), userId, held.filter((b) => b !== boardId)));
+    return { record: record.toJSON(currentAdmin), redirectUrl: h.resourceUrl({ resourceId: resource.id() }), notice: { message: 'Grant revoked.', type: 'success' } };
+  };
+
+  return {
+    resource: await prismaResource(ctx, 'UserBoardPermission'),
+    options: {
+      navigation: { name: 'Boards', icon: 'Layout' },
+      sort: { sortBy: 'id', direction: 'desc' },
+      listProperties: ['id', 'user', 'board', 'createDate'],
+      filterProperties: ['user', 'board'],
+      editProperties: ['user', 'board'],
+      actions: {
+        new: { handler: create },
+        edit: { isAccessible: false },
+        delete: { handler: remove, guard: 'Revoke this grant?' },
+        bulkDelete: { isAccessible: false },
+      },
+    },
+  };
+}

@@ -1,0 +1,101 @@
+// Moderation of posts, comments and chat sessions: hide/show (and close a chat), delete (a post or comment
+// goes with its files), always through the owning service, which audits.
+import { ValidationError, type ActionContext, type ResourceWithOptions } from 'adminjs';
+import type { Context } from '../../src/context.js';
+import { actorOf, form, recordChange, recordId, viaService, type Handler } from '../actions.js';
+import { prismaResource } from '../prisma.js';
+import type { AdminComponents } from './index.js';
+
+const visible = ({ record }: ActionContext) => record?.params.isVisible === true;
+const hidden = (context: ActionContext) => !visible(context);
+
+/** Delete through a service (POST only), then back to the list. */
+function removeVia(remove: (context: ActionContext) => Promise<unknown>, message: string): Handler {
+  return async (request, _response, context) => {
+    const { record, resource, h, currentAdmin } = context;
+    if (!record || request.method !== 'post') throw new ValidationError({}, { message: 'Deleting needs a POST.' });
+    await viaService(() => remove(context));
+    return { record: record.toJSON(currentAdmin), redirectUrl: h.resourceUrl({ resourceId: resource.id() }), notice: { message, type: 'success' } };
+  };
+}
+
+const readOnly = { new: { isAccessible: false }, edit: { isAccessible: false }, bulkDelete: { isAccessible: false } };
+
+export async function postsResource(ctx: Context, c: AdminComponents): Promise<ResourceWithOptions> {
+  const { posts } = ctx.services;
+  const boardOf = (context: ActionContext) => Number(context.record?.params.board);
+  const setVisible = (isVisible: boolean) =>
+    recordChange(async (_request, context) => {
+      await posts.update(actorOf(context), boardOf(context), recordId(context), { isVisible });
+      return isVisible ? 'The post is visible again.' : 'The post is hidden.';
+    });
+  return {
+    resource: await prismaResource(ctx, 'Post'),
+    options: {
+      navigation: { name: 'Content', icon: 'FileText' },
+      sort: { sortBy: 'id', direction: 'desc' },
+      listProperties: ['id', 'name', 'board', 'author', 'createDate', 'isVisible', 'numberOfComment', 'numberOfLike'],
+      filterProperties: ['name', 'board', 'author', 'isVisible', 'createDate'],
+      properties: { content: { type: 'textarea' } },
+      actions: {
+        ...readOnly,
+        hide: { actionType: 'record', icon: 'EyeOff', component: c.ActionForm, custom: form({ form: 'confirm', message: 'Hide this post from members.', submitLabel: 'Hide' }), isVisible: visible, handler: setVisible(false) },
+        unhide: { actionType: 'record', icon: 'Eye', component: c.ActionForm, custom: form({ form: 'confirm', message: 'Show this post to members again.', submitLabel: 'Show' }), isVisible: hidden, handler: setVisible(true) },
+        delete: { handler: removeVia((context) => posts.remove(actorOf(context), boardOf(context), recordId(context)), 'Post deleted, with its comments and files.'), guard: 'Delete this post with its comments and files?' },
+      },
+    },
+  };
+}
+
+export async function commentsResource(ctx: Context, c: AdminComponents): Promise<ResourceWithOptions> {
+  const { comments } = ctx.services;
+  const setVisible = (isVisible: boolean) =>
+    recordChange(async (_request, context) => {
+      await comments.update(actorOf(context), recordId(context), { isVisible });
+      return isVisible ? 'The comment is visible again.' : 'The comment is hidden.';
+    });
+  return {
+    resource: await prismaResource(ctx, 'Comment'),
+    options: {
+      navigation: { name: 'Content', icon: 'FileText' },
+      sort: { sortBy: 'id', direction: 'desc' },
+      listProperties: ['id', 'content', 'post', 'author', 'createDate', 'isVisible'],
+      filterProperties: ['post', 'author', 'isVisible', 'createDate'],
+      properties: { content: { type: 'textarea' } },
+      actions: {
+        ...readOnly,
+        hide: { actionType: 'record', icon: 'EyeOff', component: c.ActionForm, custom: form({ form: 'confirm', message: 'Hide this comment from members.', submitLabel: 'Hide' }), isVisible: visible, handler: setVisible(false) },
+        unhide: { actionType: 'record', icon: 'Eye', component: c.ActionForm, custom: form({ form: 'confirm', message: 'Show this comment to members again.', submitLabel: 'Show' }), isVisible: hidden, handler: setVisible(true) },
+        delete: { handler: removeVia((context) => comments.remove(actorOf(context), recordId(context)), 'Comment deleted, with its files.'), guard: 'Delete this comment with its files?' },
+      },
+    },
+  };
+}
+
+/** Chat sessions: close and hide through the chat service (which tells the open sockets at once). */
+export async function chatSessionsResource(ctx: Context, c: AdminComponents): Promise<ResourceWithOptions> {
+  const { chat } = ctx.services;
+  const change = (patch: { isClosed?: boolean; isVisible?: boolean }, message: string) =>
+    recordChange(async (_request, context) => {
+      await chat.update(actorOf(context), recordId(context), patch);
+      return message;
+    });
+  const closed = ({ record }: ActionContext) => record?.params.isClosed === true;
+  return {
+    resource: await prismaResource(ctx, 'ChatSession'),
+    options: {
+      navigation: { name: 'Content', icon: 'FileText' },
+      sort: { sortBy: 'id', direction: 'desc' },
+      listProperties: ['id', 'name', 'creator', 'createDate', 'isClosed', 'isVisible'],
+      filterProperties: ['name', 'creator', 'isClosed', 'isVisible', 'createDate'],
+      actions: {
+        ...readOnly,
+        close: { actionType: 'record', icon: 'Lock', component: c.ActionForm, custom: form({ form: 'confirm', message: 'Close this chat: it becomes read-only.', submitLabel: 'Close' }), isVisible: (context) => !closed(context), handler: change({ isClosed: true }, 'The chat is closed.') },
+        reopen: { actionType: 'record', icon: 'Unlock', component: c.ActionForm, custom: form({ form: 'confirm', message: 'Open this chat again.', submitLabel: 'Reopen' }), isVisible: closed, handler: change({ isClosed: false }, 'The chat is open again.') },
+        hide: { actionType: 'record', icon: 'EyeOff', component: c.ActionForm, custom: form({ form: 'confirm', message: 'Hide this chat from members.', submitLabel: 'Hide' }), isVisible: visible, handler: change({ isVisible: false }, 'The chat is hidden.') },
+        unhide: { actionType: 'record', icon: 'Eye', component: c.ActionForm, custom: form({ form: 'confirm', message: 'Show this chat to members again.', submitLabel: 'Show' }), isVisible: hidden, handler: change({ isVisible: true }, 'The chat is visible again.') },
+        delete: { handler: removeVia((context) => chat.remove(actorOf(context), recordId(context)), 'Chat deleted.'), guard: 'Delete this chat with its messages?' },
+      },
+    },
+  };
+}

@@ -1,0 +1,128 @@
+// Users: list, search (name, email), filters (role, banned), sort; the password hash is not part of the
+// resource at all. Edits, bans, resets and grants go through the users, auth and boards services.
+import { ValidationError, type ActionContext, type ActionRequest, type ResourceWithOptions } from 'adminjs';
+import type { Context } from '../../src/context.js';
+import type { AdminUserPatch } from '../../src/users/service.js';
+import { actorOf, bulkChange, form, unflatten, idsOf, reasonOf, recordChange, recordId, viaService, type Handler } from '../actions.js';
+import { prismaResource } from '../prisma.js';
+import type { AdminComponents } from './index.js';
+import { clientOf } from './request.js';
+
+const params = (context: ActionContext) => (context.record?.params ?? {}) as Record<string, unknown>;
+
+export async function usersResource(ctx: Context, c: AdminComponents): Promise<ResourceWithOptions> {
+  const { users, auth, boards } = ctx.services;
+
+  const edit: Handler = async (request, _response, context) => {
+    const { record, currentAdmin, resource, h } = context;
+    if (!record) throw new ValidationError({}, { message: 'No such user.' });
+    if (request.method !== 'post') return { record: record.toJSON(currentAdmin) };
+    const input = unflatten(request.payload);
+    const patch: AdminUserPatch = {};
+    const was = params(context);
+    if (typeof input.name === 'string' && input.name !== was.name) patch.name = input.name;
+    if (typeof input.email === 'string' && input.email !== was.email) patch.email = input.email;
+    if (typeof input.role === 'string' && input.role !== was.role) {
+      if (input.role !== 'user' && input.role !== 'admin') throw new ValidationError({ role: { message: 'Superusers are made only from the terminal.', type: 'invalid' } });
+      patch.role = input.role;
+    }
+    if (Object.keys(patch).length) await viaService(() => users.adminUpdate(actorOf(context), recordId(context), patch));
+    const fresh = (await resource.findOne(record.id())) ?? record;
+    return { record: fresh.toJSON(currentAdmin), redirectUrl: h.recordActionUrl({ resourceId: resource.id(), recordId: record.id(), actionName: 'show' }), notice: { message: 'Saved.', type: 'success' } };
+  };
+
+  const boardsOfUser: Handler = async (request, response, context) => {
+    if (request.method === 'post') {
+      return recordChange(async (req, ctxt) => {
+        const { boardIds } = await users.setBoards(actorOf(ctxt), recordId(ctxt), idsOf(req.payload));
+        return boardIds.length ? `Grants set: ${boardIds.length} board(s).` : 'Every grant removed.';
+      })(request, response, context);
+    }
+    const { record, currentAdmin } = context;
+    const held = new Set((await boards.userGrants(actorOf(context), recordId(context))).boardIds);
+    const all = await ctx.prisma.board.findMany({ orderBy: { name: 'asc' }, select: { id: true, name: true, isVisible: true, isAvailable: true } });
+    const options = all.map((b) => ({ value: b.id, label: `${b.name}${b.isVisible ? '' : ' (hidden)'}${b.isAvailable ? '' : ' (disabled)'}`, checked: held.has(b.id) }));
+    return { record: record?.toJSON(currentAdmin), options };
+  };
+
+  const ban = (request: ActionRequest, context: ActionContext, id = recordId(context)) => users.setBanned(actorOf(context), id, true, reasonOf(request));
+  const unban = (context: ActionContext, id = recordId(context)) => users.setBanned(actorOf(context), id, false);
+  const banned = ({ record }: ActionContext) => record?.params.isBanned === true;
+
+  return {
+    resource: await prismaResource(ctx, 'User', ['passwordHash']),
+    options: {
+      navigation: { name: 'People', icon: 'Users' },
+      sort: { sortBy: 'id', direction: 'desc' },
+      listProperties: ['id', 'name', 'email', 'role', 'isBanned', 'joinDate'],
+      filterProperties: ['name', 'email', 'role', 'isBanned', 'joinDate'],
+      showProperties: ['id', 'name', 'email', 'role', 'joinDate', 'updateDate', 'isBanned', 'bannedAt', 'banReason', 'deletedAt'],
+      editProperties: ['name', 'email', 'role'],
+      properties: {
+        banReason: { type: 'textarea' },
+      },
+      actions: {
+        // accounts are made by signup and the create-superuser command; closing one is the member's
+        new: { isAccessible: false },
+        delete: { isAccessible: false },
+        bulkDelete: { isAccessible: false },
+        edit: { handler: edit },
+        ban: {
+          actionType: 'record',
+          icon: 'Slash',
+          variant: 'danger',
+          component: c.ActionForm,
+          custom: form({ form: 'reason', message: 'A ban ends every session of this account at once (API tokens and chat sockets) and blocks sign-in.', submitLabel: 'Ban', variant: 'danger' }),
+          isVisible: (context) => !banned(context),
+          handler: recordChange(async (request, context) => {
+            await ban(request, context);
+            return 'The user is banned; their sessions have ended.';
+          }),
+        },
+        unban: {
+          actionType: 'record',
+          icon: 'CheckCircle',
+          component: c.ActionForm,
+          custom: form({ form: 'confirm', message: 'Lift the ban: the account may sign in again.', submitLabel: 'Unban' }),
+          isVisible: banned,
+          handler: recordChange(async (_request, context) => {
+            await unban(context);
+            return 'The ban is lifted.';
+          }),
+        },
+        bulkBan: {
+          actionType: 'bulk',
+          icon: 'Slash',
+          variant: 'danger',
+          component: c.ActionForm,
+          custom: form({ form: 'reason', message: 'Ban every selected account: their sessions end at once.', submitLabel: 'Ban all', variant: 'danger' }),
+          handler: bulkChange(async (request, context, record) => void (await ban(request, context, Number(record.id()))), (n) => `${n} user(s) banned.`),
+        },
+        bulkUnban: {
+          actionType: 'bulk',
+          icon: 'CheckCircle',
+          component: c.ActionForm,
+          custom: form({ form: 'confirm', message: 'Lift the ban of every selected account.', submitLabel: 'Unban all' }),
+          handler: bulkChange(async (_request, context, record) => void (await unban(context, Number(record.id()))), (n) => `${n} ban(s) lifted.`),
+        },
+        resetPassword: {
+          actionType: 'record',
+          icon: 'Key',
+          component: c.ActionForm,
+          custom: form({ form: 'confirm', message: 'Send this member a password reset mail. You never see the token.', submitLabel: 'Send the reset mail' }),
+          handler: recordChange(async (request, context) => {
+            await auth.forcePasswordReset(actorOf(context), recordId(context), clientOf(request));
+            return 'The reset mail is on its way.';
+          }),
+        },
+        boards: {
+          actionType: 'record',
+          icon: 'Lock',
+          component: c.ActionForm,
+          custom: form({ form: 'pick', message: 'The boards this member holds a grant for (hidden boards need one).', pickLabel: 'Boards', submitLabel: 'Save grants' }),
+          handler: boardsOfUser,
+        },
+      },
+    },
+  };
+}

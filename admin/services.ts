@@ -1,0 +1,21 @@
+// The signed-in operator as AdminJS keeps it in its session, and as the services see an actor.
+import type { Principal } from '../src/auth/sessions.js';
+import type { Role } from '../src/users/schemas.js';
+
+/** The signed-in operator as AdminJS keeps it in the session. */
+export interface AdminUser {
+  id: number;
+  email: string;
+  title: string;
+  role: Role;
+  /** ms: the session dies when the user's revocation epoch passes it (ban, role change, password change). */
+  loginAt: number;
+  [key: string]: unknown;
+}
+
+/** The operator as the services see an actor (the same shape as an API principal). */
+export function principalOf(admin: unknown): Principal {
+  const a = admin as AdminUser | undefined;
+  if (!a || typeof a.id !== 'number') throw new Error('no signed-in admin');
+  return { id: a.id, role: a.role, jti: 'admin-panel', sid: 'admin-panel', exp: 0 };
+}
