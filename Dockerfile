@@ -60,6 +60,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # Migrations are read at run time from prisma/<provider>/migrations by dist/src/cli/migrate.js.
 COPY --from=build /app/prisma ./prisma
+# The default AI dataset (ai-worker/data/AI_test.csv), read at run time by the worker.
+COPY --from=build /app/ai-worker/data ./ai-worker/data
 
 RUN mkdir -p /app/data /app/uploads && chown node:node /app/data /app/uploads
 VOLUME ["/app/data", "/app/uploads"]

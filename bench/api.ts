@@ -15,7 +15,7 @@ import { startApi } from '../src/api-server.js';
 import { loadConfig } from '../src/config.js';
 import { createContext } from '../src/context.js';
 import { migrate } from '../src/platform/migrate.js';
-import { closeRedis, createRedis } from '../src/platform/redis.js';
+import { deleteRedisPrefix } from '../src/platform/redis.js';
 
 const require = createRequire(import.meta.url);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -102,13 +102,6 @@ bareServer.close();
 await api.stop();
 await ctx.close();
 // remove this run's Redis keys (and only them)
-const raw = createRedis({ redisUrl: config.redisUrl, redisPrefix: '' }, 'bench-cleanup');
-let cursor = '0';
-do {
-  const [next, keys] = await raw.scan(cursor, 'MATCH', `${config.redisPrefix}*`, 'COUNT', 500);
-  cursor = next;
-  if (keys.length) await raw.del(...keys);
-} while (cursor !== '0');
-await closeRedis(raw);
+await deleteRedisPrefix(config, config.redisPrefix);
 fs.rmSync(dir, { recursive: true, force: true });
 process.exit(0);

@@ -18,6 +18,12 @@ const suites = [
   'test/audit',
   'test/boards',
   'test/posts',
+  'test/ai',
+  'test/files',
+  'test/chat/rest.test.ts',
+  'test/chat/protocol.test.ts',
+  'test/chat/replicas.test.ts',
+  'test/chat/backpressure.test.ts',
 ];
 const r = spawnSync(process.execPath, ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', ...suites, ...process.argv.slice(2)], {
   cwd: root,

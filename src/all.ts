@@ -2,6 +2,7 @@
 // Applies pending migrations first, then runs the api, the chat server and the AI worker on one shared
 // context. Production runs each process on its own (see README).
 import { heartbeatKey, startWorkerHeartbeat } from '../ai-worker/heartbeat.js';
+import { startAiWorkers } from '../ai-worker/processors.js';
 import { startApi } from './api-server.js';
 import { startChat } from './chat/server.js';
 import { createContext } from './context.js';
@@ -15,12 +16,13 @@ await runProcess('agora', async (config, logger) => {
   const ctx = await createContext(config, { service: 'agora', logger });
   const api = await startApi(ctx);
   const chat = await startChat(ctx);
+  const aiWorkers = await startAiWorkers(ctx);
   const worker = startWorkerHeartbeat(ctx);
   await worker.ready;
-  logger.info({ worker: heartbeatKey() }, 'ai-worker shell running');
+  logger.info({ worker: heartbeatKey() }, 'ai-worker running');
   logger.info(`Agora is up: http://localhost:${api.port}/docs (API docs), /healthz, /readyz; chat on port ${chat.port}`);
   return async () => {
-    await Promise.all([api.stop(), chat.stop(), worker.stop()]);
+    await Promise.all([api.stop(), chat.stop(), worker.stop(), aiWorkers.close()]);
     await ctx.close();
   };
 });

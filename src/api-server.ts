@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { AdminMount } from '../admin/mount.js';
 import { buildApp } from './app.js';
 import type { Context } from './context.js';
 
@@ -20,6 +21,13 @@ export async function startApi(ctx: Context, port = ctx.config.port, host = ctx.
   const actualPort = typeof address === 'object' && address ? address.port : port;
   ctx.logger.info({ port: actualPort, host }, 'api listening');
   ctx.services.views.start();
+  // load the admin panel now rather than on its first request (test suites load it only when they use it)
+  if (ctx.config.nodeEnv !== 'test') {
+    (app.locals.adminPanel as AdminMount).load().then(
+      () => ctx.logger.info('admin panel ready at /admin'),
+      (err: unknown) => ctx.logger.error({ err }, 'admin panel could not be loaded'),
+    );
+  }
   return {
     server,
     port: actualPort,

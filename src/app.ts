@@ -3,9 +3,13 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
+import { adminPanel } from '../admin/mount.js';
+import { registerAiRoutes } from './ais/routes.js';
 import { registerAuditRoutes } from './audit/routes.js';
 import { createGuards } from './auth/guards.js';
 import { registerBoardRoutes } from './boards/routes.js';
+import { registerChatRoutes } from './chat/routes.js';
+import { registerFileRoutes } from './files/routes.js';
 import { registerPostRoutes } from './posts/routes.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import type { Context } from './context.js';
@@ -79,6 +83,10 @@ export function buildApp(ctx: Context): Express {
   );
   // every log line and audit record made while serving the request carries its id (and user id, once known)
   app.use((req, _res, next) => runWithLogContext({ requestId: req.id as string }, next));
+  // the admin panel (AdminJS, imported on first use): its own security headers, sessions and body parsing
+  const admin = adminPanel(ctx);
+  app.locals.adminPanel = admin;
+  app.use('/admin', admin);
   app.use(helmet());
   app.use(express.json({ limit: ctx.config.bodyLimit, type: ['application/json', 'application/*+json'] }));
 
@@ -121,7 +129,10 @@ export function buildApp(ctx: Context): Express {
   registerUserRoutes(api, ctx, guards);
   registerBoardRoutes(api, ctx, guards);
   registerPostRoutes(api, ctx, guards);
+  registerFileRoutes(api, ctx, guards);
   registerAuditRoutes(api, ctx, guards);
+  registerAiRoutes(api, ctx, guards);
+  registerChatRoutes(api, ctx, guards);
   app.use(API_BASE, api.router);
 
   const openapi = buildOpenApi(registry, {

@@ -25,6 +25,8 @@ export interface Config {
   redisPrefix: string;
   mongodbUrl: string | null;
   uploadsDir: string;
+  /** Attachment limits and the allow-list of sniffed content types (`type/*` allowed). */
+  uploads: { maxFileBytes: number; maxFiles: number; maxTotalBytes: number; allowedTypes: string[] };
   dataDir: string;
   jwtSecret: string;
   sessionSecret: string;
@@ -58,8 +60,26 @@ export interface Config {
   audit: {
     retentionDays: number;
   };
+  /** AI models (src/ais, ai-worker): queue concurrency, limits, retries and stalled-job recovery. */
+  ai: {
+    trainConcurrency: number;
+    predictConcurrency: number;
+    /** Most inputs one batch prediction request may carry. */
+    batchLimit: number;
+    /** Most data rows, and bytes, of an uploaded dataset. */
+    datasetMaxRows: number;
+    datasetMaxBytes: number;
+    /** Attempts per job (transient errors retry with exponential backoff from backoffMs; invalid input never). */
+    jobAttempts: number;
+    backoffMs: number;
+    /** A job whose worker stops renewing its lock for lockDurationMs is taken back (checked every stalledIntervalMs). */
+    lockDurationMs: number;
+    stalledIntervalMs: number;
+  };
   /** Anonymous visitors may read public boards. */
   anonymousRead: boolean;
+  /** Admin-panel session lifetime (seconds since the last request). */
+  adminSessionTtlSeconds: number;
   views: {
     /** A viewer counts once per post within this window. */
     dedupWindowSeconds: number;
@@ -71,6 +91,26 @@ export interface Config {
     smtpUrl: string | null;
     from: string;
     outboxDir: string;
+  };
+  /** The chat server (src/chat): limits, backpressure and group commit. */
+  chat: {
+    /** Largest WebSocket frame accepted; a larger one closes the connection (uWS maxPayloadLength). */
+    maxPayloadBytes: number;
+    /** Longest message content, in characters. */
+    maxMessageLength: number;
+    /** A socket with more than this many bytes waiting to be sent is a slow consumer and is disconnected. */
+    maxBackpressureBytes: number;
+    /** Seconds without traffic before a socket is closed (pings are sent automatically before that). */
+    idleTimeoutSeconds: number;
+    /** Per-user send rate limit (token bucket per replica): sustained messages per second, and burst. */
+    sendRatePerSecond: number;
+    sendBurst: number;
+    /** Group commit: pending messages are written at most this many ms after the first arrived... */
+    flushIntervalMs: number;
+    /** ...or as soon as this many are pending. */
+    flushMaxBatch: number;
+    /** Invalid frames a socket may send before it is closed (1008). */
+    maxInvalidFrames: number;
   };
 }
 
@@ -125,8 +165,35 @@ const envSchema = {
     LOG_FILE_COUNT: { type: 'integer', minimum: 1, maximum: 1000, default: 14 },
     AUDIT_RETENTION_DAYS: { type: 'integer', minimum: 1, maximum: 36500, default: 365 },
     ANONYMOUS_READ: { type: 'boolean', default: false },
+    ADMIN_SESSION_TTL_SECONDS: { type: 'integer', minimum: 60, maximum: 604800, default: 28800 },
     VIEW_DEDUP_WINDOW_SECONDS: { type: 'integer', minimum: 1, maximum: 604800, default: 600 },
     VIEW_FLUSH_INTERVAL_MS: { type: 'integer', minimum: 100, maximum: 3600000, default: 5000 },
+    AI_TRAIN_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 32, default: 1 },
+    AI_PREDICT_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
+    AI_BATCH_LIMIT: { type: 'integer', minimum: 1, maximum: 10000, default: 100 },
+    AI_DATASET_MAX_ROWS: { type: 'integer', minimum: 10, maximum: 10000000, default: 100000 },
+    AI_DATASET_MAX_BYTES: { type: 'integer', minimum: 1024, maximum: 1073741824, default: 20971520 },
+    AI_JOB_ATTEMPTS: { type: 'integer', minimum: 1, maximum: 20, default: 3 },
+    AI_JOB_BACKOFF_MS: { type: 'integer', minimum: 0, maximum: 600000, default: 1000 },
+    AI_LOCK_DURATION_MS: { type: 'integer', minimum: 1000, maximum: 600000, default: 30000 },
+    AI_STALLED_INTERVAL_MS: { type: 'integer', minimum: 500, maximum: 600000, default: 30000 },
+    CHAT_MAX_PAYLOAD_BYTES: { type: 'integer', minimum: 1024, maximum: 16777216, default: 16384 },
+    CHAT_MAX_MESSAGE_LENGTH: { type: 'integer', minimum: 1, maximum: 1000000, default: 2000 },
+    CHAT_MAX_BACKPRESSURE_BYTES: { type: 'integer', minimum: 1024, maximum: 268435456, default: 1048576 },
+    CHAT_IDLE_TIMEOUT_SECONDS: { type: 'integer', minimum: 8, maximum: 960, default: 120 },
+    CHAT_SEND_RATE_PER_SECOND: { type: 'integer', minimum: 1, maximum: 10000000, default: 20 },
+    CHAT_SEND_BURST: { type: 'integer', minimum: 1, maximum: 10000000, default: 40 },
+    CHAT_FLUSH_INTERVAL_MS: { type: 'integer', minimum: 0, maximum: 1000, default: 0 },
+    CHAT_FLUSH_MAX_BATCH: { type: 'integer', minimum: 1, maximum: 10000, default: 500 },
+    CHAT_MAX_INVALID_FRAMES: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
+    UPLOAD_MAX_FILE_BYTES: { type: 'integer', minimum: 1, maximum: 4294967295, default: 10485760 },
+    UPLOAD_MAX_FILES: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
+    UPLOAD_MAX_TOTAL_BYTES: { type: 'integer', minimum: 1, maximum: 4294967295, default: 52428800 },
+    UPLOAD_ALLOWED_TYPES: {
+      type: 'string',
+      pattern: '^[a-z0-9.+-]+/([a-z0-9.+-]+|\\*)(,[a-z0-9.+-]+/([a-z0-9.+-]+|\\*))*$',
+      default: 'image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,application/zip',
+    },
   },
 } as const;
 
@@ -134,6 +201,7 @@ const hints: Record<string, string> = {
   DATABASE_URL: 'must be file:<path> (SQLite) or mysql://user:pass@host:port/db',
   REDIS_URL: 'must be redis://host:port or rediss://host:port',
   MONGODB_URL: 'must be mongodb://… or mongodb+srv://…',
+  UPLOAD_ALLOWED_TYPES: 'must be a comma-separated list of content types such as image/png,image/*,application/pdf',
   REDIS_PREFIX: 'must be 1-64 characters of letters, digits and _ . : -',
   BODY_LIMIT: 'must be a size such as 100kb or 1mb',
   PUBLIC_URL: 'must be an http(s):// URL',
@@ -265,6 +333,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
     redisPrefix: v.REDIS_PREFIX as string,
     mongodbUrl: (v.MONGODB_URL as string | undefined) ?? null,
     uploadsDir: resolve(v.UPLOADS_DIR as string),
+    uploads: {
+      maxFileBytes: v.UPLOAD_MAX_FILE_BYTES as number,
+      maxFiles: v.UPLOAD_MAX_FILES as number,
+      maxTotalBytes: v.UPLOAD_MAX_TOTAL_BYTES as number,
+      allowedTypes: (v.UPLOAD_ALLOWED_TYPES as string).split(','),
+    },
     dataDir,
     jwtSecret,
     sessionSecret,
@@ -293,11 +367,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
     }),
     audit: Object.freeze({ retentionDays: v.AUDIT_RETENTION_DAYS as number }),
     anonymousRead: v.ANONYMOUS_READ as boolean,
+    adminSessionTtlSeconds: v.ADMIN_SESSION_TTL_SECONDS as number,
     views: Object.freeze({ dedupWindowSeconds: v.VIEW_DEDUP_WINDOW_SECONDS as number, flushIntervalMs: v.VIEW_FLUSH_INTERVAL_MS as number }),
+    ai: Object.freeze({
+      trainConcurrency: v.AI_TRAIN_CONCURRENCY as number,
+      predictConcurrency: v.AI_PREDICT_CONCURRENCY as number,
+      batchLimit: v.AI_BATCH_LIMIT as number,
+      datasetMaxRows: v.AI_DATASET_MAX_ROWS as number,
+      datasetMaxBytes: v.AI_DATASET_MAX_BYTES as number,
+      jobAttempts: v.AI_JOB_ATTEMPTS as number,
+      backoffMs: v.AI_JOB_BACKOFF_MS as number,
+      lockDurationMs: v.AI_LOCK_DURATION_MS as number,
+      stalledIntervalMs: v.AI_STALLED_INTERVAL_MS as number,
+    }),
     mail: Object.freeze({
       smtpUrl: (v.SMTP_URL as string | undefined) ?? null,
       from: v.MAIL_FROM as string,
       outboxDir: resolve(v.MAIL_OUTBOX_DIR as string),
+    }),
+    chat: Object.freeze({
+      maxPayloadBytes: v.CHAT_MAX_PAYLOAD_BYTES as number,
+      maxMessageLength: v.CHAT_MAX_MESSAGE_LENGTH as number,
+      maxBackpressureBytes: v.CHAT_MAX_BACKPRESSURE_BYTES as number,
+      idleTimeoutSeconds: v.CHAT_IDLE_TIMEOUT_SECONDS as number,
+      sendRatePerSecond: v.CHAT_SEND_RATE_PER_SECOND as number,
+      sendBurst: v.CHAT_SEND_BURST as number,
+      flushIntervalMs: v.CHAT_FLUSH_INTERVAL_MS as number,
+      flushMaxBatch: v.CHAT_FLUSH_MAX_BATCH as number,
+      maxInvalidFrames: v.CHAT_MAX_INVALID_FRAMES as number,
     }),
   });
 }

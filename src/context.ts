@@ -2,10 +2,13 @@
 // Nothing here is a module-level singleton: tests build their own context and close it.
 import { createAuditLog } from './audit/index.js';
 import type { AuditLog } from './audit/service.js';
+import { AisService } from './ais/service.js';
 import { AuthService } from './auth/service.js';
 import { BoardPolicy } from './boards/policy.js';
 import { BoardsService } from './boards/service.js';
+import { ChatService } from './chat/service.js';
 import { CommentsService } from './comments/service.js';
+import { FilesService } from './files/service.js';
 import { PostsService } from './posts/service.js';
 import { ViewCounter } from './posts/views.js';
 import { Sessions } from './auth/sessions.js';
@@ -25,8 +28,13 @@ export interface Services {
   boardPolicy: BoardPolicy;
   posts: PostsService;
   comments: CommentsService;
+  files: FilesService;
   /** Buffered view counts; the api process runs its flush timer (startApi). */
   views: ViewCounter;
+  /** AI models and predictions (training and predicting run in ai-worker/). */
+  ais: AisService;
+  /** Chat sessions, members and messages; its bus fans events out to the chat replicas. */
+  chat: ChatService;
 }
 
 export interface Context {
@@ -60,22 +68,27 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
   const mailer = createMailer(config, logger);
   const sessions = new Sessions(prisma, redis, config);
   const boardPolicy = new BoardPolicy(prisma, redis, config.anonymousRead);
-  const boards = new BoardsService(prisma, boardPolicy, audit, config.anonymousRead);
+  const boards = new BoardsService(prisma, boardPolicy, audit, config.anonymousRead, storage, logger);
   const views = new ViewCounter(prisma, redis, logger, config);
-  const posts = new PostsService(prisma, boardPolicy, audit, views);
+  const posts = new PostsService(prisma, boardPolicy, audit, views, storage, logger);
   const services: Services = {
     users: new UsersService(prisma, audit, sessions, boards),
     auth: new AuthService(prisma, sessions, audit, mailer, logger, config),
     boards,
     boardPolicy,
     posts,
-    comments: new CommentsService(prisma, boardPolicy, posts, audit),
+    comments: new CommentsService(prisma, boardPolicy, posts, audit, storage, logger),
+    files: new FilesService(prisma, posts, storage),
     views,
+    ais: new AisService({ prisma, redis, queues, storage, audit, logger, config }),
+    chat: new ChatService(prisma, redis, audit, logger, config),
   };
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      await services.ais.close();
+      services.chat.close();
       await queues.close();
       await mailer.close();
       await audit.close();

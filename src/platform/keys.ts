@@ -27,7 +27,37 @@ export const redisKeys = {
   postViewsFlushingPrefix: () => 'views:flushing:',
   /** express-rate-limit counters of one limiter. */
   rateLimit: (limiter: string) => `rl:${limiter}:`,
+  /** Admin-panel sessions (express-session through connect-redis, which appends the session id). */
+  adminSessionPrefix: () => 'admin:sess:',
+  /** Admin sign-in attempts per client address, and failed ones per account, in the current window. */
+  adminLoginIp: (ip: string) => `admin:login:ip:${ip}`,
+  adminLoginAccount: (account: string) => `admin:login:acct:${account}`,
+  /** Cached state of a chat session: JSON {creatorId, isClosed, isVisible}, or "none" when it does not exist. */
+  chatSessionState: (sessionId: number) => `chat:sess:${sessionId}`,
+  /** Cached member ids of a chat session (set; holds "-" so an empty set still exists). */
+  chatSessionMembers: (sessionId: number) => `chat:members:${sessionId}`,
+  /** Bumped on every change of a chat session or its members (same race guard as boardVersion). */
+  chatSessionVersion: (sessionId: number) => `chat:ver:${sessionId}`,
+  /** Open sockets of one chat replica (refreshed with a TTL), and the set of replica ids that wrote one. */
+  chatReplicaConnections: (replicaId: string) => `chat:conns:${replicaId}`,
+  chatReplicas: () => 'chat:replicas',
 } as const;
+
+/**
+ * Pub/sub channels. Channels are not keys, so ioredis does not prefix them: publishers and subscribers pass
+ * these through `prefixedChannel(config.redisPrefix, …)` so deployments (and test suites) stay apart.
+ */
+export const redisChannels = {
+  /** Fan-out of one chat session between replicas: frames and control events (docs/chat-protocol.md). */
+  chatSession: (sessionId: number) => `chat:ch:s:${sessionId}`,
+  chatSessionPrefix: () => 'chat:ch:s:',
+  /** A user's tokens were revoked (ban, password change, logout-all): every replica closes their sockets. */
+  chatRevocations: () => 'chat:ch:revoke',
+  /** An AI job reached a final state (JSON {type: 'ailog'|'ai', id, aiId, userId, status}): SSE streams and the chat push it. */
+  aiEvents: () => 'ai:ch:events',
+} as const;
+
+export const prefixedChannel = (redisPrefix: string, channel: string) => `${redisPrefix}${channel}`;
 
 export const redisTtl = {
   wsTicketSeconds: 30,
@@ -35,4 +65,8 @@ export const redisTtl = {
   epochSeconds: (accessTokenTtlSeconds: number) => accessTokenTtlSeconds + 60,
   /** Board access cache entries; changes delete them at once, the TTL only bounds memory. */
   boardCacheSeconds: 600,
+  /** Chat session state and members; changes delete them at once, the TTL only bounds memory. */
+  chatCacheSeconds: 600,
+  /** A chat replica's connection count lives this long unless refreshed (every third of it). */
+  chatReplicaSeconds: 15,
 } as const;

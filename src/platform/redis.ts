@@ -27,3 +27,18 @@ export async function closeRedis(redis: Redis): Promise<void> {
     redis.disconnect();
   }
 }
+
+/** Deletes every key under a prefix (SCAN, never KEYS): a test suite's or a benchmark's own keys, and only them. */
+export async function deleteRedisPrefix(config: Pick<Config, 'redisUrl'>, prefix: string): Promise<void> {
+  const redis = createRedis({ redisUrl: config.redisUrl, redisPrefix: '' }, 'agora-cleanup');
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    await closeRedis(redis);
+  }
+}

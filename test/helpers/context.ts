@@ -2,9 +2,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { loadConfig, type Config } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
 import { createContext, type Context } from '../../src/context.js';
-import { closeRedis, createRedis } from '../../src/platform/redis.js';
+import { deleteRedisPrefix } from '../../src/platform/redis.js';
 import { freshDatabase, tmpRoot, uniqueName, type TestDatabase } from './db.js';
 
 export const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -27,20 +27,7 @@ export function testEnv(db: TestDatabase, extra: Record<string, string> = {}): R
   };
 }
 
-/** Deletes every key under a prefix (SCAN, never KEYS). */
-export async function deleteRedisPrefix(config: Pick<Config, 'redisUrl'>, prefix: string): Promise<void> {
-  const redis = createRedis({ redisUrl: config.redisUrl, redisPrefix: '' }, 'agora-test-cleanup');
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    await closeRedis(redis);
-  }
-}
+export { deleteRedisPrefix };
 
 export interface TestContext {
   ctx: Context;

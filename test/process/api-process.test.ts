@@ -68,9 +68,11 @@ describe('process entry points', () => {
         expect(await ready.json()).toEqual({ status: 'ok', checks: { database: 'ok', redis: 'ok' } });
         expect(fs.existsSync(dbFile)).toBe(true);
         expect(out).toContain('migrations applied');
-        // the chat server and the worker shell run in the same process
-        expect((await fetch(`http://127.0.0.1:${chatPort}/healthz`)).status).toBe(200);
-        expect(out).toContain('ai-worker shell running');
+        // the chat server and the AI worker run in the same process; they start after the api
+        expect((await waitFor(`http://127.0.0.1:${chatPort}/healthz`, 30_000)).status).toBe(200);
+        // the worker's consumers start last (they wait for their Redis connections): give them a moment
+        for (let i = 0; i < 100 && !out.includes('ai-worker running'); i++) await new Promise((r) => setTimeout(r, 100));
+        expect(out).toContain('ai-worker running');
         // a request in flight when SIGTERM arrives still gets its answer
         const inflight = fetch(`http://127.0.0.1:${port}/readyz`);
         child.kill('SIGTERM');
