@@ -76,14 +76,15 @@ export class FrameParser {
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { error: { code: 'invalid_frame', message: 'A frame is a JSON object with "v" and "type".' } };
     const obj = raw as Record<string, unknown>;
+    const validate = obj.v === 1 && typeof obj.type === 'string' && Object.hasOwn(this.validators, obj.type) ? this.validators[obj.type] : undefined;
+    if (validate?.(obj)) return { frame: obj as unknown as ClientFrame };
+    // errors echo the frame's clientMsgId and ref, when they are usable, so that the client can match them
     const echo = {
       ...(typeof obj.clientMsgId === 'string' && obj.clientMsgId.length <= 64 ? { clientMsgId: obj.clientMsgId } : {}),
       ...((typeof obj.ref === 'string' && obj.ref.length <= 64) || Number.isInteger(obj.ref) ? { ref: obj.ref as Ref } : {}),
     };
     if (obj.v !== 1) return { error: { code: 'unsupported_version', message: 'This server speaks version 1 of the protocol ("v":1).', ...echo } };
-    const validate = typeof obj.type === 'string' && Object.hasOwn(this.validators, obj.type) ? this.validators[obj.type] : undefined;
     if (!validate) return { error: { code: 'unknown_type', message: `Unknown frame type ${JSON.stringify(obj.type ?? null)}.`, ...echo } };
-    if (!validate(obj)) return { error: { code: 'invalid_frame', message: describe(validate.errors), ...echo } };
-    return { frame: obj as unknown as ClientFrame };
+    return { error: { code: 'invalid_frame', message: describe(validate.errors), ...echo } };
   }
 }

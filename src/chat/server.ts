@@ -46,12 +46,16 @@ export const CloseCodes = {
   slowConsumer: 4008,
 } as const;
 
+// Per-socket state is kept small: 10,000 idle sockets should cost < 4 KB each (bench:chat), so there are plain
+// arrays replaced on change instead of Sets, a number instead of a connection-id string, and no map of joins in
+// progress once they are done.
 interface SocketData {
-  connId: string;
+  /** Connection number on this replica; the log's connection id is `connIdOf(data)`. */
+  conn: number;
   user: ChatViewer;
-  sessions: Set<number>;
-  /** Joins in progress: frames for that session wait for them. */
-  /** Created on the first join (most sockets never need more than one entry at a time). */
+  /** Joined sessions (never mutated: replaced by a new array). */
+  sessions: readonly number[];
+  /** Joins in progress (frames for that session wait for them); null when there are none. */
   joining: Map<number, Promise<void>> | null;
   invalid: number;
   closed: boolean;
@@ -69,7 +73,8 @@ interface Room {
 }
 
 interface UserEntry {
-  sockets: Set<Ws>;
+  /** This user's sockets here (never mutated: replaced by a new array). */
+  sockets: readonly Ws[];
   tokens: number;
   refilledAt: number;
 }
@@ -78,6 +83,8 @@ type QueuedMessage = PendingMessage & { ws: Ws };
 
 const statusLines: Record<number, string> = { 200: '200 OK', 401: '401 Unauthorized', 404: '404 Not Found', 500: '500 Internal Server Error', 503: '503 Service Unavailable' };
 const topicOf = (sessionId: number) => `s:${sessionId}`;
+const NONE: readonly never[] = Object.freeze([]);
+const without = <T>(list: readonly T[], item: T): readonly T[] => (list.length === 1 && list[0] === item ? NONE : list.filter((x) => x !== item));
 const SWEEP_MS = 250;
 const HEARTBEAT_MS = 5_000;
 
@@ -108,6 +115,7 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
   const users = new Map<number, UserEntry>();
   const connPrefix = crypto.randomBytes(3).toString('hex');
   let connCounter = 0;
+  const connIdOf = (data: SocketData) => `${connPrefix}-${data.conn.toString(36)}`;
   let stopping = false;
   let publishedSinceSweep = false;
   const dirtyRooms = new Set<number>();
@@ -146,7 +154,7 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
   function cut(ws: Ws, code: number, reason: string): void {
     const data = ws.getUserData();
     if (data.closed) return;
-    log.info({ connId: data.connId, userId: data.user.id, code, reason }, 'chat socket closed by the server');
+    log.info({ connId: connIdOf(data), userId: data.user.id, code, reason }, 'chat socket closed by the server');
     try {
       ws.end(code, reason);
     } catch {
@@ -198,7 +206,7 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
 
   function sendAppError(ws: Ws, err: unknown, extra: { clientMsgId?: string; ref?: Ref; sessionId?: number }): void {
     const known = toAppError(err);
-    if (!known) log.error({ err, connId: ws.getUserData().connId }, 'chat request failed');
+    if (!known) log.error({ err, connId: connIdOf(ws.getUserData()) }, 'chat request failed');
     const e = known ?? new AppError(500, 'internal_error', 'An unexpected error occurred.');
     sendError(ws, e.code, e.message, extra);
   }
@@ -231,7 +239,8 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
   function leaveRoom(ws: Ws, sessionId: number, reason: 'leave' | 'removed' | 'deleted' | 'hidden' | 'closed', ref?: Ref): void {
     const data = ws.getUserData();
     const room = rooms.get(sessionId);
-    if (!data.sessions.delete(sessionId) || !room) return;
+    if (!data.sessions.includes(sessionId) || !room) return;
+    data.sessions = without(data.sessions, sessionId);
     room.sockets.delete(ws);
     if (!data.closed) {
       ws.unsubscribe(topicOf(sessionId));
@@ -248,16 +257,16 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
 
   async function join(ws: Ws, sessionId: number, ref?: Ref): Promise<void> {
     const data = ws.getUserData();
-    if (data.sessions.has(sessionId)) {
+    if (data.sessions.includes(sessionId)) {
       send(ws, frames.joined(rooms.get(sessionId)!.state, ref));
       return;
     }
     const { session } = await chat.join(data.user, sessionId, rooms.get(sessionId)?.state);
     if (data.closed) return;
     const room = await acquire(sessionId, session);
-    if (data.closed || data.sessions.has(sessionId)) return release(sessionId, room);
+    if (data.closed || data.sessions.includes(sessionId)) return release(sessionId, room);
     room.state = session;
-    data.sessions.add(sessionId);
+    data.sessions = [...data.sessions, sessionId];
     room.sockets.add(ws);
     ws.subscribe(topicOf(sessionId));
     const count = (room.online.get(data.user.id) ?? 0) + 1;
@@ -332,7 +341,7 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
     const data = ws.getUserData();
     const extra = { clientMsgId: f.clientMsgId, sessionId: f.sessionId };
     if (stopping) return sendError(ws, 'shutting_down', 'The server is shutting down; send again after reconnecting.', extra);
-    const room = data.sessions.has(f.sessionId) ? rooms.get(f.sessionId) : undefined;
+    const room = data.sessions.includes(f.sessionId) ? rooms.get(f.sessionId) : undefined;
     if (!room) return sendError(ws, 'not_joined', 'Join the session before sending to it.', extra);
     if (room.state.isClosed) return sendError(ws, 'chat_session_closed', 'The session is closed (read-only).', extra);
     if (!takeToken(data.user.id)) {
@@ -376,15 +385,19 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
       case 'join': {
         const p = join(ws, f.sessionId, f.ref)
           .catch((e: unknown) => sendAppError(ws, e, { sessionId: f.sessionId, ref: f.ref }))
-          .finally(() => data.joining?.delete(f.sessionId));
+          .finally(() => {
+            if (data.joining?.get(f.sessionId) !== p) return;
+            data.joining.delete(f.sessionId);
+            if (!data.joining.size) data.joining = null;
+          });
         (data.joining ??= new Map()).set(f.sessionId, p);
         return;
       }
       case 'leave':
-        if (!data.sessions.has(f.sessionId)) return sendError(ws, 'not_joined', 'This socket has not joined that session.', { sessionId: f.sessionId, ref: f.ref });
+        if (!data.sessions.includes(f.sessionId)) return sendError(ws, 'not_joined', 'This socket has not joined that session.', { sessionId: f.sessionId, ref: f.ref });
         return leaveRoom(ws, f.sessionId, 'leave', f.ref);
       case 'typing': {
-        if (!data.sessions.has(f.sessionId)) return sendError(ws, 'not_joined', 'Join the session first.', { sessionId: f.sessionId });
+        if (!data.sessions.includes(f.sessionId)) return sendError(ws, 'not_joined', 'Join the session first.', { sessionId: f.sessionId });
         const frame = frames.typing(f.sessionId, data.user.id);
         ws.publish(topicOf(f.sessionId), frame, false, false); // everyone here but the typist
         bus.publishRemote(f.sessionId, frame);
@@ -403,6 +416,21 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
         );
         return;
     }
+  }
+
+  // ---- upgrades after an await ---------------------------------------------------------------------------------
+  // uWS wants writes made after an await inside res.cork(), but in this build res.cork() around an upgrade may shut
+  // the new WebSocket down right after `open` (a 1006 to the client; about 1 socket in 50 in the MariaDB chat suite):
+  // after the callback, cork() reads the HTTP state from memory that now belongs to the WebSocket (the adopt's
+  // realloc kept the address) and closes the connection if a "Connection: close" bit happens to be set there
+  // (uNetworking/uWebSockets#1929, fixed upstream after the last build we can install). An upgrade outside any cork
+  // works (the 101 is one write) but uWS prints a warning on stderr for each. So the upgrade runs while another open
+  // socket holds the cork: then res.cork() only calls its callback (which counts as corked for the warning) and
+  // never runs that code. With no socket open on the replica, the upgrade runs uncorked (and uWS warns once).
+  function upgradeAfterAwait(res: HttpResponse, upgrade: () => void): void {
+    const host = sockets.values().next().value;
+    if (host) host.cork(() => res.cork(upgrade));
+    else upgrade();
   }
 
   // ---- the app ----------------------------------------------------------------------------------------------
@@ -460,19 +488,19 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
             return sendProblem(res, new UnauthorizedError('invalid_ticket', 'The chat ticket is invalid, expired or already used.'), true);
           }
           if (stopping) return sendProblem(res, new ServiceUnavailableError('shutting_down', 'The chat server is shutting down.'), true);
-          const data: SocketData = { connId: `${connPrefix}-${(++connCounter).toString(36)}`, user, sessions: new Set(), joining: null, invalid: 0, closed: false };
-          res.cork(() => res.upgrade<SocketData>(data, key, protocol, extensions, context));
+          const data: SocketData = { conn: ++connCounter, user, sessions: NONE, joining: null, invalid: 0, closed: false };
+          upgradeAfterAwait(res, () => res.upgrade<SocketData>(data, key, protocol, extensions, context));
         })();
       },
       open: (ws) => {
         const data = ws.getUserData();
         sockets.add(ws);
-        let entry = users.get(data.user.id);
-        if (!entry) users.set(data.user.id, (entry = { sockets: new Set(), tokens: cfg.sendBurst, refilledAt: performance.now() }));
-        entry.sockets.add(ws);
+        const entry = users.get(data.user.id);
+        if (!entry) users.set(data.user.id, { sockets: [ws], tokens: cfg.sendBurst, refilledAt: performance.now() });
+        else entry.sockets = [...entry.sockets, ws];
         metrics.connectionsOpened.inc();
         metrics.connections.set(sockets.size);
-        log.debug({ connId: data.connId, userId: data.user.id }, 'chat socket opened');
+        log.debug({ connId: connIdOf(data), userId: data.user.id }, 'chat socket opened');
       },
       message: (ws, message, isBinary) => {
         const data = ws.getUserData();
@@ -482,7 +510,7 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
         // sends (the hot path) are synchronous up to the writer and log nothing per connection; everything else
         // runs with the connection in its log context
         if (parsed.frame.type === 'send') handle(ws, parsed.frame);
-        else runWithLogContext({ connectionId: data.connId, userId: data.user.id }, () => handle(ws, parsed.frame));
+        else runWithLogContext({ connectionId: connIdOf(data), userId: data.user.id }, () => handle(ws, parsed.frame));
       },
       drain: () => undefined,
       close: (ws, code, message) => {
@@ -491,10 +519,12 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
         sockets.delete(ws);
         for (const sessionId of [...data.sessions]) leaveRoom(ws, sessionId, 'closed');
         const entry = users.get(data.user.id);
-        entry?.sockets.delete(ws);
-        if (entry && !entry.sockets.size) users.delete(data.user.id);
+        if (entry) {
+          entry.sockets = without(entry.sockets, ws);
+          if (!entry.sockets.length) users.delete(data.user.id);
+        }
         metrics.connections.set(sockets.size);
-        log.debug({ connId: data.connId, userId: data.user.id, code, reason: Buffer.from(message).toString('utf8') }, 'chat socket closed');
+        log.debug({ connId: connIdOf(data), userId: data.user.id, code, reason: Buffer.from(message).toString('utf8') }, 'chat socket closed');
       },
     })
     .any('/*', (res, req) => {
