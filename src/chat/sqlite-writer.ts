@@ -53,6 +53,11 @@ export class SqliteMessageWriter {
     this.db = new Database(file, { timeout: 10_000 });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');
+    // An ack promises a durable message (DESIGN.md), also across a power loss: the WAL is synced at every commit.
+    // (A connection opening a database that is in WAL mode already starts at NORMAL in better-sqlite3, which syncs
+    // only at checkpoints: a committed, acknowledged batch could be lost with the machine.) Measured with bench:chat:
+    // no loss of throughput, and less CPU at a fixed rate, since batches grow while a sync runs.
+    this.db.pragma('synchronous = FULL');
     // Checkpoints (copying the WAL into the database file, with its fsync) would otherwise run inside a commit
     // on this thread every ~1000 pages and stall every socket for tens of ms (bench:chat p50 went from ~1 ms
     // to ~90 ms at 10k messages/s). A worker thread with its own connection checkpoints instead.
@@ -75,6 +80,11 @@ export class SqliteMessageWriter {
         return { id: old.id, createdAt: new Date(old.createDate), duplicate: true };
       });
     });
+  }
+
+  /** The connection's journal mode and `synchronous` level (2 = FULL), as SQLite reports them. */
+  durability(): { journalMode: string; synchronous: number } {
+    return { journalMode: String(this.db.pragma('journal_mode', { simple: true })), synchronous: Number(this.db.pragma('synchronous', { simple: true })) };
   }
 
   /** Writes the batch in one transaction; results in the batch's order. Throws (nothing written) on any other error. */

@@ -31,6 +31,11 @@ describe('SqliteMessageWriter', () => {
 
   const msg = (clientMsgId: string, content = 'x'.repeat(200), session = sessionId) => ({ sessionId: session, authorId, clientMsgId, content });
 
+  it('syncs the WAL at every commit (synchronous FULL), so an acknowledged message survives a power loss', () => {
+    // a fresh connection to a database already in WAL mode would start at NORMAL (1)
+    expect(writer.durability()).toEqual({ journalMode: 'wal', synchronous: 2 });
+  });
+
   it('writes a batch in order; a resend returns the original id and is not stored twice', () => {
     const first = writer.write([msg('a'), msg('b'), msg('c')]);
     expect(first.map((r) => r.duplicate)).toEqual([false, false, false]);
