@@ -471,15 +471,31 @@ try {
     }
   }
   if (IDLE > 0) {
-    for (const kind of SERVERS) {
-      if (unavailable[kind]) continue;
-      try {
-        idle[kind] = await idleTest(kind);
-        const i = idle[kind];
-        log(`idle ${LABEL[kind]}: ${i.established} sockets, ${Math.round(i.connectsPerS)} connects/s, RSS ${(i.rssPerConn / 1024).toFixed(2)} KB/socket, V8 heap+external ${(i.heapPerConn / 1024).toFixed(2)} KB/socket`);
-      } catch (e) {
-        log(`idle test of ${kind} failed: ${(e as Error).message}`);
+    // as many idle runs per server as rounds, alternating, medians: a single RSS sample moves by a few hundred
+    // bytes per socket from run to run (V8 and malloc keep some of the connection burst's memory)
+    const runs: Partial<Record<Kind, IdleResult[]>> = {};
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const kind of SERVERS.map((_, i) => SERVERS[(i + r) % SERVERS.length])) {
+        if (unavailable[kind]) continue;
+        try {
+          const i = await idleTest(kind);
+          (runs[kind] ??= []).push(i);
+          log(`idle ${r + 1} ${LABEL[kind]}: ${i.established} sockets, ${Math.round(i.connectsPerS)} connects/s, RSS ${(i.rssPerConn / 1024).toFixed(2)} KB/socket, V8 heap+external ${(i.heapPerConn / 1024).toFixed(2)} KB/socket`);
+        } catch (e) {
+          log(`idle test of ${kind} failed: ${(e as Error).message}`);
+        }
       }
+    }
+    for (const kind of SERVERS) {
+      const list = runs[kind];
+      if (!list?.length) continue;
+      idle[kind] = {
+        established: Math.min(...list.map((i) => i.established)),
+        connectsPerS: median(list.map((i) => i.connectsPerS)),
+        rssPerConn: median(list.map((i) => i.rssPerConn)),
+        heapPerConn: median(list.map((i) => i.heapPerConn)),
+        gc: list.every((i) => i.gc),
+      };
     }
   }
 } finally {
@@ -541,7 +557,7 @@ for (const [name, get, fmt, withRatio] of rows) {
 }
 lines.push('');
 lines.push(
-  `idle: ${IDLE} sockets connected and joined (rooms of ${MEMBERS}), growth of the server's RSS (and of V8 heapUsed+external) between before and after, each sampled after a forced full GC (--expose-gc, SIGUSR2 to bench/chat/probe.ts); connects/s = upgrades completed per second with 256 in flight.`,
+  `idle: ${IDLE} sockets connected and joined (rooms of ${MEMBERS}), growth of the server's RSS (and of V8 heapUsed+external) between before and after, each sampled after a forced full GC (--expose-gc, SIGUSR2 to bench/chat/probe.ts); connects/s = upgrades completed per second with 256 in flight; medians of ${ROUNDS} run(s) per server.`,
 );
 if (SERVERS.includes('C')) {
   if (unavailable.C) lines.push(`C could not be measured: ${unavailable.C}`);
