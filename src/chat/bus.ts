@@ -8,6 +8,17 @@
 //
 // Payloads: server frames (JSON text starting with `{`, several separated by newlines), forwarded verbatim; or a
 // control event (`!` + JSON) that the replicas act on (member removed, session changed or deleted). See docs/chat-protocol.md.
+//
+// A replica alone on a session's channel does not publish that session's frames at all (one Redis round trip and
+// one echo back to its own subscriber per batch saved, which is every batch for a single chat process):
+//   - solo is learnt from PUBLISH's reply: 1 receiver, which is this replica itself;
+//   - a replica that subscribes to a session channel says so on it (`replica_hello`) and waits for every other
+//     subscriber's `replica_hello_ack` before its socket's `joined` goes out; a replica that gets the hello
+//     publishes the session's frames again from then on (peerJoined);
+//   - each session's state has an epoch, bumped by every hello, so a PUBLISH reply that was sent before a hello
+//     and read after it cannot make the session solo again;
+//   - after the subscriber connection reconnects, a replica publishes everything again and says hello again
+//     (whoever went solo meanwhile hears it).
 import crypto from 'node:crypto';
 import os from 'node:os';
 import { prefixedChannel, redisChannels } from '../platform/keys.js';
@@ -26,7 +37,16 @@ export interface SessionSnapshot {
 export type ChatControl =
   | { kind: 'member_removed'; sessionId: number; userId: number }
   | { kind: 'session_updated'; sessionId: number; session: SessionSnapshot }
-  | { kind: 'session_deleted'; sessionId: number };
+  | { kind: 'session_deleted'; sessionId: number }
+  /** a replica subscribed to the session (between replicas only; see above) */
+  | { kind: 'replica_hello'; sessionId: number }
+  | { kind: 'replica_hello_ack'; sessionId: number; to: string };
+
+/** Whether this replica may keep a session's frames to itself (see above). */
+interface FanoutState {
+  solo: boolean;
+  epoch: number;
+}
 
 /** What a chat server attaches to receive its own process's events. */
 export interface LocalSink {
@@ -40,6 +60,9 @@ export class ChatBus {
   /** Unique per process and per bus (two replicas in one test process differ). */
   readonly origin = `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
   private sink: LocalSink | null = null;
+  private readonly fanout = new Map<number, FanoutState>();
+  /** Frames published to Redis for other replicas, and frames kept local because no other replica listens. */
+  readonly counts = { published: 0, skipped: 0 };
 
   constructor(
     private readonly redis: Redis,
@@ -84,8 +107,62 @@ export class ChatBus {
       else bySession.set(sessionId, [frame]);
     }
     const pipe = this.redis.pipeline();
-    for (const [sessionId, list] of bySession) pipe.publish(this.channel(sessionId), `${this.origin}\n${list.join('\n')}`);
-    pipe.exec().catch((e: unknown) => this.logger.warn({ err: (e as Error).message }, 'chat fan-out to redis failed'));
+    const sent: { state: FanoutState | undefined; epoch: number }[] = [];
+    for (const [sessionId, list] of bySession) {
+      const state = this.fanout.get(sessionId);
+      if (state?.solo) {
+        this.counts.skipped += list.length;
+        continue;
+      }
+      this.counts.published += list.length;
+      pipe.publish(this.channel(sessionId), `${this.origin}\n${list.join('\n')}`);
+      sent.push({ state, epoch: state?.epoch ?? 0 });
+    }
+    if (!sent.length) return;
+    pipe
+      .exec()
+      .then((replies) => {
+        replies?.forEach(([err, receivers], i) => {
+          const { state, epoch } = sent[i];
+          // 1 receiver: this replica's own subscription, nobody else (0 would mean ours is gone: stay safe)
+          if (!err && receivers === 1 && state && state.epoch === epoch) state.solo = true;
+        });
+      })
+      .catch((e: unknown) => this.logger.warn({ err: (e as Error).message }, 'chat fan-out to redis failed'));
+  }
+
+  /** The chat server of this process subscribed to the session's channel (and said hello on it). */
+  track(sessionId: number): void {
+    if (!this.fanout.has(sessionId)) this.fanout.set(sessionId, { solo: false, epoch: 0 });
+  }
+
+  /** It unsubscribed. */
+  untrack(sessionId: number): void {
+    this.fanout.delete(sessionId);
+  }
+
+  /** Another replica subscribed to the session: its frames go through Redis again. */
+  peerJoined(sessionId: number): void {
+    const state = this.fanout.get(sessionId);
+    if (state) {
+      state.solo = false;
+      state.epoch++;
+    }
+  }
+
+  /** Everything through Redis again (after the subscriber connection reconnected). */
+  peerJoinedAll(): void {
+    for (const sessionId of this.fanout.keys()) this.peerJoined(sessionId);
+  }
+
+  /** Says hello on the session's channel; resolves with the number of its subscribers, this replica included. */
+  async hello(sessionId: number): Promise<number> {
+    return this.redis.publish(this.channel(sessionId), `${this.origin}\n!${JSON.stringify({ kind: 'replica_hello', sessionId } satisfies ChatControl)}`);
+  }
+
+  /** Answers another replica's hello. */
+  async helloAck(sessionId: number, to: string): Promise<void> {
+    await this.redis.publish(this.channel(sessionId), `${this.origin}\n!${JSON.stringify({ kind: 'replica_hello_ack', sessionId, to } satisfies ChatControl)}`);
   }
 
   publishFrame(sessionId: number, frame: string): void {
@@ -94,6 +171,7 @@ export class ChatBus {
 
   /** To the other replicas only (the caller delivered it here itself, e.g. to everyone but the sender). */
   publishRemote(sessionId: number, frame: string): void {
+    if (this.fanout.get(sessionId)?.solo) return;
     this.redis.publish(this.channel(sessionId), `${this.origin}\n${frame}`).catch((e: unknown) => this.logger.warn({ err: (e as Error).message }, 'chat fan-out to redis failed'));
   }
 

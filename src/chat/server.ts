@@ -70,6 +70,8 @@ interface Room {
   state: SessionSnapshot;
   /** local sockets per user, for presence */
   online: Map<number, number>;
+  /** While this replica's hello on the session channel waits for the other replicas' acks */
+  hello?: { ack(): void };
 }
 
 interface UserEntry {
@@ -86,6 +88,8 @@ const topicOf = (sessionId: number) => `s:${sessionId}`;
 const NONE: readonly never[] = Object.freeze([]);
 const without = <T>(list: readonly T[], item: T): readonly T[] => (list.length === 1 && list[0] === item ? NONE : list.filter((x) => x !== item));
 const SWEEP_MS = 250;
+/** How long a replica that subscribed to a session waits for the other replicas to acknowledge its hello. */
+const HELLO_TIMEOUT_MS = 2_000;
 const HEARTBEAT_MS = 5_000;
 
 function sendJson(res: HttpResponse, status: number, contentType: string, body: string, closeConnection = false): void {
@@ -122,7 +126,8 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
   let checkScheduled = false;
 
   // ---- Redis: one subscriber connection for session channels and revocations --------------------------------
-  const sub = createRedis({ redisUrl: ctx.config.redisUrl, redisPrefix: '' }, 'chat-sub');
+  // named after the replica, so that CLIENT LIST tells the replicas' subscriber connections apart
+  const sub = createRedis({ redisUrl: ctx.config.redisUrl, redisPrefix: '' }, `chat-sub:${bus.origin.replace(/[^\w:.-]/g, '_')}`);
   sub.on('error', (err: Error) => log.warn({ err: err.message }, 'chat subscriber connection error'));
   const revocations = prefixedChannel(ctx.config.redisPrefix, redisChannels.chatRevocations());
   const ownOrigin = `${bus.origin}\n`;
@@ -133,14 +138,40 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
     const msg = sessionId === null ? null : ChatBus.parse(raw);
     if (sessionId === null || !msg) return;
     if (msg.control) {
+      const c = msg.control;
+      if (c.kind === 'replica_hello') {
+        // another replica subscribed: this one publishes the session's frames again, then says it does
+        bus.peerJoined(sessionId);
+        bus.helloAck(sessionId, msg.origin).catch((e: unknown) => log.warn({ err: (e as Error).message, sessionId }, 'chat: could not answer a replica hello'));
+        return;
+      }
+      if (c.kind === 'replica_hello_ack') {
+        if (c.to === bus.origin) rooms.get(sessionId)?.hello?.ack();
+        return;
+      }
       metrics.relayed.inc();
-      applyControl(msg.control);
+      applyControl(c);
     } else {
       metrics.relayed.inc(msg.frames.length);
       for (const frame of msg.frames) deliverLocal(sessionId, frame);
     }
   });
   await sub.subscribe(revocations);
+  // after a reconnect (ioredis subscribes again by itself): everything through Redis, subscriptions confirmed, and
+  // a hello per session, since another replica may have gone solo on a channel while this one was away from it
+  let subReady = true;
+  sub.on('close', () => (subReady = false));
+  sub.on('ready', () => {
+    if (subReady) return;
+    subReady = true;
+    bus.peerJoinedAll();
+    const ids = [...rooms.keys()];
+    if (!ids.length) return;
+    sub
+      .subscribe(...ids.map((id) => bus.channel(id)))
+      .then(() => Promise.all(ids.map((id) => bus.hello(id))))
+      .catch((e: unknown) => log.warn({ err: (e as Error).message }, 'chat: could not say hello again after a reconnect'));
+  });
 
   // ---- sending ----------------------------------------------------------------------------------------------
   // prom-client hashes the labels on every labelled inc(); the per-type children are bound once instead
@@ -215,8 +246,9 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
   async function acquire(sessionId: number, state: SessionSnapshot): Promise<Room> {
     let room = rooms.get(sessionId);
     if (!room) {
-      room = { sockets: new Set(), refs: 0, ready: sub.subscribe(bus.channel(sessionId)), state, online: new Map() };
-      rooms.set(sessionId, room);
+      const created: Room = { sockets: new Set(), refs: 0, ready: Promise.resolve(), state, online: new Map() };
+      created.ready = subscribeAndHello(sessionId, created);
+      rooms.set(sessionId, (room = created));
     }
     room.refs++;
     try {
@@ -228,10 +260,54 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
     return room;
   }
 
+  /** Subscribes to the session's channel, then says hello on it and waits until every other subscriber (replica)
+   *  has acknowledged, so that none of them keeps that session's frames to itself any more (bus.ts). */
+  async function subscribeAndHello(sessionId: number, room: Room): Promise<void> {
+    await sub.subscribe(bus.channel(sessionId));
+    let acks = 0;
+    let others = Infinity;
+    let timer: NodeJS.Timeout | undefined;
+    const done = new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (acks < others) return;
+        clearTimeout(timer);
+        room.hello = undefined;
+        resolve();
+      };
+      room.hello = {
+        ack: () => {
+          acks++;
+          check();
+        },
+      };
+      timer = setTimeout(() => {
+        log.warn({ sessionId, acks, others }, 'chat: not every replica acknowledged the hello in time');
+        others = acks;
+        check();
+      }, HELLO_TIMEOUT_MS);
+      timer.unref();
+      bus.hello(sessionId).then(
+        (subscribers) => {
+          others = subscribers - 1; // this replica is one of them
+          check();
+        },
+        (e: unknown) => {
+          // the other replicas may not know this one listens: the join fails (503) rather than miss messages
+          clearTimeout(timer);
+          room.hello = undefined;
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
+    });
+    await done;
+    if (rooms.get(sessionId) === room) bus.track(sessionId);
+  }
+
   function release(sessionId: number, room: Room): void {
     room.refs--;
     if (room.refs > 0 || rooms.get(sessionId) !== room) return;
     rooms.delete(sessionId);
+    bus.untrack(sessionId);
     sub.unsubscribe(bus.channel(sessionId)).catch(() => undefined);
   }
 
@@ -283,7 +359,7 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
       for (const ws of [...room.sockets]) if (ws.getUserData().user.id === ev.userId && !isStaffRole(ws.getUserData().user.role)) leaveRoom(ws, ev.sessionId, 'removed');
     } else if (ev.kind === 'session_deleted') {
       for (const ws of [...room.sockets]) leaveRoom(ws, ev.sessionId, 'deleted');
-    } else {
+    } else if (ev.kind === 'session_updated') {
       room.state = ev.session;
       deliverLocal(ev.sessionId, frames.session(ev.session));
       if (!ev.session.isVisible) for (const ws of [...room.sockets]) if (!isStaffRole(ws.getUserData().user.role)) leaveRoom(ws, ev.sessionId, 'hidden');

@@ -89,6 +89,67 @@ describe(`two replicas (${testProvider})`, () => {
     expect((await a.chat.metrics.relayed.get()).values[0].value).toBeGreaterThanOrEqual(n);
   });
 
+  it('keep a session off Redis while one replica alone has sockets in it, and publish again once the other joins', async () => {
+    const room = await createSession(a.app, alice, { userIds: [bob.id] });
+    const busA = a.t.ctx.services.chat.bus;
+    const aliceA = await onA(alice);
+    await aliceA.join(room.id);
+    // the first message learns from PUBLISH's reply that nobody else listens; the ones after it stay local
+    const skippedBefore = busA.counts.skipped;
+    for (let i = 0; i < 20 && busA.counts.skipped === skippedBefore; i++) {
+      aliceA.send({ type: 'send', sessionId: room.id, clientMsgId: `solo${i}`, content: `alone ${i}` });
+      await aliceA.next((f) => f.type === 'message' && f.clientMsgId === `solo${i}`, `solo${i}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(busA.counts.skipped).toBeGreaterThan(skippedBefore);
+    // a socket on B joins: B says hello and its `joined` waits for A's ack, so nothing sent after it is missed
+    const bobB = await onB(bob);
+    expect(await bobB.join(room.id)).toMatchObject({ type: 'joined' });
+    const publishedBefore = busA.counts.published;
+    aliceA.send({ type: 'send', sessionId: room.id, clientMsgId: 'after-join', content: 'does B see this?' });
+    expect(await bobB.next((f) => f.type === 'message' && f.clientMsgId === 'after-join', 'after-join on B')).toMatchObject({ content: 'does B see this?' });
+    expect(busA.counts.published).toBeGreaterThan(publishedBefore);
+    bobB.send({ type: 'send', sessionId: room.id, clientMsgId: 'from-b', content: 'and back' });
+    await aliceA.next((f) => f.type === 'message' && f.clientMsgId === 'from-b', 'from-b on A');
+    // markers through both replicas, then exactly once each
+    aliceA.send({ type: 'send', sessionId: room.id, clientMsgId: 'end-a', content: 'end' });
+    for (const c of [aliceA, bobB]) await c.next((f) => f.type === 'message' && f.clientMsgId === 'end-a', 'end-a');
+    for (const c of [aliceA, bobB]) {
+      expect(c.of('message', (f) => f.clientMsgId === 'after-join')).toHaveLength(1);
+      expect(c.of('message', (f) => f.clientMsgId === 'from-b')).toHaveLength(1);
+    }
+    // what B never joined for stayed away from it
+    expect(bobB.of('message', (f) => String(f.clientMsgId).startsWith('solo'))).toEqual([]);
+  });
+
+  it('say hello again after a subscriber reconnect, so a replica that went solo meanwhile publishes again', async () => {
+    const room = await createSession(a.app, alice, { userIds: [bob.id] });
+    const busA = a.t.ctx.services.chat.bus;
+    const aliceA = await onA(alice);
+    const bobB = await onB(bob);
+    await aliceA.join(room.id);
+    await bobB.join(room.id);
+    // B's subscriber connection drops: A's next PUBLISH reaches nobody else, and A goes solo on the session
+    const clients = (await a.t.ctx.redis.client('LIST')) as string;
+    const line = clients.split('\n').find((l) => l.includes(`name=chat-sub:${chatB.replicaId.replace(/[^\w:.-]/g, '_')} `));
+    expect(line).toBeDefined();
+    await a.t.ctx.redis.client('KILL', 'ID', /\bid=(\d+)/.exec(line!)![1]);
+    const skippedBefore = busA.counts.skipped;
+    for (let i = 0; i < 20 && busA.counts.skipped === skippedBefore; i++) {
+      aliceA.send({ type: 'send', sessionId: room.id, clientMsgId: `gap${i}`, content: 'while B is away' });
+      await aliceA.next((f) => f.type === 'message' && f.clientMsgId === `gap${i}`, `gap${i}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(busA.counts.skipped).toBeGreaterThan(skippedBefore);
+    // B reconnects by itself and says hello: A's messages reach B again
+    let n = 0;
+    await eventually(async () => {
+      aliceA.send({ type: 'send', sessionId: room.id, clientMsgId: `probe${n++}`, content: 'back?' });
+      await new Promise((r) => setTimeout(r, 100));
+      return bobB.of('message', (f) => String(f.clientMsgId).startsWith('probe')).length > 0;
+    }, 'a message from A on B after the reconnect');
+  });
+
   it('carry a delete made over REST, and a membership removal, to the sockets on the other replica', async () => {
     const room = await createSession(a.app, alice, { userIds: [bob.id] });
     const aliceA = await onA(alice);
