@@ -17,8 +17,9 @@
 //     publishes the session's frames again from then on (peerJoined);
 //   - each session's state has an epoch, bumped by every hello, so a PUBLISH reply that was sent before a hello
 //     and read after it cannot make the session solo again;
-//   - after the subscriber connection reconnects, a replica publishes everything again and says hello again
-//     (whoever went solo meanwhile hears it).
+//   - while the replica's subscriber connection is down, it publishes everything and learns nothing (a reply of 1
+//     receiver is then another replica, not itself); once it is back and subscribed again, it says hello again on
+//     each session (whoever went solo meanwhile hears it).
 import crypto from 'node:crypto';
 import os from 'node:os';
 import { prefixedChannel, redisChannels } from '../platform/keys.js';
@@ -61,6 +62,8 @@ export class ChatBus {
   readonly origin = `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
   private sink: LocalSink | null = null;
   private readonly fanout = new Map<number, FanoutState>();
+  /** false while the chat server's subscriber connection is down (see above) */
+  private subscribed = true;
   /** Frames published to Redis for other replicas, and frames kept local because no other replica listens. */
   readonly counts = { published: 0, skipped: 0 };
 
@@ -107,7 +110,7 @@ export class ChatBus {
       else bySession.set(sessionId, [frame]);
     }
     const pipe = this.redis.pipeline();
-    const sent: { state: FanoutState | undefined; epoch: number }[] = [];
+    const sent: { state: FanoutState | undefined; epoch: number; learn: boolean }[] = [];
     for (const [sessionId, list] of bySession) {
       const state = this.fanout.get(sessionId);
       if (state?.solo) {
@@ -116,16 +119,16 @@ export class ChatBus {
       }
       this.counts.published += list.length;
       pipe.publish(this.channel(sessionId), `${this.origin}\n${list.join('\n')}`);
-      sent.push({ state, epoch: state?.epoch ?? 0 });
+      sent.push({ state, epoch: state?.epoch ?? 0, learn: this.subscribed });
     }
     if (!sent.length) return;
     pipe
       .exec()
       .then((replies) => {
         replies?.forEach(([err, receivers], i) => {
-          const { state, epoch } = sent[i];
+          const { state, epoch, learn } = sent[i];
           // 1 receiver: this replica's own subscription, nobody else (0 would mean ours is gone: stay safe)
-          if (!err && receivers === 1 && state && state.epoch === epoch) state.solo = true;
+          if (!err && receivers === 1 && learn && this.subscribed && state && state.epoch === epoch) state.solo = true;
         });
       })
       .catch((e: unknown) => this.logger.warn({ err: (e as Error).message }, 'chat fan-out to redis failed'));
@@ -150,9 +153,16 @@ export class ChatBus {
     }
   }
 
-  /** Everything through Redis again (after the subscriber connection reconnected). */
-  peerJoinedAll(): void {
+  /** The subscriber connection dropped: everything through Redis, and nothing learnt, until subscriberUp(). */
+  subscriberDown(): void {
+    this.subscribed = false;
     for (const sessionId of this.fanout.keys()) this.peerJoined(sessionId);
+  }
+
+  /** Subscribed again and said hello again: replies to what was sent meanwhile still teach nothing (epochs). */
+  subscriberUp(): void {
+    for (const sessionId of this.fanout.keys()) this.peerJoined(sessionId);
+    this.subscribed = true;
   }
 
   /** Says hello on the session's channel; resolves with the number of its subscribers, this replica included. */

@@ -157,20 +157,25 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
     }
   });
   await sub.subscribe(revocations);
-  // after a reconnect (ioredis subscribes again by itself): everything through Redis, subscriptions confirmed, and
-  // a hello per session, since another replica may have gone solo on a channel while this one was away from it
-  let subReady = true;
-  sub.on('close', () => (subReady = false));
+  // While the subscriber connection is down, everything goes through Redis (bus.ts). After a reconnect (ioredis
+  // subscribes again by itself) the subscriptions are confirmed and the replica says hello on each of its sessions,
+  // since another replica may have gone solo on a channel while this one was away from it.
+  let subUp = true;
+  sub.on('close', () => {
+    if (!subUp) return;
+    subUp = false;
+    bus.subscriberDown();
+  });
   sub.on('ready', () => {
-    if (subReady) return;
-    subReady = true;
-    bus.peerJoinedAll();
+    if (subUp) return;
+    subUp = true;
     const ids = [...rooms.keys()];
-    if (!ids.length) return;
-    sub
-      .subscribe(...ids.map((id) => bus.channel(id)))
-      .then(() => Promise.all(ids.map((id) => bus.hello(id))))
-      .catch((e: unknown) => log.warn({ err: (e as Error).message }, 'chat: could not say hello again after a reconnect'));
+    (ids.length ? sub.subscribe(...ids.map((id) => bus.channel(id))).then(() => Promise.all(ids.map((id) => bus.hello(id)))) : Promise.resolve()).then(
+      () => {
+        if (subUp) bus.subscriberUp();
+      },
+      (e: unknown) => log.warn({ err: (e as Error).message }, 'chat: could not say hello again after a reconnect; every session stays on Redis'),
+    );
   });
 
   // ---- sending ----------------------------------------------------------------------------------------------

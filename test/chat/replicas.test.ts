@@ -46,6 +46,14 @@ afterAll(async () => {
   await a?.t.cleanup();
 });
 
+/** Drops a replica's Redis subscriber connection (it reconnects by itself). */
+async function killSubscriber(replicaId: string): Promise<void> {
+  const list = (await a.t.ctx.redis.client('LIST')) as string;
+  const line = list.split('\n').find((l) => l.includes(`name=chat-sub:${replicaId.replace(/[^\w:.-]/g, '_')} `));
+  expect(line).toBeDefined();
+  await a.t.ctx.redis.client('KILL', 'ID', /\bid=(\d+)/.exec(line!)![1]);
+}
+
 describe(`two replicas (${testProvider})`, () => {
   it('are two replicas with different ids', () => {
     expect(chatB.replicaId).not.toBe(a.chat.replicaId);
@@ -130,10 +138,7 @@ describe(`two replicas (${testProvider})`, () => {
     await aliceA.join(room.id);
     await bobB.join(room.id);
     // B's subscriber connection drops: A's next PUBLISH reaches nobody else, and A goes solo on the session
-    const clients = (await a.t.ctx.redis.client('LIST')) as string;
-    const line = clients.split('\n').find((l) => l.includes(`name=chat-sub:${chatB.replicaId.replace(/[^\w:.-]/g, '_')} `));
-    expect(line).toBeDefined();
-    await a.t.ctx.redis.client('KILL', 'ID', /\bid=(\d+)/.exec(line!)![1]);
+    await killSubscriber(chatB.replicaId);
     const skippedBefore = busA.counts.skipped;
     for (let i = 0; i < 20 && busA.counts.skipped === skippedBefore; i++) {
       aliceA.send({ type: 'send', sessionId: room.id, clientMsgId: `gap${i}`, content: 'while B is away' });
@@ -148,6 +153,21 @@ describe(`two replicas (${testProvider})`, () => {
       await new Promise((r) => setTimeout(r, 100));
       return bobB.of('message', (f) => String(f.clientMsgId).startsWith('probe')).length > 0;
     }, 'a message from A on B after the reconnect');
+  });
+
+  it('do not go solo while their own subscriber connection is down (a reply of 1 receiver is then the other replica)', async () => {
+    const room = await createSession(a.app, alice, { userIds: [bob.id] });
+    const aliceA = await onA(alice);
+    const bobB = await onB(bob);
+    await aliceA.join(room.id);
+    await bobB.join(room.id);
+    await killSubscriber(a.chat.replicaId);
+    await new Promise((r) => setTimeout(r, 30)); // A notices (its reconnect comes ~200 ms later)
+    for (let i = 0; i < 5; i++) {
+      aliceA.send({ type: 'send', sessionId: room.id, clientMsgId: `down${i}`, content: 'while A is away' });
+      await aliceA.next((f) => f.type === 'message' && f.clientMsgId === `down${i}`, `down${i}`);
+    }
+    await eventually(() => bobB.of('message', (f) => String(f.clientMsgId).startsWith('down')).length === 5, 'all five on B');
   });
 
   it('carry a delete made over REST, and a membership removal, to the sockets on the other replica', async () => {
