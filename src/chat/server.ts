@@ -83,6 +83,9 @@ interface UserEntry {
 
 type QueuedMessage = PendingMessage & { ws: Ws };
 
+/** The Redis connection name of a replica's subscriber, so that CLIENT LIST tells the replicas apart. */
+export const subscriberName = (replicaId: string) => `chat-sub:${replicaId.replace(/[^\w:.-]/g, '_')}`;
+
 const statusLines: Record<number, string> = { 200: '200 OK', 401: '401 Unauthorized', 404: '404 Not Found', 500: '500 Internal Server Error', 503: '503 Service Unavailable' };
 const topicOf = (sessionId: number) => `s:${sessionId}`;
 const NONE: readonly never[] = Object.freeze([]);
@@ -126,8 +129,7 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
   let checkScheduled = false;
 
   // ---- Redis: one subscriber connection for session channels and revocations --------------------------------
-  // named after the replica, so that CLIENT LIST tells the replicas' subscriber connections apart
-  const sub = createRedis({ redisUrl: ctx.config.redisUrl, redisPrefix: '' }, `chat-sub:${bus.origin.replace(/[^\w:.-]/g, '_')}`);
+  const sub = createRedis({ redisUrl: ctx.config.redisUrl, redisPrefix: '' }, subscriberName(bus.origin));
   sub.on('error', (err: Error) => log.warn({ err: err.message }, 'chat subscriber connection error'));
   const revocations = prefixedChannel(ctx.config.redisPrefix, redisChannels.chatRevocations());
   const ownOrigin = `${bus.origin}\n`;

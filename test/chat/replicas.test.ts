@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../../src/config.js';
 import { createContext, type Context } from '../../src/context.js';
-import { startChat, type RunningChat } from '../../src/chat/server.js';
+import { startChat, subscriberName, type RunningChat } from '../../src/chat/server.js';
 import { testProvider } from '../helpers/db.js';
 import { actor, call, Client, createSession, eventually, startChatSuite, ticketFor, type Actor, type ChatSuite } from './helpers.js';
 
@@ -49,7 +49,7 @@ afterAll(async () => {
 /** Drops a replica's Redis subscriber connection (it reconnects by itself). */
 async function killSubscriber(replicaId: string): Promise<void> {
   const list = (await a.t.ctx.redis.client('LIST')) as string;
-  const line = list.split('\n').find((l) => l.includes(`name=chat-sub:${replicaId.replace(/[^\w:.-]/g, '_')} `));
+  const line = list.split('\n').find((l) => l.includes(`name=${subscriberName(replicaId)} `));
   expect(line).toBeDefined();
   await a.t.ctx.redis.client('KILL', 'ID', /\bid=(\d+)/.exec(line!)![1]);
 }
