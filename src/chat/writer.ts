@@ -8,6 +8,7 @@ import type { CommitResult, PendingMessage } from './service.js';
 export class GroupCommitWriter<T extends PendingMessage> {
   private pending: T[] = [];
   private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  private timerIsImmediate = false;
   private running: Promise<void> | null = null;
 
   constructor(
@@ -25,9 +26,23 @@ export class GroupCommitWriter<T extends PendingMessage> {
   submit(item: T): void {
     this.pending.push(item);
     if (this.running) return; // the running flush takes it next
-    if (this.pending.length >= this.opts.maxBatch) this.kick();
+    if (this.pending.length >= this.opts.maxBatch) this.soon();
     // 0: at the end of this event-loop turn, i.e. everything that arrived in one poll of the sockets is one batch
-    else this.timer ??= this.opts.intervalMs > 0 ? setTimeout(() => this.kick(), this.opts.intervalMs) : setImmediate(() => this.kick());
+    else if (!this.timer) this.timer = this.opts.intervalMs > 0 ? setTimeout(() => this.kick(), this.opts.intervalMs) : this.immediate();
+  }
+
+  /** A full batch flushes at the end of this event-loop turn, never from inside submit(): the caller may be a uWS
+   *  message handler, which holds its socket's cork, and the flush's acks and fan-out written from there would
+   *  leave one frame per system call instead of one write per socket (bench:chat: 1 syscall per delivery). */
+  private soon(): void {
+    if (this.timer && this.timerIsImmediate) return;
+    if (this.timer) clearTimeout(this.timer as NodeJS.Timeout);
+    this.timer = this.immediate();
+  }
+
+  private immediate(): NodeJS.Immediate {
+    this.timerIsImmediate = true;
+    return setImmediate(() => this.kick());
   }
 
   /** Writes everything pending (shutdown); resolves once all of it is committed (or failed). */
@@ -38,9 +53,10 @@ export class GroupCommitWriter<T extends PendingMessage> {
 
   private kick(): void {
     if (this.timer) {
-      if (this.opts.intervalMs > 0) clearTimeout(this.timer as NodeJS.Timeout);
-      else clearImmediate(this.timer as NodeJS.Immediate);
+      if (this.timerIsImmediate) clearImmediate(this.timer as NodeJS.Immediate);
+      else clearTimeout(this.timer as NodeJS.Timeout);
       this.timer = null;
+      this.timerIsImmediate = false;
     }
     if (this.running || !this.pending.length) return;
     this.running = this.loop().finally(() => {
