@@ -132,6 +132,9 @@ describe('sending', () => {
     a.send({ type: 'send', sessionId: room.id, clientMsgId: 'marker', content: 'marker' });
     for (const c of [a, b1, b2]) await c.next((f) => f.type === 'message' && f.clientMsgId === 'marker', 'marker');
     for (const c of [a, b1, b2]) expect(c.of('message', (f) => f.clientMsgId === 'abc')).toHaveLength(1);
+    // the sender gets the ack of each message before its `message` frame (docs/chat-protocol.md)
+    const order = a.frames.filter((f) => f.clientMsgId === 'abc' || f.clientMsgId === 'marker').map((f) => `${f.type}:${f.clientMsgId as string}`);
+    expect(order).toEqual(['ack:abc', 'message:abc', 'ack:marker', 'message:marker']);
   });
 
   it('treats a resend with the same clientMsgId as the same message: the original id, one row, no second delivery', async () => {
