@@ -67,7 +67,7 @@ export class SqliteMessageWriter {
       if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
     });
     this.insert = this.db.prepare(
-      'INSERT INTO chat_messages (sessionId, authorId, clientMsgId, content, createDate, updateDate) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sessionId, authorId, clientMsgId) DO NOTHING RETURNING id',
+      'INSERT INTO chat_messages (sessionId, authorId, clientMsgId, content, createDate, updateDate) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (authorId, sessionId, clientMsgId) DO NOTHING RETURNING id',
     );
     this.existing = this.db.prepare('SELECT id, createDate FROM chat_messages WHERE sessionId = ? AND authorId = ? AND clientMsgId = ?');
     this.writeBatch = this.db.transaction((rows: PendingMessage[]) => {
