@@ -149,12 +149,6 @@ interface Server {
   output(): string;
 }
 
-/** The node flags of `npm run start:chat` (e.g. the young generation's size), so that C runs as it does in production. */
-const chatNodeFlags: string[] = (() => {
-  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  return pkg.scripts['start:chat'].split(/\s+/).filter((t) => t.startsWith('--'));
-})();
-
 async function startServer(kind: Kind, extraEnv: Record<string, string>): Promise<Server> {
   const port = await freePort();
   const entry = kind === 'A' ? 'bench/chat/server-uws.ts' : kind === 'B' ? 'bench/chat/server-ws.ts' : 'src/chat/main.ts';
@@ -163,9 +157,7 @@ async function startServer(kind: Kind, extraEnv: Record<string, string>): Promis
   if (kind === 'A' && env.BENCH_UWS_MAX_BACKPRESSURE) childEnv.BENCH_UWS_MAX_BACKPRESSURE = env.BENCH_UWS_MAX_BACKPRESSURE;
   // BENCH_CHAT_NODE_ARGS: extra node flags for the servers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile
   const extraArgs = (env.BENCH_CHAT_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  // C runs with the node flags its production command has (package.json `start:chat`, docker-compose.yml)
-  const ownArgs = kind === 'C' ? chatNodeFlags : [];
-  const [cmd, args] = pinned(SERVER_CPU, [process.execPath, '--expose-gc', ...ownArgs, ...extraArgs, '--import', 'tsx', '--import', './bench/chat/probe.ts', entry]);
+  const [cmd, args] = pinned(SERVER_CPU, [process.execPath, '--expose-gc', ...extraArgs, '--import', 'tsx', '--import', './bench/chat/probe.ts', entry]);
   const child: ChildProcess = spawn(cmd, args, { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';
