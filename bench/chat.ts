@@ -14,7 +14,8 @@
 // BENCH_CHAT_MEMBERS (10), BENCH_CHAT_SIZE (100 content bytes), BENCH_CHAT_WINDOW (2 unacked sends per socket at
 // saturation), BENCH_CHAT_FIXED_RATE (100000 deliveries/s), BENCH_CHAT_IDLE (10000 sockets, 0 = skip),
 // BENCH_CHAT_SERVERS (A,B,C), BENCH_UWS_MAX_BACKPRESSURE (server A, bytes; uWS default 64 KB), BENCH_CHAT_DRAIN
-// (5 s at most for the last deliveries), BENCH_CHAT_VERBOSE=1 (raw load generator results).
+// (5 s at most for the last deliveries), BENCH_CHAT_VERBOSE=1 (raw load generator results), BENCH_CHAT_FIXED_AFTER_SAT=1
+// (the fixed-rate row on the server that just ran the saturated row, instead of a fresh one).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -40,6 +41,7 @@ const num = (name: string, dflt: number, quickValue = dflt) => {
   return n;
 };
 const ROUNDS = num('BENCH_CHAT_ROUNDS', 3, 1);
+const FIXED_AFTER_SAT = env.BENCH_CHAT_FIXED_AFTER_SAT === '1';
 const SECONDS = num('BENCH_CHAT_SECONDS', 10, 4);
 const WARMUP = num('BENCH_CHAT_WARMUP', 3, 1);
 const ROOMS = num('BENCH_CHAT_ROOMS', 100);
@@ -403,23 +405,38 @@ const commonArgs = (s: Server) => ['--port', String(s.port), '--server-pid', Str
 const sustained = (r: LoadResult) => Math.abs(r.deliveries_per_s - r.target_rate) <= 0.03 * r.target_rate && r.loss === 0;
 
 async function round(kind: Kind): Promise<RoundResult> {
-  return withServer(kind, async (server) => {
-    const timing = ['--warmup', String(WARMUP), '--duration', String(SECONDS), '--drain', String(DRAIN)];
-    const sat = await runLoadgen(await connList(kind, CONNS), [...commonArgs(server), '--mode', 'sat', '--window', String(WINDOW), ...timing]).result;
-    if (sat.joined < CONNS) throw new Error(`only ${sat.joined} of ${CONNS} sockets joined`);
-    // the fixed rate: FIXED_RATE, or 80 % of what this server just sustained when that is lower
-    // (once more at 60 % when the achieved rate fell short of the target: the server could not sustain it)
-    let fixed: LoadResult | undefined;
-    for (const share of [0.8, 0.6]) {
-      const rate = Math.max(1000, Math.min(FIXED_RATE, Math.floor((sat.deliveries_per_s * share) / 1000) * 1000));
-      if (fixed && rate >= fixed.target_rate) break;
-      await sleep(1000);
-      fixed = await runLoadgen(await connList(kind, CONNS), [...commonArgs(server), '--mode', 'rate', '--rate', String(rate), ...timing]).result;
-      if (sustained(fixed)) break;
-      log(`    ${kind}: ${fixed.target_rate} deliveries/s not sustained (${Math.round(fixed.deliveries_per_s)} achieved, loss ${(fixed.loss * 100).toFixed(2)} %)`);
-    }
-    return { sat, fixed: fixed! };
-  });
+  const timing = ['--warmup', String(WARMUP), '--duration', String(SECONDS), '--drain', String(DRAIN)];
+  const saturate = async (server: Server) => {
+    const r = await runLoadgen(await connList(kind, CONNS), [...commonArgs(server), '--mode', 'sat', '--window', String(WINDOW), ...timing]).result;
+    if (r.joined < CONNS) throw new Error(`only ${r.joined} of ${CONNS} sockets joined`);
+    return r;
+  };
+  // The fixed-rate row runs on a fresh server (for C: a fresh copy of the database), so that it measures the steady
+  // state at that rate rather than the aftermath of the saturated run: C's checkpointer would still be copying the
+  // hundreds of MB of WAL that saturation left behind. BENCH_CHAT_FIXED_AFTER_SAT=1 measures on the same server.
+  if (FIXED_AFTER_SAT) {
+    return withServer(kind, async (server) => {
+      const sat = await saturate(server);
+      return { sat, fixed: await fixedRate(kind, server, sat, timing) };
+    });
+  }
+  const sat = await withServer(kind, saturate);
+  return { sat, fixed: await withServer(kind, (server) => fixedRate(kind, server, sat, timing)) };
+}
+
+/** The fixed rate: FIXED_RATE, or 80 % of what this server sustained at saturation when that is lower (once more at
+ *  60 % when the achieved rate fell short of the target: the server could not sustain it). */
+async function fixedRate(kind: Kind, server: Server, sat: LoadResult, timing: string[]): Promise<LoadResult> {
+  let fixed: LoadResult | undefined;
+  for (const share of [0.8, 0.6]) {
+    const rate = Math.max(1000, Math.min(FIXED_RATE, Math.floor((sat.deliveries_per_s * share) / 1000) * 1000));
+    if (fixed && rate >= fixed.target_rate) break;
+    await sleep(1000);
+    fixed = await runLoadgen(await connList(kind, CONNS), [...commonArgs(server), '--mode', 'rate', '--rate', String(rate), ...timing]).result;
+    if (sustained(fixed)) break;
+    log(`    ${kind}: ${fixed.target_rate} deliveries/s not sustained (${Math.round(fixed.deliveries_per_s)} achieved, loss ${(fixed.loss * 100).toFixed(2)} %)`);
+  }
+  return fixed!;
 }
 
 async function idleTest(kind: Kind): Promise<IdleResult> {
