@@ -412,8 +412,8 @@ async function round(kind: Kind): Promise<RoundResult> {
     return r;
   };
   // The fixed-rate row runs on a fresh server (for C: a fresh copy of the database), so that it measures the steady
-  // state at that rate rather than the aftermath of the saturated run: C's checkpointer would still be copying the
-  // hundreds of MB of WAL that saturation left behind. BENCH_CHAT_FIXED_AFTER_SAT=1 measures on the same server.
+  // state at that rate rather than the aftermath of the saturated run: C's checkpointer would still be copying what
+  // saturation left in the WAL. BENCH_CHAT_FIXED_AFTER_SAT=1 measures on the same server.
   if (FIXED_AFTER_SAT) {
     return withServer(kind, async (server) => {
       const sat = await saturate(server);

@@ -397,7 +397,7 @@ export class ChatService {
     let written: Map<string, { id: number; createdAt: Date; duplicate: boolean }> | null = null;
     const sqlite = this.config.databaseProvider === 'sqlite' && this.config.sqlitePath ? this.config.sqlitePath : null;
     try {
-      written = sqlite ? this.writeSqlite(sqlite, rows) : await this.insertAll(rows);
+      written = sqlite ? await this.writeSqlite(sqlite, rows) : await this.insertAll(rows);
     } catch (e) {
       // SQLite's writer handles resends itself; on MySQL they make the batch fail and are sorted out here
       if (!sqlite && isUniqueViolation(e)) {
@@ -435,8 +435,11 @@ export class ChatService {
   }
 
   /** SQLite: one transaction on the chat's own connection (sqlite-writer.ts); resends keep their original ids. */
-  private writeSqlite(file: string, rows: PendingMessage[]) {
+  private async writeSqlite(file: string, rows: PendingMessage[]) {
     this.sqliteWriter ??= new SqliteMessageWriter(file);
+    // a pause between two writes when the WAL has grown past its limit (sqlite-writer.ts)
+    const pause = this.sqliteWriter.ready();
+    if (pause) await pause;
     const out = this.sqliteWriter.write(rows);
     return new Map(rows.map((m, i) => [keyOf(m), out[i]]));
   }

@@ -18,21 +18,41 @@ export interface WrittenRow {
 
 // once a second: fewer, larger checkpoints cost the pinned core less than frequent small ones (bench:chat)
 const CHECKPOINT_EVERY_MS = 1000;
+// ~64 MB of WAL (4 KB pages): past this the writer pauses once so that the WAL can start over (below)
+const WAL_LIMIT_FRAMES = 16_384;
 
-// The checkpointer thread (CommonJS, evaluated): PASSIVE checkpoints never wait for, nor block, the writer.
+export interface SqliteWriterOptions {
+  checkpointEveryMs?: number;
+  walLimitFrames?: number;
+}
+
+// The checkpointer thread (CommonJS, evaluated): PASSIVE checkpoints never wait for, nor block, the writer. But the
+// WAL only starts over from its beginning when every frame has been copied before the writer's next transaction,
+// which never happens while commits follow each other back to back (at saturation bench:chat grew it to 660 MB in
+// 10 s). So past the limit the thread asks the writer for a pause ('pause'); the writer answers between two commits
+// ('paused'), the thread copies what is left and lets it go on ('resume'): its next transaction restarts the WAL,
+// and journal_size_limit truncates the file back.
 const checkpointerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
 const db = new Database(workerData.file, { timeout: 5000 });
-const run = () => { try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* busy: next time */ } };
+const passive = () => { try { return db.pragma('wal_checkpoint(PASSIVE)')[0]; } catch { return null; /* busy: next time */ } };
+let asked = false;
+const run = () => {
+  const r = passive();
+  if (r && r.log > workerData.limitFrames && !asked) { asked = true; parentPort.postMessage('pause'); }
+};
 const timer = setInterval(run, workerData.everyMs);
-parentPort.on('message', () => { clearInterval(timer); run(); db.close(); parentPort.close(); });
+parentPort.on('message', (m) => {
+  if (m === 'paused') { passive(); asked = false; parentPort.postMessage('resume'); return; }
+  clearInterval(timer); passive(); db.close(); parentPort.close();
+});
 `;
 
-function startCheckpointer(file: string, onFailure: () => void): Worker {
+function startCheckpointer(file: string, opts: Required<SqliteWriterOptions>, onFailure: () => void): Worker {
   const worker = new Worker(checkpointerSource, {
     eval: true,
-    workerData: { file, everyMs: CHECKPOINT_EVERY_MS, module: createRequire(import.meta.url).resolve('better-sqlite3') },
+    workerData: { file, everyMs: opts.checkpointEveryMs, limitFrames: opts.walLimitFrames, module: createRequire(import.meta.url).resolve('better-sqlite3') },
   });
   worker.on('error', onFailure);
   worker.unref();
@@ -49,7 +69,12 @@ export class SqliteMessageWriter {
   private readonly writeBatch: (rows: PendingMessage[]) => WrittenRow[];
   private readonly checkpointer: Worker;
 
-  constructor(file: string) {
+  /** The checkpointer asked for a pause between two writes (see checkpointerSource). */
+  private pauseWanted = false;
+  private resume: (() => void) | null = null;
+
+  constructor(file: string, options: SqliteWriterOptions = {}) {
+    const opts = { checkpointEveryMs: options.checkpointEveryMs ?? CHECKPOINT_EVERY_MS, walLimitFrames: options.walLimitFrames ?? WAL_LIMIT_FRAMES };
     this.db = new Database(file, { timeout: 10_000 });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');
@@ -62,9 +87,17 @@ export class SqliteMessageWriter {
     // on this thread every ~1000 pages and stall every socket for tens of ms (bench:chat p50 went from ~1 ms
     // to ~90 ms at 10k messages/s). A worker thread with its own connection checkpoints instead.
     this.db.pragma('wal_autocheckpoint = 0');
-    this.checkpointer = startCheckpointer(file, () => {
+    // when the WAL starts over, its file is cut back to about the limit
+    this.db.pragma(`journal_size_limit = ${opts.walLimitFrames * 4096}`);
+    this.checkpointer = startCheckpointer(file, opts, () => {
       // no worker thread: this connection checkpoints again, as SQLite does by default
       if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+      this.pauseWanted = false;
+      this.resume?.();
+    });
+    this.checkpointer.on('message', (m: string) => {
+      if (m === 'pause') this.pauseWanted = true;
+      else if (m === 'resume') this.resume?.();
     });
     this.insert = this.db.prepare(
       'INSERT INTO chat_messages (sessionId, authorId, clientMsgId, content, createDate, updateDate) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (authorId, sessionId, clientMsgId) DO NOTHING RETURNING id',
@@ -87,12 +120,32 @@ export class SqliteMessageWriter {
     return { journalMode: String(this.db.pragma('journal_mode', { simple: true })), synchronous: Number(this.db.pragma('synchronous', { simple: true })) };
   }
 
+  /**
+   * Call before write(): null when the write may go ahead, or a promise that resolves once the checkpointer has
+   * copied the whole WAL while no write ran (at most a second), so that the next write starts the WAL over.
+   */
+  ready(): Promise<void> | null {
+    if (!this.pauseWanted) return null;
+    this.pauseWanted = false;
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.resume = null;
+        resolve();
+      };
+      const timer = setTimeout(done, 1000);
+      this.resume = done;
+      this.checkpointer.postMessage('paused');
+    });
+  }
+
   /** Writes the batch in one transaction; results in the batch's order. Throws (nothing written) on any other error. */
   write(rows: PendingMessage[]): WrittenRow[] {
     return this.writeBatch(rows);
   }
 
   close(): void {
+    this.resume?.();
     this.checkpointer.postMessage('stop');
     if (this.db.open) this.db.close();
   }
