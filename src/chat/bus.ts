@@ -167,12 +167,12 @@ export class ChatBus {
 
   /** Says hello on the session's channel; resolves with the number of its subscribers, this replica included. */
   async hello(sessionId: number): Promise<number> {
-    return this.redis.publish(this.channel(sessionId), `${this.origin}\n!${JSON.stringify({ kind: 'replica_hello', sessionId } satisfies ChatControl)}`);
+    return this.publishControl({ kind: 'replica_hello', sessionId });
   }
 
   /** Answers another replica's hello. */
   async helloAck(sessionId: number, to: string): Promise<void> {
-    await this.redis.publish(this.channel(sessionId), `${this.origin}\n!${JSON.stringify({ kind: 'replica_hello_ack', sessionId, to } satisfies ChatControl)}`);
+    await this.publishControl({ kind: 'replica_hello_ack', sessionId, to });
   }
 
   publishFrame(sessionId: number, frame: string): void {
@@ -188,7 +188,12 @@ export class ChatBus {
   /** A control event: applied locally first, then sent to the other replicas (awaited, so callers know it left). */
   async control(event: ChatControl): Promise<void> {
     this.sink?.control(event);
-    await this.redis.publish(this.channel(event.sessionId), `${this.origin}\n!${JSON.stringify(event)}`);
+    await this.publishControl(event);
+  }
+
+  /** A control event on the session's channel, to the other replicas only; resolves with the channel's subscribers. */
+  private publishControl(event: ChatControl): Promise<number> {
+    return this.redis.publish(this.channel(event.sessionId), `${this.origin}\n!${JSON.stringify(event)}`);
   }
 
   /** Parses what a subscriber received; null for anything malformed. */
