@@ -15,7 +15,8 @@
 // saturation), BENCH_CHAT_FIXED_RATE (100000 deliveries/s), BENCH_CHAT_IDLE (10000 sockets, 0 = skip),
 // BENCH_CHAT_SERVERS (A,B,C), BENCH_UWS_MAX_BACKPRESSURE (server A, bytes; uWS default 64 KB), BENCH_CHAT_DRAIN
 // (5 s at most for the last deliveries), BENCH_CHAT_VERBOSE=1 (raw load generator results), BENCH_CHAT_FIXED_AFTER_SAT=1
-// (the fixed-rate row on the server that just ran the saturated row, instead of a fresh one).
+// (the fixed-rate row on the server that just ran the saturated row, instead of a fresh one), BENCH_CHAT_TIMELINE=1
+// (per 100 ms of send time: deliveries, how many took > 20 ms, the slowest).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -291,6 +292,8 @@ function runLoadgen(conns: string[], args: string[]): LoadgenRun {
       if (code !== 0 || !line) return reject(new Error(`loadgen exited with ${code}:\n${err.trim()}`));
       const r = JSON.parse(line) as LoadResult;
       if (env.BENCH_CHAT_VERBOSE === '1') log(`    ${line}`);
+      // BENCH_CHAT_TIMELINE=1: the load generator's latency per 100 ms of send time (both modes)
+      if (env.BENCH_CHAT_TIMELINE === '1') for (const l of err.split('\n').filter((x) => x.startsWith('timeline '))) log(`    ${l}`);
       if (r.failed || r.closed_by_server || r.errors) log(`    loadgen: ${err.trim().split('\n').slice(1).join('\n    loadgen: ')}`);
       resolve(r);
     });

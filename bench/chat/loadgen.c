@@ -125,6 +125,10 @@ static void *xrealloc(void *p, size_t n) {
   return q;
 }
 
+// BENCH_CHAT_TIMELINE=1: per 100 ms of send time, deliveries, the slowest and how many took > 20 ms (stderr)
+#define TL_MAX 1200
+static uint64_t tl_n[TL_MAX], tl_slow[TL_MAX], tl_max[TL_MAX];
+
 static void hist_add(uint64_t ns) {
   uint64_t us = ns / 1000;
   size_t i = us < H_FINE ? us : H_FINE + ((us - H_FINE) >> 10);
@@ -433,6 +437,12 @@ static void on_text(conn_t *c, const uint8_t *p, size_t len, uint64_t now) {
     if (ts >= m0 && ts < m1) {
       c_deliv_for_window++;
       hist_add(now > ts ? now - ts : 0);
+      uint64_t b = (ts - m0) / 100000000ull, lat = now > ts ? now - ts : 0;
+      if (b < TL_MAX) {
+        tl_n[b]++;
+        if (lat > 20000000ull) tl_slow[b]++;
+        if (lat > tl_max[b]) tl_max[b] = lat;
+      }
     }
   } else if (rest >= 4 && !memcmp(t, "ack\"", 4)) {
     c_acks++;
@@ -808,5 +818,11 @@ int main(int argc, char **argv) {
   }
   printf("}\n");
   fflush(stdout);
+  if (getenv("BENCH_CHAT_TIMELINE")) {
+    // m0: the start of the measured seconds on CLOCK_MONOTONIC (ms), the clock of the server's process.hrtime()
+    fprintf(stderr, "timeline m0=%.3f ms\n", m0 / 1e6);
+    for (int b = 0; b < TL_MAX; b++)
+      if (tl_n[b]) fprintf(stderr, "timeline %5.1fs n=%" PRIu64 " slow=%" PRIu64 " max=%.1fms\n", b / 10.0, tl_n[b], tl_slow[b], tl_max[b] / 1e6);
+  }
   return 0;
 }
