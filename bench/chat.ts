@@ -138,6 +138,8 @@ interface Probe {
   gc: boolean;
   rss: number;
   heapUsed: number;
+  heapTotal: number;
+  newSpace: number;
   external: number;
   arrayBuffers: number;
 }
@@ -238,6 +240,7 @@ interface LoadResult {
   failed: number;
   joined: number;
   connects_per_s: number;
+  connect_s: number;
   closed_by_server: number;
   target_rate: number;
   deliveries_per_s: number;
@@ -357,12 +360,13 @@ function dropDatabase(file: string): void {
 }
 
 /** The load generator's connection list: "<path> <sessionId>", connection i in room floor(i / MEMBERS). */
-async function connList(kind: Kind, count: number): Promise<string[]> {
-  if (kind !== 'C') return Array.from({ length: count }, (_, i) => `/ws ${Math.floor(i / MEMBERS) + 1}`);
+async function connList(kind: Kind, count: number, from = 0): Promise<string[]> {
+  const index = Array.from({ length: count }, (_, i) => from + i);
+  if (kind !== 'C') return index.map((i) => `/ws ${Math.floor(i / MEMBERS) + 1}`);
   // tickets are single-use with a 30 s TTL: minted right before the load generator connects
   const setup = cSetup!;
-  const tickets = await Promise.all(Array.from({ length: count }, (_, i) => setup.ctx.sessions.issueWsTicket(setup.userIds[i])));
-  return tickets.map((t, i) => `/ws?ticket=${t.ticket} ${setup.sessionIds[Math.floor(i / MEMBERS)]}`);
+  const tickets = await Promise.all(index.map((i) => setup.ctx.sessions.issueWsTicket(setup.userIds[i])));
+  return tickets.map((t, k) => `/ws?ticket=${t.ticket} ${setup.sessionIds[Math.floor(index[k] / MEMBERS)]}`);
 }
 
 // ------------------------------------------------------------------------------------------------ the run
@@ -373,8 +377,12 @@ interface RoundResult {
 interface IdleResult {
   established: number;
   connectsPerS: number;
+  /** RSS growth from no socket to all of them, per socket */
   rssPerConn: number;
+  /** RSS growth from half of them to all of them, per socket added */
+  rssMarginal: number;
   heapPerConn: number;
+  heapMarginal: number;
   gc: boolean;
 }
 const results: Record<Kind, RoundResult[]> = { A: [], B: [], C: [] };
@@ -442,19 +450,43 @@ async function fixedRate(kind: Kind, server: Server, sat: LoadResult, timing: st
   return fixed!;
 }
 
+// Two bursts: half of the sockets, a sample, the other half (the first half still open), a sample. Growth from the
+// first sample (no socket) to the last is what the whole idle population added, one-time costs included (code
+// compiled for the new paths, caches, and native memory the allocator kept from the burst: in C that moves by
+// ±5 KB per socket from run to run); growth over the second half is what one more idle socket costs.
 async function idleTest(kind: Kind): Promise<IdleResult> {
   return withServer(kind, async (server) => {
     await sleep(500);
     const before = await server.probe();
-    const run = runLoadgen(await connList(kind, IDLE), [...commonArgs(server), '--mode', 'idle', '--concurrency', '256']);
-    await run.ready;
+    const half = Math.floor(IDLE / 2 / MEMBERS) * MEMBERS;
+    const first = runLoadgen(await connList(kind, half), [...commonArgs(server), '--mode', 'idle', '--concurrency', '256']);
+    await first.ready;
+    await sleep(1000);
+    const mid = await server.probe();
+    const second = runLoadgen(await connList(kind, IDLE - half, half), [...commonArgs(server), '--mode', 'idle', '--concurrency', '256']);
+    await second.ready;
     await sleep(1000);
     const after = await server.probe();
-    run.finish();
-    const r = await run.result;
-    const n = Math.max(1, r.established);
+    first.finish();
+    second.finish();
+    const [r1, r2] = [await first.result, await second.result];
+    const n = Math.max(1, r1.established + r2.established);
+    const n2 = Math.max(1, r2.established);
     const heap = (p: Probe) => p.heapUsed + p.external;
-    return { established: r.established, connectsPerS: r.connects_per_s, rssPerConn: (after.rss - before.rss) / n, heapPerConn: (heap(after) - heap(before)) / n, gc: after.gc };
+    if (env.BENCH_CHAT_VERBOSE === '1') {
+      const per = (f: (p: Probe) => number) => `${((f(after) - f(before)) / n / 1024).toFixed(2)} (second half ${((f(after) - f(mid)) / n2 / 1024).toFixed(2)})`;
+      log(`    ${kind} idle, KB per socket: rss ${per((p) => p.rss)}, V8 heap committed ${per((p) => p.heapTotal)}, of it young generation ${per((p) => p.newSpace)}, heapUsed+external ${per(heap)}, rss outside the V8 heap ${per((p) => p.rss - p.heapTotal)}`);
+    }
+    return {
+      established: r1.established + r2.established,
+      // both bursts: sockets upgraded per second of connecting
+      connectsPerS: (r1.established + r2.established) / Math.max(1e-9, r1.connect_s + r2.connect_s),
+      rssPerConn: (after.rss - before.rss) / n,
+      rssMarginal: (after.rss - mid.rss) / n2,
+      heapPerConn: (heap(after) - heap(before)) / n,
+      heapMarginal: (heap(after) - heap(mid)) / n2,
+      gc: after.gc,
+    };
   });
 }
 
@@ -500,7 +532,9 @@ try {
         try {
           const i = await idleTest(kind);
           (runs[kind] ??= []).push(i);
-          log(`idle ${r + 1} ${LABEL[kind]}: ${i.established} sockets, ${Math.round(i.connectsPerS)} connects/s, RSS ${(i.rssPerConn / 1024).toFixed(2)} KB/socket, V8 heap+external ${(i.heapPerConn / 1024).toFixed(2)} KB/socket`);
+          log(
+            `idle ${r + 1} ${LABEL[kind]}: ${i.established} sockets, ${Math.round(i.connectsPerS)} connects/s, RSS ${(i.rssPerConn / 1024).toFixed(2)} KB/socket (second half ${(i.rssMarginal / 1024).toFixed(2)}), V8 heap+external ${(i.heapPerConn / 1024).toFixed(2)} KB/socket (second half ${(i.heapMarginal / 1024).toFixed(2)})`,
+          );
         } catch (e) {
           log(`idle test of ${kind} failed: ${(e as Error).message}`);
         }
@@ -513,7 +547,9 @@ try {
         established: Math.min(...list.map((i) => i.established)),
         connectsPerS: median(list.map((i) => i.connectsPerS)),
         rssPerConn: median(list.map((i) => i.rssPerConn)),
+        rssMarginal: median(list.map((i) => i.rssMarginal)),
         heapPerConn: median(list.map((i) => i.heapPerConn)),
+        heapMarginal: median(list.map((i) => i.heapMarginal)),
         gc: list.every((i) => i.gc),
       };
     }
@@ -551,6 +587,8 @@ const rows: [string, (k: Kind) => number, (x: number) => string, boolean][] = [
   ['  Redis CPU (C only)', (k) => (k === 'C' ? med(k, (r) => r.fixed.extra_cpu) : NaN), fmtPct, false],
   [`idle: RSS per socket (KB)`, (k) => (idle[k] ? idle[k].rssPerConn / 1024 : NaN), (x) => (Number.isFinite(x) ? x.toFixed(2) : '—'), true],
   [`  V8 heap+external (KB)`, (k) => (idle[k] ? idle[k].heapPerConn / 1024 : NaN), (x) => (Number.isFinite(x) ? x.toFixed(2) : '—'), true],
+  [`  RSS per socket, second half (KB)`, (k) => (idle[k] ? idle[k].rssMarginal / 1024 : NaN), (x) => (Number.isFinite(x) ? x.toFixed(2) : '—'), true],
+  [`  V8, second half (KB)`, (k) => (idle[k] ? idle[k].heapMarginal / 1024 : NaN), (x) => (Number.isFinite(x) ? x.toFixed(2) : '—'), true],
   ['connects/s (upgrade)', (k) => idle[k]?.connectsPerS ?? NaN, fmtInt, true],
 ];
 
@@ -577,7 +615,7 @@ for (const [name, get, fmt, withRatio] of rows) {
 }
 lines.push('');
 lines.push(
-  `idle: ${IDLE} sockets connected and joined (rooms of ${MEMBERS}), growth of the server's RSS (and of V8 heapUsed+external) between before and after, each sampled after a forced full GC (--expose-gc, SIGUSR2 to bench/chat/probe.ts); connects/s = upgrades completed per second with 256 in flight; medians of ${ROUNDS} run(s) per server.`,
+  `idle: ${IDLE} sockets connected and joined (rooms of ${MEMBERS}) in two bursts of half, growth of the server's RSS (and of V8 heapUsed+external) from before the first burst to after the second, and over the second burst alone ("second half": what one more idle socket costs, without the one-time costs of the first burst), each sampled after a forced full GC (--expose-gc, SIGUSR2 to bench/chat/probe.ts); connects/s = upgrades completed per second with 256 in flight; medians of ${ROUNDS} run(s) per server.`,
 );
 if (SERVERS.includes('C')) {
   if (unavailable.C) lines.push(`C could not be measured: ${unavailable.C}`);
