@@ -566,6 +566,7 @@ try {
 const med = (kind: Kind, f: (r: RoundResult) => number) => median(results[kind].map(f));
 const fmtInt = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '—');
 const fmtMs = (x: number) => (Number.isFinite(x) && x >= 0 ? (x < 10 ? x.toFixed(2) : x.toFixed(1)) : '—');
+const fmtKb = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '—');
 const fmtPct = (x: number) => (Number.isFinite(x) && x >= 0 ? `${x.toFixed(0)} %` : '—');
 const fmtLoss = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(x > 0 && x < 0.001 ? 4 : 2)} %` : '—');
 const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}x` : '—');
@@ -585,10 +586,10 @@ const rows: [string, (k: Kind) => number, (x: number) => string, boolean][] = [
   ['  latency p99 (ms)', (k) => med(k, (r) => r.fixed.p99_ms), fmtMs, true],
   ['  loss (not delivered)', (k) => med(k, (r) => r.fixed.loss), fmtLoss, false],
   ['  Redis CPU (C only)', (k) => (k === 'C' ? med(k, (r) => r.fixed.extra_cpu) : NaN), fmtPct, false],
-  [`idle: RSS per socket (KB)`, (k) => (idle[k] ? idle[k].rssPerConn / 1024 : NaN), (x) => (Number.isFinite(x) ? x.toFixed(2) : '—'), true],
-  [`  V8 heap+external (KB)`, (k) => (idle[k] ? idle[k].heapPerConn / 1024 : NaN), (x) => (Number.isFinite(x) ? x.toFixed(2) : '—'), true],
-  [`  RSS per socket, second half (KB)`, (k) => (idle[k] ? idle[k].rssMarginal / 1024 : NaN), (x) => (Number.isFinite(x) ? x.toFixed(2) : '—'), true],
-  [`  V8, second half (KB)`, (k) => (idle[k] ? idle[k].heapMarginal / 1024 : NaN), (x) => (Number.isFinite(x) ? x.toFixed(2) : '—'), true],
+  ['idle: RSS per socket (KB)', (k) => (idle[k] ? idle[k].rssPerConn / 1024 : NaN), fmtKb, true],
+  ['  V8 heap+external (KB)', (k) => (idle[k] ? idle[k].heapPerConn / 1024 : NaN), fmtKb, true],
+  ['  second half: RSS (KB)', (k) => (idle[k] ? idle[k].rssMarginal / 1024 : NaN), fmtKb, true],
+  ['  second half: V8 (KB)', (k) => (idle[k] ? idle[k].heapMarginal / 1024 : NaN), fmtKb, true],
   ['connects/s (upgrade)', (k) => idle[k]?.connectsPerS ?? NaN, fmtInt, true],
 ];
 
