@@ -16,7 +16,8 @@
 // BENCH_CHAT_SERVERS (A,B,C), BENCH_UWS_MAX_BACKPRESSURE (server A, bytes; uWS default 64 KB), BENCH_CHAT_DRAIN
 // (5 s at most for the last deliveries), BENCH_CHAT_VERBOSE=1 (raw load generator results), BENCH_CHAT_FIXED_AFTER_SAT=1
 // (the fixed-rate row on the server that just ran the saturated row, instead of a fresh one), BENCH_CHAT_TIMELINE=1
-// (per 100 ms of send time: deliveries, how many took > 20 ms, the slowest).
+// (per 100 ms of send time: deliveries, how many took > 20 ms, the slowest), BENCH_CHAT_DISK_PROBE (5 s of fsyncs
+// on the disk under C's database before each round, 0 = skip).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -54,6 +55,7 @@ let IDLE = num('BENCH_CHAT_IDLE', 10_000);
 const SERVERS = (env.BENCH_CHAT_SERVERS ?? 'A,B,C').split(',').map((s) => s.trim().toUpperCase()) as Kind[];
 if (SERVERS.some((s) => !(s in LABEL))) throw new Error('BENCH_CHAT_SERVERS lists servers among A, B, C');
 const DRAIN = num('BENCH_CHAT_DRAIN', 5);
+const DISK_PROBE = num('BENCH_CHAT_DISK_PROBE', 5);
 const CONNS = ROOMS * MEMBERS;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -490,6 +492,41 @@ async function idleTest(kind: Kind): Promise<IdleResult> {
   });
 }
 
+// The disk C writes its database to, alone: 16 KB written and fsync'd every millisecond (C's group commit syncs the
+// WAL at every commit, and at 100 k deliveries/s it commits a few hundred times a second), in the same folder as C's
+// database. A durable ack can never come sooner than the fsync before it, so this is the floor under C's latency.
+interface DiskProbe {
+  n: number;
+  p99: number;
+  max: number;
+  over20: number;
+}
+function diskProbe(seconds: number): DiskProbe {
+  const file = path.join(workDir, 'fsync-probe.bin');
+  const fd = fs.openSync(file, 'w+');
+  const chunk = Buffer.alloc(16 * 1024, 1);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const lat: number[] = [];
+  try {
+    fs.writeSync(fd, Buffer.alloc(16 * 1024 * 1024), 0, 16 * 1024 * 1024, 0);
+    fs.fsyncSync(fd);
+    const until = Date.now() + seconds * 1000;
+    for (let off = 0; Date.now() < until; off = (off + chunk.length) % (16 * 1024 * 1024)) {
+      const t = process.hrtime.bigint();
+      fs.writeSync(fd, chunk, 0, chunk.length, off);
+      fs.fsyncSync(fd);
+      lat.push(Number(process.hrtime.bigint() - t) / 1e6);
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  } finally {
+    fs.closeSync(fd);
+    fs.rmSync(file, { force: true });
+  }
+  lat.sort((a, b) => a - b);
+  return { n: lat.length, p99: lat[Math.floor(lat.length * 0.99)] ?? NaN, max: lat.at(-1) ?? NaN, over20: lat.filter((x) => x > 20).length };
+}
+const disk: DiskProbe[] = [];
+
 const startedAt = Date.now();
 const load0 = os.loadavg()[0];
 log(
@@ -501,6 +538,11 @@ try {
     cSetup = await setupC();
   }
   for (let r = 0; r < ROUNDS; r++) {
+    if (SERVERS.includes('C') && DISK_PROBE > 0) {
+      const d = diskProbe(DISK_PROBE);
+      disk.push(d);
+      log(`round ${r + 1} disk: ${d.n} fsyncs of 16 KB in ${DISK_PROBE} s, p99 ${d.p99.toFixed(2)} ms, max ${d.max.toFixed(1)} ms, ${d.over20} over 20 ms`);
+    }
     // alternate the order: A,B,C / B,C,A / C,A,B …
     const order = SERVERS.map((_, i) => SERVERS[(i + r) % SERVERS.length]);
     for (const kind of order) {
@@ -628,6 +670,12 @@ if (SERVERS.includes('C')) {
     if (SERVERS.includes('B')) lines.push(`  C >= 4x B's saturated deliveries/s: ${ratio(cSat, med('B', (r) => r.sat.deliveries_per_s))} — ${goal(cSat >= 4 * med('B', (r) => r.sat.deliveries_per_s))}`);
     const p99 = med('C', (r) => r.fixed.p99_ms);
     lines.push(`  C p99 < 20 ms at ${CONNS} sockets below saturation (${fmtInt(med('C', (r) => r.fixed.target_rate))} deliveries/s): ${fmtMs(p99)} ms — ${goal(p99 < 20)}`);
+    if (disk.length) {
+      const d = { p99: median(disk.map((x) => x.p99)), max: Math.max(...disk.map((x) => x.max)), over20: disk.reduce((a, x) => a + x.over20, 0), n: disk.reduce((a, x) => a + x.n, 0) };
+      lines.push(
+        `    the disk under C's database, alone (16 KB written and fsync'd every ms, ${DISK_PROBE} s per round): fsync p99 ${d.p99.toFixed(2)} ms (median of rounds), max ${d.max.toFixed(1)} ms, ${d.over20} of ${d.n} over 20 ms; a durable ack waits for one`,
+      );
+    }
     if (idle.C) lines.push(`  C idle memory < 4 KB per socket: ${(idle.C.rssPerConn / 1024).toFixed(2)} KB RSS — ${goal(idle.C.rssPerConn < 4096)}`);
   }
 }
