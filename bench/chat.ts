@@ -494,7 +494,8 @@ async function idleTest(kind: Kind): Promise<IdleResult> {
 
 // The disk C writes its database to, alone: 16 KB written and fsync'd every millisecond (C's group commit syncs the
 // WAL at every commit, and at 100 k deliveries/s it commits a few hundred times a second), in the same folder as C's
-// database. A durable ack can never come sooner than the fsync before it, so this is the floor under C's latency.
+// database. A durable ack can never come sooner than the fsync before it: the disk's own stalls are a floor under C's
+// latency (one cause of its p99 among others: bench/README.md, "Session 5").
 interface DiskProbe {
   n: number;
   p99: number;
@@ -505,13 +506,15 @@ function diskProbe(seconds: number): DiskProbe {
   const file = path.join(workDir, 'fsync-probe.bin');
   const fd = fs.openSync(file, 'w+');
   const chunk = Buffer.alloc(16 * 1024, 1);
+  // written in full first, then overwritten in a circle, like the WAL between two restarts
+  const size = 16 * 1024 * 1024;
   const pause = new Int32Array(new SharedArrayBuffer(4));
   const lat: number[] = [];
   try {
-    fs.writeSync(fd, Buffer.alloc(16 * 1024 * 1024), 0, 16 * 1024 * 1024, 0);
+    fs.writeSync(fd, Buffer.alloc(size), 0, size, 0);
     fs.fsyncSync(fd);
     const until = Date.now() + seconds * 1000;
-    for (let off = 0; Date.now() < until; off = (off + chunk.length) % (16 * 1024 * 1024)) {
+    for (let off = 0; Date.now() < until; off = (off + chunk.length) % size) {
       const t = process.hrtime.bigint();
       fs.writeSync(fd, chunk, 0, chunk.length, off);
       fs.fsyncSync(fd);
