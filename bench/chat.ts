@@ -260,6 +260,7 @@ interface LoadResult {
   server_cpu: number;
   extra_cpu: number;
   core_busy: number;
+  core_steal: number;
 }
 
 interface LoadgenRun {
@@ -555,8 +556,8 @@ try {
         results[kind].push(res);
         const { sat, fixed } = res;
         log(
-          `round ${r + 1} ${LABEL[kind]}: saturated ${Math.round(sat.deliveries_per_s)} deliveries/s p50 ${sat.p50_ms} ms p99 ${sat.p99_ms} ms loss ${(sat.loss * 100).toFixed(2)} % (loadgen CPU ${sat.loadgen_cpu} %${sat.stalls ? `, ${sat.stalls} stalled windows` : ''}); ` +
-            `fixed ${fixed.target_rate}/s: server CPU ${fixed.server_cpu} % (core ${fixed.core_busy} %) p99 ${fixed.p99_ms} ms loss ${(fixed.loss * 100).toFixed(2)} %`,
+          `round ${r + 1} ${LABEL[kind]}: saturated ${Math.round(sat.deliveries_per_s)} deliveries/s p50 ${sat.p50_ms} ms p99 ${sat.p99_ms} ms loss ${(sat.loss * 100).toFixed(2)} % (loadgen CPU ${sat.loadgen_cpu} %, steal ${sat.core_steal} %${sat.stalls ? `, ${sat.stalls} stalled windows` : ''}); ` +
+            `fixed ${fixed.target_rate}/s: server CPU ${fixed.server_cpu} % (core ${fixed.core_busy} %, steal ${fixed.core_steal} %) p99 ${fixed.p99_ms} ms loss ${(fixed.loss * 100).toFixed(2)} %`,
         );
       } catch (e) {
         const msg = (e as Error).message;
@@ -623,10 +624,12 @@ const rows: [string, (k: Kind) => number, (x: number) => string, boolean][] = [
   ['  loss (not delivered)', (k) => med(k, (r) => r.sat.loss), fmtLoss, false],
   ['  server CPU (process)', (k) => med(k, (r) => r.sat.server_cpu), fmtPct, false],
   ['  load generator CPU', (k) => med(k, (r) => r.sat.loadgen_cpu), fmtPct, false],
+  ['  CPU 0 stolen by the host', (k) => med(k, (r) => r.sat.core_steal), fmtPct, false],
   ['fixed rate: deliveries/s', (k) => med(k, (r) => r.fixed.target_rate), fmtInt, false],
   ['  achieved deliveries/s', (k) => med(k, (r) => r.fixed.deliveries_per_s), fmtInt, false],
   ['  server CPU (process)', (k) => med(k, (r) => r.fixed.server_cpu), fmtPct, true],
-  ['  CPU 0 busy (incl. softirq)', (k) => med(k, (r) => r.fixed.core_busy), fmtPct, true],
+  ['  CPU 0 busy (incl. softirq, steal)', (k) => med(k, (r) => r.fixed.core_busy), fmtPct, true],
+  ['  CPU 0 stolen by the host', (k) => med(k, (r) => r.fixed.core_steal), fmtPct, false],
   ['  latency p50 (ms)', (k) => med(k, (r) => r.fixed.p50_ms), fmtMs, false],
   ['  latency p99 (ms)', (k) => med(k, (r) => r.fixed.p99_ms), fmtMs, true],
   ['  loss (not delivered)', (k) => med(k, (r) => r.fixed.loss), fmtLoss, false],

@@ -185,9 +185,10 @@ static double proc_cpu_s(int pid) {
   return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
-/** Busy and total jiffies of one CPU (/proc/stat "cpuN" line): busy counts user, nice, system, irq and softirq
- *  (loopback TCP work done in softirq is charged to no process, so a process's own CPU time misses it). */
-static int core_jiffies(int core, double *busy, double *total) {
+/** Busy, total and stolen jiffies of one CPU (/proc/stat "cpuN" line): busy counts user, nice, system, irq, softirq
+ *  and steal (loopback TCP work done in softirq is charged to no process, so a process's own CPU time misses it);
+ *  steal is the time the hypervisor ran something else while this virtual CPU wanted to run. */
+static int core_jiffies(int core, double *busy, double *total, double *steal) {
   if (core < 0) return -1;
   FILE *f = fopen("/proc/stat", "r");
   if (!f) return -1;
@@ -200,6 +201,7 @@ static int core_jiffies(int core, double *busy, double *total) {
     sscanf(line + strlen(want), "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
     *busy = (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]);
     *total = *busy + (double)(v[3] + v[4]);
+    *steal = (double)v[7];
     found = 0;
     break;
   }
@@ -685,7 +687,7 @@ int main(int argc, char **argv) {
   double connect_s = c_established ? (double)(t_connect_end - t_connect_start) / 1e9 : 0;
   fprintf(stderr, "loadgen: %" PRIu64 " connected (%.0f/s), %" PRIu64 " joined, %" PRIu64 " failed\n", c_established, connect_s > 0 ? (double)c_established / connect_s : 0, c_joined, c_failed);
 
-  double cpu0 = 0, srv0 = 0, ext0 = 0, core_b0 = 0, core_t0 = 0, core_busy = -1;
+  double cpu0 = 0, srv0 = 0, ext0 = 0, core_b0 = 0, core_t0 = 0, core_s0 = 0, core_busy = -1, core_steal = -1;
   uint64_t t_run = now_ns();
   if (opt_mode == MODE_IDLE) {
     printf("READY {\"established\":%" PRIu64 ",\"joined\":%" PRIu64 ",\"failed\":%" PRIu64 "}\n", c_established, c_joined, c_failed);
@@ -724,7 +726,7 @@ int main(int argc, char **argv) {
         cpu0 = self_cpu_s();
         srv0 = proc_cpu_s(opt_server_pid);
         ext0 = proc_cpu_s(opt_extra_pid);
-        if (core_jiffies(opt_core, &core_b0, &core_t0)) core_t0 = -1;
+        if (core_jiffies(opt_core, &core_b0, &core_t0, &core_s0)) core_t0 = -1;
       }
       if (measuring == 1 && now >= m1) {
         // CPU is sampled once at each end of the measurement window
@@ -733,8 +735,11 @@ int main(int argc, char **argv) {
         double srv1 = proc_cpu_s(opt_server_pid), ext1 = proc_cpu_s(opt_extra_pid);
         srv0 = srv0 >= 0 && srv1 >= 0 ? srv1 - srv0 : -1;
         ext0 = ext0 >= 0 && ext1 >= 0 ? ext1 - ext0 : -1;
-        double b1, t1;
-        if (core_t0 >= 0 && !core_jiffies(opt_core, &b1, &t1) && t1 > core_t0) core_busy = 100.0 * (b1 - core_b0) / (t1 - core_t0);
+        double b1, t1, s1;
+        if (core_t0 >= 0 && !core_jiffies(opt_core, &b1, &t1, &s1) && t1 > core_t0) {
+          core_busy = 100.0 * (b1 - core_b0) / (t1 - core_t0);
+          core_steal = 100.0 * (s1 - core_s0) / (t1 - core_t0);
+        }
       }
       if (sending && now >= t_stop_send) sending = 0;
       if (!sending && measuring == 2 && (now >= drain_deadline || c_deliv_for_window >= c_expected_window)) break;
@@ -810,11 +815,11 @@ int main(int argc, char **argv) {
     printf(",\"target_rate\":%.0f,\"window\":%d,\"measure_s\":%.3f,\"sent_total\":%" PRIu64 ",\"deliveries_total\":%" PRIu64 ",\"deliveries_in_window\":%" PRIu64
            ",\"deliveries_per_s\":%.0f,\"sent_in_window\":%" PRIu64 ",\"messages_per_s\":%.0f,\"expected_for_window\":%" PRIu64 ",\"delivered_for_window\":%" PRIu64
            ",\"loss\":%.6f,\"acks\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"other_frames\":%" PRIu64 ",\"misrouted\":%" PRIu64 ",\"stalls\":%" PRIu64 ",\"backlog_skips\":%" PRIu64
-           ",\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_ms\":%.3f,\"loadgen_cpu\":%.1f,\"server_cpu\":%.1f,\"extra_cpu\":%.1f,\"core_busy\":%.1f",
+           ",\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_ms\":%.3f,\"loadgen_cpu\":%.1f,\"server_cpu\":%.1f,\"extra_cpu\":%.1f,\"core_busy\":%.1f,\"core_steal\":%.1f",
            opt_mode == MODE_RATE ? opt_rate : 0, opt_window, secs, c_sent_total, c_deliv_total, c_deliv_window, (double)c_deliv_window / secs, c_sent_window,
            (double)c_sent_window / secs, c_expected_window, c_deliv_for_window, loss, c_acks, c_errors, c_other, c_misrouted, c_stalls, c_backlog_skips, hist_pct(0.50),
            hist_pct(0.90), hist_pct(0.99), hist_pct(0.999), hist_pct(1.0), 100.0 * cpu0 / secs, srv0 >= 0 ? 100.0 * srv0 / secs : -1,
-           ext0 >= 0 ? 100.0 * ext0 / secs : -1, core_busy);
+           ext0 >= 0 ? 100.0 * ext0 / secs : -1, core_busy, core_steal);
   }
   printf("}\n");
   fflush(stdout);
