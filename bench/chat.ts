@@ -641,7 +641,7 @@ const rows: [string, (k: Kind) => number, (x: number) => string, boolean][] = [
   ['connects/s (upgrade)', (k) => idle[k]?.connectsPerS ?? NaN, fmtInt, true],
 ];
 
-const w0 = 30;
+const w0 = Math.max(30, ...rows.map((r) => r[0].length + 1));
 const w = 15;
 const lines: string[] = [];
 lines.push('');
