@@ -182,7 +182,7 @@ export function predictProcessor(ctx: Context, artifacts: ArtifactCache, writer:
  * Worker.close() waits for the running jobs; after its Redis connections were cut it can also wait for a
  * fetch that never returns. Past `graceMs` the connections are closed, which ends the wait.
  */
-async function closeWorker(w: Worker, graceMs: number, logger: Context['logger']): Promise<void> {
+export async function closeWorker(w: Worker, graceMs: number, logger: Context['logger']): Promise<void> {
   const closed = w.close();
   let timer: NodeJS.Timeout | undefined;
   const late = await Promise.race([closed.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);
@@ -192,6 +192,14 @@ async function closeWorker(w: Worker, graceMs: number, logger: Context['logger']
   // seen with BullMQ 6.7 after CLIENT KILL: neither may ever settle; give up waiting after a while
   const forced = w.disconnect().then(() => closed);
   await Promise.race([forced, new Promise((r) => setTimeout(r, 2000).unref())]);
+  // Worker.close() stops the lock renewal and the stalled-job checker's wait only after the running jobs have
+  // finished, which here may never happen (taskforcesh/bullmq#4656): the lock renewal would then go on every
+  // lockDuration/2 for the life of the process (it kept jest's worker alive after test/ai/resilience.test.ts), and
+  // the checker's timer would hold the process for up to stalledInterval. BullMQ has no public call for either; both
+  // fields are protected, hence the optional calls.
+  const internals = w as unknown as { lockManager?: { close(): Promise<void> }; stalledCheckStopper?: () => void };
+  await internals.lockManager?.close();
+  internals.stalledCheckStopper?.();
 }
 
 /** Starts both consumers on the context's config (concurrency, lock and stalled-check settings). */
