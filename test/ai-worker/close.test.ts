@@ -2,13 +2,12 @@
 // may never settle) gives up after the grace period and leaves nothing of the worker running: no lock renewal
 // keeps firing against the closed connections for the rest of the process's life, and no stalled-job check holds
 // the process open.
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Queue, Worker } from 'bullmq';
 import { closeWorker } from '../../ai-worker/processors.js';
-import { projectRoot } from '../../src/platform/paths.js';
 import { bullConnection, bullPrefix } from '../../src/platform/queue.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
+import { runTs } from '../helpers/spawn.js';
 
 describe('ai-worker closeWorker', () => {
   let t: TestContext;
@@ -51,19 +50,12 @@ describe('ai-worker closeWorker', () => {
   }, 20_000);
 
   it('leaves nothing running: a process that closed such a worker exits by itself', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/ai-worker/fixtures/close-stuck.ts'], {
-      cwd: projectRoot,
-      env: { PATH: process.env.PATH ?? '', REDIS_URL: t.ctx.config.redisUrl, REDIS_PREFIX: t.ctx.config.redisPrefix },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    // killed (SIGKILL) after 20 s: well under the fixture's stalled-check interval (60 s), and the lock renewal
+    // would never end
+    const r = await runTs('test/ai-worker/fixtures/close-stuck.ts', [], {
+      env: { REDIS_URL: t.ctx.config.redisUrl, REDIS_PREFIX: t.ctx.config.redisPrefix },
+      timeoutMs: 20_000,
     });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    // well under the fixture's stalled-check interval (60 s), and the lock renewal would never end
-    const timeout = new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 20_000).unref());
-    const result = await Promise.race([exited, timeout]);
-    if (result === 'still running') child.kill('SIGKILL');
-    expect({ result, out }).toEqual({ result: 0, out: expect.stringContaining('closed') });
+    expect({ code: r.code, signal: r.signal, stdout: r.stdout }).toEqual({ code: 0, signal: null, stdout: expect.stringContaining('closed') });
   }, 40_000);
 });
