@@ -59,6 +59,8 @@ export class ArtifactCache {
   }
 }
 
+/** A training job's states on the Ai row before it has finished (the api sets `queued`; a retry goes back to it). */
+const unfinished = ['queued', 'running'] as const;
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 2000);
 /** No retry can fix these. */
 const isInvalid = (e: unknown) => e instanceof UnrecoverableError || e instanceof DatasetError || e instanceof InputError || e instanceof ObjectNotFoundError || e instanceof SyntaxError;
@@ -93,12 +95,19 @@ export function trainProcessor(ctx: Context, artifacts: ArtifactCache) {
 
   return async (job: Job<TrainJobData>) => {
     const { aiId, requestedBy } = job.data;
-    const ai = await prisma.ai.findUnique({ where: { id: aiId }, select: { jobId: true, version: true, datasetKey: true } });
+    const ai = await prisma.ai.findUnique({ where: { id: aiId }, select: { jobId: true, version: true, datasetKey: true, status: true } });
     if (!ai || ai.jobId !== job.id) {
       logger.info({ aiId, jobId: job.id }, 'training skipped: the model was deleted or a newer training was asked for');
       return { skipped: true };
     }
-    await prisma.ai.updateMany({ where: { id: aiId, jobId: job.id }, data: { status: 'running', startDate: new Date(), error: null } });
+    // BullMQ delivers at least once: a job whose lock expired (a worker whose event loop was held past the lock
+    // duration) is handed out again, while the first run may still go on, or after it has finished. A run finds
+    // its job already finished here, and of two runs at once only the first to write the version wins (below).
+    const claimed = await prisma.ai.updateMany({ where: { id: aiId, jobId: job.id, status: { in: [...unfinished] } }, data: { status: 'running', startDate: new Date(), error: null } });
+    if (!claimed.count) {
+      logger.info({ aiId, jobId: job.id, status: ai.status }, 'training skipped: this job has already finished (a repeated delivery)');
+      return { skipped: true };
+    }
     try {
       const { csv, spec } = await loadDataset(ai.datasetKey);
       await yieldToLoop(); // parsing and solving are synchronous: let the job lock be renewed between them
@@ -109,7 +118,7 @@ export function trainProcessor(ctx: Context, artifacts: ArtifactCache) {
       const key = modelKeys.artifact(aiId, version);
       await storage.put(key, Buffer.from(JSON.stringify(artifact)));
       const { count } = await prisma.ai.updateMany({
-        where: { id: aiId, jobId: job.id },
+        where: { id: aiId, jobId: job.id, version: ai.version, status: { in: [...unfinished] } },
         data: {
           status: 'succeeded',
           finishDate: new Date(),
@@ -122,6 +131,13 @@ export function trainProcessor(ctx: Context, artifacts: ArtifactCache) {
         },
       });
       if (!count) {
+        const now = await prisma.ai.findUnique({ where: { id: aiId }, select: { jobId: true, artifactKey: true } });
+        if (now?.jobId === job.id && now.artifactKey === key) {
+          // another run of this same job finished first, with the same version and so the same key: that
+          // artifact is the model's now (the two runs trained on the same data); it and its audit record stand
+          logger.info({ aiId, jobId: job.id, version }, 'training result dropped: another run of this job finished first');
+          return { skipped: true };
+        }
         await storage.delete(key); // deleted while training: leave no orphan artifact
         return { skipped: true };
       }
@@ -138,13 +154,17 @@ export function trainProcessor(ctx: Context, artifacts: ArtifactCache) {
     } catch (e) {
       const invalid = isInvalid(e);
       const final = invalid || isFinalAttempt(job);
-      await prisma.ai
+      const recorded = await prisma.ai
         .updateMany({
-          where: { id: aiId, jobId: job.id },
+          // not over the result of another run of this job, nor over a deleted model or a newer job
+          where: { id: aiId, jobId: job.id, status: { in: [...unfinished] } },
           data: final ? { status: 'failed', error: message(e), finishDate: new Date() } : { status: 'queued', error: `attempt ${job.attemptsMade + 1} failed, retrying: ${message(e)}` },
         })
-        .catch((err: unknown) => logger.error({ err, aiId }, 'could not record the training failure'));
-      if (final) {
+        .then(
+          (r) => r.count > 0,
+          (err: unknown) => (logger.error({ err, aiId }, 'could not record the training failure'), true),
+        );
+      if (final && recorded) {
         await ctx.audit.record({ actor: requestedBy ? { id: requestedBy } : null, action: 'ai.train_failed', target: { type: 'ai', id: aiId }, details: { jobId: job.id, error: message(e), code: (e as { code?: string }).code ?? null } });
         await publish(aiId, 'failed');
       }
