@@ -4,7 +4,7 @@
 # same image with another command (docker-compose.yml does exactly this):
 #
 #   node dist/src/main.js                   REST API + admin (default CMD, port $PORT, 3000)
-#   node dist/src/chat/main.js              chat server (port $CHAT_PORT, 3001)
+#   node --single-threaded-gc dist/src/chat/main.js   chat server (port $CHAT_PORT, 3001; the flag: src/chat/node-flags.ts)
 #   node dist/ai-worker/main.js             BullMQ AI worker (no port; health: node dist/ai-worker/healthcheck.js)
 #   node dist/src/cli/migrate.js            apply prisma/<provider>/migrations to $DATABASE_URL, then exit
 #   node dist/src/cli/create-superuser.js --name X --email Y --password-stdin

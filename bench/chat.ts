@@ -26,6 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { CHAT_NODE_FLAGS } from '../src/chat/node-flags.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { createContext, type Context } from '../src/context.js';
 import { migrate } from '../src/platform/migrate.js';
@@ -168,7 +169,9 @@ async function startServer(kind: Kind, extraEnv: Record<string, string>): Promis
   if (kind === 'A' && env.BENCH_UWS_MAX_BACKPRESSURE) childEnv.BENCH_UWS_MAX_BACKPRESSURE = env.BENCH_UWS_MAX_BACKPRESSURE;
   // BENCH_CHAT_NODE_ARGS: extra node flags for the servers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile
   const extraArgs = (env.BENCH_CHAT_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const [cmd, args] = pinned(SERVER_CPU, [process.execPath, '--expose-gc', ...extraArgs, '--import', 'tsx', '--import', './bench/chat/probe.ts', entry]);
+  // C with the node flags it runs with in production (src/chat/node-flags.ts); A and B with node's defaults
+  const flags = kind === 'C' ? CHAT_NODE_FLAGS : [];
+  const [cmd, args] = pinned(SERVER_CPU, [process.execPath, '--expose-gc', ...flags, ...extraArgs, '--import', 'tsx', '--import', './bench/chat/probe.ts', entry]);
   const child: ChildProcess = spawn(cmd, args, { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';

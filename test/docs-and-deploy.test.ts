@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
+import { CHAT_NODE_FLAGS } from '../src/chat/node-flags.js';
 import { configVariables } from '../src/config.js';
 import { projectRoot } from '../src/platform/paths.js';
 
@@ -49,6 +50,15 @@ describe('docker-compose.yml', () => {
         redis: { condition: 'service_healthy' },
         mongo: { condition: 'service_healthy' },
       });
+    }
+  });
+
+  it('runs the chat with its node flags, as `npm run start:chat` does', () => {
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    expect(CHAT_NODE_FLAGS.length).toBeGreaterThan(0);
+    for (const flag of CHAT_NODE_FLAGS) {
+      expect(services.chat.command).toContain(flag);
+      expect(scripts['start:chat'].split(' ')).toContain(flag);
     }
   });
 

@@ -2,12 +2,15 @@
 // (docs/chat-protocol.md), /healthz and /metrics. SIGTERM writes pending messages, then closes sockets with 1001.
 import { createContext } from '../context.js';
 import { runProcess } from '../platform/lifecycle.js';
+import { missingChatNodeFlags } from './node-flags.js';
 import { startChat } from './server.js';
 import { assertNativeUws } from './uws.js';
 
 await runProcess('chat', async (config, logger) => {
   // checked before anything is opened: without the native binary the process must not start at all
   assertNativeUws();
+  const missing = missingChatNodeFlags();
+  if (missing.length) logger.warn({ missing }, 'chat started without its node flags: its tail latency under load is worse (src/chat/node-flags.ts)');
   const ctx = await createContext(config, { service: 'chat', logger });
   const chat = await startChat(ctx);
   return async () => {

@@ -58,6 +58,38 @@ describe('SqliteMessageWriter', () => {
     check.close();
   });
 
+  /** This process's threads and their nice values (Linux /proc: field 19 of each thread's stat). */
+  const threadNices = (): Map<number, number> =>
+    new Map(
+      fs.readdirSync('/proc/self/task').flatMap((tid) => {
+        try {
+          const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+          return [[Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])] as [number, number]];
+        } catch {
+          return []; // a thread that ended meanwhile
+        }
+      }),
+    );
+  const until = async (what: string, f: () => boolean) => {
+    for (const end = Date.now() + 5000; !f(); await new Promise((r) => setTimeout(r, 20))) if (Date.now() > end) throw new Error(`timed out: ${what}`);
+  };
+
+  (process.platform === 'linux' ? it : it.skip)('runs its checkpointer thread at nice 19, and the event loop at the process’s own priority', async () => {
+    const before = threadNices();
+    const mainNice = before.get(process.pid);
+    const other = new SqliteMessageWriter(file);
+    // the threads this writer started (its worker thread, and any thread that one starts), once it has lowered its own
+    const ours = () => [...threadNices()].filter(([tid, nice]) => !before.has(tid) && nice === 19).map(([tid]) => tid);
+    let niced: number[] = [];
+    try {
+      await until('the checkpointer thread to lower its priority', () => (niced = ours()).length > 0);
+      expect(threadNices().get(process.pid)).toBe(mainNice);
+    } finally {
+      other.close();
+    }
+    await until('the checkpointer thread to end', () => niced.every((tid) => !threadNices().has(tid)));
+  });
+
   it('checkpoints the WAL from its worker thread while the writer itself never does', async () => {
     const before = fs.statSync(file).size;
     for (let b = 0; b < 20; b++) writer.write(Array.from({ length: 250 }, (_, i) => msg(`cp-${b}-${i}`, 'z'.repeat(400))));

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CHAT_NODE_FLAGS } from '../../src/chat/node-flags.js';
 import { projectRoot } from '../../src/platform/paths.js';
 import { testEnv } from '../helpers/context.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
@@ -60,7 +61,7 @@ describe('chat process', () => {
 
   it('serves /healthz on CHAT_PORT and exits 0 on SIGTERM', async () => {
     const port = await freePort();
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/chat/main.ts'], {
+    child = spawn(process.execPath, [...CHAT_NODE_FLAGS, '--import', 'tsx', 'src/chat/main.ts'], {
       cwd: projectRoot,
       env: { PATH: process.env.PATH ?? '', ...testEnv(db, { CHAT_PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' }) },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -72,11 +73,32 @@ describe('chat process', () => {
     expect(await res.json()).toEqual({ status: 'ok' });
     expect(output).toContain('"msg":"chat listening"');
     expect(output).not.toContain('Falling back'); // the package's own warning when the native binary fails to load
+    expect(output).not.toContain('without its node flags');
 
     child.kill('SIGTERM');
     expect(await exitCode(child, 10_000)).toBe(0);
     expect(output).toContain('"msg":"stopped"');
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  }, 40_000);
+
+  it('warns when started without its node flags (src/chat/node-flags.ts), and runs all the same', async () => {
+    const port = await freePort();
+    const bare = spawn(process.execPath, ['--import', 'tsx', 'src/chat/main.ts'], {
+      cwd: projectRoot,
+      env: { PATH: process.env.PATH ?? '', ...testEnv(db, { CHAT_PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' }) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    bare.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    bare.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    try {
+      await waitForHealth(`http://127.0.0.1:${port}/healthz`, bare, 15_000);
+      const warning = out.split('\n').find((l) => l.includes('without its node flags'));
+      expect(warning && (JSON.parse(warning) as { level: number; missing: string[] })).toMatchObject({ level: 40, missing: [...CHAT_NODE_FLAGS] });
+    } finally {
+      bare.kill('SIGTERM');
+      await exitCode(bare, 10_000);
+    }
   }, 40_000);
 
   it('refuses to start on the JavaScript fallback (UWS_USE_FALLBACK=1): fatal log and exit 1', async () => {
