@@ -45,10 +45,22 @@ function exitCode(child: ChildProcess, timeoutMs: number): Promise<number | null
   });
 }
 
+/** `node [flags] --import tsx src/chat/main.ts` on the test database; its stdout and stderr collected. */
+function startChatProcess(db: TestDatabase, env: Record<string, string>, flags: readonly string[] = CHAT_NODE_FLAGS) {
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', 'src/chat/main.ts'], {
+    cwd: projectRoot,
+    env: { PATH: process.env.PATH ?? '', ...testEnv(db, { LOG_LEVEL: 'info', ...env }) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  return { child, output: () => out };
+}
+
 describe('chat process', () => {
   let db: TestDatabase;
   let child: ChildProcess | undefined;
-  let output = '';
 
   beforeAll(async () => {
     db = await freshDatabase();
@@ -61,39 +73,28 @@ describe('chat process', () => {
 
   it('serves /healthz on CHAT_PORT and exits 0 on SIGTERM', async () => {
     const port = await freePort();
-    child = spawn(process.execPath, [...CHAT_NODE_FLAGS, '--import', 'tsx', 'src/chat/main.ts'], {
-      cwd: projectRoot,
-      env: { PATH: process.env.PATH ?? '', ...testEnv(db, { CHAT_PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' }) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    const started = startChatProcess(db, { CHAT_PORT: String(port), HOST: '127.0.0.1' });
+    child = started.child;
+    const output = started.output;
 
     const res = await waitForHealth(`http://127.0.0.1:${port}/healthz`, child, 15_000);
     expect(await res.json()).toEqual({ status: 'ok' });
-    expect(output).toContain('"msg":"chat listening"');
-    expect(output).not.toContain('Falling back'); // the package's own warning when the native binary fails to load
-    expect(output).not.toContain('without its node flags');
+    expect(output()).toContain('"msg":"chat listening"');
+    expect(output()).not.toContain('Falling back'); // the package's own warning when the native binary fails to load
+    expect(output()).not.toContain('without its node flags');
 
     child.kill('SIGTERM');
     expect(await exitCode(child, 10_000)).toBe(0);
-    expect(output).toContain('"msg":"stopped"');
+    expect(output()).toContain('"msg":"stopped"');
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   }, 40_000);
 
   it('warns when started without its node flags (src/chat/node-flags.ts), and runs all the same', async () => {
     const port = await freePort();
-    const bare = spawn(process.execPath, ['--import', 'tsx', 'src/chat/main.ts'], {
-      cwd: projectRoot,
-      env: { PATH: process.env.PATH ?? '', ...testEnv(db, { CHAT_PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' }) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    bare.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    bare.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const { child: bare, output } = startChatProcess(db, { CHAT_PORT: String(port), HOST: '127.0.0.1' }, []);
     try {
       await waitForHealth(`http://127.0.0.1:${port}/healthz`, bare, 15_000);
-      const warning = out.split('\n').find((l) => l.includes('without its node flags'));
+      const warning = output().split('\n').find((l) => l.includes('without its node flags'));
       expect(warning && (JSON.parse(warning) as { level: number; missing: string[] })).toMatchObject({ level: 40, missing: [...CHAT_NODE_FLAGS] });
     } finally {
       bare.kill('SIGTERM');
@@ -103,16 +104,9 @@ describe('chat process', () => {
 
   it('refuses to start on the JavaScript fallback (UWS_USE_FALLBACK=1): fatal log and exit 1', async () => {
     const port = await freePort();
-    const fallback = spawn(process.execPath, ['--import', 'tsx', 'src/chat/main.ts'], {
-      cwd: projectRoot,
-      env: { PATH: process.env.PATH ?? '', ...testEnv(db, { CHAT_PORT: String(port), LOG_LEVEL: 'info', UWS_USE_FALLBACK: '1' }) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    fallback.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    fallback.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const { child: fallback, output } = startChatProcess(db, { CHAT_PORT: String(port), UWS_USE_FALLBACK: '1' });
     expect(await exitCode(fallback, 20_000)).toBe(1);
-    const fatal = out.split('\n').find((l) => l.includes('"level":60'));
+    const fatal = output().split('\n').find((l) => l.includes('"level":60'));
     expect(fatal).toBeDefined();
     const line = JSON.parse(fatal!) as { msg: string; err?: { message: string } };
     expect(line.msg).toBe('chat failed to start');
