@@ -12,7 +12,8 @@
 // Settings (environment): BENCH_CHAT_QUICK=1 (1 round, 4 s + 1 s warm-up, idle test 10k sockets: < 3 min),
 // BENCH_CHAT_ROUNDS (3), BENCH_CHAT_SECONDS (10), BENCH_CHAT_WARMUP (3), BENCH_CHAT_ROOMS (100),
 // BENCH_CHAT_MEMBERS (10), BENCH_CHAT_SIZE (100 content bytes), BENCH_CHAT_WINDOW (2,8,32: the numbers of unacked
-// sends per socket the saturated row tries, each on a fresh server; each server's best counts), BENCH_CHAT_FIXED_RATE (100000 deliveries/s), BENCH_CHAT_IDLE (10000 sockets, 0 = skip),
+// sends per socket the saturated row tries, each on a fresh server; each server's best counts), BENCH_CHAT_FIXED_RATE
+// (100000 deliveries/s), BENCH_CHAT_IDLE (10000 sockets, 0 = skip),
 // BENCH_CHAT_SERVERS (A,B,C), BENCH_UWS_MAX_BACKPRESSURE (server A, bytes; uWS default 64 KB), BENCH_CHAT_DRAIN
 // (5 s at most for the last deliveries), BENCH_CHAT_VERBOSE=1 (raw load generator results), BENCH_CHAT_FIXED_AFTER_SAT=1
 // (the fixed-rate row on the server that just ran the saturated row, instead of a fresh one), BENCH_CHAT_TIMELINE=1
