@@ -6,6 +6,9 @@ import { queueNames } from '../../src/platform/queue.js';
 import { startAiWorkers, type AiWorkers } from '../../ai-worker/processors.js';
 import { actor, call, startSuite, type Actor } from '../boards/setup.js';
 import type { TestContext } from '../helpers/context.js';
+import { waitFor } from '../helpers/wait.js';
+
+export { waitFor };
 
 export const FORMULA = [4, 5, 2, 7, 0.1, 15, 0.05, 1];
 export const formula = (row: number[]) => row.reduce((s, v, i) => s + v * FORMULA[i], 0);
@@ -37,16 +40,6 @@ export async function startAiSuite(extraEnv: Record<string, string> = {}, opts: 
       await t.cleanup();
     },
   };
-}
-
-export async function waitFor<T>(what: string, f: () => Promise<T | null | undefined | false>, timeoutMs = 20_000, everyMs = 25): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
 
 export interface AiBody {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { SqliteMessageWriter } from '../../src/chat/sqlite-writer.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('SqliteMessageWriter', () => {
   let db: TestDatabase;
@@ -70,10 +71,6 @@ describe('SqliteMessageWriter', () => {
         }
       }),
     );
-  const until = async (what: string, f: () => boolean) => {
-    for (const end = Date.now() + 5000; !f(); await new Promise((r) => setTimeout(r, 20))) if (Date.now() > end) throw new Error(`timed out: ${what}`);
-  };
-
   (process.platform === 'linux' ? it : it.skip)('runs its checkpointer thread at nice 19, and the event loop at the process’s own priority', async () => {
     const before = threadNices();
     const mainNice = before.get(process.pid);
@@ -82,12 +79,12 @@ describe('SqliteMessageWriter', () => {
     const ours = () => [...threadNices()].filter(([tid, nice]) => !before.has(tid) && nice === 19).map(([tid]) => tid);
     let niced: number[] = [];
     try {
-      await until('the checkpointer thread to lower its priority', () => (niced = ours()).length > 0);
+      await waitFor('the checkpointer thread to lower its priority', () => (niced = ours()).length > 0, 5000);
       expect(threadNices().get(process.pid)).toBe(mainNice);
     } finally {
       other.close();
     }
-    await until('the checkpointer thread to end', () => niced.every((tid) => !threadNices().has(tid)));
+    await waitFor('the checkpointer thread to end', () => niced.every((tid) => !threadNices().has(tid)), 5000);
   });
 
   it('checkpoints the WAL from its worker thread while the writer itself never does', async () => {
