@@ -8,6 +8,7 @@ import { configVariables } from '../src/config.js';
 import { projectRoot } from '../src/platform/paths.js';
 
 const read = (f: string) => fs.readFileSync(path.join(projectRoot, f), 'utf8');
+const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
 /** dist/<x>.js → the TypeScript source it is compiled from */
 const sourceOf = (dist: string) => dist.replace(/^dist\//, '').replace(/\.js$/, '.ts');
 
@@ -18,7 +19,6 @@ describe('documentation', () => {
   });
 
   it('names only npm scripts that exist', () => {
-    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
     const named = [...read('README.md').matchAll(/npm run ([a-z:-]+)/g)].map((m) => m[1]);
     expect(named.length).toBeGreaterThan(3);
     for (const s of named) expect(Object.keys(scripts)).toContain(s);
@@ -54,7 +54,6 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs the chat with its node flags, as `npm run start:chat` does', () => {
-    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
     expect(CHAT_NODE_FLAGS.length).toBeGreaterThan(0);
     for (const flag of CHAT_NODE_FLAGS) {
       expect(services.chat.command).toContain(flag);
