@@ -667,6 +667,21 @@ const rows: Row[] = [
 ];
 
 const w0 = Math.max(30, ...rows.map((r) => r[0].length + 1));
+/** The CPU's model name, with its family and model numbers and clock when /proc/cpuinfo has them: this VM's model name
+ *  ("AMD EPYC") does not tell one host generation from another, and runs on different hosts are not comparable. */
+function cpuName(): string {
+  const name = os.cpus()[0]?.model ?? '?';
+  let info = '';
+  try {
+    info = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n\n')[0];
+  } catch {
+    return name;
+  }
+  const field = (key: string) => new RegExp(`^${key}\\s*: (.*)$`, 'm').exec(info)?.[1]?.trim();
+  const [family, model, mhz] = [field('cpu family'), field('model'), field('cpu MHz')];
+  const parts = [family && model ? `family ${family} model ${model}` : '', mhz ? `${Math.round(Number(mhz))} MHz` : ''].filter(Boolean);
+  return parts.length ? `${name} (${parts.join(', ')})` : name;
+}
 const w = 15;
 const lines: string[] = [];
 lines.push('');
@@ -677,7 +692,7 @@ lines.push(
   `server pinned to CPU ${SERVER_CPU}, C load generator to CPU ${LOADGEN_CPU}; ${ROUNDS} alternating round(s), medians; ${SECONDS} s measured after ${WARMUP} s warm-up; saturation = the best of ${WINDOWS.join(', ')} unacked sends per socket (closed loop), per server; the rows under it are of that best window`,
 );
 lines.push(
-  `node ${process.version}, uWebSockets.js ${(require('uWebSockets.js/package.json') as { version: string }).version}, ws ${(require('ws/package.json') as { version: string }).version}, gcc ${gccVersion}, ${cores} x ${os.cpus()[0]?.model ?? '?'}, load average ${load0.toFixed(2)} at start, ${Math.round((Date.now() - startedAt) / 1000)} s`,
+  `node ${process.version}, uWebSockets.js ${(require('uWebSockets.js/package.json') as { version: string }).version}, ws ${(require('ws/package.json') as { version: string }).version}, gcc ${gccVersion}, ${cores} x ${cpuName()}, load average ${load0.toFixed(2)} at start, ${Math.round((Date.now() - startedAt) / 1000)} s`,
 );
 lines.push('');
 lines.push(`${''.padEnd(w0)}${SERVERS.map((k) => LABEL[k].padStart(w)).join('')}${SERVERS.includes('C') ? ['C/A', 'C/B'].map((s) => s.padStart(9)).join('') : ''}`);
