@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run test:mysql`: the data-layer, API (accounts, auth) and CLI suites against MariaDB/MySQL. Each suite creates its own
 // database (and drops it afterwards) on the server of TEST_MYSQL_URL, whose user needs CREATE/DROP rights.
-// Default: mysql://agora:agora@127.0.0.1:3306/agora_test (README: how to create that user).
+// Default: mysql://agora:agora@127.0.0.1:3306/agora_test (CONTRIBUTING.md: how to create that user).
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

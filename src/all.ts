@@ -1,6 +1,6 @@
 // `npm start`: everything in one process for a laptop, on the embedded default (SQLite file + local Redis).
 // Applies pending migrations first, then runs the api, the chat server and the AI worker on one shared
-// context. Production runs each process on its own (see README).
+// context. Production runs each process on its own (see docs/operations.md).
 import { heartbeatKey, startWorkerHeartbeat } from '../ai-worker/heartbeat.js';
 import { startAiWorkers } from '../ai-worker/processors.js';
 import { startApi } from './api-server.js';

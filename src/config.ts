@@ -124,7 +124,7 @@ export class ConfigError extends Error {
   }
 }
 
-/** The variables Agora reads, with their rules. Also the source of the README's configuration table. */
+/** The variables Agora reads, with their rules. Also the source of the configuration table in docs/operations.md. */
 const envSchema = {
   type: 'object',
   properties: {

@@ -1,4 +1,4 @@
-// api process: member REST API, OpenAPI docs and health (AdminJS joins it with the admin issue).
+// api process: member REST API, the admin panel, OpenAPI docs and health.
 import { startApi } from './api-server.js';
 import { createContext } from './context.js';
 import { runProcess } from './platform/lifecycle.js';

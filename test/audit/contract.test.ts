@@ -1,5 +1,5 @@
-// One contract for every audit adapter: SQL always, MongoDB when MONGODB_URL is set (GitHub Actions runs it
-// with a mongo service container; no MongoDB server can run on our own machines).
+// One contract for every audit adapter: SQL always, MongoDB when MONGODB_URL is set (the GitHub workflow runs it
+// with a mongo service container).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pino from 'pino';
 import { connectMongo, MongoAuditLog } from '../../src/audit/mongo.js';
