@@ -13,6 +13,7 @@ const suites = [
   'test/platform/data-layer.test.ts',
   'test/http/app.test.ts',
   'test/cli/create-superuser.test.ts',
+  'test/process/create-superuser.test.ts',
   'test/users',
   'test/auth',
   'test/audit',
