@@ -20,6 +20,7 @@ const suites = [
   'test/boards',
   'test/posts',
   'test/ai',
+  'test/process/ai-worker-kill.test.ts',
   'test/files',
   'test/chat/rest.test.ts',
   'test/chat/protocol.test.ts',
