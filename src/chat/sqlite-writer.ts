@@ -36,6 +36,8 @@ export interface SqliteWriterOptions {
   checkpointEveryMs?: number;
   walLimitFrames?: number;
   checkpointerNice?: number;
+  /** How long a pause (ready()) waits for the checkpointer at most; 1 s by default. */
+  pauseTimeoutMs?: number;
 }
 
 // The checkpointer thread (CommonJS, evaluated): PASSIVE checkpoints never wait for, nor block, the writer. But the
@@ -63,7 +65,7 @@ parentPort.on('message', (m) => {
 });
 `;
 
-function startCheckpointer(file: string, opts: Required<SqliteWriterOptions>, onFailure: () => void): Worker {
+function startCheckpointer(file: string, opts: Required<Omit<SqliteWriterOptions, 'pauseTimeoutMs'>>, onFailure: () => void): Worker {
   const worker = new Worker(checkpointerSource, {
     eval: true,
     workerData: { file, everyMs: opts.checkpointEveryMs, limitFrames: opts.walLimitFrames, nice: opts.checkpointerNice, module: createRequire(import.meta.url).resolve('better-sqlite3') },
@@ -86,6 +88,7 @@ export class SqliteMessageWriter {
   /** The checkpointer asked for a pause between two writes (see checkpointerSource). */
   private pauseWanted = false;
   private resume: (() => void) | null = null;
+  private readonly pauseTimeoutMs: number;
 
   constructor(file: string, options: SqliteWriterOptions = {}) {
     const opts = {
@@ -93,6 +96,7 @@ export class SqliteMessageWriter {
       walLimitFrames: options.walLimitFrames ?? WAL_LIMIT_FRAMES,
       checkpointerNice: options.checkpointerNice ?? CHECKPOINTER_NICE,
     };
+    this.pauseTimeoutMs = options.pauseTimeoutMs ?? 1000;
     this.db = new Database(file, { timeout: 10_000 });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');
@@ -140,7 +144,8 @@ export class SqliteMessageWriter {
 
   /**
    * Call before write(): null when the write may go ahead, or a promise that resolves once the checkpointer has
-   * copied the whole WAL while no write ran (at most a second), so that the next write starts the WAL over.
+   * copied the whole WAL while no write ran (at most pauseTimeoutMs, a second), so that the next write starts the
+   * WAL over.
    */
   ready(): Promise<void> | null {
     if (!this.pauseWanted) return null;
@@ -151,7 +156,7 @@ export class SqliteMessageWriter {
         this.resume = null;
         resolve();
       };
-      const timer = setTimeout(done, 1000);
+      const timer = setTimeout(done, this.pauseTimeoutMs);
       this.resume = done;
       this.checkpointer.postMessage('paused');
     });

@@ -9,8 +9,8 @@ import request from 'supertest';
 import { buildApp } from '../../src/app.js';
 import { createTestContext, monitorRedis, redisUrl, type TestContext } from '../helpers/context.js';
 import { API, b64url, decodeJwt, expectProblem, login, makeAdmin, me, PASSWORD, refresh, refreshCookieOf, refreshSetCookie, signup, type TestUser } from '../helpers/auth.js';
+import { waitFor } from '../helpers/wait.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const nowS = () => Math.floor(Date.now() / 1000);
 
 /** Every key under a prefix, without the prefix (a separate, unprefixed connection; SCAN). */
@@ -203,21 +203,27 @@ describe('auth', () => {
     });
 
     it('checks revocation with exactly one Redis command per authenticated request (MGET of blacklist and epoch)', async () => {
+      // every command on a key of this suite (its own prefix: the other suites' traffic on the shared server is
+      // left out), on any connection, from the moment MONITOR is on
       const prefix = t.env.REDIS_PREFIX;
       const { jti } = decodeJwt(session.access).payload;
       const seen: string[][] = [];
       const monitor = await monitorRedis((args) => {
         if (args.slice(1).some((a) => a.startsWith(prefix))) seen.push(args);
       });
+      // MONITOR shows commands in the order the server runs them: once a command sent after the response shows,
+      // every command the request made has shown before it
+      const marker = `${prefix}monitor-marker:${crypto.randomBytes(4).toString('hex')}`;
+      const isMarker = (args: string[]) => args[1] === marker;
       try {
-        await sleep(100);
         const res = await me(app, session.access);
         expect(res.status).toBe(200);
-        await sleep(200);
+        await t.ctx.redis.exists(marker.slice(prefix.length));
+        await waitFor('the marker command in the MONITOR feed', () => seen.some(isMarker));
       } finally {
         monitor.stop();
       }
-      expect(seen).toEqual([[expect.stringMatching(/^mget$/i), `${prefix}auth:bl:${jti as string}`, `${prefix}auth:epoch:${user.id}`]]);
+      expect(seen.slice(0, seen.findIndex(isMarker))).toEqual([[expect.stringMatching(/^mget$/i), `${prefix}auth:bl:${jti as string}`, `${prefix}auth:epoch:${user.id}`]]);
     });
   });
 
