@@ -1,5 +1,6 @@
 // The api process's Express application: security headers, request ids, logging, JSON bodies,
-// /api/v1 routers, OpenAPI + Swagger UI, health, and one problem+json error handler.
+// /api/v1 routers, OpenAPI + Swagger UI, health, the site icon, and one
+// problem+json error handler.
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -20,6 +21,7 @@ import { requestId } from './http/request-id.js';
 import { runWithLogContext } from './platform/log-context.js';
 import { packageVersion } from './platform/paths.js';
 import { registerUserRoutes } from './users/routes.js';
+import { webRouter } from './web/routes.js';
 
 export const API_BASE = '/api/v1';
 
@@ -144,6 +146,7 @@ export function buildApp(ctx: Context): Express {
     res.json(openapi);
   });
   app.use('/docs', docsRouter());
+  app.use(webRouter());
 
   app.use((req, _res, next) => next(new NotFoundError(`No route for ${req.method} ${req.path}.`)));
   app.use(errorHandler(ctx.logger));
