@@ -1,5 +1,5 @@
 // The api process's Express application: security headers, request ids, logging, JSON bodies,
-// /api/v1 routers, OpenAPI + Swagger UI, health, the site icon, and one
+// /api/v1 routers, OpenAPI + Swagger UI, health, the site icon and the password reset page, and one
 // problem+json error handler.
 import express, { type Express } from 'express';
 import helmet from 'helmet';
@@ -146,7 +146,7 @@ export function buildApp(ctx: Context): Express {
     res.json(openapi);
   });
   app.use('/docs', docsRouter());
-  app.use(webRouter());
+  app.use(webRouter({ confirmResetPath: `${API_BASE}/auth/password-reset/confirm` }));
 
   app.use((req, _res, next) => next(new NotFoundError(`No route for ${req.method} ${req.path}.`)));
   app.use(errorHandler(ctx.logger));
