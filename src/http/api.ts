@@ -12,6 +12,17 @@ export interface ResponseSpec {
   contentType?: string;
 }
 
+export interface MultipartSpec {
+  /** The part the files come in. */
+  fileField: string;
+  /** At most one file (default: several, `fileField` repeated). */
+  single?: boolean;
+  /** The text parts, when they differ from the JSON body's fields (default: the body schema). */
+  form?: JsonSchema;
+  /** Media type of the files, for the document (default application/octet-stream). */
+  fileType?: string;
+}
+
 export interface RouteSpec {
   method: Method;
   /** Express path relative to the router's base, e.g. `/boards/:boardId`. */
@@ -23,7 +34,7 @@ export interface RouteSpec {
   auth?: boolean;
   body?: JsonSchema;
   /** The body may also be multipart/form-data: the body's fields as text parts plus files in `fileField`. */
-  multipart?: { fileField: string };
+  multipart?: MultipartSpec;
   query?: JsonSchema;
   params?: JsonSchema;
   responses: Record<number, ResponseSpec>;

@@ -56,12 +56,18 @@ function parameters(route: RegisteredRoute) {
 function requestContent(r: RegisteredRoute): Record<string, unknown> {
   const content: Record<string, unknown> = { 'application/json': { schema: r.body } };
   if (r.multipart) {
-    const body = r.body as { properties?: Record<string, unknown>; required?: string[] };
+    const form = (r.multipart.form ?? r.body) as { properties?: Record<string, unknown>; required?: string[] };
+    // type string + format binary is what Swagger UI renders as a file input (one per item of an array);
+    // contentMediaType is how JSON Schema 2020-12 says the same
+    const file = { type: 'string', format: 'binary', contentMediaType: r.multipart.fileType ?? 'application/octet-stream' };
     content['multipart/form-data'] = {
       schema: {
         type: 'object',
-        ...(body.required ? { required: body.required } : {}),
-        properties: { ...body.properties, [r.multipart.fileField]: { type: 'array', items: { type: 'string', contentMediaType: 'application/octet-stream' } } },
+        ...(form.required ? { required: form.required } : {}),
+        properties: {
+          ...form.properties,
+          [r.multipart.fileField]: r.multipart.single ? { ...file, description: 'one file' } : { type: 'array', items: file, description: 'files: repeat the part once per file' },
+        },
       },
     };
   }
@@ -92,9 +98,10 @@ export function buildOpenApi(registry: ApiRegistry, info: { title: string; versi
     };
   }
   return {
+    // no jsonSchemaDialect: the default (the OAS 3.1 base dialect, JSON Schema 2020-12) is what the schemas
+    // use, and Swagger UI warns about any other value
     openapi: '3.1.0',
     info,
-    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     servers: [{ url: '/' }],
     paths,
     components: {
