@@ -14,7 +14,7 @@ import { registerFileRoutes } from './files/routes.js';
 import { registerPostRoutes } from './posts/routes.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import type { Context } from './context.js';
-import { ApiRegistry, ApiRouter } from './http/api.js';
+import { ApiRegistry, ApiRouter, documentGuards } from './http/api.js';
 import { NotFoundError, ServiceUnavailableError, errorHandler } from './http/errors.js';
 import { buildOpenApi, docsRouter } from './http/openapi.js';
 import { requestId } from './http/request-id.js';
@@ -114,7 +114,7 @@ export function buildApp(ctx: Context): Express {
       operationId: 'getReadiness',
       summary: 'Readiness: the database and Redis answer',
       tags: ['operations'],
-      responses: { 200: { description: 'Ready', schema: readySchema }, 503: { description: 'A dependency is down (problem+json with `checks`)' } },
+      responses: { 200: { description: 'Ready', schema: readySchema }, 503: { description: 'A dependency is down (`not_ready`; `checks` names it)' } },
     },
     async (_req, res) => {
       const { ready, checks } = await readiness(ctx);
@@ -126,7 +126,7 @@ export function buildApp(ctx: Context): Express {
 
   const api = new ApiRouter(registry, API_BASE);
   // Feature routers register here, each as `register<Feature>Routes(api, ctx, guards)`.
-  const guards = createGuards(ctx.sessions, ctx.config.jwtSecret);
+  const guards = documentGuards(createGuards(ctx.sessions, ctx.config.jwtSecret));
   registerAuthRoutes(api, ctx, guards);
   registerUserRoutes(api, ctx, guards);
   registerBoardRoutes(api, ctx, guards);

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import express, { type Router } from 'express';
 import type { ApiRegistry, RegisteredRoute } from './api.js';
+import { accessOf, errorResponses, operationDescription } from './openapi-errors.js';
 import type { JsonSchema } from './schema.js';
 
 export const problemSchema: JsonSchema = {
@@ -74,26 +75,36 @@ function requestContent(r: RegisteredRoute): Record<string, unknown> {
   return content;
 }
 
+function security(r: RegisteredRoute) {
+  const { auth } = accessOf(r);
+  if (auth === 'required') return { security: [{ bearerAuth: [] }] };
+  // optional: with a token or without
+  if (auth === 'optional') return { security: [{ bearerAuth: [] }, {}] };
+  return {};
+}
+
 export function buildOpenApi(registry: ApiRegistry, info: { title: string; version: string; description?: string }) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of registry.routes) {
     const p = (paths[toOpenApiPath(r.fullPath)] ??= {});
     const responses: Record<string, unknown> = {};
     for (const [status, resp] of Object.entries(r.responses)) {
+      if (Number(status) >= 400) continue; // below, with the derived ones
       responses[status] = {
         description: resp.description,
         ...(resp.schema || resp.contentType ? { content: { [resp.contentType ?? 'application/json']: { schema: resp.schema ?? {} } } } : {}),
       };
     }
-    responses.default = { description: 'Error', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+    Object.assign(responses, errorResponses(r));
     const params = parameters(r);
     p[r.method] = {
       operationId: r.operationId,
       summary: r.summary,
+      description: operationDescription(r),
       ...(r.tags ? { tags: r.tags } : {}),
       ...(params.length ? { parameters: params } : {}),
       ...(r.body ? { requestBody: { required: true, content: requestContent(r) } } : {}),
-      ...(r.auth ? { security: [{ bearerAuth: [] }] } : {}),
+      ...security(r),
       responses,
     };
   }
