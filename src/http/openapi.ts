@@ -5,6 +5,7 @@ import path from 'node:path';
 import express, { type Router } from 'express';
 import type { ApiRegistry, RegisteredRoute } from './api.js';
 import { accessOf, errorResponses, operationDescription } from './openapi-errors.js';
+import { operationExamples } from './openapi-examples.js';
 import type { JsonSchema } from './schema.js';
 
 export const problemSchema: JsonSchema = {
@@ -55,7 +56,10 @@ function parameters(route: RegisteredRoute) {
 }
 
 function requestContent(r: RegisteredRoute): Record<string, unknown> {
-  const content: Record<string, unknown> = { 'application/json': { schema: r.body } };
+  const json: Record<string, unknown> = { schema: r.body };
+  const example = operationExamples[r.operationId]?.request;
+  if (example !== undefined) json.example = example;
+  const content: Record<string, unknown> = { 'application/json': json };
   if (r.multipart) {
     const form = (r.multipart.form ?? r.body) as { properties?: Record<string, unknown>; required?: string[] };
     // type string + format binary is what Swagger UI renders as a file input (one per item of an array);
@@ -88,11 +92,14 @@ export function buildOpenApi(registry: ApiRegistry, info: { title: string; versi
   for (const r of registry.routes) {
     const p = (paths[toOpenApiPath(r.fullPath)] ??= {});
     const responses: Record<string, unknown> = {};
+    const examples = operationExamples[r.operationId]?.responses ?? {};
     for (const [status, resp] of Object.entries(r.responses)) {
       if (Number(status) >= 400) continue; // below, with the derived ones
+      const media: Record<string, unknown> = { schema: resp.schema ?? {} };
+      if (examples[Number(status)] !== undefined) media.example = examples[Number(status)];
       responses[status] = {
         description: resp.description,
-        ...(resp.schema || resp.contentType ? { content: { [resp.contentType ?? 'application/json']: { schema: resp.schema ?? {} } } } : {}),
+        ...(resp.schema || resp.contentType ? { content: { [resp.contentType ?? 'application/json']: media } } : {}),
       };
     }
     Object.assign(responses, errorResponses(r));

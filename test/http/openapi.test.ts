@@ -1,10 +1,13 @@
 // The OpenAPI document as a reader of /docs needs it: every operation described, its error responses derived
-// from its route (so they match what the API answers), and file fields that Swagger UI renders as file inputs.
+// from its route (so they match what the API answers), file fields that Swagger UI renders as file inputs,
+// and examples that are valid instances of the schemas they illustrate.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Express } from 'express';
 import request from 'supertest';
 import { buildApp } from '../../src/app.js';
 import { documentedOperationIds } from '../../src/http/openapi-errors.js';
+import { operationExamples } from '../../src/http/openapi-examples.js';
+import { compile } from '../../src/http/schema.js';
 import { API, PASSWORD, expectProblem, login, makeAdmin, signup } from '../helpers/auth.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 
@@ -136,9 +139,28 @@ describe('the OpenAPI document', () => {
     expect(ai.properties.features.type).toBe('string');
   });
 
+  it('shows request and response examples for the main operations, each valid against its schema', () => {
+    for (const id of ['signUp', 'login', 'listPosts', 'createPost', 'createComment']) expect(operationExamples[id]).toBeDefined();
+    for (const [id, ex] of Object.entries(operationExamples)) {
+      const o = op(id);
+      if (ex.request !== undefined) {
+        const media = o.requestBody.content['application/json'];
+        expect(media.example).toEqual(ex.request);
+        const check = compile(media.schema as Json, false);
+        expect({ id, valid: check(structuredClone(ex.request)), errors: check.errors ?? null }).toEqual({ id, valid: true, errors: null });
+      }
+      for (const [status, value] of Object.entries(ex.responses ?? {})) {
+        const media = o.responses[status].content['application/json'];
+        expect(media.example).toEqual(value);
+        const check = compile(media.schema as Json, false);
+        expect({ id, status, valid: check(structuredClone(value)), errors: check.errors ?? null }).toEqual({ id, status, valid: true, errors: null });
+      }
+    }
+  });
+
   it('names in its tables only operations that exist', () => {
     const ids = operations.map((o) => o.operationId as string);
     expect(ids.length).toBe(new Set(ids).size);
-    for (const id of documentedOperationIds) expect(ids).toContain(id);
+    for (const id of [...documentedOperationIds, ...Object.keys(operationExamples)]) expect(ids).toContain(id);
   });
 });
