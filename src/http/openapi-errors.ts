@@ -60,6 +60,8 @@ const details: Record<string, string> = {
   rate_limited: 'Too many requests; try again later.',
   not_ready: 'A dependency is not reachable.',
   queue_unavailable: 'The job queue is not reachable; try again shortly.',
+  internal_error: 'An unexpected error occurred.',
+  dependency_unavailable: 'A backing service is not reachable; try again shortly.',
 };
 
 /** The 404 code of a path id, by the collection it follows in the path (`/boards/:boardId` → board_not_found). */
@@ -217,7 +219,15 @@ export function errorResponses(route: RegisteredRoute): Record<string, unknown> 
   }
   responses.default = {
     description: 'Unexpected: `internal_error` (500), or a backing service out of reach: `dependency_unavailable` (503)',
-    content: { 'application/problem+json': { schema: problemRef } },
+    content: {
+      'application/problem+json': {
+        schema: problemRef,
+        examples: {
+          internal_error: { summary: 'internal_error (500)', value: example(500, 'internal_error', route) },
+          dependency_unavailable: { summary: 'dependency_unavailable (503)', value: example(503, 'dependency_unavailable', route) },
+        },
+      },
+    },
   };
   return responses;
 }

@@ -54,9 +54,9 @@ describe('the OpenAPI document', () => {
         const media = r.content['application/problem+json'];
         expect(media.schema).toEqual({ $ref: '#/components/schemas/Problem' });
         for (const [code, ex] of Object.entries((media.examples ?? {}) as Json)) {
-          expect(ex.value).toMatchObject({ status: Number(status), code, type: `urn:agora:problem:${code}` });
+          expect(ex.value).toMatchObject({ status: status === 'default' ? expect.any(Number) : Number(status), code, type: `urn:agora:problem:${code}` });
           expect(r.description).toContain(`\`${code}\``);
-          expect(o.description).toContain(`\`${code}\``);
+          if (status !== 'default') expect(o.description).toContain(`\`${code}\``);
         }
       }
     }
