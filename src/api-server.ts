@@ -10,6 +10,17 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
+/** Where a person on this machine reaches the api: the bound host, or localhost when it listens on every interface. */
+export function localOrigin(host: string, port: number): string {
+  const h = host === '0.0.0.0' || host === '::' || host === '' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${h}:${port}`;
+}
+
+/** The start-up line naming what a newcomer opens first. */
+export function startupMessage(origin: string, extra = ''): string {
+  return `Agora is up: ${origin}/admin (admin panel), ${origin}/docs (API docs), /healthz, /readyz${extra}`;
+}
+
 export async function startApi(ctx: Context, port = ctx.config.port, host = ctx.config.host): Promise<RunningApi> {
   const app = buildApp(ctx);
   const server = app.listen(port, host);

@@ -1,5 +1,6 @@
 // The api process's Express application: security headers, request ids, logging, JSON bodies,
-// /api/v1 routers, OpenAPI + Swagger UI, health, and one problem+json error handler.
+// /api/v1 routers, OpenAPI + Swagger UI, health, the site icon and the password reset page, and one
+// problem+json error handler.
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -13,13 +14,14 @@ import { registerFileRoutes } from './files/routes.js';
 import { registerPostRoutes } from './posts/routes.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import type { Context } from './context.js';
-import { ApiRegistry, ApiRouter } from './http/api.js';
+import { ApiRegistry, ApiRouter, documentGuards } from './http/api.js';
 import { NotFoundError, ServiceUnavailableError, errorHandler } from './http/errors.js';
 import { buildOpenApi, docsRouter } from './http/openapi.js';
 import { requestId } from './http/request-id.js';
 import { runWithLogContext } from './platform/log-context.js';
 import { packageVersion } from './platform/paths.js';
 import { registerUserRoutes } from './users/routes.js';
+import { webRouter } from './web/routes.js';
 
 export const API_BASE = '/api/v1';
 
@@ -112,7 +114,7 @@ export function buildApp(ctx: Context): Express {
       operationId: 'getReadiness',
       summary: 'Readiness: the database and Redis answer',
       tags: ['operations'],
-      responses: { 200: { description: 'Ready', schema: readySchema }, 503: { description: 'A dependency is down (problem+json with `checks`)' } },
+      responses: { 200: { description: 'Ready', schema: readySchema }, 503: { description: 'A dependency is down (`not_ready`; `checks` names it)' } },
     },
     async (_req, res) => {
       const { ready, checks } = await readiness(ctx);
@@ -124,7 +126,7 @@ export function buildApp(ctx: Context): Express {
 
   const api = new ApiRouter(registry, API_BASE);
   // Feature routers register here, each as `register<Feature>Routes(api, ctx, guards)`.
-  const guards = createGuards(ctx.sessions, ctx.config.jwtSecret);
+  const guards = documentGuards(createGuards(ctx.sessions, ctx.config.jwtSecret));
   registerAuthRoutes(api, ctx, guards);
   registerUserRoutes(api, ctx, guards);
   registerBoardRoutes(api, ctx, guards);
@@ -144,6 +146,7 @@ export function buildApp(ctx: Context): Express {
     res.json(openapi);
   });
   app.use('/docs', docsRouter());
+  app.use(webRouter({ confirmResetPath: `${API_BASE}/auth/password-reset/confirm` }));
 
   app.use((req, _res, next) => next(new NotFoundError(`No route for ${req.method} ${req.path}.`)));
   app.use(errorHandler(ctx.logger));

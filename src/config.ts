@@ -34,7 +34,7 @@ export interface Config {
   trustProxy: boolean | number | string;
   migrateOnStart: boolean;
   shutdownTimeoutMs: number;
-  /** Base URL members reach Agora at (links in mails). */
+  /** Base URL members reach Agora at (links in mails); http://localhost:PORT when PUBLIC_URL is unset. */
   publicUrl: string;
   auth: {
     accessTokenTtlSeconds: number;
@@ -145,7 +145,7 @@ const envSchema = {
     TRUST_PROXY: { type: 'string', minLength: 1, default: 'false' },
     MIGRATE_ON_START: { type: 'boolean' },
     SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 10000 },
-    PUBLIC_URL: { type: 'string', pattern: '^https?://[^\\s]+$', default: 'http://localhost:3000' },
+    PUBLIC_URL: { type: 'string', pattern: '^https?://[^\\s]+$' },
     ACCESS_TOKEN_TTL_SECONDS: { type: 'integer', minimum: 30, maximum: 86400, default: 900 },
     REFRESH_IDLE_TTL_SECONDS: { type: 'integer', minimum: 60, maximum: 31536000, default: 1209600 },
     REFRESH_ABSOLUTE_TTL_SECONDS: { type: 'integer', minimum: 60, maximum: 31536000, default: 2592000 },
@@ -346,7 +346,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
     trustProxy: parseTrustProxy(v.TRUST_PROXY as string),
     migrateOnStart: (v.MIGRATE_ON_START as boolean | undefined) ?? false,
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS as number,
-    publicUrl: (v.PUBLIC_URL as string).replace(/\/+$/, ''),
+    // unset: the address this api listens on from this machine, so mailed links follow PORT
+    publicUrl: ((v.PUBLIC_URL as string | undefined) ?? `http://localhost:${v.PORT as number}`).replace(/\/+$/, ''),
     auth: Object.freeze({
       accessTokenTtlSeconds: v.ACCESS_TOKEN_TTL_SECONDS as number,
       refreshIdleTtlSeconds: v.REFRESH_IDLE_TTL_SECONDS as number,

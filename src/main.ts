@@ -1,5 +1,5 @@
-// api process: member REST API, the admin panel, OpenAPI docs and health.
-import { startApi } from './api-server.js';
+// api process: member REST API, admin panel (/admin), OpenAPI docs and health.
+import { localOrigin, startApi, startupMessage } from './api-server.js';
 import { createContext } from './context.js';
 import { runProcess } from './platform/lifecycle.js';
 import { migrate } from './platform/migrate.js';
@@ -14,6 +14,7 @@ await runProcess('api', async (config, logger) => {
   }
   const ctx = await createContext(config, { service: 'api', logger });
   const api = await startApi(ctx);
+  logger.info(startupMessage(localOrigin(config.host, api.port)));
   return async () => {
     await api.stop();
     await ctx.close();

@@ -188,7 +188,7 @@ export function registerAiRoutes(api: ApiRouter, ctx: Context, guards: Guards): 
       tags: ['ai'],
       auth: true,
       body: createBody,
-      multipart: { fileField: 'dataset' },
+      multipart: { fileField: 'dataset', single: true, form: createForm, fileType: 'text/csv' },
       responses: { 202: { description: 'Created; training queued', schema: aiSchema } },
     },
     auth,

@@ -86,7 +86,7 @@ export class ServiceUnavailableError extends AppError {
   }
 }
 
-const titles: Record<number, string> = {
+export const problemTitles: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
@@ -117,7 +117,7 @@ export interface Problem {
 export function problemOf(err: AppError, instance?: string, requestId?: string): Problem {
   return {
     type: `urn:agora:problem:${err.code}`,
-    title: titles[err.status] ?? 'Error',
+    title: problemTitles[err.status] ?? 'Error',
     status: err.status,
     detail: err.message,
     code: err.code,

@@ -71,6 +71,23 @@ describe(`api app (${testProvider})`, () => {
     expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/healthz', '/readyz']));
   });
 
+  it('serves the site icon as /favicon.ico and /favicon.svg, cached', async () => {
+    const ico = await request(app).get('/favicon.ico').buffer(true);
+    expect(ico.status).toBe(200);
+    expect(ico.headers['content-type']).toBe('image/x-icon');
+    expect(ico.headers['cache-control']).toMatch(/^public, max-age=\d{4,}$/);
+    const body = ico.body as Buffer;
+    // ICONDIR: reserved 0, type 1 (icon), two images, each a PNG
+    expect([body.readUInt16LE(0), body.readUInt16LE(2), body.readUInt16LE(4)]).toEqual([0, 1, 2]);
+    expect(body.subarray(body.readUInt32LE(6 + 12), body.readUInt32LE(6 + 12) + 4).toString('latin1')).toBe('\x89PNG');
+    const svg = await request(app).get('/favicon.svg');
+    expect(svg.status).toBe(200);
+    expect(svg.headers['content-type']).toMatch(/^image\/svg\+xml/);
+    expect(svg.headers['cache-control']).toBe(ico.headers['cache-control']);
+    const again = await request(app).get('/favicon.ico').set('If-None-Match', ico.headers.etag);
+    expect(again.status).toBe(304);
+  });
+
   it('serves Swagger UI and its assets from the package, pointed at our document', async () => {
     const page = await request(app).get('/docs/');
     expect(page.status).toBe(200);
