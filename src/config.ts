@@ -1,10 +1,9 @@
 // Every setting comes from the environment (and `.env`), is validated once with ajv, and becomes one typed,
 // frozen Config. A bad or missing setting stops the process with one line naming the variable.
-import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import dotenv from 'dotenv';
+import { developmentSecrets, secretWeakness } from './platform/secrets.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type DatabaseProvider = 'sqlite' | 'mysql';
@@ -228,39 +227,6 @@ function describe(err: ErrorObject, raw: Record<string, unknown>): ConfigError {
   return new ConfigError(variable, `${range}${got}`);
 }
 
-const WEAK = /^(secret|changeme|change-me|password|default|test|example|agora)+$/i;
-
-function checkSecret(name: string, value: string): void {
-  if (value.length < 32) throw new ConfigError(name, 'must be at least 32 characters (e.g. `openssl rand -base64 48`)');
-  if (new Set(value).size < 10 || WEAK.test(value.replace(/[^a-z]/gi, ''))) {
-    throw new ConfigError(name, 'is too weak: use a random value (e.g. `openssl rand -base64 48`)');
-  }
-}
-
-/** Development secrets: generated on first start and kept in DATA_DIR/secrets.json (mode 0600). */
-function developmentSecrets(dataDir: string): { jwtSecret: string; sessionSecret: string } {
-  const file = path.join(dataDir, 'secrets.json');
-  try {
-    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { jwtSecret?: string; sessionSecret?: string };
-    if (saved.jwtSecret && saved.sessionSecret) return { jwtSecret: saved.jwtSecret, sessionSecret: saved.sessionSecret };
-  } catch {
-    // first start: generate below
-  }
-  const secrets = {
-    jwtSecret: crypto.randomBytes(48).toString('base64url'),
-    sessionSecret: crypto.randomBytes(48).toString('base64url'),
-  };
-  fs.mkdirSync(dataDir, { recursive: true });
-  try {
-    fs.writeFileSync(file, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
-    return secrets;
-  } catch (e) {
-    // another process of the same deployment wrote it first: use theirs
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return developmentSecrets(dataDir);
-    throw e;
-  }
-}
-
 function parseTrustProxy(v: string): boolean | number | string {
   if (v === 'true') return true;
   if (v === 'false') return false;
@@ -316,8 +282,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
     jwtSecret ??= generated.jwtSecret;
     sessionSecret ??= generated.sessionSecret;
   }
-  checkSecret('JWT_SECRET', jwtSecret);
-  checkSecret('SESSION_SECRET', sessionSecret);
+  for (const [name, value] of [['JWT_SECRET', jwtSecret], ['SESSION_SECRET', sessionSecret]] as const) {
+    const weakness = secretWeakness(value);
+    if (weakness) throw new ConfigError(name, weakness);
+  }
   if (jwtSecret === sessionSecret) throw new ConfigError('SESSION_SECRET', 'must differ from JWT_SECRET');
 
   return Object.freeze({
