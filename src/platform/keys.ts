@@ -5,6 +5,8 @@ export const redisKeys = {
   accessBlacklist: (jti: string) => `auth:bl:${jti}`,
   /** Per-user revocation epoch (ms): access tokens issued before it are dead. */
   revocationEpoch: (userId: number) => `auth:epoch:${userId}`,
+  /** A revoked login (refresh family id = the tokens' `sid`): every access token of it is dead. */
+  revokedLogin: (sid: string) => `auth:sidrev:${sid}`,
   /** Single-use WebSocket ticket → user id. */
   wsTicket: (ticket: string) => `auth:wst:${ticket}`,
   /** The successor of a just-rotated refresh token, for the grace window of concurrent refreshes. */

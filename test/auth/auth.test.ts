@@ -202,9 +202,9 @@ describe('auth', () => {
       expectProblem(await me(app, jwt.sign(noSid, secret, { algorithm: 'HS256' })), 401, 'invalid_token');
     });
 
-    it('checks revocation with exactly one Redis command per authenticated request (MGET of blacklist and epoch)', async () => {
+    it('checks revocation with exactly one Redis command per authenticated request (MGET of blacklist, epoch and login)', async () => {
       const prefix = t.env.REDIS_PREFIX;
-      const { jti } = decodeJwt(session.access).payload;
+      const { jti, sid } = decodeJwt(session.access).payload;
       const seen: string[][] = [];
       const monitor = await monitorRedis((args) => {
         if (args.slice(1).some((a) => a.startsWith(prefix))) seen.push(args);
@@ -217,7 +217,7 @@ describe('auth', () => {
       } finally {
         monitor.stop();
       }
-      expect(seen).toEqual([[expect.stringMatching(/^mget$/i), `${prefix}auth:bl:${jti as string}`, `${prefix}auth:epoch:${user.id}`]]);
+      expect(seen).toEqual([[expect.stringMatching(/^mget$/i), `${prefix}auth:bl:${jti as string}`, `${prefix}auth:epoch:${user.id}`, `${prefix}auth:sidrev:${sid as string}`]]);
     });
   });
 
