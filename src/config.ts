@@ -42,10 +42,21 @@ export interface Config {
     /** A just-rotated refresh token presented again within this many seconds gets the same successor. */
     refreshReuseGraceSeconds: number;
     cookieSecure: boolean;
+    /** Login attempts per client address; failed ones per (account, address) pair and per account from all addresses. */
     loginRateLimitPerIp: number;
     loginRateLimitPerAccount: number;
+    loginRateLimitAccountGlobal: number;
     loginRateWindowSeconds: number;
+    signupRateLimitPerIp: number;
+    signupRateWindowSeconds: number;
     passwordResetTtlSeconds: number;
+    /** Reset requests per address (known or not) and per client address, in one window. */
+    passwordResetRateLimitPerAddress: number;
+    passwordResetRateLimitPerIp: number;
+    passwordResetRateWindowSeconds: number;
+    /** Password hashes computed at once in this process; a caller waits at most passwordHashWaitMs for a slot, then gets a 503. */
+    passwordHashConcurrency: number;
+    passwordHashWaitMs: number;
   };
   log: {
     /** false turns pretty terminal output off; it is only ever on for a TTY outside production. */
@@ -152,8 +163,16 @@ const envSchema = {
     COOKIE_SECURE: { type: 'boolean' },
     LOGIN_RATE_LIMIT_IP: { type: 'integer', minimum: 1, maximum: 100000, default: 30 },
     LOGIN_RATE_LIMIT_ACCOUNT: { type: 'integer', minimum: 1, maximum: 100000, default: 10 },
+    LOGIN_RATE_LIMIT_ACCOUNT_GLOBAL: { type: 'integer', minimum: 1, maximum: 1000000, default: 100 },
     LOGIN_RATE_WINDOW_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 900 },
+    SIGNUP_RATE_LIMIT_IP: { type: 'integer', minimum: 1, maximum: 100000, default: 10 },
+    SIGNUP_RATE_WINDOW_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 3600 },
     PASSWORD_RESET_TTL_SECONDS: { type: 'integer', minimum: 60, maximum: 86400, default: 1800 },
+    PASSWORD_RESET_RATE_LIMIT_ADDRESS: { type: 'integer', minimum: 1, maximum: 100000, default: 3 },
+    PASSWORD_RESET_RATE_LIMIT_IP: { type: 'integer', minimum: 1, maximum: 100000, default: 10 },
+    PASSWORD_RESET_RATE_WINDOW_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 3600 },
+    PASSWORD_HASH_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 64, default: 2 },
+    PASSWORD_HASH_WAIT_MS: { type: 'integer', minimum: 0, maximum: 60000, default: 2000 },
     SMTP_URL: { type: 'string', pattern: '^smtps?://.+' },
     MAIL_FROM: { type: 'string', minLength: 3, maxLength: 256, default: 'Agora <no-reply@localhost>' },
     MAIL_OUTBOX_DIR: { type: 'string', minLength: 1, default: './data/outbox' },
@@ -323,8 +342,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
       cookieSecure: (v.COOKIE_SECURE as boolean | undefined) ?? nodeEnv === 'production',
       loginRateLimitPerIp: v.LOGIN_RATE_LIMIT_IP as number,
       loginRateLimitPerAccount: v.LOGIN_RATE_LIMIT_ACCOUNT as number,
+      loginRateLimitAccountGlobal: v.LOGIN_RATE_LIMIT_ACCOUNT_GLOBAL as number,
       loginRateWindowSeconds: v.LOGIN_RATE_WINDOW_SECONDS as number,
+      signupRateLimitPerIp: v.SIGNUP_RATE_LIMIT_IP as number,
+      signupRateWindowSeconds: v.SIGNUP_RATE_WINDOW_SECONDS as number,
       passwordResetTtlSeconds: v.PASSWORD_RESET_TTL_SECONDS as number,
+      passwordResetRateLimitPerAddress: v.PASSWORD_RESET_RATE_LIMIT_ADDRESS as number,
+      passwordResetRateLimitPerIp: v.PASSWORD_RESET_RATE_LIMIT_IP as number,
+      passwordResetRateWindowSeconds: v.PASSWORD_RESET_RATE_WINDOW_SECONDS as number,
+      passwordHashConcurrency: v.PASSWORD_HASH_CONCURRENCY as number,
+      passwordHashWaitMs: v.PASSWORD_HASH_WAIT_MS as number,
     }),
     log: Object.freeze({
       pretty: v.LOG_PRETTY as boolean,

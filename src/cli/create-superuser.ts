@@ -82,7 +82,7 @@ try {
 const prisma = await createPrisma(config);
 try {
   const audit = await createAuditLog(config, prisma, createLogger(config, 'cli'));
-  const users = new UsersService(prisma, audit);
+  const users = new UsersService({ prisma, audit });
   const user = await users.create({ name, email, password }, 'superuser', null);
   await audit.close();
   process.stdout.write(`Superuser ${user.name} <${user.email}> created (id ${user.id}).\n`);

@@ -31,9 +31,14 @@ export const redisKeys = {
   rateLimit: (limiter: string) => `rl:${limiter}:`,
   /** Admin-panel sessions (express-session through connect-redis, which appends the session id). */
   adminSessionPrefix: () => 'admin:sess:',
-  /** Admin sign-in attempts per client address, and failed ones per account, in the current window. */
-  adminLoginIp: (ip: string) => `admin:login:ip:${ip}`,
-  adminLoginAccount: (account: string) => `admin:login:acct:${account}`,
+  /**
+   * Password-guess counters in the current window (API and admin panel alike): login attempts per client
+   * address, failed ones per (account, address) and per account, failed current-password checks per user.
+   */
+  loginIp: (ip: string) => `login:ip:${ip}`,
+  loginAccountIp: (account: string, ip: string) => `login:acctip:${account}:${ip}`,
+  loginAccount: (account: string) => `login:acct:${account}`,
+  passwordCheck: (userId: number) => `login:pwcheck:${userId}`,
   /** Cached state of a chat session: JSON {creatorId, isClosed, isVisible}, or "none" when it does not exist. */
   chatSessionState: (sessionId: number) => `chat:sess:${sessionId}`,
   /** Cached member ids of a chat session (set; holds "-" so an empty set still exists). */
