@@ -7,7 +7,7 @@ import { pinoHttp } from 'pino-http';
 import { adminPanel } from '../admin/mount.js';
 import { registerAiRoutes } from './ais/routes.js';
 import { registerAuditRoutes } from './audit/routes.js';
-import { createGuards } from './auth/guards.js';
+import { createGuards, privateResponses } from './auth/guards.js';
 import { registerBoardRoutes } from './boards/routes.js';
 import { registerChatRoutes } from './chat/routes.js';
 import { registerFileRoutes } from './files/routes.js';
@@ -127,6 +127,7 @@ export function buildApp(ctx: Context): Express {
   const api = new ApiRouter(registry, API_BASE);
   // Feature routers register here, each as `register<Feature>Routes(api, ctx, guards)`.
   const guards = documentGuards(createGuards(ctx.sessions, ctx.config.jwtSecret));
+  app.use(API_BASE, privateResponses);
   registerAuthRoutes(api, ctx, guards);
   registerUserRoutes(api, ctx, guards);
   registerBoardRoutes(api, ctx, guards);

@@ -1,10 +1,9 @@
 // Every setting comes from the environment (and `.env`), is validated once with ajv, and becomes one typed,
 // frozen Config. A bad or missing setting stops the process with one line naming the variable.
-import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import dotenv from 'dotenv';
+import { developmentSecrets, secretWeakness } from './platform/secrets.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type DatabaseProvider = 'sqlite' | 'mysql';
@@ -43,10 +42,21 @@ export interface Config {
     /** A just-rotated refresh token presented again within this many seconds gets the same successor. */
     refreshReuseGraceSeconds: number;
     cookieSecure: boolean;
+    /** Login attempts per client address; failed ones per (account, address) pair and per account from all addresses. */
     loginRateLimitPerIp: number;
     loginRateLimitPerAccount: number;
+    loginRateLimitAccountGlobal: number;
     loginRateWindowSeconds: number;
+    signupRateLimitPerIp: number;
+    signupRateWindowSeconds: number;
     passwordResetTtlSeconds: number;
+    /** Reset requests per address (known or not) and per client address, in one window. */
+    passwordResetRateLimitPerAddress: number;
+    passwordResetRateLimitPerIp: number;
+    passwordResetRateWindowSeconds: number;
+    /** Password hashes computed at once in this process; a caller waits at most passwordHashWaitMs for a slot, then gets a 503. */
+    passwordHashConcurrency: number;
+    passwordHashWaitMs: number;
   };
   log: {
     /** false turns pretty terminal output off; it is only ever on for a TTY outside production. */
@@ -153,8 +163,16 @@ const envSchema = {
     COOKIE_SECURE: { type: 'boolean' },
     LOGIN_RATE_LIMIT_IP: { type: 'integer', minimum: 1, maximum: 100000, default: 30 },
     LOGIN_RATE_LIMIT_ACCOUNT: { type: 'integer', minimum: 1, maximum: 100000, default: 10 },
+    LOGIN_RATE_LIMIT_ACCOUNT_GLOBAL: { type: 'integer', minimum: 1, maximum: 1000000, default: 100 },
     LOGIN_RATE_WINDOW_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 900 },
+    SIGNUP_RATE_LIMIT_IP: { type: 'integer', minimum: 1, maximum: 100000, default: 10 },
+    SIGNUP_RATE_WINDOW_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 3600 },
     PASSWORD_RESET_TTL_SECONDS: { type: 'integer', minimum: 60, maximum: 86400, default: 1800 },
+    PASSWORD_RESET_RATE_LIMIT_ADDRESS: { type: 'integer', minimum: 1, maximum: 100000, default: 3 },
+    PASSWORD_RESET_RATE_LIMIT_IP: { type: 'integer', minimum: 1, maximum: 100000, default: 10 },
+    PASSWORD_RESET_RATE_WINDOW_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 3600 },
+    PASSWORD_HASH_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 64, default: 2 },
+    PASSWORD_HASH_WAIT_MS: { type: 'integer', minimum: 0, maximum: 60000, default: 2000 },
     SMTP_URL: { type: 'string', pattern: '^smtps?://.+' },
     MAIL_FROM: { type: 'string', minLength: 3, maxLength: 256, default: 'Agora <no-reply@localhost>' },
     MAIL_OUTBOX_DIR: { type: 'string', minLength: 1, default: './data/outbox' },
@@ -228,39 +246,6 @@ function describe(err: ErrorObject, raw: Record<string, unknown>): ConfigError {
   return new ConfigError(variable, `${range}${got}`);
 }
 
-const WEAK = /^(secret|changeme|change-me|password|default|test|example|agora)+$/i;
-
-function checkSecret(name: string, value: string): void {
-  if (value.length < 32) throw new ConfigError(name, 'must be at least 32 characters (e.g. `openssl rand -base64 48`)');
-  if (new Set(value).size < 10 || WEAK.test(value.replace(/[^a-z]/gi, ''))) {
-    throw new ConfigError(name, 'is too weak: use a random value (e.g. `openssl rand -base64 48`)');
-  }
-}
-
-/** Development secrets: generated on first start and kept in DATA_DIR/secrets.json (mode 0600). */
-function developmentSecrets(dataDir: string): { jwtSecret: string; sessionSecret: string } {
-  const file = path.join(dataDir, 'secrets.json');
-  try {
-    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { jwtSecret?: string; sessionSecret?: string };
-    if (saved.jwtSecret && saved.sessionSecret) return { jwtSecret: saved.jwtSecret, sessionSecret: saved.sessionSecret };
-  } catch {
-    // first start: generate below
-  }
-  const secrets = {
-    jwtSecret: crypto.randomBytes(48).toString('base64url'),
-    sessionSecret: crypto.randomBytes(48).toString('base64url'),
-  };
-  fs.mkdirSync(dataDir, { recursive: true });
-  try {
-    fs.writeFileSync(file, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
-    return secrets;
-  } catch (e) {
-    // another process of the same deployment wrote it first: use theirs
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return developmentSecrets(dataDir);
-    throw e;
-  }
-}
-
 function parseTrustProxy(v: string): boolean | number | string {
   if (v === 'true') return true;
   if (v === 'false') return false;
@@ -316,8 +301,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
     jwtSecret ??= generated.jwtSecret;
     sessionSecret ??= generated.sessionSecret;
   }
-  checkSecret('JWT_SECRET', jwtSecret);
-  checkSecret('SESSION_SECRET', sessionSecret);
+  for (const [name, value] of [['JWT_SECRET', jwtSecret], ['SESSION_SECRET', sessionSecret]] as const) {
+    const weakness = secretWeakness(value);
+    if (weakness) throw new ConfigError(name, weakness);
+  }
   if (jwtSecret === sessionSecret) throw new ConfigError('SESSION_SECRET', 'must differ from JWT_SECRET');
 
   return Object.freeze({
@@ -356,8 +343,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
       cookieSecure: (v.COOKIE_SECURE as boolean | undefined) ?? nodeEnv === 'production',
       loginRateLimitPerIp: v.LOGIN_RATE_LIMIT_IP as number,
       loginRateLimitPerAccount: v.LOGIN_RATE_LIMIT_ACCOUNT as number,
+      loginRateLimitAccountGlobal: v.LOGIN_RATE_LIMIT_ACCOUNT_GLOBAL as number,
       loginRateWindowSeconds: v.LOGIN_RATE_WINDOW_SECONDS as number,
+      signupRateLimitPerIp: v.SIGNUP_RATE_LIMIT_IP as number,
+      signupRateWindowSeconds: v.SIGNUP_RATE_WINDOW_SECONDS as number,
       passwordResetTtlSeconds: v.PASSWORD_RESET_TTL_SECONDS as number,
+      passwordResetRateLimitPerAddress: v.PASSWORD_RESET_RATE_LIMIT_ADDRESS as number,
+      passwordResetRateLimitPerIp: v.PASSWORD_RESET_RATE_LIMIT_IP as number,
+      passwordResetRateWindowSeconds: v.PASSWORD_RESET_RATE_WINDOW_SECONDS as number,
+      passwordHashConcurrency: v.PASSWORD_HASH_CONCURRENCY as number,
+      passwordHashWaitMs: v.PASSWORD_HASH_WAIT_MS as number,
     }),
     log: Object.freeze({
       pretty: v.LOG_PRETTY as boolean,

@@ -3,6 +3,7 @@
 import { createAuditLog } from './audit/index.js';
 import type { AuditLog } from './audit/service.js';
 import { AisService } from './ais/service.js';
+import { Passwords } from './auth/passwords.js';
 import { AuthService } from './auth/service.js';
 import { BoardPolicy } from './boards/policy.js';
 import { BoardsService } from './boards/service.js';
@@ -47,6 +48,8 @@ export interface Context {
   audit: AuditLog;
   mailer: Mailer;
   sessions: Sessions;
+  /** Password hashing, bounded for the whole process. */
+  passwords: Passwords;
   services: Services;
   /** Closes every client, in reverse order of dependence. Safe to call twice. */
   close(): Promise<void>;
@@ -67,13 +70,14 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
   const audit = await createAuditLog(config, prisma, logger);
   const mailer = createMailer(config, logger);
   const sessions = new Sessions(prisma, redis, config);
+  const passwords = new Passwords({ concurrency: config.auth.passwordHashConcurrency, waitMs: config.auth.passwordHashWaitMs });
   const boardPolicy = new BoardPolicy(prisma, redis, config.anonymousRead);
   const boards = new BoardsService(prisma, boardPolicy, audit, config.anonymousRead, storage, logger);
   const views = new ViewCounter(prisma, redis, logger, config);
   const posts = new PostsService(prisma, boardPolicy, audit, views, storage, logger);
   const services: Services = {
-    users: new UsersService(prisma, audit, sessions, boards),
-    auth: new AuthService(prisma, sessions, audit, mailer, logger, config),
+    users: new UsersService({ prisma, audit, sessions, boards, passwords, redis, config }),
+    auth: new AuthService({ prisma, redis, sessions, passwords, audit, mailer, logger, config }),
     boards,
     boardPolicy,
     posts,
@@ -89,6 +93,8 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
     (closing ??= (async () => {
       await services.ais.close();
       services.chat.close();
+      // reset mails scheduled after their responses
+      await services.auth.idle();
       await queues.close();
       await mailer.close();
       await audit.close();
@@ -97,5 +103,5 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
       await prisma.$disconnect();
     })());
 
-  return { config, logger, prisma, redis, queues, storage, audit, mailer, sessions, services, close };
+  return { config, logger, prisma, redis, queues, storage, audit, mailer, sessions, passwords, services, close };
 }

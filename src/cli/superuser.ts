@@ -133,7 +133,7 @@ async function createUser(config: Config, input: { name: string; email: string; 
   let audit: AuditLog | undefined;
   try {
     audit = await createAuditLog(config, prisma, createLogger(config, 'cli'));
-    return await new UsersService(prisma, audit).create(input, 'superuser', null);
+    return await new UsersService({ prisma, audit }).create(input, 'superuser', null);
   } catch (e) {
     if (e instanceof AppError && e.status === 409) {
       fail(EXIT.exists, `a user with this ${e.errors?.map((f) => f.field).join(' and ') ?? 'name or email'} already exists; nothing was changed`);
