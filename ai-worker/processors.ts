@@ -15,7 +15,7 @@ import { runWithLogContext } from '../src/platform/log-context.js';
 import { bullConnection, bullPrefix, queueNames } from '../src/platform/queue.js';
 import { ObjectNotFoundError, type Storage } from '../src/platform/storage.js';
 import { createResultArchive, type ResultArchive } from './archive.js';
-import { DatasetError, InputError, defaultDatasetPath, parseArtifact, parseDataset, predict, train, type Artifact, type DatasetSpec } from './model.js';
+import { DatasetError, InputError, defaultDatasetPath, parseArtifact, parseDataset, predict, train, type Artifact, type DatasetSpec } from '../src/ais/model.js';
 import { ResultWriter } from './result-writer.js';
 import fs from 'node:fs/promises';
 import type { Readable } from 'node:stream';

@@ -4,7 +4,7 @@
 //   models       admins manage them; members see only visible and available ones (others do not exist for them)
 //   predictions  any signed-in member, on a model they can see that has a trained artifact; a member sees
 //                their own logs, admins everyone's
-import { DatasetError, InputError, checkInput, parseDataset, type Metrics } from '../../ai-worker/model.js';
+import { DatasetError, InputError, checkInput, parseDataset, type Metrics } from './model.js';
 import type { AuditLog } from '../audit/service.js';
 import type { Principal } from '../auth/sessions.js';
 import { isStaff } from '../boards/policy.js';

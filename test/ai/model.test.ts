@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { DatasetError, InputError, checkInput, defaultDatasetPath, parseArtifact, parseDataset, predict, splitIndexes, train, type DatasetErrorCode } from '../../ai-worker/model.js';
+import { DatasetError, InputError, checkInput, defaultDatasetPath, parseArtifact, parseDataset, predict, splitIndexes, train, type DatasetErrorCode } from '../../src/ais/model.js';
 import { runCommand } from '../helpers/spawn.js';
 
 export const FORMULA = [4, 5, 2, 7, 0.1, 15, 0.05, 1];
