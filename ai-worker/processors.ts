@@ -4,14 +4,16 @@
 //   prediction  the same states on the AiLog row, written in group commits (result-writer.ts)
 // Invalid input (a bad dataset, a wrong input length, a missing artifact) fails at once (UnrecoverableError);
 // anything else is retried with exponential backoff (jobOptions). A job whose worker died is taken back by
-// BullMQ's stalled-job check (workerLockOptions), and given up after maxStalledCount such returns. Processors
-// are idempotent: a row already finished, deleted, or handed to a newer job is left alone.
+// BullMQ's stalled-job check (workerLockOptions), and given up after maxStalledCount such returns; the AI job
+// recovery (src/ais/recovery.ts, run beside the consumers) records that on the row. Processors are idempotent:
+// a row already finished, deleted, or handed to a newer job is left alone.
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import fs from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { modelKeys, workerLockOptions, type PredictJobData, type TrainJobData } from '../src/ais/jobs.js';
 import { DatasetError, InputError, defaultDatasetPath, parseArtifact, parseDataset, predict, train, type Artifact, type DatasetSpec } from '../src/ais/model.js';
+import type { AiJobRecovery, AiRecoveryOptions } from '../src/ais/recovery.js';
 import { errorText, trainingStates } from '../src/ais/states.js';
 import type { Context } from '../src/context.js';
 import { runWithLogContext } from '../src/platform/log-context.js';
@@ -68,6 +70,8 @@ export interface AiWorkerOptions {
   predictConcurrency?: number;
   /** Defaults to MongoDB `ai_results` when MONGODB_URL is set. */
   archive?: ResultArchive | null;
+  /** The AI job recovery's sweep settings; false: none runs beside these consumers. */
+  recovery?: AiRecoveryOptions | false;
 }
 
 export interface AiWorkers {
@@ -75,6 +79,7 @@ export interface AiWorkers {
   predict: Worker<PredictJobData>;
   writer: ResultWriter;
   artifacts: ArtifactCache;
+  recovery: AiJobRecovery | null;
   /** Stops taking jobs, lets running ones finish, writes what is pending, closes the archive. */
   close(): Promise<void>;
 }
@@ -196,6 +201,10 @@ export async function startAiWorkers(ctx: Context, opts: AiWorkerOptions = {}): 
   const archive = opts.archive !== undefined ? opts.archive : await createResultArchive(config);
   const artifacts = new ArtifactCache(ctx.storage);
   const writer = new ResultWriter(ctx, archive);
+  // jobs BullMQ fails without running them (a crash loop) and jobs lost with Redis's data end failed on their
+  // rows; listening before the consumers start, so a job given up at their first fetch is heard
+  const recovery = opts.recovery === false ? null : ctx.services.ais.recovery(opts.recovery);
+  await recovery?.start();
   const common = { connection: bullConnection(config), prefix: bullPrefix(config), ...workerLockOptions(config) };
   // every log line and audit record made while a job runs carries its id (platform/log-context.ts)
   const withJobContext =
@@ -218,8 +227,10 @@ export async function startAiWorkers(ctx: Context, opts: AiWorkerOptions = {}): 
     predict: predictWorker,
     writer,
     artifacts,
+    recovery,
     close: () =>
       (closing ??= (async () => {
+        await recovery?.stop();
         await Promise.all([trainWorker, predictWorker].map((w) => closeWorker(w, config.shutdownTimeoutMs * 0.6, logger)));
         await writer.drain();
         await archive?.close();

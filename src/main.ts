@@ -13,9 +13,13 @@ await runProcess('api', async (config, logger) => {
     if (pending.length) throw new Error(`the database schema is behind (pending: ${pending.join(', ')}): run the migrate command (npm run db:migrate) or set MIGRATE_ON_START=true`);
   }
   const ctx = await createContext(config, { service: 'api', logger });
+  // the api records AI jobs that end failed outside their processor too (not awaited: Redis may come later)
+  const aiRecovery = ctx.services.ais.recovery();
+  aiRecovery.start().catch((err: unknown) => logger.warn({ err }, 'AI job recovery did not start'));
   const api = await startApi(ctx);
   return async () => {
     await api.stop();
+    await aiRecovery.stop();
     await ctx.close();
   };
 });

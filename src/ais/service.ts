@@ -17,6 +17,7 @@ import { AiEventHub } from './events.js';
 import { modelKeys, trainJobId } from './jobs.js';
 import { DatasetError, parseDataset } from './model.js';
 import { AiPredictions, type PredictBody } from './predictions.js';
+import { AiJobRecovery, type AiRecoveryOptions } from './recovery.js';
 import { trainingStates } from './states.js';
 import { aiSelect, aiView, field, notFound, pageArgs, readableModel, requireAdmin, toPage, type AiListQuery, type AiLogListQuery, type AiLogView, type AiRow, type AiView, type Viewer } from './views.js';
 
@@ -46,7 +47,7 @@ export interface AisDeps {
   storage: Storage;
   audit: AuditLog;
   logger: Logger;
-  config: Pick<Config, 'ai' | 'redisPrefix'>;
+  config: Pick<Config, 'ai' | 'redisPrefix' | 'redisUrl'>;
 }
 
 export class AisService {
@@ -62,6 +63,10 @@ export class AisService {
     this.predictions = new AiPredictions(deps);
   }
 
+  /** Records, on their rows, the AI jobs that end failed however they got there (recovery.ts); the api and the worker run one each. */
+  recovery(opts?: AiRecoveryOptions): AiJobRecovery {
+    return new AiJobRecovery(this.deps, opts);
+  }
 
   private nameTaken(e: unknown) {
     const app = toAppError(e);
