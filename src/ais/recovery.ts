@@ -101,11 +101,17 @@ export class AiJobRecovery {
     if (failed.length) logger.warn({ aiLogIds: failed.map((r) => r.id), jobId, reason, failedReason }, 'AI prediction failed outside its processor: recorded');
   }
 
-  /** Null while the job is alive (waiting, delayed or running) or may still be being queued; otherwise why its row must be finished. */
-  private async verdict(queue: Queue, row: { jobId: string | null; updateDate: Date }, cutoff: Date): Promise<{ error: string; reason: FailureReason } | null> {
+  /**
+   * Null while the job is alive (waiting, delayed or running) or may still be being queued; otherwise why its
+   * row must be finished, and whether the job is gone (so that adding it again under its id would run it).
+   */
+  private async verdict(queue: Queue, row: { jobId: string | null; updateDate: Date }, cutoff: Date): Promise<{ error: string; reason: FailureReason; gone: boolean } | null> {
     const state = row.jobId ? await queue.getJobState(row.jobId) : 'unknown';
-    if (state === 'failed') return describeFailure((await queue.getJob(row.jobId!))?.failedReason);
-    if ((state === 'unknown' || state === 'completed') && row.updateDate < cutoff) return lost;
+    if (state === 'failed') return { ...describeFailure((await queue.getJob(row.jobId!))?.failedReason), gone: false };
+    if (row.updateDate >= cutoff) return null;
+    if (state === 'unknown') return { ...lost, gone: true };
+    // jobs are removed on completion, after their row was written: one still there ended without a result
+    if (state === 'completed') return { reason: 'lost', error: 'The job ended without writing its result.', gone: false };
     return null;
   }
 
@@ -168,14 +174,14 @@ export class AiJobRecovery {
           const why = await this.verdict(queue, r, cutoff);
           if (!why) return;
           const model = models.get(r.aiId);
-          if (why.reason === 'lost' && model?.isAvailable && model.artifactKey) {
+          if (why.gone && model?.isAvailable && model.artifactKey) {
             // checked after the job was found missing: a row still unfinished now was never finished by its job
             if (!(await predictionStates.requeueLost(prisma, ref))) return;
-            const { input } = await prisma.aiLog.findUniqueOrThrow({ where: { id: r.id }, select: { input: true } });
-            again.push({ ref, artifactKey: model.artifactKey, input: input as PredictJobData['input'] });
+            const row = await prisma.aiLog.findUnique({ where: { id: r.id }, select: { input: true } });
+            if (row) again.push({ ref, artifactKey: model.artifactKey, input: row.input as PredictJobData['input'] });
             return;
           }
-          const error = why.reason === 'lost' ? `${lost.error} The model can no longer predict.` : why.error;
+          const error = why.gone ? `${lost.error} The model can no longer predict.` : why.error;
           result.failed += (await predictionStates.fail(this.deps, [ref], error, why.reason)).length;
         }),
       );
