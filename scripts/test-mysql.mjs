@@ -21,6 +21,7 @@ const suites = [
   'test/posts',
   'test/ai',
   'test/process/ai-worker-kill.test.ts',
+  'test/process/ai-crash-loop.test.ts',
   'test/files',
   'test/chat/rest.test.ts',
   'test/chat/protocol.test.ts',

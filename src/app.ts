@@ -20,6 +20,7 @@ import { buildOpenApi, docsRouter } from './http/openapi.js';
 import { requestId } from './http/request-id.js';
 import { runWithLogContext } from './platform/log-context.js';
 import { packageVersion } from './platform/paths.js';
+import { readRedisPersistence } from './platform/redis.js';
 import { registerUserRoutes } from './users/routes.js';
 import { webRouter } from './web/routes.js';
 
@@ -33,7 +34,11 @@ const healthSchema = {
 const readySchema = {
   type: 'object',
   required: ['status', 'checks'],
-  properties: { status: { const: 'ok' }, checks: { type: 'object', additionalProperties: { type: 'string' } } },
+  properties: {
+    status: { const: 'ok' },
+    checks: { type: 'object', additionalProperties: { type: 'string' } },
+    notes: { type: 'object', additionalProperties: { type: 'string' }, description: 'production only: what is not failing but should be fixed (e.g. Redis without persistence)' },
+  },
 };
 
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -49,7 +54,7 @@ async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 /** Each dependency the api needs to serve requests: "ok" or why not. */
-export async function readiness(ctx: Context): Promise<{ ready: boolean; checks: Record<string, string> }> {
+export async function readiness(ctx: Context): Promise<{ ready: boolean; checks: Record<string, string>; notes?: Record<string, string> }> {
   const probe = async (f: () => Promise<unknown>) => {
     try {
       await withTimeout(f(), 2_000);
@@ -60,7 +65,12 @@ export async function readiness(ctx: Context): Promise<{ ready: boolean; checks:
   };
   const [database, redis] = await Promise.all([probe(() => ctx.prisma.$queryRawUnsafe('SELECT 1')), probe(() => ctx.redis.ping())]);
   const checks = { database, redis };
-  return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
+  const notes: Record<string, string> = {};
+  if (ctx.config.nodeEnv === 'production' && redis === 'ok') {
+    const persistence = await withTimeout(readRedisPersistence(ctx.redis), 2_000).catch(() => null);
+    if (persistence && !persistence.appendonly && !persistence.save) notes.redis = 'Redis does not persist its data (no AOF, no save points): a restart loses revocations and queued jobs; turn AOF on';
+  }
+  return { ready: Object.values(checks).every((c) => c === 'ok'), checks, ...(Object.keys(notes).length ? { notes } : {}) };
 }
 
 export function buildApp(ctx: Context): Express {
@@ -117,9 +127,9 @@ export function buildApp(ctx: Context): Express {
       responses: { 200: { description: 'Ready', schema: readySchema }, 503: { description: 'A dependency is down (`not_ready`; `checks` names it)' } },
     },
     async (_req, res) => {
-      const { ready, checks } = await readiness(ctx);
+      const { ready, checks, notes } = await readiness(ctx);
       if (!ready) throw new ServiceUnavailableError('not_ready', 'A dependency is not reachable.', { checks });
-      res.json({ status: 'ok', checks });
+      res.json({ status: 'ok', checks, ...(notes ? { notes } : {}) });
     },
   );
   app.use(ops.router);

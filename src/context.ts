@@ -18,7 +18,7 @@ import { createLogger, type Logger } from './platform/logger.js';
 import { createMailer, type Mailer } from './platform/mail.js';
 import { createPrisma, type Db } from './platform/prisma.js';
 import { createQueues, type Queues } from './platform/queue.js';
-import { closeRedis, createRedis, type Redis } from './platform/redis.js';
+import { checkRedisPersistence, closeRedis, createRedis, type Redis } from './platform/redis.js';
 import { LocalStorage, type Storage } from './platform/storage.js';
 import { UsersService } from './users/service.js';
 
@@ -65,6 +65,7 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
   const prisma = await createPrisma(config);
   const redis = createRedis(config, opts.service ?? 'agora');
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
+  checkRedisPersistence(redis, logger, config.nodeEnv);
   const queues = createQueues(config);
   const storage = new LocalStorage(config.uploadsDir);
   const audit = await createAuditLog(config, prisma, logger);

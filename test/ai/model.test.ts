@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
-import { DatasetError, InputError, checkInput, defaultDatasetPath, parseArtifact, parseDataset, predict, splitIndexes, train, type DatasetErrorCode } from '../../ai-worker/model.js';
+import { DatasetError, InputError, checkInput, defaultDatasetPath, parseArtifact, parseDataset, predict, splitIndexes, train, type DatasetErrorCode } from '../../src/ais/model.js';
 import { projectRoot } from '../../src/platform/paths.js';
 
 export const FORMULA = [4, 5, 2, 7, 0.1, 15, 0.05, 1];

@@ -1,55 +1,26 @@
 // Nothing is lost when the worker process dies: an ai-worker process SIGKILLed in the middle of a training job
 // (the job is taken back by BullMQ's stalled-job check and finishes after a restart), and a clean stop on SIGTERM.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { projectRoot } from '../../src/platform/paths.js';
 import { queueNames } from '../../src/platform/queue.js';
-import { FORMULA, aiName, startAiSuite, trained, waitFor, type AiSuite } from '../ai/helpers.js';
+import { FORMULA, aiName, bigDataset, killWorkerProcesses, startAiSuite, startWorkerProcess, trained, waitFor, type AiSuite } from '../ai/helpers.js';
 import { testProvider } from '../helpers/db.js';
-import { exitOf, processTimeoutMs } from '../helpers/process.js';
+import { processTimeoutMs } from '../helpers/process.js';
 
 let s: AiSuite;
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   // a short lock, so a dead worker's job is taken back within seconds; a dataset large enough to take a while
   s = await startAiSuite({ AI_LOCK_DURATION_MS: '4000', AI_STALLED_INTERVAL_MS: '1000', AI_DATASET_MAX_ROWS: '200000', AI_DATASET_MAX_BYTES: '50000000' }, { worker: false });
 }, 60_000);
 afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
-  await Promise.all(children.map((c) => exitOf(c)));
+  await killWorkerProcesses();
   await s?.cleanup();
 });
-
-function startWorkerProcess(): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'ai-worker/main.ts'], {
-    cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '', ...s.t.env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  return { child, output: () => out, exited: exitOf(child, 4 * processTimeoutMs) };
-}
-
-/** A seeded dataset of `rows` rows following the formula (no noise). */
-function bigDataset(rows: number): string {
-  let seed = 7;
-  const rand = () => ((seed = (seed * 48271) % 2147483647) / 2147483647) * 10;
-  const lines = ['x0,x1,x2,x3,x4,x5,x6,x7,y'];
-  for (let r = 0; r < rows; r++) {
-    const xs = FORMULA.map(() => Number(rand().toFixed(3)));
-    lines.push(`${xs.join(',')},${xs.reduce((a, v, i) => a + v * FORMULA[i], 0).toFixed(5)}`);
-  }
-  return lines.join('\n');
-}
 
 describe(`ai-worker process killed (${testProvider})`, () => {
   it('a worker SIGKILLed mid-training: after a restart the job is taken back and the model is trained', async () => {
     const admin = { id: s.admin.id, role: 'admin' as const, jti: 'j', sid: 's', exp: 0 };
-    const first = startWorkerProcess();
+    const first = startWorkerProcess(s);
     await waitFor('the worker to start', () => first.output().includes('ai-worker started'), processTimeoutMs, 100);
     const ai = await s.t.ctx.services.ais.create(admin, { name: aiName('kill'), datasetCsv: bigDataset(150_000) });
     // kill it while the job is running (the worker marks the row before parsing 150k rows)
@@ -60,7 +31,7 @@ describe(`ai-worker process killed (${testProvider})`, () => {
     expect(mid).toMatchObject({ status: 'running', version: 0, finishDate: null }); // the kill really was mid-job
     expect(await s.t.ctx.queues.get(queueNames.aiTrain).getJobState(ai.jobId!)).toBe('active');
 
-    const second = startWorkerProcess();
+    const second = startWorkerProcess(s);
     try {
       // the second process starts, takes the job back once its lock expired, and trains
       const row = await trained(s, ai.id, 2 * processTimeoutMs);
