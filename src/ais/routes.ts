@@ -7,7 +7,7 @@ import type { Context } from '../context.js';
 import type { ApiRouter } from '../http/api.js';
 import { paginationQuery } from '../http/pagination.js';
 import { createInput } from './form.js';
-import { aiLogSchema, aiParams, aiSchema, createBody, descriptionSchema, int, logParams, nameSchema, page, predictBody, status } from './schemas.js';
+import { aiLogSchema, aiParams, aiSchema, createBody, createForm, descriptionSchema, int, logParams, nameSchema, page, predictBody, status } from './schemas.js';
 import type { AiListQuery, AiLogListQuery, AiPatch, PredictBody } from './service.js';
 import { streamLog } from './stream.js';
 
