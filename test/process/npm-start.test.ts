@@ -31,13 +31,28 @@ function descendants(pid: number): number[] {
   return found;
 }
 
-function alive(pid: number): boolean {
+/**
+ * The process exists and has not ended. An ended child whose parent is gone waits as a zombie for PID 1 to reap
+ * it (a container's PID 1 may never do so): it holds nothing and counts as ended.
+ */
+function running(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).trim();
+    return stat !== '' && !stat.startsWith('Z');
   } catch {
-    return false;
+    return false; // ps exits 1 when there is no such process
   }
+}
+
+/** The processes of `pids` still running after up to `timeoutMs`. */
+async function stillRunning(pids: number[], timeoutMs: number): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  let left = pids.filter(running);
+  while (left.length && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    left = left.filter(running);
+  }
+  return left;
 }
 
 async function healthy(url: string): Promise<boolean> {
@@ -98,12 +113,18 @@ function exited(child: ChildProcess): Promise<{ code: number | null; signal: Nod
         let timer: NodeJS.Timeout | undefined;
         const result = await Promise.race([done, new Promise<null>((r) => (timer = setTimeout(() => r(null), SHUTDOWN_TIMEOUT_MS + 15_000)))]);
         clearTimeout(timer);
-        // the server was npm's child and has exited before npm did: its ports are free at once
-        const after = { npm: result ?? 'still running', apiPortFree: await portClosed(port), chatPortFree: await portClosed(chatPort), left: tree.filter(alive) };
+        // the server was npm's child and has exited before npm did: its ports are free at once. Its own children
+        // (tsx's esbuild service, when a file had to be compiled) end when it does, within moments.
+        const after = {
+          npm: result ?? 'still running',
+          apiPortFree: await portClosed(port),
+          chatPortFree: await portClosed(chatPort),
+          left: await stillRunning(tree, 10_000),
+        };
         expect(after).toEqual({ npm: { code: 0, signal: null }, apiPortFree: true, chatPortFree: true, left: [] });
         expect(out).toContain('"msg":"stopped"');
       } finally {
-        for (const pid of [...tree, ...descendants(npm.pid!)]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+        for (const pid of [...tree, ...descendants(npm.pid!)]) if (running(pid)) process.kill(pid, 'SIGKILL');
         npm.kill('SIGKILL');
         await done;
         await deleteRedisPrefix({ redisUrl }, env.REDIS_PREFIX);
