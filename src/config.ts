@@ -82,9 +82,8 @@ export interface Config {
     /** Attempts per job (transient errors retry with exponential backoff from backoffMs; invalid input never). */
     jobAttempts: number;
     backoffMs: number;
-    /** Lock of a running job, renewed by its worker every lockDurationMs/2; a crashed worker's job is taken back within lockDurationMs + stalledIntervalMs. */
+    /** A job whose worker stops renewing its lock (every lockDurationMs/2) is taken back by the stalled check (every stalledIntervalMs): within lockDurationMs + stalledIntervalMs of a crash. */
     lockDurationMs: number;
-    /** How often each worker looks for jobs whose lock has expired (stalled); adds up to this to the time a crashed worker's job waits. */
     stalledIntervalMs: number;
   };
   /** Anonymous visitors may read public boards. */
@@ -194,8 +193,6 @@ const envSchema = {
     AI_DATASET_MAX_BYTES: { type: 'integer', minimum: 1024, maximum: 1073741824, default: 20971520 },
     AI_JOB_ATTEMPTS: { type: 'integer', minimum: 1, maximum: 20, default: 3 },
     AI_JOB_BACKOFF_MS: { type: 'integer', minimum: 0, maximum: 600000, default: 1000 },
-    // a crashed worker's job runs again after at most lock + interval (10 + 5 s): BullMQ marks the active jobs at
-    // one stalled check and takes back, at the next, those whose lock has expired in between
     AI_LOCK_DURATION_MS: { type: 'integer', minimum: 1000, maximum: 600000, default: 10000 },
     AI_STALLED_INTERVAL_MS: { type: 'integer', minimum: 500, maximum: 600000, default: 5000 },
     CHAT_MAX_PAYLOAD_BYTES: { type: 'integer', minimum: 1024, maximum: 16777216, default: 16384 },
