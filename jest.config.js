@@ -6,24 +6,26 @@
 //   fast       every other test/**/*.test.ts: services, routes and protocol in the jest process itself, against
 //              real Redis, SQLite/MariaDB and sockets, with no child process and no browser.
 // A new test goes in the fast tier unless it needs a process or a browser; then it goes in test/process/ (or is
-// named *-browser.test.ts). `npm test` runs both, `npm run test:fast` and `npm run test:processes` one each.
-const transform = {
-  '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } }],
-};
+// named *-browser.test.ts). `npm test` runs both; `npm run test:fast` and `npm run test:processes` set TEST_TIER
+// to run one (jest's --selectProjects would swallow the test paths given after it).
 const project = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  transform,
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } }],
+  },
 };
-const processTier = ['<rootDir>/test/process/**/*.test.ts', '<rootDir>/test/**/*-browser.test.ts'];
+const tiers = {
+  fast: { ...project, displayName: 'fast', testMatch: ['<rootDir>/test/**/*.test.ts'], testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/process/', '-browser\\.test\\.ts$'] },
+  processes: { ...project, displayName: 'processes', testMatch: ['<rootDir>/test/process/**/*.test.ts', '<rootDir>/test/**/*-browser.test.ts'] },
+};
+const tier = process.env.TEST_TIER;
+if (tier && !Object.hasOwn(tiers, tier)) throw new Error(`TEST_TIER must be ${Object.keys(tiers).join(' or ')} (got "${tier}")`);
 
 /** @type {import('jest').Config} */
 export default {
-  projects: [
-    { ...project, displayName: 'fast', testMatch: ['<rootDir>/test/**/*.test.ts'], testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/process/', '-browser\\.test\\.ts$'] },
-    { ...project, displayName: 'processes', testMatch: processTier },
-  ],
+  projects: tier ? [tiers[tier]] : Object.values(tiers),
   // once per run, whichever tiers run: the template database and the run's id; then the check that the run left
   // no Redis key behind
   globalSetup: '<rootDir>/test/global-setup.mjs',
