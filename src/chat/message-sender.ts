@@ -14,9 +14,10 @@ import type { ConnectionRegistry } from './connections.js';
 import type { Delivery } from './delivery.js';
 import { frames } from './frames.js';
 import type { ChatMetrics } from './metrics.js';
+import type { CommitResult, PendingMessage } from './pending-message.js';
 import type { ClientFrame } from './protocol.js';
 import type { RoomRegistry } from './rooms.js';
-import type { ChatService, CommitResult, PendingMessage } from './service.js';
+import type { ChatService } from './service.js';
 import { GroupCommitWriter } from './writer.js';
 
 type QueuedMessage = PendingMessage & { ws: ChatSocket };
