@@ -1,4 +1,5 @@
-// Every frame the server sends to a client goes through here: direct sends, session fan-out (uWS topics) and
+// Every frame the server sends to a client goes through here: direct sends, session fan-out (uWS topics: messages,
+// typing, presence, edits, deletes, session changes, whether from this process or relayed from another) and
 // replies to `send`, and so does the slow-consumer check. uWS itself is told never to drop (maxBackpressure 0:
 // it would skip a subscriber silently and lose the close frame too); instead a socket with more than
 // CHAT_MAX_BACKPRESSURE_BYTES unsent is closed with 4008, checked after every direct send, after every tick that
@@ -52,13 +53,16 @@ export class Delivery {
     const n = this.app.numSubscribers(topic);
     if (!n) return;
     this.app.publish(topic, frame, false, false);
-    this.opts.metrics.messagesOut.inc(n);
-    this.publishedSinceSweep = true;
-    this.dirtySessions.add(sessionId);
-    if (!this.checkScheduled) {
-      this.checkScheduled = true;
-      setImmediate(this.checkDirtySessions);
-    }
+    this.published(sessionId, n);
+  }
+
+  /** One frame to every local socket joined to the session except `from` (which must have joined it). */
+  publishFrom(from: ChatSocket, sessionId: number, frame: string): void {
+    const topic = sessionTopic(sessionId);
+    const n = this.app.numSubscribers(topic) - 1;
+    if (n <= 0) return;
+    from.publish(topic, frame, false, false);
+    this.published(sessionId, n);
   }
 
   /** An answer to a socket's `send`, queued behind what was published to it before (message-sender.ts). */
@@ -106,6 +110,17 @@ export class Delivery {
   stopSweep(): void {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = null;
+  }
+
+  /** Counts what went out and has the session's sockets checked at the end of this tick. */
+  private published(sessionId: number, receivers: number): void {
+    this.opts.metrics.messagesOut.inc(receivers);
+    this.publishedSinceSweep = true;
+    this.dirtySessions.add(sessionId);
+    if (!this.checkScheduled) {
+      this.checkScheduled = true;
+      setImmediate(this.checkDirtySessions);
+    }
   }
 
   private dropSlow(ws: ChatSocket): void {

@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../platform/logger.js';
 import { runWithLogContext } from '../platform/log-context.js';
 import type { ChatBus } from './bus.js';
-import { CloseCodes, sessionTopic, type ChatSocket } from './connection.js';
+import { CloseCodes, type ChatSocket } from './connection.js';
 import type { ConnectionRegistry } from './connections.js';
 import type { Delivery } from './delivery.js';
 import { frames, type Ref } from './frames.js';
@@ -127,7 +127,7 @@ export class FrameDispatcher {
     const data = ws.getUserData();
     if (!data.sessions.includes(sessionId)) return this.deps.delivery.error(ws, 'not_joined', 'Join the session first.', { sessionId });
     const frame = frames.typing(sessionId, data.user.id);
-    ws.publish(sessionTopic(sessionId), frame, false, false); // everyone here but the typist
+    this.deps.delivery.publishFrom(ws, sessionId, frame); // everyone here but the typist
     this.deps.bus.publishRemote(sessionId, frame);
   }
 }
