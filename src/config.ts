@@ -111,6 +111,14 @@ export interface Config {
     flushMaxBatch: number;
     /** Invalid frames a socket may send before it is closed (1008). */
     maxInvalidFrames: number;
+    /** Per socket and frame class (join/leave, typing, edit/delete, ping): sustained frames per second, and burst. */
+    frameRatePerSecond: number;
+    frameBurst: number;
+    /** Per socket: `history` requests per second, and burst. */
+    historyRatePerSecond: number;
+    historyBurst: number;
+    /** A user's typing reaches a session at most once per this many ms (per replica; 0: every accepted frame). */
+    typingIntervalMs: number;
   };
 }
 
@@ -186,6 +194,11 @@ const envSchema = {
     CHAT_FLUSH_INTERVAL_MS: { type: 'integer', minimum: 0, maximum: 1000, default: 0 },
     CHAT_FLUSH_MAX_BATCH: { type: 'integer', minimum: 1, maximum: 10000, default: 500 },
     CHAT_MAX_INVALID_FRAMES: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
+    CHAT_FRAME_RATE_PER_SECOND: { type: 'integer', minimum: 1, maximum: 10000000, default: 10 },
+    CHAT_FRAME_BURST: { type: 'integer', minimum: 1, maximum: 10000000, default: 40 },
+    CHAT_HISTORY_RATE_PER_SECOND: { type: 'integer', minimum: 1, maximum: 10000000, default: 2 },
+    CHAT_HISTORY_BURST: { type: 'integer', minimum: 1, maximum: 10000000, default: 10 },
+    CHAT_TYPING_INTERVAL_MS: { type: 'integer', minimum: 0, maximum: 60000, default: 2000 },
     UPLOAD_MAX_FILE_BYTES: { type: 'integer', minimum: 1, maximum: 4294967295, default: 10485760 },
     UPLOAD_MAX_FILES: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
     UPLOAD_MAX_TOTAL_BYTES: { type: 'integer', minimum: 1, maximum: 4294967295, default: 52428800 },
@@ -395,6 +408,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
       flushIntervalMs: v.CHAT_FLUSH_INTERVAL_MS as number,
       flushMaxBatch: v.CHAT_FLUSH_MAX_BATCH as number,
       maxInvalidFrames: v.CHAT_MAX_INVALID_FRAMES as number,
+      frameRatePerSecond: v.CHAT_FRAME_RATE_PER_SECOND as number,
+      frameBurst: v.CHAT_FRAME_BURST as number,
+      historyRatePerSecond: v.CHAT_HISTORY_RATE_PER_SECOND as number,
+      historyBurst: v.CHAT_HISTORY_BURST as number,
+      typingIntervalMs: v.CHAT_TYPING_INTERVAL_MS as number,
     }),
   });
 }

@@ -2,6 +2,7 @@
 // close codes the server ends it with (docs/chat-protocol.md).
 import type { WebSocket } from 'uWebSockets.js';
 import type { ChatViewer } from './access.js';
+import type { FrameLimits } from './frame-limits.js';
 import type { Ref } from './frames.js';
 
 /** Close codes the server uses (docs/chat-protocol.md). */
@@ -27,6 +28,8 @@ export interface SocketData {
   closed: boolean;
   /** Subscribed to its own reply topic (replyTopic(conn)): on its first send. */
   replies: boolean;
+  /** Budgets of the frames other than `send`; null until the socket's first such frame. */
+  limits: FrameLimits | null;
 }
 
 export type ChatSocket = WebSocket<SocketData>;

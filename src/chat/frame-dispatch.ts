@@ -1,15 +1,17 @@
 // Client frames, from the raw WebSocket message to the handler of their type (docs/chat-protocol.md): parsed and
-// validated (protocol.ts), counted, then run. Frames for a session whose join is still in progress wait for it.
-// Invalid frames are answered with an error frame and counted per socket; CHAT_MAX_INVALID_FRAMES of them close
-// the socket with 1008.
+// validated (protocol.ts), counted, checked against the socket's budget (frame-limits.ts), then run. Frames for a
+// session whose join is still in progress wait for it. Invalid frames and refused joins are answered with an error
+// frame and counted per socket; CHAT_MAX_INVALID_FRAMES of them close the socket with 1008.
 import type { Config } from '../config.js';
+import { toAppError } from '../http/errors.js';
 import type { Logger } from '../platform/logger.js';
 import { runWithLogContext } from '../platform/log-context.js';
 import type { ChatBus } from './bus.js';
-import { CloseCodes, type ChatSocket } from './connection.js';
+import { CloseCodes, type ChatSocket, type ErrorContext } from './connection.js';
 import type { ConnectionRegistry } from './connections.js';
 import type { Delivery } from './delivery.js';
-import { frames, type Ref } from './frames.js';
+import { FrameLimits, type LimitedFrame } from './frame-limits.js';
+import { frames } from './frames.js';
 import type { MessageSender } from './message-sender.js';
 import type { ChatMetrics } from './metrics.js';
 import { FrameParser, type ClientFrame } from './protocol.js';
@@ -34,6 +36,7 @@ export class FrameDispatcher {
   private readonly parser: FrameParser;
   // prom-client hashes the labels on every labelled inc(); the per-type children are bound once instead
   private readonly inByType = new Map<string, { inc(): void }>();
+  private readonly limitedByType = new Map<string, { inc(): void }>();
 
   constructor(private readonly deps: FrameDispatchDependencies) {
     this.parser = new FrameParser(deps.config.maxMessageLength);
@@ -57,20 +60,40 @@ export class FrameDispatcher {
     child.inc();
   }
 
-  private invalid(ws: ChatSocket, code: string, message: string, extra: { clientMsgId?: string; ref?: Ref } = {}): void {
-    const data = ws.getUserData();
+  private invalid(ws: ChatSocket, code: string, message: string, extra: ErrorContext = {}): void {
     this.countIn('invalid');
-    data.invalid++;
     this.deps.delivery.error(ws, code, message, extra);
+    this.strike(ws);
+  }
+
+  /** One more invalid frame (or refused join) of this socket: at CHAT_MAX_INVALID_FRAMES it is closed with 1008. */
+  private strike(ws: ChatSocket): void {
+    const data = ws.getUserData();
+    data.invalid++;
     if (data.invalid >= this.deps.config.maxInvalidFrames) {
       this.deps.metrics.abusiveClosed.inc();
       this.deps.delivery.close(ws, CloseCodes.policyViolation, 'too many invalid frames');
     }
   }
 
+  /** Takes the frame's token from the socket's budget; over it, answers `rate_limited` and returns false. */
+  private withinBudget(ws: ChatSocket, f: LimitedFrame): boolean {
+    const data = ws.getUserData();
+    if ((data.limits ??= new FrameLimits()).allow(f.type, this.deps.config)) return true;
+    let child = this.limitedByType.get(f.type);
+    if (!child) this.limitedByType.set(f.type, (child = this.deps.metrics.rateLimited.labels(f.type)));
+    child.inc();
+    const extra: ErrorContext = {};
+    if ('sessionId' in f) extra.sessionId = f.sessionId;
+    if ('ref' in f && f.ref !== undefined) extra.ref = f.ref;
+    this.deps.delivery.error(ws, 'rate_limited', `Too many ${f.type} frames; slow down.`, extra);
+    return false;
+  }
+
   private dispatch(ws: ChatSocket, f: ClientFrame): void {
     const data = ws.getUserData();
     this.countIn(f.type);
+    if (f.type !== 'send' && !this.withinBudget(ws, f)) return;
     if (f.type === 'ping') return this.deps.delivery.send(ws, frames.pong(f.ref));
     // frames for a session wait for a join of it in progress (a client may pipeline join + send)
     const pendingJoin = data.joining?.get(f.sessionId);
@@ -101,12 +124,18 @@ export class FrameDispatcher {
       case 'delete':
         chat.deleteMessage(data.user, f.sessionId, f.id).catch((e: unknown) => delivery.appError(ws, e, { sessionId: f.sessionId, ref: f.ref }));
         return;
-      case 'history':
-        chat.historyBefore(data.user, f.sessionId, f.before, f.limit).then(
-          (h) => delivery.send(ws, frames.history(f.sessionId, h.messages, h.hasMore, f.ref)),
-          (e: unknown) => delivery.appError(ws, e, { sessionId: f.sessionId, ref: f.ref }),
-        );
+      case 'history': {
+        const limits = data.limits!;
+        limits.historyInFlight++;
+        chat
+          .historyBefore(data.user, f.sessionId, f.before, f.limit)
+          .then(
+            (h) => delivery.send(ws, frames.history(f.sessionId, h.messages, h.hasMore, f.ref)),
+            (e: unknown) => delivery.appError(ws, e, { sessionId: f.sessionId, ref: f.ref }),
+          )
+          .finally(() => limits.historyInFlight--);
         return;
+      }
     }
   }
 
@@ -114,7 +143,11 @@ export class FrameDispatcher {
     const data = ws.getUserData();
     const p = this.deps.rooms
       .join(ws, f.sessionId, f.ref)
-      .catch((e: unknown) => this.deps.delivery.appError(ws, e, { sessionId: f.sessionId, ref: f.ref }))
+      .catch((e: unknown) => {
+        this.deps.delivery.appError(ws, e, { sessionId: f.sessionId, ref: f.ref });
+        // a join of a session that does not exist (for this user) counts as an invalid frame
+        if (toAppError(e)?.code === 'chat_session_not_found') this.strike(ws);
+      })
       .finally(() => {
         if (data.joining?.get(f.sessionId) !== p) return;
         data.joining.delete(f.sessionId);
@@ -126,6 +159,7 @@ export class FrameDispatcher {
   private typing(ws: ChatSocket, sessionId: number): void {
     const data = ws.getUserData();
     if (!data.sessions.includes(sessionId)) return this.deps.delivery.error(ws, 'not_joined', 'Join the session first.', { sessionId });
+    if (!this.deps.rooms.typingMayGoOut(sessionId, data.user.id)) return; // coalesced (rooms.ts)
     const frame = frames.typing(sessionId, data.user.id);
     this.deps.delivery.publishFrom(ws, sessionId, frame); // everyone here but the typist
     this.deps.bus.publishRemote(sessionId, frame);

@@ -38,6 +38,7 @@ export interface MessageSenderDependencies {
 
 export class MessageSender {
   private readonly writer: GroupCommitWriter<QueuedMessage>;
+  private readonly sendsRateLimited: { inc(): void };
 
   constructor(private readonly deps: MessageSenderDependencies) {
     this.writer = new GroupCommitWriter<QueuedMessage>(
@@ -47,11 +48,12 @@ export class MessageSender {
       deps.metrics,
       deps.log,
     );
+    this.sendsRateLimited = deps.metrics.rateLimited.labels('send');
   }
 
   /** A `send` frame: refused with an error frame, or queued for the next group commit. */
   submit(ws: ChatSocket, f: SendFrame): void {
-    const { delivery, rooms, metrics, connections, config } = this.deps;
+    const { delivery, rooms, connections, config } = this.deps;
     const data = ws.getUserData();
     const extra = { clientMsgId: f.clientMsgId, sessionId: f.sessionId };
     if (this.deps.stopping()) return delivery.error(ws, 'shutting_down', 'The server is shutting down; send again after reconnecting.', extra);
@@ -59,7 +61,7 @@ export class MessageSender {
     if (!state) return delivery.error(ws, 'not_joined', 'Join the session before sending to it.', extra);
     if (state.isClosed) return delivery.error(ws, 'chat_session_closed', 'The session is closed (read-only).', extra);
     if (!connections.sendBudgetOf(data.user.id)?.take(config.sendRatePerSecond, config.sendBurst)) {
-      metrics.rateLimited.inc();
+      this.sendsRateLimited.inc();
       return delivery.error(ws, 'rate_limited', 'Too many messages; slow down.', extra);
     }
     if (!data.replies) {

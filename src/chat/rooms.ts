@@ -22,6 +22,8 @@ interface Room {
   online: Map<number, number>;
   /** While this replica's hello on the session channel waits for the other replicas' acks */
   helloAck?: () => void;
+  /** When each user's last typing frame went out (typingMayGoOut); created on the first one. */
+  typingAt?: Map<number, number>;
 }
 
 export type LeaveReason = 'leave' | 'removed' | 'deleted' | 'hidden' | 'closed';
@@ -31,6 +33,8 @@ export interface RoomDependencies {
   bus: ChatBus;
   delivery: Delivery;
   log: Logger;
+  /** A user's typing goes out at most once per this many ms per session (0: always). */
+  typingIntervalMs: number;
   /** Set once the subscriber is open (it needs the rooms' handlers first). */
   subscriber(): ChatSubscriber;
 }
@@ -55,6 +59,21 @@ export class RoomRegistry {
 
   helloAcknowledged(sessionId: number): void {
     this.rooms.get(sessionId)?.helloAck?.();
+  }
+
+  /**
+   * Typing is coalesced per user and session on this replica: a user's `typing` goes out at most once per
+   * CHAT_TYPING_INTERVAL_MS, whichever of their sockets sends it; the others in between are dropped.
+   */
+  typingMayGoOut(sessionId: number, userId: number, now = performance.now()): boolean {
+    const room = this.rooms.get(sessionId);
+    if (!room) return false;
+    const interval = this.deps.typingIntervalMs;
+    if (interval <= 0) return true;
+    const last = room.typingAt?.get(userId);
+    if (last !== undefined && now - last < interval) return false;
+    (room.typingAt ??= new Map()).set(userId, now);
+    return true;
   }
 
   /** Joins a socket to a session (access checked by ChatService); answers `joined`, tells the others when its user arrives. */
@@ -94,6 +113,7 @@ export class RoomRegistry {
     if (left > 0) room.online.set(data.user.id, left);
     else {
       room.online.delete(data.user.id);
+      room.typingAt?.delete(data.user.id);
       if (reason !== 'deleted') this.deps.bus.publishFrame(sessionId, frames.presence(sessionId, data.user.id, 'offline'));
     }
     this.release(sessionId, room);

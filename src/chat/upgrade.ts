@@ -53,7 +53,7 @@ export function createUpgradeHandler(deps: UpgradeDependencies): (res: HttpRespo
         return sendProblem(res, new UnauthorizedError('invalid_ticket', 'The chat ticket is invalid, expired or already used.'), true);
       }
       if (deps.stopping()) return sendProblem(res, new ServiceUnavailableError('shutting_down', 'The chat server is shutting down.'), true);
-      const data: SocketData = { conn: connections.nextConnectionNumber(), user, sessions: NONE, joining: null, invalid: 0, closed: false, replies: false };
+      const data: SocketData = { conn: connections.nextConnectionNumber(), user, sessions: NONE, joining: null, invalid: 0, closed: false, replies: false, limits: null };
       upgradeAfterAwait(connections, res, () => res.upgrade<SocketData>(data, key, protocol, extensions, context));
     })();
   };

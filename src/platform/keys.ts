@@ -32,7 +32,7 @@ export const redisKeys = {
   /** Admin sign-in attempts per client address, and failed ones per account, in the current window. */
   adminLoginIp: (ip: string) => `admin:login:ip:${ip}`,
   adminLoginAccount: (account: string) => `admin:login:acct:${account}`,
-  /** Cached state of a chat session: JSON {creatorId, isClosed, isVisible}, or "none" when it does not exist. */
+  /** Cached state of an existing chat session: JSON {creatorId, isClosed, isVisible} (unknown ids are not cached). */
   chatSessionState: (sessionId: number) => `chat:sess:${sessionId}`,
   /** Cached member ids of a chat session (set; holds "-" so an empty set still exists). */
   chatSessionMembers: (sessionId: number) => `chat:members:${sessionId}`,

@@ -14,7 +14,15 @@ describe(`slow consumers (${testProvider})`, () => {
   const clients: Client[] = [];
 
   beforeAll(async () => {
-    s = await startChatSuite({ CHAT_MAX_BACKPRESSURE_BYTES: '65536', CHAT_MAX_MESSAGE_LENGTH: '60000', CHAT_MAX_PAYLOAD_BYTES: '131072' });
+    // typing neither coalesced nor rate-limited here: every typing frame is fanned out
+    s = await startChatSuite({
+      CHAT_MAX_BACKPRESSURE_BYTES: '65536',
+      CHAT_MAX_MESSAGE_LENGTH: '60000',
+      CHAT_MAX_PAYLOAD_BYTES: '131072',
+      CHAT_TYPING_INTERVAL_MS: '0',
+      CHAT_FRAME_RATE_PER_SECOND: '10000000',
+      CHAT_FRAME_BURST: '10000000',
+    });
     alice = await actor(s.t, s.app);
     bob = await actor(s.t, s.app);
     carol = await actor(s.t, s.app);
