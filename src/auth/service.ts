@@ -135,6 +135,6 @@ export class AuthService {
   }
 
   issueWsTicket(principal: Principal) {
-    return this.sessions.issueWsTicket(principal.id);
+    return this.sessions.issueWsTicket(principal);
   }
 }

@@ -1,7 +1,8 @@
-// The WebSocket upgrade of /ws: the single-use ticket (?ticket=…) is consumed before any socket exists; no ticket
-// or a bad one is a 401 problem and the connection closes.
+// The WebSocket upgrade of /ws: the single-use ticket (?ticket=…) is consumed before any socket exists; no ticket,
+// a bad one, or one whose access token has been revoked since (or whose user was banned or closed their account)
+// is a 401 problem and the connection closes.
 import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
-import type { Sessions } from '../auth/sessions.js';
+import type { Sessions, WsTicket } from '../auth/sessions.js';
 import { ServiceUnavailableError, UnauthorizedError } from '../http/errors.js';
 import type { Logger } from '../platform/logger.js';
 import type { ChatViewer } from './access.js';
@@ -18,6 +19,12 @@ export interface UpgradeDependencies {
   log: Logger;
   connections: ConnectionRegistry;
   stopping(): boolean;
+}
+
+/** The claims of the access token a ticket was issued to, as Sessions.isRevoked checks them (iat: at the issue). */
+function ticketClaims(t: WsTicket): Parameters<Sessions['isRevoked']>[0] {
+  const claims = { sub: String(t.userId), jti: t.jti, sid: t.sid, iat: t.issuedAt / 1000 };
+  return claims;
 }
 
 export function createUpgradeHandler(deps: UpgradeDependencies): (res: HttpResponse, req: HttpRequest, context: us_socket_context_t) => void {
@@ -40,8 +47,10 @@ export function createUpgradeHandler(deps: UpgradeDependencies): (res: HttpRespo
     void (async () => {
       let user: ChatViewer | null;
       try {
-        const userId = await deps.sessions.consumeWsTicket(ticket);
-        user = userId === null ? null : await deps.chat.connectUser(userId);
+        const issued = await deps.sessions.consumeWsTicket(ticket);
+        // a ticket dies with the access token it was issued to (logout, logout-all, password change…)
+        const live = issued !== null && !(await deps.sessions.isRevoked(ticketClaims(issued)));
+        user = live ? await deps.chat.connectUser(issued.userId) : null;
       } catch (e) {
         log.warn({ err: (e as Error).message }, 'chat upgrade: ticket check failed');
         if (!aborted) sendProblem(res, new ServiceUnavailableError('dependency_unavailable', 'A backing service is not reachable; try again shortly.'), true);
