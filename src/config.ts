@@ -120,6 +120,8 @@ export interface Config {
     /** A user's typing reaches a session at most once per this many ms (per replica; 0: every accepted frame). */
     typingIntervalMs: number;
   };
+  /** Bearer token that GET /metrics (chat port) requires; null: /metrics is refused. */
+  metricsToken: string | null;
 }
 
 export class ConfigError extends Error {
@@ -199,6 +201,7 @@ const envSchema = {
     CHAT_HISTORY_RATE_PER_SECOND: { type: 'integer', minimum: 1, maximum: 10000000, default: 2 },
     CHAT_HISTORY_BURST: { type: 'integer', minimum: 1, maximum: 10000000, default: 10 },
     CHAT_TYPING_INTERVAL_MS: { type: 'integer', minimum: 0, maximum: 60000, default: 2000 },
+    METRICS_TOKEN: { type: 'string', pattern: '^[A-Za-z0-9._~+/=-]{16,256}$' },
     UPLOAD_MAX_FILE_BYTES: { type: 'integer', minimum: 1, maximum: 4294967295, default: 10485760 },
     UPLOAD_MAX_FILES: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
     UPLOAD_MAX_TOTAL_BYTES: { type: 'integer', minimum: 1, maximum: 4294967295, default: 52428800 },
@@ -220,6 +223,7 @@ const hints: Record<string, string> = {
   PUBLIC_URL: 'must be an http(s):// URL',
   SMTP_URL: 'must be smtp://user:pass@host:port or smtps://…',
   LOG_FILE_SIZE: 'must be a size such as 10m, 500k or 1g',
+  METRICS_TOKEN: 'must be 16-256 characters of letters, digits and . _ ~ + / = - (e.g. `openssl rand -hex 32`)',
 };
 
 export const configVariables = Object.keys(envSchema.properties);
@@ -229,7 +233,7 @@ const validateEnv = ajv.compile(envSchema);
 
 function describe(err: ErrorObject, raw: Record<string, unknown>): ConfigError {
   const variable = err.instancePath.replace(/^\//, '') || 'environment';
-  const got = raw[variable] === undefined ? '' : ` (got ${JSON.stringify(raw[variable])})`;
+  const got = raw[variable] === undefined || variable === 'METRICS_TOKEN' ? '' : ` (got ${JSON.stringify(raw[variable])})`; // a token is not echoed
   const rule =
     hints[variable] ??
     (err.keyword === 'type' && err.params.type === 'integer'
@@ -414,6 +418,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
       historyBurst: v.CHAT_HISTORY_BURST as number,
       typingIntervalMs: v.CHAT_TYPING_INTERVAL_MS as number,
     }),
+    metricsToken: (v.METRICS_TOKEN as string | undefined) ?? null,
   });
 }
 

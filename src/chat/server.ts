@@ -1,13 +1,14 @@
 // The chat process's server on uWebSockets.js (native only): /healthz, /metrics, and /ws — the chat protocol
 // (docs/chat-protocol.md). This file puts the parts together and owns start and stop:
-//   upgrade.ts         the upgrade consumes the single-use ticket before any socket exists
-//   frame-dispatch.ts  client frames, validated, to their handlers; invalid ones counted, then the socket closed
-//   rooms.ts           joined sessions, presence, control events (removal, hiding, deletion)
-//   message-sender.ts  `send`: rate limit, group commit, ack, fan-out
-//   delivery.ts        every frame to a client, and the slow-consumer cut (4008)
-//   subscriber.ts      the Redis subscriber: other replicas' frames, revocations (4001 on every replica)
-//   replica-hello.ts   a replica joining a session's channel tells the others (bus.ts)
-//   heartbeat.ts       this replica's socket count for the admin panel
+//   upgrade.ts           the upgrade consumes the single-use ticket before any socket exists
+//   frame-dispatch.ts    client frames, validated and within budget (frame-limits.ts), to their handlers
+//   rooms.ts             joined sessions, presence, typing, control events (removal, hiding, deletion)
+//   message-sender.ts    `send`: rate limit, group commit, ack, fan-out
+//   delivery.ts          every frame to a client, and the slow-consumer cut (4008)
+//   subscriber.ts        the Redis subscriber: other replicas' frames, revocations (4001 on every replica)
+//   replica-hello.ts     a replica joining a session's channel tells the others (bus.ts)
+//   heartbeat.ts         this replica's socket count for the admin panel
+//   metrics-endpoint.ts  /metrics, for a scraper holding METRICS_TOKEN only
 // On stop, pending messages are written and acknowledged, then every socket is closed with 1001.
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { Context } from '../context.js';
@@ -19,6 +20,7 @@ import { FrameDispatcher } from './frame-dispatch.js';
 import { startConnectionReports } from './heartbeat.js';
 import { sendJson, sendProblem } from './http.js';
 import { MessageSender } from './message-sender.js';
+import { metricsHandler } from './metrics-endpoint.js';
 import { createChatMetrics, type ChatMetrics } from './metrics.js';
 import { RoomRegistry } from './rooms.js';
 import { ChatSubscriber } from './subscriber.js';
@@ -81,14 +83,7 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
 
   app
     .get('/healthz', (res) => sendJson(res, 200, 'application/json', JSON.stringify({ status: 'ok' })))
-    .get('/metrics', (res) => {
-      let aborted = false;
-      res.onAborted(() => (aborted = true));
-      metrics.connections.set(connections.size);
-      void metrics.registry.metrics().then((text) => {
-        if (!aborted) sendJson(res, 200, metrics.registry.contentType, text);
-      });
-    })
+    .get('/metrics', metricsHandler(ctx.config.metricsToken, metrics, () => connections.size))
     .ws<SocketData>('/ws', {
       maxPayloadLength: config.maxPayloadBytes,
       // 0: uWS never drops silently; the limit is enforced in delivery.ts
