@@ -376,7 +376,7 @@ async function connList(kind: Kind, count: number, from = 0): Promise<string[]> 
   if (kind !== 'C') return index.map((i) => `/ws ${Math.floor(i / MEMBERS) + 1}`);
   // tickets are single-use with a 30 s TTL: minted right before the load generator connects
   const setup = cSetup!;
-  const tickets = await Promise.all(index.map((i) => setup.ctx.sessions.issueWsTicket(setup.userIds[i])));
+  const tickets = await Promise.all(index.map((i) => setup.ctx.sessions.issueWsTicket({ id: setup.userIds[i], jti: crypto.randomUUID(), sid: 'bench' })));
   return tickets.map((t, k) => `/ws?ticket=${t.ticket} ${setup.sessionIds[Math.floor(index[k] / MEMBERS)]}`);
 }
 

@@ -121,7 +121,17 @@ export interface Config {
     flushMaxBatch: number;
     /** Invalid frames a socket may send before it is closed (1008). */
     maxInvalidFrames: number;
+    /** Per socket and frame class (join/leave, typing, edit/delete, ping): sustained frames per second, and burst. */
+    frameRatePerSecond: number;
+    frameBurst: number;
+    /** Per socket: `history` requests per second, and burst. */
+    historyRatePerSecond: number;
+    historyBurst: number;
+    /** A user's typing reaches a session at most once per this many ms (per replica; 0: every accepted frame). */
+    typingIntervalMs: number;
   };
+  /** Bearer token that GET /metrics (chat port) requires; null: /metrics is refused. */
+  metricsToken: string | null;
 }
 
 export class ConfigError extends Error {
@@ -204,6 +214,12 @@ const envSchema = {
     CHAT_FLUSH_INTERVAL_MS: { type: 'integer', minimum: 0, maximum: 1000, default: 0 },
     CHAT_FLUSH_MAX_BATCH: { type: 'integer', minimum: 1, maximum: 10000, default: 500 },
     CHAT_MAX_INVALID_FRAMES: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
+    CHAT_FRAME_RATE_PER_SECOND: { type: 'integer', minimum: 1, maximum: 10000000, default: 10 },
+    CHAT_FRAME_BURST: { type: 'integer', minimum: 1, maximum: 10000000, default: 40 },
+    CHAT_HISTORY_RATE_PER_SECOND: { type: 'integer', minimum: 1, maximum: 10000000, default: 2 },
+    CHAT_HISTORY_BURST: { type: 'integer', minimum: 1, maximum: 10000000, default: 10 },
+    CHAT_TYPING_INTERVAL_MS: { type: 'integer', minimum: 0, maximum: 60000, default: 2000 },
+    METRICS_TOKEN: { type: 'string', pattern: '^[A-Za-z0-9._~+/=-]{16,256}$' },
     UPLOAD_MAX_FILE_BYTES: { type: 'integer', minimum: 1, maximum: 4294967295, default: 10485760 },
     UPLOAD_MAX_FILES: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
     UPLOAD_MAX_TOTAL_BYTES: { type: 'integer', minimum: 1, maximum: 4294967295, default: 52428800 },
@@ -225,6 +241,7 @@ const hints: Record<string, string> = {
   PUBLIC_URL: 'must be an http(s):// URL',
   SMTP_URL: 'must be smtp://user:pass@host:port or smtps://…',
   LOG_FILE_SIZE: 'must be a size such as 10m, 500k or 1g',
+  METRICS_TOKEN: 'must be 16-256 characters of letters, digits and . _ ~ + / = - (e.g. `openssl rand -hex 32`)',
 };
 
 export const configVariables = Object.keys(envSchema.properties);
@@ -234,7 +251,7 @@ const validateEnv = ajv.compile(envSchema);
 
 function describe(err: ErrorObject, raw: Record<string, unknown>): ConfigError {
   const variable = err.instancePath.replace(/^\//, '') || 'environment';
-  const got = raw[variable] === undefined ? '' : ` (got ${JSON.stringify(raw[variable])})`;
+  const got = raw[variable] === undefined || variable === 'METRICS_TOKEN' ? '' : ` (got ${JSON.stringify(raw[variable])})`; // a token is not echoed
   const rule =
     hints[variable] ??
     (err.keyword === 'type' && err.params.type === 'integer'
@@ -391,7 +408,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
       flushIntervalMs: v.CHAT_FLUSH_INTERVAL_MS as number,
       flushMaxBatch: v.CHAT_FLUSH_MAX_BATCH as number,
       maxInvalidFrames: v.CHAT_MAX_INVALID_FRAMES as number,
+      frameRatePerSecond: v.CHAT_FRAME_RATE_PER_SECOND as number,
+      frameBurst: v.CHAT_FRAME_BURST as number,
+      historyRatePerSecond: v.CHAT_HISTORY_RATE_PER_SECOND as number,
+      historyBurst: v.CHAT_HISTORY_BURST as number,
+      typingIntervalMs: v.CHAT_TYPING_INTERVAL_MS as number,
     }),
+    metricsToken: (v.METRICS_TOKEN as string | undefined) ?? null,
   });
 }
 

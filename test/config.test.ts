@@ -68,6 +68,8 @@ describe('config', () => {
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL', undefined],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', undefined],
     [{ MIGRATE_ON_START: 'maybe' }, 'MIGRATE_ON_START', undefined],
+    [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN', 'METRICS_TOKEN must be 16-256 characters of letters, digits and . _ ~ + / = - (e.g. `openssl rand -hex 32`)'],
+    [{ CHAT_TYPING_INTERVAL_MS: '-1' }, 'CHAT_TYPING_INTERVAL_MS', 'CHAT_TYPING_INTERVAL_MS must be >= 0 (got "-1")'],
   ])('rejects %j naming %s', (env, variable, message) => {
     const e = error(env);
     expect(e.variable).toBe(variable);

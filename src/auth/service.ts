@@ -207,7 +207,7 @@ export class AuthService {
   }
 
   issueWsTicket(principal: Principal) {
-    return this.deps.sessions.issueWsTicket(principal.id);
+    return this.deps.sessions.issueWsTicket(principal);
   }
 
   /** Resolves once the work scheduled after responses (reset mails) is done; shutdown waits for it. */

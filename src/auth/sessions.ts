@@ -171,17 +171,33 @@ export class Sessions {
     throw new UnauthorizedError('refresh_reuse_detected', 'This refresh token was already used; every session of this login has been revoked.');
   }
 
-  /** A single-use ticket for the chat server's WebSocket upgrade. */
-  async issueWsTicket(userId: number): Promise<{ ticket: string; expiresIn: number }> {
+  /**
+   * A single-use ticket for the chat server's WebSocket upgrade. It records the access token it was issued to
+   * and when, so that whatever revokes that token (logout, logout-all, password change) also revokes the
+   * ticket while it is unused (WsTicket, checked with isRevoked at the upgrade).
+   */
+  async issueWsTicket(principal: Pick<Principal, 'id' | 'jti' | 'sid'>): Promise<{ ticket: string; expiresIn: number }> {
     const ticket = randomToken();
-    await this.redis.set(redisKeys.wsTicket(ticket), String(userId), 'EX', redisTtl.wsTicketSeconds);
+    const value: WsTicket = { userId: principal.id, jti: principal.jti, sid: principal.sid, issuedAt: Date.now() };
+    await this.redis.set(redisKeys.wsTicket(ticket), JSON.stringify(value), 'EX', redisTtl.wsTicketSeconds);
     return { ticket, expiresIn: redisTtl.wsTicketSeconds };
   }
 
-  /** Consumes a ticket atomically (GETDEL): the user id, or null when unknown, expired or already used. */
-  async consumeWsTicket(ticket: string): Promise<number | null> {
+  /** Consumes a ticket atomically (GETDEL): what it was issued to, or null when unknown, expired or already used. */
+  async consumeWsTicket(ticket: string): Promise<WsTicket | null> {
     if (!/^[A-Za-z0-9_-]{20,100}$/.test(ticket)) return null;
-    const userId = await this.redis.getdel(redisKeys.wsTicket(ticket));
-    return userId === null ? null : Number(userId);
+    const raw = await this.redis.getdel(redisKeys.wsTicket(ticket));
+    if (raw === null) return null;
+    // a bare user id: a ticket issued by a process that records nothing else (it dies with any revocation epoch)
+    if (/^\d+$/.test(raw)) return { userId: Number(raw), jti: '', sid: '', issuedAt: 0 };
+    return JSON.parse(raw) as WsTicket;
   }
+}
+
+/** What a chat ticket was issued to: the user, the access token (`jti`, login `sid`) and the time (ms). */
+export interface WsTicket {
+  userId: number;
+  jti: string;
+  sid: string;
+  issuedAt: number;
 }

@@ -4,7 +4,9 @@
 //   everyone else                   nothing: the session does not exist for them (404, no name leaks)
 // A check is one pipelined Redis round trip; only a cache miss reads the database. Every change of a session or
 // its members bumps its version and deletes the cached entries, and a loader caches what it read only while the
-// version is still the one it saw first, so a change is never overwritten by older data.
+// version is still the one it saw first, so a change is never overwritten by older data. A session that does not
+// exist is not cached: anyone may ask for any id, and a key per unknown id would let them fill Redis (a miss is one
+// primary-key read; chat joins of unknown sessions also count as invalid frames).
 import type { Principal } from '../auth/sessions.js';
 import { NotFoundError } from '../http/errors.js';
 import { redisKeys, redisTtl } from '../platform/keys.js';
@@ -54,7 +56,8 @@ export class ChatAccess {
       .exists(redisKeys.chatSessionMembers(sessionId))
       .get(redisKeys.chatSessionVersion(sessionId))
       .exec()) as [[unknown, string | null], [unknown, number], [unknown, number], [unknown, string | null]];
-    const state = cachedState === null ? await this.loadState(sessionId, version ?? '0') : cachedState === 'none' ? null : (JSON.parse(cachedState) as SessionState);
+    // "none" (a negative entry a replica of another version may have written during an upgrade) is a miss
+    const state = cachedState === null || cachedState === 'none' ? await this.loadState(sessionId, version ?? '0') : (JSON.parse(cachedState) as SessionState);
     if (!state) return null;
     const isStaff = isStaffRole(viewer.role);
     const isMember = membersCached ? member === 1 : (await this.loadMembers(sessionId, version ?? '0')).has(viewer.id);
@@ -71,7 +74,7 @@ export class ChatAccess {
 
   private async loadState(sessionId: number, version: string): Promise<SessionState | null> {
     const s = await this.prisma.chatSession.findUnique({ where: { id: sessionId }, select: { creatorId: true, isClosed: true, isVisible: true } });
-    await this.redis.eval(CACHE_STATE, 2, redisKeys.chatSessionVersion(sessionId), redisKeys.chatSessionState(sessionId), version, s ? JSON.stringify(s) : 'none', redisTtl.chatCacheSeconds);
+    if (s) await this.redis.eval(CACHE_STATE, 2, redisKeys.chatSessionVersion(sessionId), redisKeys.chatSessionState(sessionId), version, JSON.stringify(s), redisTtl.chatCacheSeconds);
     return s;
   }
 

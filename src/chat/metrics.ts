@@ -29,7 +29,7 @@ export function createChatMetrics() {
     slowConsumersDropped: new Counter({ name: 'agora_chat_slow_consumers_dropped_total', help: 'Sockets closed (4008) because their send buffer exceeded CHAT_MAX_BACKPRESSURE_BYTES', registers: [registry] }),
     abusiveClosed: new Counter({ name: 'agora_chat_abusive_closed_total', help: 'Sockets closed (1008) after CHAT_MAX_INVALID_FRAMES invalid frames', registers: [registry] }),
     revokedClosed: new Counter({ name: 'agora_chat_revoked_closed_total', help: 'Sockets closed (4001) because the user was banned or their sessions revoked', registers: [registry] }),
-    rateLimited: new Counter({ name: 'agora_chat_rate_limited_total', help: 'Messages refused by the per-user send rate limit', registers: [registry] }),
+    rateLimited: new Counter({ name: 'agora_chat_rate_limited_total', help: 'Frames refused by a rate limit, by type (send: per user; the others: per socket)', labelNames: ['type'] as const, registers: [registry] }),
     relayed: new Counter({ name: 'agora_chat_relayed_in_total', help: 'Frames received from other replicas through Redis', registers: [registry] }),
   };
 }

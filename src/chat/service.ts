@@ -15,9 +15,10 @@ import { isStaffRole } from '../users/schemas.js';
 import { ChatAccess, sessionNotFound, type ChatViewer, type SessionAccess } from './access.js';
 import { ChatBus, type SessionSnapshot } from './bus.js';
 import { frames } from './frames.js';
+import type { CommitResult, PendingMessage } from './pending-message.js';
 import { SqliteMessageWriter } from './sqlite-writer.js';
 
-export type { ChatViewer };
+export type { ChatViewer, CommitResult, PendingMessage };
 
 export interface SessionListQuery {
   limit: number;
@@ -62,15 +63,6 @@ export interface ChatMessageView {
   updatedAt: string;
   isVisible: boolean;
 }
-
-export interface PendingMessage {
-  sessionId: number;
-  authorId: number;
-  clientMsgId: string;
-  content: string;
-}
-
-export type CommitResult = { ok: true; id: number; createdAt: Date; duplicate: boolean } | { ok: false; code: string; message: string };
 
 const sessionSelect = {
   id: true,

@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { PendingMessage } from './service.js';
+import type { PendingMessage } from './pending-message.js';
 
 export interface WrittenRow {
   id: number;

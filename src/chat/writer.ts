@@ -3,7 +3,7 @@
 // a time; whatever arrives meanwhile forms the next batch, written as soon as the current one commits.
 import type { Logger } from '../platform/logger.js';
 import type { ChatMetrics } from './metrics.js';
-import type { CommitResult, PendingMessage } from './service.js';
+import type { CommitResult, PendingMessage } from './pending-message.js';
 
 export class GroupCommitWriter<T extends PendingMessage> {
   private pending: T[] = [];

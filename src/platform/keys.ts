@@ -39,7 +39,7 @@ export const redisKeys = {
   loginAccountIp: (account: string, ip: string) => `login:acctip:${account}:${ip}`,
   loginAccount: (account: string) => `login:acct:${account}`,
   passwordCheck: (userId: number) => `login:pwcheck:${userId}`,
-  /** Cached state of a chat session: JSON {creatorId, isClosed, isVisible}, or "none" when it does not exist. */
+  /** Cached state of an existing chat session: JSON {creatorId, isClosed, isVisible} (unknown ids are not cached). */
   chatSessionState: (sessionId: number) => `chat:sess:${sessionId}`,
   /** Cached member ids of a chat session (set; holds "-" so an empty set still exists). */
   chatSessionMembers: (sessionId: number) => `chat:members:${sessionId}`,

@@ -315,7 +315,7 @@ describe('auth', () => {
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(30);
       expect(await keysUnder(t.env.REDIS_PREFIX, `auth:wst:${ticket}`)).toEqual([`auth:wst:${ticket}`]);
-      expect(await t.ctx.sessions.consumeWsTicket(ticket)).toBe(user.id);
+      expect(await t.ctx.sessions.consumeWsTicket(ticket)).toEqual({ userId: user.id, jti: expect.any(String), sid: expect.any(String), issuedAt: expect.any(Number) });
       expect(await t.ctx.sessions.consumeWsTicket(ticket)).toBeNull();
       expect(await t.ctx.sessions.consumeWsTicket('not-a-ticket')).toBeNull();
     });

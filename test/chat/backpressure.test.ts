@@ -14,7 +14,15 @@ describe(`slow consumers (${testProvider})`, () => {
   const clients: Client[] = [];
 
   beforeAll(async () => {
-    s = await startChatSuite({ CHAT_MAX_BACKPRESSURE_BYTES: '65536', CHAT_MAX_MESSAGE_LENGTH: '60000', CHAT_MAX_PAYLOAD_BYTES: '131072' });
+    // typing neither coalesced nor rate-limited here: every typing frame is fanned out
+    s = await startChatSuite({
+      CHAT_MAX_BACKPRESSURE_BYTES: '65536',
+      CHAT_MAX_MESSAGE_LENGTH: '60000',
+      CHAT_MAX_PAYLOAD_BYTES: '131072',
+      CHAT_TYPING_INTERVAL_MS: '0',
+      CHAT_FRAME_RATE_PER_SECOND: '10000000',
+      CHAT_FRAME_BURST: '10000000',
+    });
     alice = await actor(s.t, s.app);
     bob = await actor(s.t, s.app);
     carol = await actor(s.t, s.app);
@@ -53,6 +61,35 @@ describe(`slow consumers (${testProvider})`, () => {
     expect(await slow.closed).toMatchObject({ code: 4008, reason: 'slow consumer' });
     expect(slow.of('message').length).toBeLessThan(sent + 1);
   }, 120_000);
+
+  it('cuts off sockets that stop reading when the fan-out is typing frames (4008, counted)', async () => {
+    // one member with ten sockets joined to their own session that stop reading, an eleventh that types in a loop
+    const dave = await actor(s.t, s.app);
+    const room = await createSession(s.app, dave, { userIds: [bob.id] });
+    const readers: Client[] = [];
+    for (let i = 0; i < 10; i++) readers.push(await connectAs(s, dave));
+    const typist = await connectAs(s, dave);
+    const watcher = await connectAs(s, bob); // keeps reading: tells when the server has fanned out what was typed
+    clients.push(...readers, typist, watcher);
+    for (const c of [...readers, typist, watcher]) await c.join(room.id);
+    for (const r of readers) r.ws.pause();
+    const dropped = async () => (await s.chat.metrics.slowConsumersDropped.get()).values[0].value;
+    const before = await dropped();
+    let typed = 0;
+    // bounded: the kernel holds a few MB per socket at most (~85,000 typing frames of ~50 bytes here)
+    while (typed < 300_000 && (await dropped()) < before + readers.length) {
+      for (let i = 0; i < 2_000; i++) typist.send({ type: 'typing', sessionId: room.id });
+      typed += 2_000;
+      await eventually(() => watcher.of('typing').length === typed, `${typed} typing frames at the watcher`, 30_000);
+    }
+    expect(await dropped()).toBe(before + readers.length);
+    for (const r of readers) r.ws.resume();
+    for (const r of readers) expect(await r.closed).toMatchObject({ code: 4008, reason: 'slow consumer' });
+    // the typist and the watcher are still connected
+    typist.send({ type: 'ping', ref: 'still-here' });
+    await typist.next((f) => f.type === 'pong' && f.ref === 'still-here', 'pong');
+    expect(watcher.ws.readyState).toBe(watcher.ws.OPEN);
+  }, 240_000);
 });
 
 describe('graceful shutdown', () => {

@@ -6,6 +6,7 @@ import { testProvider } from '../helpers/db.js';
 import { actor, call, Client, connectAs, createSession, eventually, refusedUpgrade, startChatSuite, ticketFor, type Actor, type ChatSuite, type Frame } from './helpers.js';
 
 let s: ChatSuite;
+const METRICS_TOKEN = 'scrape-token-0123456789abcdef';
 let admin: Actor;
 let alice: Actor;
 let bob: Actor;
@@ -20,7 +21,7 @@ const open = async (who: Actor) => {
 
 beforeAll(async () => {
   // a 40 ms group-commit window: frames sent together land in one batch
-  s = await startChatSuite({ CHAT_FLUSH_INTERVAL_MS: '40', CHAT_MAX_INVALID_FRAMES: '5', CHAT_MAX_MESSAGE_LENGTH: '100' });
+  s = await startChatSuite({ CHAT_FLUSH_INTERVAL_MS: '40', CHAT_MAX_INVALID_FRAMES: '5', CHAT_MAX_MESSAGE_LENGTH: '100', METRICS_TOKEN: METRICS_TOKEN });
   admin = await actor(s.t, s.app, 'admin');
   alice = await actor(s.t, s.app);
   bob = await actor(s.t, s.app);
@@ -423,8 +424,23 @@ describe('rate limit', () => {
 });
 
 describe('metrics', () => {
-  it('serves Prometheus text on /metrics with connections, messages, flushes and slow consumers', async () => {
-    const res = await fetch(`http://127.0.0.1:${s.chat.port}/metrics`);
+  it.each([
+    ['no Authorization header', undefined],
+    ['another token', 'Bearer scrape-token-0123456789abcdeX'],
+    ['the token without the Bearer scheme', METRICS_TOKEN],
+    ['another scheme', `Basic ${METRICS_TOKEN}`],
+  ])('refuses /metrics with %s: 401 problem+json, WWW-Authenticate: Bearer, no metrics', async (_label, authorization) => {
+    const res = await fetch(`http://127.0.0.1:${s.chat.port}/metrics`, { headers: authorization ? { Authorization: authorization } : {} });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ status: 401, code: 'unauthorized', type: 'urn:agora:problem:unauthorized' });
+    expect(JSON.stringify(body)).not.toContain('agora_chat');
+  });
+
+  it('serves Prometheus text on /metrics to a scraper with METRICS_TOKEN: connections, messages, flushes and slow consumers', async () => {
+    const res = await fetch(`http://127.0.0.1:${s.chat.port}/metrics`, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await res.text();

@@ -79,6 +79,17 @@ describe('chat server', () => {
     expect(await res.json()).toEqual({ status: 'ok' });
   });
 
+  it('refuses /metrics when METRICS_TOKEN is not set: 403 metrics_disabled, from loopback too, with or without a token', async () => {
+    for (const headers of [{}, { Authorization: 'Bearer anything-at-all-0123456789' }] as Record<string, string>[]) {
+      const res = await fetch(`${base}/metrics`, { headers });
+      expect(res.status).toBe(403);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      const body = (await res.json()) as Record<string, unknown>;
+      expect(body).toMatchObject({ type: 'urn:agora:problem:metrics_disabled', status: 403, code: 'metrics_disabled' });
+      expect(JSON.stringify(body)).not.toContain('agora_chat');
+    }
+  });
+
   it('answers an unknown route with 404 problem+json', async () => {
     const res = await fetch(`${base}/nope`);
     expect(res.status).toBe(404);

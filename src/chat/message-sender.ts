@@ -1,0 +1,98 @@
+// The `send` path: checks (joined, open session, the user's rate), then the group-commit writer; after the commit
+// each sender gets its `ack` (or error) and the `message` frames go out once, locally and to the other replicas.
+//
+// After a commit, each message's ack (or error) is published to its sender's own topic, then the batch's `message`
+// frames to the session topics. uWS queues what is published during a tick and writes, per socket, all of it in
+// one write at the start of the next loop iteration, in publish order: a sender's ack and the frames of its session
+// leave together. Sending the acks directly costs one more write per message; sending them after the publishes in
+// a cork does not help either: this uWS build's topic drain may end that cork early.
+import type { Config } from '../config.js';
+import type { Logger } from '../platform/logger.js';
+import type { ChatBus } from './bus.js';
+import { replyTopic, type ChatSocket } from './connection.js';
+import type { ConnectionRegistry } from './connections.js';
+import type { Delivery } from './delivery.js';
+import { frames } from './frames.js';
+import type { ChatMetrics } from './metrics.js';
+import type { CommitResult, PendingMessage } from './pending-message.js';
+import type { ClientFrame } from './protocol.js';
+import type { RoomRegistry } from './rooms.js';
+import type { ChatService } from './service.js';
+import { GroupCommitWriter } from './writer.js';
+
+type QueuedMessage = PendingMessage & { ws: ChatSocket };
+export type SendFrame = Extract<ClientFrame, { type: 'send' }>;
+
+export interface MessageSenderDependencies {
+  chat: ChatService;
+  bus: ChatBus;
+  config: Config['chat'];
+  metrics: ChatMetrics;
+  log: Logger;
+  delivery: Delivery;
+  rooms: RoomRegistry;
+  connections: ConnectionRegistry;
+  /** true once the server is shutting down: sends are refused. */
+  stopping(): boolean;
+}
+
+export class MessageSender {
+  private readonly writer: GroupCommitWriter<QueuedMessage>;
+  private readonly sendsRateLimited: { inc(): void };
+
+  constructor(private readonly deps: MessageSenderDependencies) {
+    this.writer = new GroupCommitWriter<QueuedMessage>(
+      (batch) => deps.chat.commitMessages(batch),
+      (batch, results) => this.committed(batch, results),
+      { intervalMs: deps.config.flushIntervalMs, maxBatch: deps.config.flushMaxBatch },
+      deps.metrics,
+      deps.log,
+    );
+    this.sendsRateLimited = deps.metrics.rateLimited.labels('send');
+  }
+
+  /** A `send` frame: refused with an error frame, or queued for the next group commit. */
+  submit(ws: ChatSocket, f: SendFrame): void {
+    const { delivery, rooms, connections, config } = this.deps;
+    const data = ws.getUserData();
+    const extra = { clientMsgId: f.clientMsgId, sessionId: f.sessionId };
+    if (this.deps.stopping()) return delivery.error(ws, 'shutting_down', 'The server is shutting down; send again after reconnecting.', extra);
+    const state = rooms.joinedState(ws, f.sessionId);
+    if (!state) return delivery.error(ws, 'not_joined', 'Join the session before sending to it.', extra);
+    if (state.isClosed) return delivery.error(ws, 'chat_session_closed', 'The session is closed (read-only).', extra);
+    if (!connections.sendBudgetOf(data.user.id)?.take(config.sendRatePerSecond, config.sendBurst)) {
+      this.sendsRateLimited.inc();
+      return delivery.error(ws, 'rate_limited', 'Too many messages; slow down.', extra);
+    }
+    if (!data.replies) {
+      ws.subscribe(replyTopic(data.conn));
+      data.replies = true;
+    }
+    this.writer.submit({ sessionId: f.sessionId, authorId: data.user.id, clientMsgId: f.clientMsgId, content: f.content, ws });
+  }
+
+  /** Writes everything pending (shutdown); resolves once all of it is committed and acknowledged (or failed). */
+  flush(): Promise<void> {
+    return this.writer.flush();
+  }
+
+  private committed(batch: QueuedMessage[], results: CommitResult[]): void {
+    const { delivery, metrics } = this.deps;
+    const fanout: { sessionId: number; frame: string }[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const m = batch[i];
+      const r = results[i];
+      if (!r.ok) {
+        metrics.writeFailures.inc();
+        delivery.reply(m.ws, frames.error(r.code, r.message, { clientMsgId: m.clientMsgId, sessionId: m.sessionId }));
+        continue;
+      }
+      const createdAt = r.createdAt.toISOString();
+      delivery.reply(m.ws, frames.ack(m.clientMsgId, r.id, createdAt));
+      if (r.duplicate) continue; // a resend: its message frame went out with the original
+      metrics.messagesStored.inc();
+      fanout.push({ sessionId: m.sessionId, frame: frames.message({ sessionId: m.sessionId, id: r.id, authorId: m.authorId, content: m.content, clientMsgId: m.clientMsgId, createdAt }) });
+    }
+    this.deps.bus.publishFrames(fanout);
+  }
+}

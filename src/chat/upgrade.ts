@@ -1,0 +1,83 @@
+// The WebSocket upgrade of /ws: the single-use ticket (?ticket=…) is consumed before any socket exists; no ticket,
+// a bad one, or one whose access token has been revoked since (or whose user was banned or closed their account)
+// is a 401 problem and the connection closes.
+import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
+import type { Sessions, WsTicket } from '../auth/sessions.js';
+import { ServiceUnavailableError, UnauthorizedError } from '../http/errors.js';
+import type { Logger } from '../platform/logger.js';
+import type { ChatViewer } from './access.js';
+import { NONE, type SocketData } from './connection.js';
+import type { ConnectionRegistry } from './connections.js';
+import { sendProblem } from './http.js';
+import type { ChatMetrics } from './metrics.js';
+import type { ChatService } from './service.js';
+
+export interface UpgradeDependencies {
+  sessions: Sessions;
+  chat: ChatService;
+  metrics: ChatMetrics;
+  log: Logger;
+  connections: ConnectionRegistry;
+  stopping(): boolean;
+}
+
+/** The claims of the access token a ticket was issued to, as Sessions.isRevoked checks them (iat: at the issue). */
+function ticketClaims(t: WsTicket): Parameters<Sessions['isRevoked']>[0] {
+  const claims = { sub: String(t.userId), jti: t.jti, sid: t.sid, iat: t.issuedAt / 1000 };
+  return claims;
+}
+
+export function createUpgradeHandler(deps: UpgradeDependencies): (res: HttpResponse, req: HttpRequest, context: us_socket_context_t) => void {
+  const { metrics, log, connections } = deps;
+  return (res, req, context) => {
+    const ticket = req.getQuery('ticket') ?? '';
+    const key = req.getHeader('sec-websocket-key');
+    const protocol = req.getHeader('sec-websocket-protocol');
+    const extensions = req.getHeader('sec-websocket-extensions');
+    if (!ticket) {
+      metrics.upgradesRefused.inc({ reason: 'no_ticket' });
+      return sendProblem(res, new UnauthorizedError('unauthorized', 'A chat ticket is required.'), true);
+    }
+    if (deps.stopping()) {
+      metrics.upgradesRefused.inc({ reason: 'stopping' });
+      return sendProblem(res, new ServiceUnavailableError('shutting_down', 'The chat server is shutting down.'), true);
+    }
+    let aborted = false;
+    res.onAborted(() => (aborted = true));
+    void (async () => {
+      let user: ChatViewer | null;
+      try {
+        const issued = await deps.sessions.consumeWsTicket(ticket);
+        // a ticket dies with the access token it was issued to (logout, logout-all, password change…)
+        const live = issued !== null && !(await deps.sessions.isRevoked(ticketClaims(issued)));
+        user = live ? await deps.chat.connectUser(issued.userId) : null;
+      } catch (e) {
+        log.warn({ err: (e as Error).message }, 'chat upgrade: ticket check failed');
+        if (!aborted) sendProblem(res, new ServiceUnavailableError('dependency_unavailable', 'A backing service is not reachable; try again shortly.'), true);
+        return;
+      }
+      if (aborted) return;
+      if (!user) {
+        metrics.upgradesRefused.inc({ reason: 'bad_ticket' });
+        return sendProblem(res, new UnauthorizedError('invalid_ticket', 'The chat ticket is invalid, expired or already used.'), true);
+      }
+      if (deps.stopping()) return sendProblem(res, new ServiceUnavailableError('shutting_down', 'The chat server is shutting down.'), true);
+      const data: SocketData = { conn: connections.nextConnectionNumber(), user, sessions: NONE, joining: null, invalid: 0, closed: false, replies: false, limits: null };
+      upgradeAfterAwait(connections, res, () => res.upgrade<SocketData>(data, key, protocol, extensions, context));
+    })();
+  };
+}
+
+// uWS wants writes made after an await inside res.cork(), but in this build res.cork() around an upgrade may shut
+// the new WebSocket down right after `open` (a 1006 to the client; about 1 socket in 50 in the MariaDB chat suite):
+// after the callback, cork() reads the HTTP state from memory that now belongs to the WebSocket (the adopt's
+// realloc kept the address) and closes the connection if a "Connection: close" bit happens to be set there
+// (uNetworking/uWebSockets#1929, fixed upstream after the last build we can install). An upgrade outside any cork
+// works (the 101 is one write) but uWS prints a warning on stderr for each. So the upgrade runs while another open
+// socket holds the cork: then res.cork() only calls its callback (which counts as corked for the warning) and
+// never runs that code. With no socket open on the replica, the upgrade runs uncorked (and uWS warns once).
+function upgradeAfterAwait(connections: ConnectionRegistry, res: HttpResponse, upgrade: () => void): void {
+  const host = connections.any();
+  if (host) host.cork(() => res.cork(upgrade));
+  else upgrade();
+}
