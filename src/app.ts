@@ -56,8 +56,8 @@ export async function readiness(ctx: Context): Promise<{ ready: boolean; checks:
       return `error: ${(e as Error).message.split('\n')[0]}`;
     }
   };
-  const [database, redis] = await Promise.all([probe(() => ctx.prisma.$queryRawUnsafe('SELECT 1')), probe(() => ctx.redis.ping())]);
-  const checks = { database, redis };
+  const [database, redis, storage] = await Promise.all([probe(() => ctx.prisma.$queryRawUnsafe('SELECT 1')), probe(() => ctx.redis.ping()), probe(() => ctx.storage.check())]);
+  const checks = { database, redis, storage };
   return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
 }
 
@@ -92,7 +92,7 @@ export function buildApp(ctx: Context): Express {
 
   const registry = new ApiRegistry();
 
-  // health: liveness needs nothing; readiness proves the database and Redis answer
+  // health: liveness needs nothing; readiness proves the database and Redis answer and the uploads folder takes writes
   const ops = new ApiRouter(registry, '');
   ops.route(
     {
@@ -110,13 +110,14 @@ export function buildApp(ctx: Context): Express {
       method: 'get',
       path: '/readyz',
       operationId: 'getReadiness',
-      summary: 'Readiness: the database and Redis answer',
+      summary: 'Readiness: the database and Redis answer, the uploads folder takes writes',
       tags: ['operations'],
       responses: { 200: { description: 'Ready', schema: readySchema }, 503: { description: 'A dependency is down (problem+json with `checks`)' } },
     },
     async (_req, res) => {
       const { ready, checks } = await readiness(ctx);
-      if (!ready) throw new ServiceUnavailableError('not_ready', 'A dependency is not reachable.', { checks });
+      const failing = Object.keys(checks).filter((k) => checks[k] !== 'ok');
+      if (!ready) throw new ServiceUnavailableError('not_ready', `Not ready: ${failing.join(', ')}.`, { checks });
       res.json({ status: 'ok', checks });
     },
   );
