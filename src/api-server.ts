@@ -40,6 +40,10 @@ export async function startApi(ctx: Context, port = ctx.config.port, host = ctx.
   });
 
   ctx.services.views.start();
+  ctx.services.orphanSweep.start();
+  if (ctx.config.uploads.orphanGraceSeconds * 1000 < server.requestTimeout) {
+    ctx.logger.warn({ graceSeconds: ctx.config.uploads.orphanGraceSeconds, requestTimeoutMs: server.requestTimeout }, 'UPLOAD_ORPHAN_GRACE_SECONDS is shorter than the longest request: a file of an upload still being saved could be swept');
+  }
   // load the admin panel now rather than on its first request (test suites load it only when they use it)
   if (ctx.config.nodeEnv !== 'test') {
     (app.locals.adminPanel as AdminMount).load().then(
@@ -81,6 +85,7 @@ export async function startApi(ctx: Context, port = ctx.config.port, host = ctx.
         clearTimeout(linger);
         clearTimeout(force);
       }
+      await ctx.services.orphanSweep.stop();
       // after the last request: nothing counted is left behind in the buffer
       await ctx.services.views.stop();
     },

@@ -30,8 +30,16 @@ const healthSchema = {
 };
 const readySchema = {
   type: 'object',
-  required: ['status', 'checks'],
-  properties: { status: { const: 'ok' }, checks: { type: 'object', additionalProperties: { type: 'string' } } },
+  required: ['status', 'checks', 'orphanSweep'],
+  properties: {
+    status: { const: 'ok' },
+    checks: { type: 'object', additionalProperties: { type: 'string' } },
+    orphanSweep: {
+      type: 'object',
+      description: 'What the orphan-file sweep of this process removed since it started',
+      properties: { runs: { type: 'integer' }, lastRunAt: { type: ['string', 'null'] }, removedTempFiles: { type: 'integer' }, removedAttachments: { type: 'integer' }, removedBytes: { type: 'integer' } },
+    },
+  },
 };
 
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -118,7 +126,7 @@ export function buildApp(ctx: Context): Express {
       const { ready, checks } = await readiness(ctx);
       const failing = Object.keys(checks).filter((k) => checks[k] !== 'ok');
       if (!ready) throw new ServiceUnavailableError('not_ready', `Not ready: ${failing.join(', ')}.`, { checks });
-      res.json({ status: 'ok', checks });
+      res.json({ status: 'ok', checks, orphanSweep: ctx.services.orphanSweep.stats() });
     },
   );
   app.use(ops.router);

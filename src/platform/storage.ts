@@ -12,6 +12,13 @@ export interface StoredObject {
   sha256: string;
 }
 
+/** An object as listed: its key, size and last write. */
+export interface ListedObject {
+  key: string;
+  size: number;
+  modifiedAt: Date;
+}
+
 export interface Storage {
   /** Writes the whole object or nothing: a failed write leaves no file behind. */
   put(key: string, data: Buffer | Readable, opts?: { maxBytes?: number }): Promise<StoredObject>;
@@ -20,6 +27,10 @@ export interface Storage {
   exists(key: string): Promise<boolean>;
   /** Idempotent: deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
+  /** The objects directly under the folder `prefix` (none when it does not exist). */
+  list(prefix: string): AsyncIterable<ListedObject>;
+  /** Removes partial writes last written before `olderThan` (left by a process that died mid-write). */
+  removeStaleTemp(olderThan: Date): Promise<ListedObject[]>;
   /** Proves the store takes writes (readiness): writes and removes a probe; rejects with StorageUnavailableError. */
   check(): Promise<void>;
   close(): Promise<void>;
@@ -149,6 +160,38 @@ export class LocalStorage implements Storage {
 
   async delete(key: string): Promise<void> {
     await fs.promises.rm(this.file(key), { force: true });
+  }
+
+  async *list(prefix: string): AsyncIterable<ListedObject> {
+    const dir = this.file(prefix);
+    const entries = await fs.promises.opendir(dir).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return null;
+      throw e;
+    });
+    if (!entries) return;
+    for await (const entry of entries) {
+      if (!entry.isFile() || !KEY.test(entry.name)) continue;
+      // a file removed between listing and stat is simply gone
+      const stat = await fs.promises.stat(path.join(dir, entry.name)).catch(() => null);
+      if (stat) yield { key: `${prefix}/${entry.name}`, size: stat.size, modifiedAt: stat.mtime };
+    }
+  }
+
+  async removeStaleTemp(olderThan: Date): Promise<ListedObject[]> {
+    const names = await fs.promises.readdir(this.tmpDir).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return [];
+      throw e;
+    });
+    const removed: ListedObject[] = [];
+    for (const name of names) {
+      const file = path.join(this.tmpDir, name);
+      const stat = await fs.promises.stat(file).catch(() => null);
+      // a write in progress touches its file with every chunk: only a write that stopped long ago is stale
+      if (!stat?.isFile() || stat.mtimeMs >= olderThan.getTime()) continue;
+      await fs.promises.rm(file, { force: true });
+      removed.push({ key: `.tmp/${name}`, size: stat.size, modifiedAt: stat.mtime });
+    }
+    return removed;
   }
 
   async check(): Promise<void> {

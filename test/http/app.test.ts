@@ -25,7 +25,12 @@ describe(`api app (${testProvider})`, () => {
     expect(h.body).toEqual({ status: 'ok', version: expect.any(String) });
     const r = await request(app).get('/readyz');
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ status: 'ok', checks: { database: 'ok', redis: 'ok', storage: 'ok' } });
+    expect(r.body).toEqual({
+      status: 'ok',
+      checks: { database: 'ok', redis: 'ok', storage: 'ok' },
+      // the sweep runs in the api process (startApi), not in a bare app
+      orphanSweep: { runs: 0, lastRunAt: null, removedTempFiles: 0, removedAttachments: 0, removedBytes: 0 },
+    });
   });
 
   it('answers an unknown route with a 404 problem', async () => {
