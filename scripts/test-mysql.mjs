@@ -27,6 +27,8 @@ const suites = [
   'test/chat/protocol.test.ts',
   'test/chat/replicas.test.ts',
   'test/chat/backpressure.test.ts',
+  'test/process/api-drain.test.ts',
+  'test/process/upload-orphans.test.ts',
 ];
 const r = spawnSync(process.execPath, ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', ...suites, ...process.argv.slice(2)], {
   cwd: root,

@@ -33,11 +33,16 @@ const healthSchema = {
 };
 const readySchema = {
   type: 'object',
-  required: ['status', 'checks'],
+  required: ['status', 'checks', 'orphanSweep'],
   properties: {
     status: { const: 'ok' },
     checks: { type: 'object', additionalProperties: { type: 'string' } },
     notes: { type: 'object', additionalProperties: { type: 'string' }, description: 'production only: what is not failing but should be fixed (e.g. Redis without persistence)' },
+    orphanSweep: {
+      type: 'object',
+      description: 'What the orphan-file sweep of this process removed since it started',
+      properties: { runs: { type: 'integer' }, lastRunAt: { type: ['string', 'null'] }, removedTempFiles: { type: 'integer' }, removedAttachments: { type: 'integer' }, removedBytes: { type: 'integer' } },
+    },
   },
 };
 
@@ -63,8 +68,8 @@ export async function readiness(ctx: Context): Promise<{ ready: boolean; checks:
       return `error: ${(e as Error).message.split('\n')[0]}`;
     }
   };
-  const [database, redis] = await Promise.all([probe(() => ctx.prisma.$queryRawUnsafe('SELECT 1')), probe(() => ctx.redis.ping())]);
-  const checks = { database, redis };
+  const [database, redis, storage] = await Promise.all([probe(() => ctx.prisma.$queryRawUnsafe('SELECT 1')), probe(() => ctx.redis.ping()), probe(() => ctx.storage.check())]);
+  const checks = { database, redis, storage };
   const notes: Record<string, string> = {};
   if (ctx.config.nodeEnv === 'production' && redis === 'ok') {
     const persistence = await withTimeout(readRedisPersistence(ctx.redis), 2_000).catch(() => null);
@@ -104,7 +109,7 @@ export function buildApp(ctx: Context): Express {
 
   const registry = new ApiRegistry();
 
-  // health: liveness needs nothing; readiness proves the database and Redis answer
+  // health: liveness needs nothing; readiness proves the database and Redis answer and the uploads folder takes writes
   const ops = new ApiRouter(registry, '');
   ops.route(
     {
@@ -122,14 +127,15 @@ export function buildApp(ctx: Context): Express {
       method: 'get',
       path: '/readyz',
       operationId: 'getReadiness',
-      summary: 'Readiness: the database and Redis answer',
+      summary: 'Readiness: the database and Redis answer, the uploads folder takes writes',
       tags: ['operations'],
       responses: { 200: { description: 'Ready', schema: readySchema }, 503: { description: 'A dependency is down (`not_ready`; `checks` names it)' } },
     },
     async (_req, res) => {
       const { ready, checks, notes } = await readiness(ctx);
-      if (!ready) throw new ServiceUnavailableError('not_ready', 'A dependency is not reachable.', { checks });
-      res.json({ status: 'ok', checks, ...(notes ? { notes } : {}) });
+      const failing = Object.keys(checks).filter((k) => checks[k as keyof typeof checks] !== 'ok');
+      if (!ready) throw new ServiceUnavailableError('not_ready', `Not ready: ${failing.join(', ')}.`, { checks });
+      res.json({ status: 'ok', checks, ...(notes ? { notes } : {}), orphanSweep: ctx.services.orphanSweep.stats() });
     },
   );
   app.use(ops.router);

@@ -24,8 +24,8 @@ export interface Config {
   redisPrefix: string;
   mongodbUrl: string | null;
   uploadsDir: string;
-  /** Attachment limits and the allow-list of sniffed content types (`type/*` allowed). */
-  uploads: { maxFileBytes: number; maxFiles: number; maxTotalBytes: number; allowedTypes: string[] };
+  /** Attachment limits, the allow-list of sniffed content types (`type/*` allowed), and the orphan sweep's period and grace (src/files/sweep.ts). */
+  uploads: { maxFileBytes: number; maxFiles: number; maxTotalBytes: number; allowedTypes: string[]; sweepIntervalSeconds: number; orphanGraceSeconds: number };
   dataDir: string;
   jwtSecret: string;
   sessionSecret: string;
@@ -228,6 +228,8 @@ const envSchema = {
       pattern: '^[a-z0-9.+-]+/([a-z0-9.+-]+|\\*)(,[a-z0-9.+-]+/([a-z0-9.+-]+|\\*))*$',
       default: 'image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,application/zip',
     },
+    UPLOAD_SWEEP_INTERVAL_SECONDS: { type: 'integer', minimum: 1, maximum: 604800, default: 3600 },
+    UPLOAD_ORPHAN_GRACE_SECONDS: { type: 'integer', minimum: 1, maximum: 2592000, default: 3600 },
   },
 } as const;
 
@@ -342,6 +344,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
       maxFiles: v.UPLOAD_MAX_FILES as number,
       maxTotalBytes: v.UPLOAD_MAX_TOTAL_BYTES as number,
       allowedTypes: (v.UPLOAD_ALLOWED_TYPES as string).split(','),
+      sweepIntervalSeconds: v.UPLOAD_SWEEP_INTERVAL_SECONDS as number,
+      orphanGraceSeconds: v.UPLOAD_ORPHAN_GRACE_SECONDS as number,
     },
     dataDir,
     jwtSecret,

@@ -10,6 +10,7 @@ import { BoardsService } from './boards/service.js';
 import { ChatService } from './chat/service.js';
 import { CommentsService } from './comments/service.js';
 import { FilesService } from './files/service.js';
+import { OrphanSweeper } from './files/sweep.js';
 import { PostsService } from './posts/service.js';
 import { ViewCounter } from './posts/views.js';
 import { Sessions } from './auth/sessions.js';
@@ -30,6 +31,8 @@ export interface Services {
   posts: PostsService;
   comments: CommentsService;
   files: FilesService;
+  /** Removes upload files left by a process killed mid-upload; the api process runs its timer (startApi). */
+  orphanSweep: OrphanSweeper;
   /** Buffered view counts; the api process runs its flush timer (startApi). */
   views: ViewCounter;
   /** AI models and predictions (training and predicting run in ai-worker/). */
@@ -84,6 +87,7 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
     posts,
     comments: new CommentsService(prisma, boardPolicy, posts, audit, storage, logger),
     files: new FilesService(prisma, posts, storage),
+    orphanSweep: new OrphanSweeper(prisma, storage, logger, { intervalSeconds: config.uploads.sweepIntervalSeconds, graceSeconds: config.uploads.orphanGraceSeconds }),
     views,
     ais: new AisService({ prisma, redis, queues, storage, audit, logger, config }),
     chat: new ChatService(prisma, redis, audit, logger, config),
@@ -92,6 +96,7 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      await services.orphanSweep.stop();
       await services.ais.close();
       services.chat.close();
       // reset mails scheduled after their responses

@@ -19,13 +19,18 @@ describe(`api app (${testProvider})`, () => {
   });
   afterAll(() => t.cleanup());
 
-  it('answers /healthz and /readyz when the database and Redis are up', async () => {
+  it('answers /healthz and /readyz when the database and Redis are up and uploads can be stored', async () => {
     const h = await request(app).get('/healthz');
     expect(h.status).toBe(200);
     expect(h.body).toEqual({ status: 'ok', version: expect.any(String) });
     const r = await request(app).get('/readyz');
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ status: 'ok', checks: { database: 'ok', redis: 'ok' } });
+    expect(r.body).toEqual({
+      status: 'ok',
+      checks: { database: 'ok', redis: 'ok', storage: 'ok' },
+      // the sweep runs in the api process (startApi), not in a bare app
+      orphanSweep: { runs: 0, lastRunAt: null, removedTempFiles: 0, removedAttachments: 0, removedBytes: 0 },
+    });
   });
 
   it('answers an unknown route with a 404 problem', async () => {

@@ -43,7 +43,7 @@ describe('process entry points', () => {
         expect(health.status).toBe(200);
         const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
         expect(ready.status).toBe(200);
-        expect(await ready.json()).toEqual({ status: 'ok', checks: { database: 'ok', redis: 'ok' } });
+        expect(await ready.json()).toMatchObject({ status: 'ok', checks: { database: 'ok', redis: 'ok', storage: 'ok' } });
         expect(fs.existsSync(dbFile)).toBe(true);
         expect(out).toContain('migrations applied');
         // the chat server and the AI worker run in the same process; they start after the api
