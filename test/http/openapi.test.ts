@@ -53,7 +53,8 @@ describe('the OpenAPI document', () => {
         if (Number(status) < 400 && status !== 'default') continue;
         const media = r.content['application/problem+json'];
         expect(media.schema).toEqual({ $ref: '#/components/schemas/Problem' });
-        for (const [code, ex] of Object.entries((media.examples ?? {}) as Json)) {
+        for (const [code, ref] of Object.entries((media.examples ?? {}) as Json)) {
+          const ex = doc.components.examples[(ref.$ref as string).replace('#/components/examples/', '')] as Json;
           expect(ex.value).toMatchObject({ status: status === 'default' ? expect.any(Number) : Number(status), code, type: `urn:agora:problem:${code}` });
           expect(r.description).toContain(`\`${code}\``);
           if (status !== 'default') expect(o.description).toContain(`\`${code}\``);
