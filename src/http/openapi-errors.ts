@@ -60,6 +60,7 @@ const details: Record<string, string> = {
   rate_limited: 'Too many requests; try again later.',
   not_ready: 'A dependency is not reachable.',
   queue_unavailable: 'The job queue is not reachable; try again shortly.',
+  server_busy: 'The server is busy checking passwords; try again in a moment.',
   internal_error: 'An unexpected error occurred.',
   dependency_unavailable: 'A backing service is not reachable; try again shortly.',
 };
@@ -85,12 +86,12 @@ const attachments: Codes = {
 
 /** Outcomes decided by services, per operation (a 404 listed here replaces the one derived from the path). */
 const serviceCodes: Record<string, Codes> = {
-  login: { 401: ['invalid_credentials'], 403: ['user_banned'] },
+  login: { 401: ['invalid_credentials'], 403: ['user_banned'], 429: ['rate_limited'], 503: ['server_busy'] },
   refresh: { 401: ['refresh_missing', 'refresh_invalid', 'refresh_expired', 'refresh_reuse_detected'] },
-  confirmPasswordReset: { 400: ['invalid_reset_token'] },
-  signUp: { 409: ['already_exists'] },
-  updateMe: { 400: ['invalid_current_password'], 409: ['already_exists'] },
-  deleteMe: { 400: ['invalid_current_password'] },
+  confirmPasswordReset: { 400: ['invalid_reset_token'], 503: ['server_busy'] },
+  signUp: { 409: ['already_exists'], 503: ['server_busy'] },
+  updateMe: { 400: ['invalid_current_password'], 409: ['already_exists'], 503: ['server_busy'] },
+  deleteMe: { 400: ['invalid_current_password'], 503: ['server_busy'] },
   banUser: { 403: ['cannot_ban_self'] },
   putUserBan: { 403: ['cannot_ban_self'] },
   updateUser: { 409: ['already_exists'] },

@@ -79,10 +79,13 @@ describe('the OpenAPI document', () => {
     expect(op('listUsers').description).toContain('with the role admin or superuser');
     expect(codesOf(op('getPost'), 404)).toEqual(['board_not_found', 'post_not_found']);
     expect(codesOf(op('getAiLog'), 404)).toEqual(['ailog_not_found']);
-    expect(codesOf(op('login'), 429)).toEqual(['rate_limited']);
-    expect(op('login').responses[429].headers['Retry-After']).toBeDefined();
-    expect(op('login').description).toContain('**Rate limit:**');
+    // a limiter mounted on the route
+    expect(codesOf(op('requestPasswordReset'), 429)).toEqual(['rate_limited']);
+    expect(op('requestPasswordReset').responses[429].headers['Retry-After']).toBeDefined();
+    expect(op('requestPasswordReset').description).toContain('**Rate limit:**');
+    // outcomes the auth service decides
     expect(codesOf(op('login'), 401)).toEqual(['invalid_credentials']);
+    expect(codesOf(op('login'), 429)).toEqual(['rate_limited']);
     expect(codesOf(op('signUp'), 409)).toEqual(['already_exists']);
     expect(op('signUp').security).toBeUndefined();
     expect(codesOf(op('createPost'), 413)).toEqual(expect.arrayContaining(['payload_too_large', 'file_too_large', 'too_many_files', 'upload_too_large']));
