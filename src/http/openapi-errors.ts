@@ -60,6 +60,7 @@ const details: Record<string, string> = {
   rate_limited: 'Too many requests; try again later.',
   not_ready: 'A dependency is not reachable.',
   queue_unavailable: 'The job queue is not reachable; try again shortly.',
+  server_busy: 'The server is busy checking passwords; try again in a moment.',
   internal_error: 'An unexpected error occurred.',
   dependency_unavailable: 'A backing service is not reachable; try again shortly.',
 };
@@ -85,12 +86,12 @@ const attachments: Codes = {
 
 /** Outcomes decided by services, per operation (a 404 listed here replaces the one derived from the path). */
 const serviceCodes: Record<string, Codes> = {
-  login: { 401: ['invalid_credentials'], 403: ['user_banned'] },
+  login: { 401: ['invalid_credentials'], 403: ['user_banned'], 429: ['rate_limited'], 503: ['server_busy'] },
   refresh: { 401: ['refresh_missing', 'refresh_invalid', 'refresh_expired', 'refresh_reuse_detected'] },
-  confirmPasswordReset: { 400: ['invalid_reset_token'] },
-  signUp: { 409: ['already_exists'] },
-  updateMe: { 400: ['invalid_current_password'], 409: ['already_exists'] },
-  deleteMe: { 400: ['invalid_current_password'] },
+  confirmPasswordReset: { 400: ['invalid_reset_token'], 503: ['server_busy'] },
+  signUp: { 409: ['already_exists'], 503: ['server_busy'] },
+  updateMe: { 400: ['invalid_current_password'], 409: ['already_exists'], 503: ['server_busy'] },
+  deleteMe: { 400: ['invalid_current_password'], 503: ['server_busy'] },
   banUser: { 403: ['cannot_ban_self'] },
   putUserBan: { 403: ['cannot_ban_self'] },
   updateUser: { 409: ['already_exists'] },
@@ -173,34 +174,30 @@ export function errorCodes(route: RegisteredRoute): Map<number, string[]> {
 
 const problemRef = { $ref: '#/components/schemas/Problem' };
 
-function example(status: number, code: string, route: RegisteredRoute) {
+/** One problem document per (status, code), shared by every operation through components.examples. */
+function example(status: number, code: string) {
   const value: Record<string, unknown> = {
     type: `urn:agora:problem:${code}`,
     title: problemTitles[status] ?? 'Error',
     status,
     detail: details[code] ?? problemTitles[status] ?? code,
     code,
-    instance: route.fullPath.replace(/:[A-Za-z]+/g, '1'),
     requestId: '5f0c6f9e-8a34-4b4e-9d0a-2f6f1b7c9e11',
   };
-  if (code === 'validation_failed') {
-    const required = (route.body as { required?: string[] } | undefined)?.required?.[0];
-    const [param, schema] = Object.entries((route.params as { properties?: Record<string, { type?: string }> } | undefined)?.properties ?? {})[0] ?? [];
-    const integer = schema?.type === 'integer';
-    value.errors = [
-      required
-        ? { field: required, in: 'body', code: 'required', message: `${required} is required` }
-        : param
-          ? { field: param, in: 'params', code: integer ? 'invalid_type' : 'invalid_format', message: `${param} ${integer ? 'must be integer' : 'has an invalid format'}` }
-          : { field: 'foo', in: route.body ? 'body' : 'query', code: 'unknown_field', message: 'foo is not an accepted field' },
-    ];
-  }
+  if (code === 'validation_failed') value.errors = [{ field: 'name', in: 'body', code: 'required', message: 'name is required' }];
   if (code === 'rate_limited') value.detail = `${details.rate_limited} (see Retry-After)`;
-  return value;
+  return { summary: `${code} (${status})`, value };
+}
+
+/** A reference to the shared example of (status, code), added to `shared` on first use. */
+function exampleRef(status: number, code: string, shared: Record<string, unknown>) {
+  const name = `${code}_${status}`;
+  shared[name] ??= example(status, code);
+  return { $ref: `#/components/examples/${name}` };
 }
 
 /** The operation's error responses: one per status, its codes in the description and as named examples. */
-export function errorResponses(route: RegisteredRoute): Record<string, unknown> {
+export function errorResponses(route: RegisteredRoute, sharedExamples: Record<string, unknown>): Record<string, unknown> {
   const responses: Record<string, unknown> = {};
   for (const [status, codes] of errorCodes(route)) {
     const declared = route.responses[status]?.description;
@@ -212,7 +209,7 @@ export function errorResponses(route: RegisteredRoute): Record<string, unknown> 
       content: {
         'application/problem+json': {
           schema: problemRef,
-          ...(codes.length ? { examples: Object.fromEntries(codes.map((c) => [c, { summary: c, value: example(status, c, route) }])) } : {}),
+          ...(codes.length ? { examples: Object.fromEntries(codes.map((c) => [c, exampleRef(status, c, sharedExamples)])) } : {}),
         },
       },
     };
@@ -222,10 +219,7 @@ export function errorResponses(route: RegisteredRoute): Record<string, unknown> 
     content: {
       'application/problem+json': {
         schema: problemRef,
-        examples: {
-          internal_error: { summary: 'internal_error (500)', value: example(500, 'internal_error', route) },
-          dependency_unavailable: { summary: 'dependency_unavailable (503)', value: example(503, 'dependency_unavailable', route) },
-        },
+        examples: { internal_error: exampleRef(500, 'internal_error', sharedExamples), dependency_unavailable: exampleRef(503, 'dependency_unavailable', sharedExamples) },
       },
     },
   };

@@ -89,6 +89,7 @@ function security(r: RegisteredRoute) {
 
 export function buildOpenApi(registry: ApiRegistry, info: { title: string; version: string; description?: string }) {
   const paths: Record<string, Record<string, unknown>> = {};
+  const problemExamples: Record<string, unknown> = {};
   for (const r of registry.routes) {
     const p = (paths[toOpenApiPath(r.fullPath)] ??= {});
     const responses: Record<string, unknown> = {};
@@ -102,7 +103,7 @@ export function buildOpenApi(registry: ApiRegistry, info: { title: string; versi
         ...(resp.schema || resp.contentType ? { content: { [resp.contentType ?? 'application/json']: media } } : {}),
       };
     }
-    Object.assign(responses, errorResponses(r));
+    Object.assign(responses, errorResponses(r, problemExamples));
     const params = parameters(r);
     p[r.method] = {
       operationId: r.operationId,
@@ -124,6 +125,7 @@ export function buildOpenApi(registry: ApiRegistry, info: { title: string; versi
     paths,
     components: {
       schemas: { Problem: problemSchema },
+      examples: problemExamples,
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
     },
   };

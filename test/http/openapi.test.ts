@@ -53,7 +53,8 @@ describe('the OpenAPI document', () => {
         if (Number(status) < 400 && status !== 'default') continue;
         const media = r.content['application/problem+json'];
         expect(media.schema).toEqual({ $ref: '#/components/schemas/Problem' });
-        for (const [code, ex] of Object.entries((media.examples ?? {}) as Json)) {
+        for (const [code, ref] of Object.entries((media.examples ?? {}) as Json)) {
+          const ex = doc.components.examples[(ref.$ref as string).replace('#/components/examples/', '')] as Json;
           expect(ex.value).toMatchObject({ status: status === 'default' ? expect.any(Number) : Number(status), code, type: `urn:agora:problem:${code}` });
           expect(r.description).toContain(`\`${code}\``);
           if (status !== 'default') expect(o.description).toContain(`\`${code}\``);
@@ -78,10 +79,13 @@ describe('the OpenAPI document', () => {
     expect(op('listUsers').description).toContain('with the role admin or superuser');
     expect(codesOf(op('getPost'), 404)).toEqual(['board_not_found', 'post_not_found']);
     expect(codesOf(op('getAiLog'), 404)).toEqual(['ailog_not_found']);
-    expect(codesOf(op('login'), 429)).toEqual(['rate_limited']);
-    expect(op('login').responses[429].headers['Retry-After']).toBeDefined();
-    expect(op('login').description).toContain('**Rate limit:**');
+    // a limiter mounted on the route
+    expect(codesOf(op('requestPasswordReset'), 429)).toEqual(['rate_limited']);
+    expect(op('requestPasswordReset').responses[429].headers['Retry-After']).toBeDefined();
+    expect(op('requestPasswordReset').description).toContain('**Rate limit:**');
+    // outcomes the auth service decides
     expect(codesOf(op('login'), 401)).toEqual(['invalid_credentials']);
+    expect(codesOf(op('login'), 429)).toEqual(['rate_limited']);
     expect(codesOf(op('signUp'), 409)).toEqual(['already_exists']);
     expect(op('signUp').security).toBeUndefined();
     expect(codesOf(op('createPost'), 413)).toEqual(expect.arrayContaining(['payload_too_large', 'file_too_large', 'too_many_files', 'upload_too_large']));

@@ -17,6 +17,8 @@ import { waitFor } from '../helpers/wait.js';
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = fs.existsSync(executablePath);
+/** A generous bound for one browser step on a busy machine (the page waits for states, never for time). */
+const BROWSER_STEP_MS = 180_000;
 if (!available && process.env.CI) throw new Error(`browser tests need Chromium at ${executablePath} (set CHROMIUM_PATH)`);
 
 const artifacts = path.join(tmpRoot, 'artifacts', 'reset-password');
@@ -47,7 +49,7 @@ function freePort(): Promise<number> {
   /** A page that records console errors (CSP violations among them) and failed requests. */
   async function open(url: string): Promise<Page> {
     const page = await browser.newPage();
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(60_000);
     page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
     page.on('requestfailed', (r) => problems.push(`failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
@@ -64,7 +66,7 @@ function freePort(): Promise<number> {
       const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
       const mails = files.map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { to: { address: string }[]; text: string });
       return mails.find((m) => m.to.some((a) => a.address === member.email));
-    });
+    }, 60_000);
     const found = /(https?:\/\/\S+\/reset-password\?token=[A-Za-z0-9_-]+)/.exec(mail.text)?.[1];
     expect(found).toBeDefined();
     return found!;
@@ -82,7 +84,7 @@ function freePort(): Promise<number> {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     expect((await request(origin).post(`${API}/users`).send(member)).status).toBe(201);
-  }, 60_000);
+  }, BROWSER_STEP_MS);
 
   afterAll(async () => {
     await browser?.close();
@@ -94,7 +96,7 @@ function freePort(): Promise<number> {
     expect((await request(origin).post(`${API}/auth/password-reset`).send({ email: member.email })).status).toBe(202);
     link = await mailedLink();
     expect(link.startsWith(`http://localhost:${port}/reset-password?token=`)).toBe(true);
-  });
+  }, BROWSER_STEP_MS);
 
   it('opens the link, refuses a mismatch and a weak password, then sets the new one', async () => {
     const page = await open(link);
@@ -138,7 +140,7 @@ function freePort(): Promise<number> {
     expect(res.status).toBe(200);
     expect(res.body.access_token).toEqual(expect.any(String));
     expectProblem(await apiLogin(PASSWORD), 401, 'invalid_credentials');
-  });
+  }, BROWSER_STEP_MS);
 
   it.each([
     ['the used link', () => link],
@@ -156,14 +158,14 @@ function freePort(): Promise<number> {
     await page.close();
     expect((await apiLogin('An0ther!Passw0rd')).status).toBe(401);
     expect((await apiLogin(NEW_PASSWORD)).status).toBe(200);
-  });
+  }, BROWSER_STEP_MS);
 
   it('says so when the link has no token', async () => {
     const page = await open(`${origin}/reset-password`);
     expect(await page.textContent('#status')).toContain('This link has no reset token');
     expect(await page.locator('form').count()).toBe(0);
     await page.close();
-  });
+  }, BROWSER_STEP_MS);
 
   it('ran within the CSP, with no script error and no failed request', () => {
     // the page's own 400s are answers, not failures; anything else (a refused script or style) would show here

@@ -14,6 +14,8 @@ import { tmpRoot } from '../helpers/db.js';
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = fs.existsSync(executablePath);
+/** A generous bound for one browser step on a busy machine (the page waits for states, never for time). */
+const BROWSER_STEP_MS = 180_000;
 if (!available && process.env.CI) throw new Error(`browser tests need Chromium at ${executablePath} (set CHROMIUM_PATH)`);
 
 const artifacts = path.join(tmpRoot, 'artifacts', 'docs');
@@ -61,10 +63,10 @@ const artifacts = path.join(tmpRoot, 'artifacts', 'docs');
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-    page.setDefaultTimeout(20_000);
+    page.setDefaultTimeout(60_000);
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
     page.on('requestfailed', (r) => problems.push(`failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
-  }, 90_000);
+  }, BROWSER_STEP_MS);
 
   afterAll(async () => {
     await browser?.close();
@@ -78,7 +80,7 @@ const artifacts = path.join(tmpRoot, 'artifacts', 'docs');
     await page.waitForSelector('#operations-posts-createPost');
     expect(await page.locator('.swagger-ui .errors-wrapper').count()).toBe(0);
     expect(await page.textContent('.swagger-ui .information-container')).not.toContain('jsonSchemaDialect');
-  });
+  }, BROWSER_STEP_MS);
 
   it('authorizes with a bearer token', async () => {
     await page.click('.swagger-ui .auth-wrapper .authorize');
@@ -86,7 +88,7 @@ const artifacts = path.join(tmpRoot, 'artifacts', 'docs');
     await page.click('.auth-btn-wrapper .modal-btn.authorize');
     await page.waitForSelector('.auth-btn-wrapper .modal-btn.btn-done');
     await page.click('.auth-btn-wrapper .modal-btn.btn-done');
-  });
+  }, BROWSER_STEP_MS);
 
   it('offers a file input for the AI dataset', async () => {
     const op = await tryOut('ai', 'createAi');
@@ -95,7 +97,7 @@ const artifacts = path.join(tmpRoot, 'artifacts', 'docs');
     expect(await dataset.locator('input[type="file"]').count()).toBe(1);
     expect(await dataset.locator('input[type="text"], textarea').count()).toBe(0);
     await op.locator('.opblock-summary').first().click(); // fold it again
-  });
+  }, BROWSER_STEP_MS);
 
   it('uploads an attachment with "Try it out": 201 and the stored file in the response', async () => {
     const op = await tryOut('posts', 'createPost');
@@ -132,7 +134,7 @@ const artifacts = path.join(tmpRoot, 'artifacts', 'docs');
     const download = await request(origin).get(`${API}/files/${post.files[0].id}`).set('Authorization', `Bearer ${token}`);
     expect(download.status).toBe(200);
     expect(download.text).toBe('meeting notes\n');
-  });
+  }, BROWSER_STEP_MS);
 
   it('ran without a script error or a failed request', () => {
     expect(problems).toEqual([]);
