@@ -1,16 +1,6 @@
 import net from 'node:net';
 
-/** A TCP port nothing listens on right now (the kernel picks it; it is closed again before returning). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './process.js';
 
 /** True when a connection to 127.0.0.1:port is refused (nothing listens there). */
 export function portClosed(port: number): Promise<boolean> {

@@ -4,7 +4,6 @@
 // Each case runs its own redis-server on a free port.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
@@ -15,6 +14,7 @@ import { createLogger } from '../../src/platform/logger.js';
 import { testEnv } from '../helpers/context.js';
 import { freshDatabase, tmpRoot, uniqueName, type TestDatabase } from '../helpers/db.js';
 import { waitFor } from '../helpers/wait.js';
+import { freePort } from '../helpers/process.js';
 
 const servers: ChildProcess[] = [];
 const cleanups: (() => Promise<void>)[] = [];
@@ -22,17 +22,6 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
   for (const s of servers) s.kill('SIGKILL');
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** A redis-server of its own, with the given settings; resolves with its URL once it accepts connections. */
 async function startRedis(args: string[]): Promise<string> {
