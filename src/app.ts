@@ -133,7 +133,7 @@ export function buildApp(ctx: Context): Express {
     },
     async (_req, res) => {
       const { ready, checks, notes } = await readiness(ctx);
-      const failing = Object.keys(checks).filter((k) => checks[k as keyof typeof checks] !== 'ok');
+      const failing = Object.keys(checks).filter((k) => checks[k] !== 'ok');
       if (!ready) throw new ServiceUnavailableError('not_ready', `Not ready: ${failing.join(', ')}.`, { checks });
       res.json({ status: 'ok', checks, ...(notes ? { notes } : {}), orphanSweep: ctx.services.orphanSweep.stats() });
     },
