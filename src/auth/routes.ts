@@ -74,7 +74,7 @@ export function registerAuthRoutes(api: ApiRouter, ctx: Context, guards: Guards)
   );
 
   api.route(
-    { method: 'post', path: '/auth/logout', operationId: 'logout', summary: 'End this session', tags: ['auth'], auth: true, responses: { 204: { description: 'Logged out' } } },
+    { method: 'post', path: '/auth/logout', operationId: 'logout', summary: 'End this login', tags: ['auth'], auth: true, responses: { 204: { description: 'Logged out' } } },
     guards.requireAuth,
     async (req, res) => {
       await auth.logout(req.user!, clientMeta(req));
