@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import dotenv from 'dotenv';
+import { envSchema, hints } from './config-schema.js';
 import { developmentSecrets, secretWeakness } from './platform/secrets.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -143,108 +144,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
-
-/** The variables Agora reads, with their rules. Also the source of the configuration table in docs/operations.md. */
-const envSchema = {
-  type: 'object',
-  properties: {
-    NODE_ENV: { enum: ['development', 'production', 'test'], default: 'development' },
-    LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
-    HOST: { type: 'string', minLength: 1, default: '0.0.0.0' },
-    PORT: { type: 'integer', minimum: 1, maximum: 65535, default: 3000 },
-    CHAT_PORT: { type: 'integer', minimum: 1, maximum: 65535, default: 3001 },
-    DATABASE_URL: { type: 'string', pattern: '^(file:.+|mysql://.+|mariadb://.+)$', default: 'file:./data/agora.db' },
-    REDIS_URL: { type: 'string', pattern: '^rediss?://.+', default: 'redis://127.0.0.1:6379' },
-    REDIS_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$', default: 'agora:' },
-    MONGODB_URL: { type: 'string', pattern: '^mongodb(\\+srv)?://.+' },
-    UPLOADS_DIR: { type: 'string', minLength: 1, default: './uploads' },
-    DATA_DIR: { type: 'string', minLength: 1, default: './data' },
-    JWT_SECRET: { type: 'string' },
-    SESSION_SECRET: { type: 'string' },
-    BODY_LIMIT: { type: 'string', pattern: '^\\d+(b|kb|mb)$', default: '1mb' },
-    TRUST_PROXY: { type: 'string', minLength: 1, default: 'false' },
-    MIGRATE_ON_START: { type: 'boolean' },
-    SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 10000 },
-    PUBLIC_URL: { type: 'string', pattern: '^https?://[^\\s]+$' },
-    ACCESS_TOKEN_TTL_SECONDS: { type: 'integer', minimum: 30, maximum: 86400, default: 900 },
-    REFRESH_IDLE_TTL_SECONDS: { type: 'integer', minimum: 60, maximum: 31536000, default: 1209600 },
-    REFRESH_ABSOLUTE_TTL_SECONDS: { type: 'integer', minimum: 60, maximum: 31536000, default: 2592000 },
-    REFRESH_REUSE_GRACE_SECONDS: { type: 'integer', minimum: 0, maximum: 60, default: 10 },
-    COOKIE_SECURE: { type: 'boolean' },
-    LOGIN_RATE_LIMIT_IP: { type: 'integer', minimum: 1, maximum: 100000, default: 30 },
-    LOGIN_RATE_LIMIT_ACCOUNT: { type: 'integer', minimum: 1, maximum: 100000, default: 10 },
-    LOGIN_RATE_LIMIT_ACCOUNT_GLOBAL: { type: 'integer', minimum: 1, maximum: 1000000, default: 100 },
-    LOGIN_RATE_WINDOW_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 900 },
-    SIGNUP_RATE_LIMIT_IP: { type: 'integer', minimum: 1, maximum: 100000, default: 10 },
-    SIGNUP_RATE_WINDOW_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 3600 },
-    PASSWORD_RESET_TTL_SECONDS: { type: 'integer', minimum: 60, maximum: 86400, default: 1800 },
-    PASSWORD_RESET_RATE_LIMIT_ADDRESS: { type: 'integer', minimum: 1, maximum: 100000, default: 3 },
-    PASSWORD_RESET_RATE_LIMIT_IP: { type: 'integer', minimum: 1, maximum: 100000, default: 10 },
-    PASSWORD_RESET_RATE_WINDOW_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 3600 },
-    PASSWORD_HASH_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 64, default: 2 },
-    PASSWORD_HASH_WAIT_MS: { type: 'integer', minimum: 0, maximum: 60000, default: 2000 },
-    SMTP_URL: { type: 'string', pattern: '^smtps?://.+' },
-    MAIL_FROM: { type: 'string', minLength: 3, maxLength: 256, default: 'Agora <no-reply@localhost>' },
-    MAIL_OUTBOX_DIR: { type: 'string', minLength: 1, default: './data/outbox' },
-    LOG_PRETTY: { type: 'boolean', default: true },
-    LOG_FILE: { type: 'string', minLength: 1 },
-    LOG_FILE_FREQUENCY: { enum: ['daily', 'hourly'], default: 'daily' },
-    LOG_FILE_SIZE: { type: 'string', pattern: '^\\d+[kmg]$', default: '100m' },
-    LOG_FILE_COUNT: { type: 'integer', minimum: 1, maximum: 1000, default: 14 },
-    AUDIT_RETENTION_DAYS: { type: 'integer', minimum: 1, maximum: 36500, default: 365 },
-    ANONYMOUS_READ: { type: 'boolean', default: false },
-    ADMIN_SESSION_TTL_SECONDS: { type: 'integer', minimum: 60, maximum: 604800, default: 28800 },
-    VIEW_DEDUP_WINDOW_SECONDS: { type: 'integer', minimum: 1, maximum: 604800, default: 600 },
-    VIEW_FLUSH_INTERVAL_MS: { type: 'integer', minimum: 100, maximum: 3600000, default: 5000 },
-    AI_TRAIN_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 32, default: 1 },
-    AI_PREDICT_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
-    AI_BATCH_LIMIT: { type: 'integer', minimum: 1, maximum: 10000, default: 100 },
-    AI_DATASET_MAX_ROWS: { type: 'integer', minimum: 10, maximum: 10000000, default: 100000 },
-    AI_DATASET_MAX_BYTES: { type: 'integer', minimum: 1024, maximum: 1073741824, default: 20971520 },
-    AI_JOB_ATTEMPTS: { type: 'integer', minimum: 1, maximum: 20, default: 3 },
-    AI_JOB_BACKOFF_MS: { type: 'integer', minimum: 0, maximum: 600000, default: 1000 },
-    AI_LOCK_DURATION_MS: { type: 'integer', minimum: 1000, maximum: 600000, default: 10000 },
-    AI_STALLED_INTERVAL_MS: { type: 'integer', minimum: 500, maximum: 600000, default: 5000 },
-    CHAT_MAX_PAYLOAD_BYTES: { type: 'integer', minimum: 1024, maximum: 16777216, default: 16384 },
-    CHAT_MAX_MESSAGE_LENGTH: { type: 'integer', minimum: 1, maximum: 1000000, default: 2000 },
-    CHAT_MAX_BACKPRESSURE_BYTES: { type: 'integer', minimum: 1024, maximum: 268435456, default: 1048576 },
-    CHAT_IDLE_TIMEOUT_SECONDS: { type: 'integer', minimum: 8, maximum: 960, default: 120 },
-    CHAT_SEND_RATE_PER_SECOND: { type: 'integer', minimum: 1, maximum: 10000000, default: 20 },
-    CHAT_SEND_BURST: { type: 'integer', minimum: 1, maximum: 10000000, default: 40 },
-    CHAT_FLUSH_INTERVAL_MS: { type: 'integer', minimum: 0, maximum: 1000, default: 0 },
-    CHAT_FLUSH_MAX_BATCH: { type: 'integer', minimum: 1, maximum: 10000, default: 500 },
-    CHAT_MAX_INVALID_FRAMES: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
-    CHAT_FRAME_RATE_PER_SECOND: { type: 'integer', minimum: 1, maximum: 10000000, default: 10 },
-    CHAT_FRAME_BURST: { type: 'integer', minimum: 1, maximum: 10000000, default: 40 },
-    CHAT_HISTORY_RATE_PER_SECOND: { type: 'integer', minimum: 1, maximum: 10000000, default: 2 },
-    CHAT_HISTORY_BURST: { type: 'integer', minimum: 1, maximum: 10000000, default: 10 },
-    CHAT_TYPING_INTERVAL_MS: { type: 'integer', minimum: 0, maximum: 60000, default: 2000 },
-    METRICS_TOKEN: { type: 'string', pattern: '^[A-Za-z0-9._~+/=-]{16,256}$' },
-    UPLOAD_MAX_FILE_BYTES: { type: 'integer', minimum: 1, maximum: 4294967295, default: 10485760 },
-    UPLOAD_MAX_FILES: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
-    UPLOAD_MAX_TOTAL_BYTES: { type: 'integer', minimum: 1, maximum: 4294967295, default: 52428800 },
-    UPLOAD_ALLOWED_TYPES: {
-      type: 'string',
-      pattern: '^[a-z0-9.+-]+/([a-z0-9.+-]+|\\*)(,[a-z0-9.+-]+/([a-z0-9.+-]+|\\*))*$',
-      default: 'image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,application/zip',
-    },
-    UPLOAD_SWEEP_INTERVAL_SECONDS: { type: 'integer', minimum: 1, maximum: 604800, default: 3600 },
-    UPLOAD_ORPHAN_GRACE_SECONDS: { type: 'integer', minimum: 1, maximum: 2592000, default: 3600 },
-  },
-} as const;
-
-const hints: Record<string, string> = {
-  DATABASE_URL: 'must be file:<path> (SQLite) or mysql://user:pass@host:port/db',
-  REDIS_URL: 'must be redis://host:port or rediss://host:port',
-  MONGODB_URL: 'must be mongodb://… or mongodb+srv://…',
-  UPLOAD_ALLOWED_TYPES: 'must be a comma-separated list of content types such as image/png,image/*,application/pdf',
-  REDIS_PREFIX: 'must be 1-64 characters of letters, digits and _ . : -',
-  BODY_LIMIT: 'must be a size such as 100kb or 1mb',
-  PUBLIC_URL: 'must be an http(s):// URL',
-  SMTP_URL: 'must be smtp://user:pass@host:port or smtps://…',
-  LOG_FILE_SIZE: 'must be a size such as 10m, 500k or 1g',
-  METRICS_TOKEN: 'must be 16-256 characters of letters, digits and . _ ~ + / = - (e.g. `openssl rand -hex 32`)',
-};
 
 export const configVariables = Object.keys(envSchema.properties);
 
