@@ -2,7 +2,7 @@
 // and registers the operation in the OpenAPI document. Routes parse and authorize; services decide.
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { UnsupportedMediaTypeError, ValidationError } from './errors.js';
-import { compile, fieldErrors, type JsonSchema } from './schema.js';
+import { boundIntegers, compile, fieldErrors, nonFiniteErrors, type JsonSchema } from './schema.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -43,11 +43,13 @@ export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params' | 'mu
     if (params) {
       const p = { ...req.params };
       if (!params(p)) errors.push(...fieldErrors(params.errors, 'params'));
+      else if (nonFiniteErrors(p, 'params').length) errors.push(...nonFiniteErrors(p, 'params'));
       else req.params = p;
     }
     if (query) {
       const q = { ...(req.query as Record<string, unknown>) };
       if (!query(q)) errors.push(...fieldErrors(query.errors, 'query'));
+      else if (nonFiniteErrors(q, 'query').length) errors.push(...nonFiniteErrors(q, 'query'));
       // Express 5 exposes req.query as a getter: replace it with the validated, coerced copy
       else Object.defineProperty(req, 'query', { value: q, writable: true, configurable: true, enumerable: true });
     }
@@ -65,6 +67,8 @@ export function formValidator(schema: JsonSchema): (fields: Record<string, strin
   const check = compile(schema, true);
   return (fields) => {
     if (!check(fields)) throw new ValidationError(fieldErrors(check.errors, 'body'));
+    const infinite = nonFiniteErrors(fields, 'body');
+    if (infinite.length) throw new ValidationError(infinite);
   };
 }
 
@@ -88,7 +92,9 @@ export class ApiRouter {
     readonly basePath: string,
   ) {}
 
-  route(spec: RouteSpec, ...handlers: Handler[]): void {
+  route(declared: RouteSpec, ...handlers: Handler[]): void {
+    // validated and documented with the same bounded schemas
+    const spec: RouteSpec = { ...declared, body: boundIntegers(declared.body), query: boundIntegers(declared.query), params: boundIntegers(declared.params) };
     this.registry.add({ ...spec, fullPath: this.basePath + spec.path });
     this.router[spec.method](spec.path, validate(spec), ...(handlers as RequestHandler[]));
   }
