@@ -201,7 +201,7 @@ describe('posts with files', () => {
     expect(res.status).toBe(201);
     const fileId = (res.body as typeof post).files[0].id;
     const denied = await call(app, bob, 'get', `/files/${fileId}`);
-    expectProblem(denied, 404, 'board_not_found');
+    expectProblem(denied, 404, 'file_not_found');
     const board = await s.t.ctx.prisma.board.findUniqueOrThrow({ where: { id: hiddenBoardId } });
     expect(JSON.stringify(denied.body)).not.toContain(board.name);
     expect((await call(app, alice, 'get', `/files/${fileId}`)).status).toBe(200);
@@ -212,7 +212,7 @@ describe('posts with files', () => {
     const res = await multipartPost(alice, boardId, { name: 'to hide', content: 'x' }, [{ buf: PNG, name: 'a.png' }]);
     const created = res.body as typeof post;
     expect((await call(app, admin, 'patch', `/boards/${boardId}/posts/${created.id}`, { isVisible: false })).status).toBe(200);
-    expectProblem(await call(app, bob, 'get', `/files/${created.files[0].id}`), 404, 'post_not_found');
+    expectProblem(await call(app, bob, 'get', `/files/${created.files[0].id}`), 404, 'file_not_found');
     expect((await call(app, admin, 'get', `/files/${created.files[0].id}`)).status).toBe(200);
   });
 
