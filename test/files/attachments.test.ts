@@ -116,9 +116,9 @@ describe('posts with files', () => {
     const rows = await s.t.ctx.prisma.postFile.findMany({ where: { postId: post.id }, orderBy: { id: 'asc' } });
     expect(rows.map((r) => r.sha256)).toEqual([sha256(PNG), sha256(textBody), sha256(PDF)]);
     for (const r of rows) {
-      // stored under attachments/<32 hex>[.ext]: nothing of the client's name but a short extension
-      expect(r.path).toMatch(/^attachments\/[0-9a-f]{32}(\.[a-z0-9]{1,10})?$/);
-      expect(r.path).not.toMatch(/passwd|한글/);
+      // stored under attachments/<32 hex>: nothing of the client's name, not even its extension
+      expect(r.path).toMatch(/^attachments\/[0-9a-f]{32}$/);
+      expect(r.storedName).toBe(r.path.slice('attachments/'.length));
       expect(fs.readFileSync(path.join(s.t.ctx.config.uploadsDir, r.path))).toHaveLength(r.size);
     }
     // nothing left in the temp folder
@@ -158,6 +158,16 @@ describe('posts with files', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('image/png');
     expect(res.headers['content-length']).toBe(String(PNG.length));
+  });
+
+  test('the OpenAPI document says a download is served as its sniffed type, not as octet-stream', async () => {
+    const doc = (await request(app).get('/openapi.json')).body as { paths: Record<string, { get: { responses: Record<string, { description: string; content: Record<string, unknown> }> } }> };
+    for (const status of ['200', '206']) {
+      const r = doc.paths['/api/v1/files/{fileId}'].get.responses[status];
+      expect(Object.keys(r.content)).toEqual(['*/*']);
+      expect(r.description).toContain('sniffed');
+      for (const type of s.t.ctx.config.uploads.allowedTypes) expect(r.description).toContain(type);
+    }
   });
 
   test('Range: a single range is 206 with exactly those bytes; an impossible one is 416; If-None-Match is 304', async () => {
