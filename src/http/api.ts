@@ -2,7 +2,7 @@
 // and registers the operation in the OpenAPI document. Routes parse and authorize; services decide.
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { UnsupportedMediaTypeError, ValidationError } from './errors.js';
-import { boundIntegers, compile, fieldErrors, nonFiniteErrors, type JsonSchema } from './schema.js';
+import { boundIntegers, compile, fieldErrors, valueErrors, type JsonSchema } from './schema.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -43,13 +43,13 @@ export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params' | 'mu
     if (params) {
       const p = { ...req.params };
       if (!params(p)) errors.push(...fieldErrors(params.errors, 'params'));
-      else if (nonFiniteErrors(p, 'params').length) errors.push(...nonFiniteErrors(p, 'params'));
+      else if (valueErrors(p, 'params').length) errors.push(...valueErrors(p, 'params'));
       else req.params = p;
     }
     if (query) {
       const q = { ...(req.query as Record<string, unknown>) };
       if (!query(q)) errors.push(...fieldErrors(query.errors, 'query'));
-      else if (nonFiniteErrors(q, 'query').length) errors.push(...nonFiniteErrors(q, 'query'));
+      else if (valueErrors(q, 'query').length) errors.push(...valueErrors(q, 'query'));
       // Express 5 exposes req.query as a getter: replace it with the validated, coerced copy
       else Object.defineProperty(req, 'query', { value: q, writable: true, configurable: true, enumerable: true });
     }
@@ -57,6 +57,7 @@ export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params' | 'mu
     if (body && !(spec.multipart && req.is('multipart/form-data'))) {
       if (!req.is('application/json')) return next(new UnsupportedMediaTypeError('application/json'));
       if (!body(req.body)) errors.push(...fieldErrors(body.errors, 'body'));
+      else errors.push(...valueErrors(req.body, 'body'));
     }
     next(errors.length ? new ValidationError(errors) : undefined);
   };
@@ -67,8 +68,8 @@ export function formValidator(schema: JsonSchema): (fields: Record<string, strin
   const check = compile(schema, true);
   return (fields) => {
     if (!check(fields)) throw new ValidationError(fieldErrors(check.errors, 'body'));
-    const infinite = nonFiniteErrors(fields, 'body');
-    if (infinite.length) throw new ValidationError(infinite);
+    const invalid = valueErrors(fields, 'body');
+    if (invalid.length) throw new ValidationError(invalid);
   };
 }
 

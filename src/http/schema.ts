@@ -52,18 +52,23 @@ export function compile(schema: JsonSchema, coerce: boolean): ValidateFunction {
   return fn;
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const wellFormed = (s: string) => !LONE_SURROGATE.test(s);
+
 /**
- * Text coerced to a number may be `Infinity` ("1e309"), which ajv's type check lets through after coercion
- * and its range keywords skip: every number a request carries must be finite. One error per such value.
+ * What no schema says but every value of a request must be. Numbers are finite: text coerced to a number may
+ * be `Infinity` ("1e309"), which ajv's type check lets through after coercion and its range keywords skip.
+ * Strings are well-formed Unicode: JSON may escape a lone surrogate ("\ud800"), which no database column
+ * can store. One error per offending value.
  */
-export function nonFiniteErrors(data: unknown, where: FieldError['in'], path: string[] = []): FieldError[] {
-  if (typeof data === 'number') {
-    if (Number.isFinite(data)) return [];
-    const field = path.join('.') || '(root)';
-    return [{ field, in: where, code: 'out_of_range', message: `${field} must be a finite number` }];
-  }
+export function valueErrors(data: unknown, where: FieldError['in'], path: string[] = []): FieldError[] {
+  const field = () => path.join('.') || '(root)';
+  if (typeof data === 'number') return Number.isFinite(data) ? [] : [{ field: field(), in: where, code: 'out_of_range', message: `${field()} must be a finite number` }];
+  if (typeof data === 'string') return wellFormed(data) ? [] : [{ field: field(), in: where, code: 'invalid_unicode', message: `${field()} must be well-formed Unicode text` }];
   if (!data || typeof data !== 'object') return [];
-  return Object.entries(data as Record<string, unknown>).flatMap(([k, v]) => nonFiniteErrors(v, where, [...path, k]));
+  return Object.entries(data as Record<string, unknown>).flatMap(([k, v]) =>
+    wellFormed(k) ? valueErrors(v, where, [...path, k]) : [{ field: field(), in: where, code: 'invalid_unicode', message: `${field()} has a field name that is not well-formed Unicode` }],
+  );
 }
 
 const messageFor = (e: ErrorObject): { code: string; message: string } => {

@@ -100,6 +100,25 @@ describe(`malformed input (${testProvider})`, () => {
     });
   });
 
+  describe('text: well-formed Unicode only (a lone surrogate fits no database column)', () => {
+    it('a JSON string with a lone surrogate is a 400 naming the field, and nothing is written', async () => {
+      const boards = await t.ctx.prisma.board.count();
+      const board = await request(app).post(`${API}/boards`).set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/json').send(`{"name":"lone${Date.now()}","information":"ab\\ud800c"}`);
+      expectProblem(board, 400, 'validation_failed');
+      expect(fieldsOf(board)).toEqual([{ field: 'information', in: 'body', code: 'invalid_unicode' }]);
+      expect(await t.ctx.prisma.board.count()).toBe(boards);
+      const loginRes = await request(app).post(`${API}/auth/login`).set('Content-Type', 'application/json').send('{"name":"\\udc00","password":"x"}');
+      expectProblem(loginRes, 400, 'validation_failed');
+      expect(fieldsOf(loginRes)).toEqual([{ field: 'name', in: 'body', code: 'invalid_unicode' }]);
+    });
+
+    it('Hangul, emoji and other well-formed text pass', async () => {
+      const name = `한글${Date.now() % 100000}`;
+      const res = await request(app).post(`${API}/auth/login`).send({ name, password: '비밀번호😀' });
+      expectProblem(res, 401, 'invalid_credentials');
+    });
+  });
+
   describe('paths with a malformed percent-encoding', () => {
     it.each(['/users/%ZZ', '/boards/%E0%A4%A', '/comments/%', '/files/p%FF%FE'])('%s → 400 invalid_path', async (path) => {
       const res = await get(path);
