@@ -4,7 +4,10 @@
 // Request path under /admin:
 //   security headers (a CSP AdminJS can live with) → cross-site request refusal (CSRF, with SameSite=Strict
 //   cookies) → page filter (no external font link; status of failed sign-ins) → session (Redis) → session
-//   still valid (ban, role, revocation) → client meta for audit records → AdminJS (sign-in, pages, API).
+//   still valid (ban, role, revocation) → client meta for audit records → request bodies (read only for
+//   signed-in operators and the sign-in form; uploaded files deleted when the response ends) → AdminJS
+//   (sign-in, pages, API).
+import path from 'node:path';
 import { buildAuthenticatedRouter } from '@adminjs/express';
 import AdminJS from 'adminjs';
 import RedisStore from 'connect-redis';
@@ -17,6 +20,7 @@ import { clientMeta } from '../src/http/request-id.js';
 import { setLogContext } from '../src/platform/log-context.js';
 import { redisKeys } from '../src/platform/keys.js';
 import { AdminAuth, AdminLoginError } from './auth.js';
+import { adminBodies, sweepStale } from './bodies.js';
 import { createComponents } from './components.js';
 import { dashboardCounts } from './dashboard.js';
 import { CLIENT } from './resources/request.js';
@@ -136,6 +140,10 @@ export async function buildAdminRouter(ctx: Context): Promise<Router> {
       s.destroy((err) => next(err));
     }, next);
   });
+  // files of a process that stopped mid-request (older than any request may take) go at start
+  const uploads = path.join(ctx.config.uploadsDir, '.tmp', 'admin');
+  await sweepStale(uploads, 3_600_000, ctx.logger);
+  router.use(adminBodies({ dir: uploads, signedIn: (req) => Boolean((req.session as AdminSession | undefined)?.adminUser), logger: ctx.logger }));
   router.get('/logout', (req, _res, next) => {
     const s = req.session as AdminSession | undefined;
     if (!s?.adminUser) return next();
@@ -165,7 +173,6 @@ export async function buildAdminRouter(ctx: Context): Promise<Router> {
     },
     null,
     sessionOptions,
-    { maxFileSize: 5 * 1024 * 1024, maxFieldsSize: 5 * 1024 * 1024, maxFields: 2000 },
   );
   router.use(adminRouter);
   return router;

@@ -5,11 +5,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Resource } from '@adminjs/prisma';
-import { ValidationError } from 'adminjs';
+import { ValidationError, type BaseRecord, type Filter } from 'adminjs';
 import { Prisma } from '@prisma/client';
 import type { Context } from '../src/context.js';
 import { projectRoot } from '../src/platform/paths.js';
 import { bundleDir } from './env.js';
+import { usableFilter, usableId, usableParams, type ColumnTypes, type FindParams } from './prisma-filters.js';
 
 export type Datamodel = { models: { name: string; fields: { name: string }[] }[]; enums: unknown[] };
 
@@ -46,8 +47,39 @@ export function uniqueViolation(e: unknown): ValidationError | null {
   return new ValidationError(errors, { message: `${fields.join(' and ') || 'A value'} is already taken.`, type: 'unique' });
 }
 
-/** A Prisma resource whose writes turn unique-constraint violations into validation errors. */
+/**
+ * A Prisma resource whose writes turn unique-constraint violations into validation errors, and whose reads
+ * take only filters, ids, paging and sorting the database can answer (see ./prisma-filters.ts).
+ */
 export class PrismaResource extends Resource {
+  private get columns(): ColumnTypes {
+    return Object.fromEntries((this.model as unknown as { fields: { name: string; type: string }[] }).fields.map((f) => [f.name, f.type]));
+  }
+
+  private usable(id: string | number): boolean {
+    return usableId((this.idProperty as unknown as { column: { type: string } }).column.type, id);
+  }
+
+  override async find(filter: Filter, params: FindParams = {}): Promise<BaseRecord[]> {
+    const usable = usableFilter(filter, this.columns);
+    if (!usable) return [];
+    return super.find(usable, usableParams(params, (p) => this.property(p), this.idProperty.path()));
+  }
+
+  override async count(filter: Filter): Promise<number> {
+    const usable = usableFilter(filter, this.columns);
+    return usable ? super.count(usable) : 0;
+  }
+
+  override async findOne(id: string | number): Promise<BaseRecord | null> {
+    return this.usable(id) ? super.findOne(id) : null;
+  }
+
+  override async findMany(ids: (string | number)[]): Promise<BaseRecord[]> {
+    const usable = ids.filter((id) => this.usable(id));
+    return usable.length ? super.findMany(usable) : [];
+  }
+
   override async create(params: Record<string, unknown>): Promise<Record<string, unknown>> {
     try {
       return await super.create(params);

@@ -15,6 +15,7 @@ import { registerPostRoutes } from './posts/routes.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import type { Context } from './context.js';
 import { ApiRegistry, ApiRouter, documentGuards } from './http/api.js';
+import { identityBodiesOnly } from './http/content-encoding.js';
 import { NotFoundError, ServiceUnavailableError, errorHandler } from './http/errors.js';
 import { buildOpenApi, docsRouter } from './http/openapi.js';
 import { requestId } from './http/request-id.js';
@@ -100,6 +101,7 @@ export function buildApp(ctx: Context): Express {
   );
   // every log line and audit record made while serving the request carries its id (and user id, once known)
   app.use((req, _res, next) => runWithLogContext({ requestId: req.id as string }, next));
+  app.use(identityBodiesOnly);
   // the admin panel (AdminJS, imported on first use): its own security headers, sessions and body parsing
   const admin = adminPanel(ctx);
   app.locals.adminPanel = admin;

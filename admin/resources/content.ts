@@ -61,7 +61,8 @@ export async function commentsResource(ctx: Context, c: AdminComponents): Promis
       sort: { sortBy: 'id', direction: 'desc' },
       listProperties: ['id', 'content', 'post', 'author', 'createDate', 'isVisible'],
       filterProperties: ['post', 'author', 'isVisible', 'createDate'],
-      properties: { content: { type: 'textarea' } },
+      // the panel's search matches the title property: the text, not the id
+      properties: { content: { type: 'textarea', isTitle: true } },
       actions: {
         ...readOnly,
         hide: { actionType: 'record', icon: 'EyeOff', component: c.ActionForm, custom: form({ form: 'confirm', message: 'Hide this comment from members.', submitLabel: 'Hide' }), isVisible: visible, handler: setVisible(false) },

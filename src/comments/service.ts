@@ -40,10 +40,14 @@ export class CommentsService {
   ) {}
 
   private async requireComment(viewer: Principal | null, commentId: number) {
+    const absent = () => new NotFoundError('No such comment.', 'comment_not_found');
     const comment = await this.prisma.comment.findUnique({ where: { id: commentId }, select: { id: true, postId: true, authorId: true, isVisible: true } });
-    if (!comment) throw new NotFoundError('No such comment.', 'comment_not_found');
-    await this.posts.requirePost(viewer, comment.postId);
-    if (!comment.isVisible && !isStaff(viewer)) throw new NotFoundError('No such comment.', 'comment_not_found');
+    if (!comment) throw absent();
+    // a comment under a post (or board) the viewer may not read is as absent as a missing one
+    await this.posts.requirePost(viewer, comment.postId).catch((e: unknown) => {
+      throw e instanceof NotFoundError ? absent() : e;
+    });
+    if (!comment.isVisible && !isStaff(viewer)) throw absent();
     return comment;
   }
 

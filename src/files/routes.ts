@@ -6,6 +6,8 @@ import { AppError } from '../http/errors.js';
 
 export function registerFileRoutes(api: ApiRouter, ctx: Context, guards: Guards): void {
   const { files } = ctx.services;
+  // the Content-Type is the one sniffed from the bytes at upload, never the client's claim nor the file name
+  const servedAs = `the type sniffed from its bytes at upload (its \`files[].mimeType\`: one of ${ctx.config.uploads.allowedTypes.join(', ')}; text as \`text/plain; charset=utf-8\`)`;
 
   api.route(
     {
@@ -18,8 +20,8 @@ export function registerFileRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       auth: true,
       params: { type: 'object', required: ['fileId'], properties: { fileId: { type: 'string', pattern: '^[pc][1-9][0-9]{0,9}$', description: 'p<n> or c<n>, as in `files[].id`' } } },
       responses: {
-        200: { description: 'The file', contentType: 'application/octet-stream', schema: { type: 'string', contentMediaType: 'application/octet-stream' } },
-        206: { description: 'The requested byte range', contentType: 'application/octet-stream', schema: { type: 'string', contentMediaType: 'application/octet-stream' } },
+        200: { description: `The file, as ${servedAs}`, contentType: '*/*', schema: { type: 'string' } },
+        206: { description: `The requested byte range, as ${servedAs}`, contentType: '*/*', schema: { type: 'string' } },
         304: { description: 'Not modified (If-None-Match matched the ETag)' },
         416: { description: 'The range lies outside the file (`range_not_satisfiable`)' },
       },

@@ -62,6 +62,11 @@ export class FilesService {
   async find(viewer: Principal | null, fileId: string): Promise<FileDownload> {
     const m = /^([pc])([1-9][0-9]{0,9})$/.exec(fileId);
     const notFound = () => new NotFoundError('No such file.', 'file_not_found');
+    // a file of a post the viewer may not read is as absent as a missing one
+    const readable = (postId: number) =>
+      this.posts.requirePost(viewer, postId).catch((e: unknown) => {
+        throw e instanceof NotFoundError ? notFound() : e;
+      });
     if (!m) throw notFound();
     const id = Number(m[2]);
     const select = { originalName: true, mimeType: true, size: true, sha256: true, path: true, createDate: true } as const;
@@ -69,12 +74,12 @@ export class FilesService {
     if (m[1] === 'p') {
       const row = await this.prisma.postFile.findUnique({ where: { id }, select: { ...select, postId: true } });
       if (!row) throw notFound();
-      await this.posts.requirePost(viewer, row.postId);
+      await readable(row.postId);
       file = { ...row, key: row.path };
     } else {
       const row = await this.prisma.commentFile.findUnique({ where: { id }, select: { ...select, comment: { select: { postId: true, isVisible: true } } } });
       if (!row) throw notFound();
-      await this.posts.requirePost(viewer, row.comment.postId);
+      await readable(row.comment.postId);
       if (!row.comment.isVisible && !isStaff(viewer)) throw notFound();
       file = { ...row, key: row.path };
     }

@@ -219,7 +219,7 @@ export function receiveUpload(
       stream.on('limit', () => guard.destroy(new UploadError(413, 'file_too_large', `Each file may have at most ${limits.maxFileBytes} bytes.`, field)));
       stream.on('error', (e: Error) => guard.destroy(new BadRequestError('malformed_multipart', e.message)));
       stream.pipe(guard);
-      const storedName = randomObjectName(info.filename);
+      const storedName = randomObjectName();
       const key = `${ATTACHMENTS}/${storedName}`;
       writes.push(
         storage.put(key, guard).then(

@@ -2,7 +2,7 @@
 // and registers the operation in the OpenAPI document. Routes parse and authorize; services decide.
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { UnsupportedMediaTypeError, ValidationError } from './errors.js';
-import { compile, fieldErrors, type JsonSchema } from './schema.js';
+import { boundIntegers, compile, fieldErrors, valueErrors, type JsonSchema } from './schema.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -91,11 +91,13 @@ export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params' | 'mu
     if (params) {
       const p = { ...req.params };
       if (!params(p)) errors.push(...fieldErrors(params.errors, 'params'));
+      else if (valueErrors(p, 'params').length) errors.push(...valueErrors(p, 'params'));
       else req.params = p;
     }
     if (query) {
       const q = { ...(req.query as Record<string, unknown>) };
       if (!query(q)) errors.push(...fieldErrors(query.errors, 'query'));
+      else if (valueErrors(q, 'query').length) errors.push(...valueErrors(q, 'query'));
       // Express 5 exposes req.query as a getter: replace it with the validated, coerced copy
       else Object.defineProperty(req, 'query', { value: q, writable: true, configurable: true, enumerable: true });
     }
@@ -103,6 +105,7 @@ export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params' | 'mu
     if (body && !(spec.multipart && req.is('multipart/form-data'))) {
       if (!req.is('application/json')) return next(new UnsupportedMediaTypeError('application/json'));
       if (!body(req.body)) errors.push(...fieldErrors(body.errors, 'body'));
+      else errors.push(...valueErrors(req.body, 'body'));
     }
     next(errors.length ? new ValidationError(errors) : undefined);
   };
@@ -113,6 +116,8 @@ export function formValidator(schema: JsonSchema): (fields: Record<string, strin
   const check = compile(schema, true);
   return (fields) => {
     if (!check(fields)) throw new ValidationError(fieldErrors(check.errors, 'body'));
+    const invalid = valueErrors(fields, 'body');
+    if (invalid.length) throw new ValidationError(invalid);
   };
 }
 
@@ -136,7 +141,9 @@ export class ApiRouter {
     readonly basePath: string,
   ) {}
 
-  route(spec: RouteSpec, ...handlers: Handler[]): void {
+  route(declared: RouteSpec, ...handlers: Handler[]): void {
+    // validated and documented with the same bounded schemas
+    const spec: RouteSpec = { ...declared, body: boundIntegers(declared.body), query: boundIntegers(declared.query), params: boundIntegers(declared.params) };
     const docs = handlers.map((h) => handlerDocs.get(h)).filter((d): d is HandlerDoc => d !== undefined);
     this.registry.add({ ...spec, fullPath: this.basePath + spec.path, handlerDocs: docs });
     this.router[spec.method](spec.path, validate(spec), ...(handlers as RequestHandler[]));

@@ -158,6 +158,15 @@ export function toAppError(err: unknown): AppError | null {
   if (e?.type === 'entity.too.large') return new PayloadTooLargeError();
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new AppError(415, 'unsupported_media_type', 'Unsupported request body encoding.');
   if (e?.type === 'request.aborted') return new BadRequestError('request_aborted', 'The request was aborted.');
+  // the router could not percent-decode a path parameter (`/users/%ZZ`)
+  if (err instanceof URIError && e.status === 400) {
+    return new AppError(400, 'invalid_path', 'The path has a malformed percent-encoding.', { errors: [{ field: 'path', in: 'params', code: 'invalid_path', message: 'path has a malformed percent-encoding' }] });
+  }
+  // any other client error raised by a parser (http-errors with a 4xx status): the client's fault, never a 500
+  const status = e?.status ?? e?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500 && (err as { expose?: boolean }).expose !== false) {
+    return new AppError(status, status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'bad_request', titles[status] ? `${titles[status]}.` : 'The request is not valid.');
+  }
   // Redis unreachable (ioredis fails fast instead of queueing): the service is unavailable, not broken
   if (err instanceof Error && (err.name === 'MaxRetriesPerRequestError' || err.message === 'Connection is closed.')) {
     return new ServiceUnavailableError('dependency_unavailable', 'A backing service is not reachable; try again shortly.');

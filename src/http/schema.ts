@@ -21,14 +21,54 @@ export const bodyAjv = makeAjv(false);
 /** Query strings and path parameters are text: "5" may become 5, "true" true. */
 export const paramAjv = makeAjv(true);
 
+/** Every integer column is a 32-bit INT: an id or count beyond it can name no row and must not reach a query. */
+export const INT32 = { minimum: -2147483648, maximum: 2147483647 } as const;
+
+const isIntegerSchema = (s: JsonSchema) => s.type === 'integer' || (Array.isArray(s.type) && s.type.includes('integer'));
+
+/**
+ * The schema with every integer bounded to the 32-bit range where it gives no bound of its own (a copy; the
+ * input is not changed). Routes register the bounded schemas, so the OpenAPI document shows the bounds.
+ */
+export function boundIntegers<T>(schema: T): T {
+  if (Array.isArray(schema)) return schema.map((s) => boundIntegers(s as unknown)) as T;
+  if (!schema || typeof schema !== 'object') return schema;
+  const out: JsonSchema = {};
+  for (const [k, v] of Object.entries(schema as JsonSchema)) out[k] = k === 'default' || k === 'const' || k === 'enum' || k === 'example' || k === 'examples' ? v : boundIntegers(v);
+  if (isIntegerSchema(out)) {
+    if (out.minimum === undefined && out.exclusiveMinimum === undefined) out.minimum = INT32.minimum;
+    if (out.maximum === undefined && out.exclusiveMaximum === undefined) out.maximum = INT32.maximum;
+  }
+  return out as T;
+}
+
 const cache = new WeakMap<object, ValidateFunction>();
 export function compile(schema: JsonSchema, coerce: boolean): ValidateFunction {
   let fn = cache.get(schema);
   if (!fn) {
-    fn = (coerce ? paramAjv : bodyAjv).compile(schema);
+    fn = (coerce ? paramAjv : bodyAjv).compile(boundIntegers(schema));
     cache.set(schema, fn);
   }
   return fn;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const wellFormed = (s: string) => !LONE_SURROGATE.test(s);
+
+/**
+ * What no schema says but every value of a request must be. Numbers are finite: text coerced to a number may
+ * be `Infinity` ("1e309"), which ajv's type check lets through after coercion and its range keywords skip.
+ * Strings are well-formed Unicode: JSON may escape a lone surrogate ("\ud800"), which no database column
+ * can store. One error per offending value.
+ */
+export function valueErrors(data: unknown, where: FieldError['in'], path: string[] = []): FieldError[] {
+  const field = () => path.join('.') || '(root)';
+  if (typeof data === 'number') return Number.isFinite(data) ? [] : [{ field: field(), in: where, code: 'out_of_range', message: `${field()} must be a finite number` }];
+  if (typeof data === 'string') return wellFormed(data) ? [] : [{ field: field(), in: where, code: 'invalid_unicode', message: `${field()} must be well-formed Unicode text` }];
+  if (!data || typeof data !== 'object') return [];
+  return Object.entries(data as Record<string, unknown>).flatMap(([k, v]) =>
+    wellFormed(k) ? valueErrors(v, where, [...path, k]) : [{ field: field(), in: where, code: 'invalid_unicode', message: `${field()} has a field name that is not well-formed Unicode` }],
+  );
 }
 
 const messageFor = (e: ErrorObject): { code: string; message: string } => {

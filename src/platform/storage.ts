@@ -90,10 +90,12 @@ export function assertKey(key: string): void {
   if (key.length > 512 || !KEY.test(key) || key.split('/').some((s) => s === '..' || s === '.')) throw new StorageKeyError(key);
 }
 
-/** A new random file name that keeps only a short, safe extension. */
-export function randomObjectName(originalName = ''): string {
-  const ext = path.extname(originalName).toLowerCase();
-  return crypto.randomBytes(16).toString('hex') + (/^\.[a-z0-9]{1,10}$/.test(ext) ? ext : '');
+/**
+ * A new random object name, with nothing of a client's file name (not even its extension: the type of a
+ * stored object is the one recorded with it, never guessed from its name).
+ */
+export function randomObjectName(): string {
+  return crypto.randomBytes(16).toString('hex');
 }
 
 export class LocalStorage implements Storage {

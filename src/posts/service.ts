@@ -62,11 +62,15 @@ export class PostsService {
     return this.checkRead(viewer, post, boardId);
   }
 
-  /** The read rule for a post already loaded (or null): its board's policy, then its own visibility. */
+  /**
+   * The read rule for a post already loaded (or null): its board's policy, then its own visibility. A post the
+   * viewer may not read answers exactly like a missing one (its board's existence does not leak either).
+   */
   private async checkRead<P extends { boardId: number; isVisible: boolean }>(viewer: Principal | null, post: P | null, boardId?: number): Promise<P> {
-    if (!post || (boardId !== undefined && post.boardId !== boardId)) throw new NotFoundError('No such post.', 'post_not_found');
-    await this.policy.requireRead(viewer, post.boardId);
-    if (!post.isVisible && !isStaff(viewer)) throw new NotFoundError('No such post.', 'post_not_found');
+    const absent = () => new NotFoundError('No such post.', 'post_not_found');
+    if (!post || (boardId !== undefined && post.boardId !== boardId)) throw absent();
+    if (!(await this.policy.access(viewer, post.boardId))) throw absent();
+    if (!post.isVisible && !isStaff(viewer)) throw absent();
     return post;
   }
 

@@ -260,6 +260,61 @@ describe('admin panel over HTTP', () => {
     });
   });
 
+  describe('search, filters and paging take only what the database can answer', () => {
+    it('searches every resource, by text where it has a text title and by id otherwise: never a 500', async () => {
+      const principal = { id: admin.id, role: 'admin' as const, jti: 't', sid: 't', exp: 0 };
+      const board = await s.t.ctx.services.boards.create(principal, { name: `search-${Date.now()}` });
+      const post = await s.t.ctx.services.posts.create(principal, board.id, { name: 'searchable', content: 'c' });
+      const comment = await s.t.ctx.services.comments.create(principal, post.id, 'a findable needle in a comment');
+      for (const resource of ['User', 'Board', 'UserBoardPermission', 'Post', 'Comment', 'ChatSession', 'Ai', 'AiLog', 'AuditLog']) {
+        for (const q of ['abc', '1', '99999999999', '한글', '%_']) {
+          const res = await staff.get(`/admin/api/resources/${resource}/search/${encodeURIComponent(q)}`);
+          expect({ resource, q, status: res.status, records: Array.isArray(res.body.records) }).toEqual({ resource, q, status: 200, records: true });
+        }
+      }
+      const found = await staff.get('/admin/api/resources/Comment/search/needle');
+      expect((found.body.records as { id: string }[]).map((r) => Number(r.id))).toEqual([comment.id]);
+      const byId = await staff.get(`/admin/api/resources/Post/search/${post.id}?searchProperty=id`);
+      expect((byId.body.records as { id: string }[]).map((r) => Number(r.id))).toEqual([post.id]);
+    });
+
+    it.each([
+      ['User', 'filters.id=abc'],
+      ['User', 'filters.id=99999999999'],
+      ['User', 'filters.role=emperor'],
+      ['User', 'filters.isBanned=maybe'],
+      ['Board', 'filters.isVisible=1'],
+      ['Post', 'filters.board=abc'],
+      ['Comment', 'filters.post=1.5'],
+      ['Comment', 'filters.createDate~~from=not-a-date'],
+      ['AiLog', 'filters.status=bogus'],
+      ['AiLog', 'filters.input=x'],
+      ['UserBoardPermission', 'filters.user=%ZZ'],
+    ])('%s list with %s: no records, not a 500', async (resource, query) => {
+      const res = await staff.get(`/admin/api/resources/${resource}/actions/list?${query}`);
+      expect({ status: res.status, total: res.body.meta?.total, records: res.body.records }).toEqual({ status: 200, total: 0, records: [] });
+    });
+
+    it.each([
+      ['User', 'filters.nothing=x'],
+      ['User', 'perPage=abc&page=-3'],
+      ['User', 'perPage=1e309&page=1e309'],
+      ['Post', 'sortBy=nothing&direction=sideways'],
+      ['AiLog', 'sortBy=input'],
+    ])('%s list with %s: ignored or defaulted', async (resource, query) => {
+      const res = await staff.get(`/admin/api/resources/${resource}/actions/list?${query}`);
+      expect(res.status).toBe(200);
+      expect(Array.isArray(res.body.records)).toBe(true);
+    });
+
+    it.each(['abc', '99999999999', '-1'])('a record id %s that no row can have: not a 500', async (id) => {
+      for (const resource of ['User', 'Comment', 'AiLog', 'UserBoardPermission']) {
+        const res = await staff.get(`/admin/api/resources/${resource}/records/${id}/show`);
+        expect({ resource, server: res.status >= 500 }).toEqual({ resource, server: false });
+      }
+    });
+  });
+
   describe('sessions end with the account’s standing', () => {
     it('a banned admin’s open session is closed on its next request', async () => {
       const adm = await person(s.t, 'admin', 'doomed');

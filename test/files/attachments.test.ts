@@ -117,9 +117,9 @@ describe('posts with files', () => {
     const rows = await s.t.ctx.prisma.postFile.findMany({ where: { postId: post.id }, orderBy: { id: 'asc' } });
     expect(rows.map((r) => r.sha256)).toEqual([sha256(PNG), sha256(textBody), sha256(PDF)]);
     for (const r of rows) {
-      // stored under attachments/<32 hex>[.ext]: nothing of the client's name but a short extension
-      expect(r.path).toMatch(/^attachments\/[0-9a-f]{32}(\.[a-z0-9]{1,10})?$/);
-      expect(r.path).not.toMatch(/passwd|한글/);
+      // stored under attachments/<32 hex>: nothing of the client's name, not even its extension
+      expect(r.path).toMatch(/^attachments\/[0-9a-f]{32}$/);
+      expect(r.storedName).toBe(r.path.slice('attachments/'.length));
       expect(fs.readFileSync(path.join(s.t.ctx.config.uploadsDir, r.path))).toHaveLength(r.size);
     }
     // nothing left in the temp folder
@@ -159,6 +159,16 @@ describe('posts with files', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('image/png');
     expect(res.headers['content-length']).toBe(String(PNG.length));
+  });
+
+  test('the OpenAPI document says a download is served as its sniffed type, not as octet-stream', async () => {
+    const doc = (await request(app).get('/openapi.json')).body as { paths: Record<string, { get: { responses: Record<string, { description: string; content: Record<string, unknown> }> } }> };
+    for (const status of ['200', '206']) {
+      const r = doc.paths['/api/v1/files/{fileId}'].get.responses[status];
+      expect(Object.keys(r.content)).toEqual(['*/*']);
+      expect(r.description).toContain('sniffed');
+      for (const type of s.t.ctx.config.uploads.allowedTypes) expect(r.description).toContain(type);
+    }
   });
 
   test('Range: a single range is 206 with exactly those bytes; an impossible one is 416; If-None-Match is 304', async () => {
@@ -202,7 +212,7 @@ describe('posts with files', () => {
     expect(res.status).toBe(201);
     const fileId = (res.body as typeof post).files[0].id;
     const denied = await call(app, bob, 'get', `/files/${fileId}`);
-    expectProblem(denied, 404, 'board_not_found');
+    expectProblem(denied, 404, 'file_not_found');
     const board = await s.t.ctx.prisma.board.findUniqueOrThrow({ where: { id: hiddenBoardId } });
     expect(JSON.stringify(denied.body)).not.toContain(board.name);
     expect((await call(app, alice, 'get', `/files/${fileId}`)).status).toBe(200);
@@ -213,7 +223,7 @@ describe('posts with files', () => {
     const res = await multipartPost(alice, boardId, { name: 'to hide', content: 'x' }, [{ buf: PNG, name: 'a.png' }]);
     const created = res.body as typeof post;
     expect((await call(app, admin, 'patch', `/boards/${boardId}/posts/${created.id}`, { isVisible: false })).status).toBe(200);
-    expectProblem(await call(app, bob, 'get', `/files/${created.files[0].id}`), 404, 'post_not_found');
+    expectProblem(await call(app, bob, 'get', `/files/${created.files[0].id}`), 404, 'file_not_found');
     expect((await call(app, admin, 'get', `/files/${created.files[0].id}`)).status).toBe(200);
   });
 

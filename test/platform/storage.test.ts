@@ -44,10 +44,8 @@ describe('LocalStorage', () => {
     await expect(s.put(key, Buffer.from('x'))).rejects.toBeInstanceOf(StorageKeyError);
   });
 
-  it('makes random names that keep only a short safe extension', () => {
-    expect(randomObjectName('photo.JPG')).toMatch(/^[0-9a-f]{32}\.jpg$/);
-    expect(randomObjectName('../../evil.sh;rm -rf')).toMatch(/^[0-9a-f]{32}$/);
-    expect(randomObjectName('noext')).toMatch(/^[0-9a-f]{32}$/);
-    expect(randomObjectName('a.txt')).not.toBe(randomObjectName('a.txt'));
+  it('makes random names with nothing of a client’s name', () => {
+    expect(randomObjectName()).toMatch(/^[0-9a-f]{32}$/);
+    expect(randomObjectName()).not.toBe(randomObjectName());
   });
 });

@@ -79,12 +79,12 @@ describe(`POST /posts/:postId/comments (${testProvider})`, () => {
     expect(await t.ctx.prisma.comment.count({ where: { postId: hidden.id } })).toBe(0);
   });
 
-  it('answers 404 board_not_found on a hidden board without a grant', async () => {
+  it('answers 404 post_not_found (as for a missing post) on a hidden board without a grant', async () => {
     const hiddenBoard = await createBoard(app, admin, { isVisible: false, userIds: [member.id] });
     const p = await createPost(app, member, hiddenBoard.id);
     await createComment(app, member, p.id);
-    expectProblem(await call(app, other, 'post', `/posts/${p.id}/comments`, { content: 'intruder' }), 404, 'board_not_found');
-    expectProblem(await call(app, other, 'get', `/posts/${p.id}/comments`), 404, 'board_not_found');
+    expectProblem(await call(app, other, 'post', `/posts/${p.id}/comments`, { content: 'intruder' }), 404, 'post_not_found');
+    expectProblem(await call(app, other, 'get', `/posts/${p.id}/comments`), 404, 'post_not_found');
   });
 });
 
@@ -178,7 +178,7 @@ describe('GET/PATCH/DELETE /comments/:commentId', () => {
     const p = await createPost(app, member, board.id);
     const c = await createComment(app, member, p.id);
     expect((await call(app, admin, 'patch', `/boards/${board.id}/posts/${p.id}`, { isVisible: false })).status).toBe(200);
-    expectProblem(await call(app, member, 'get', `/comments/${c.id}`), 404, 'post_not_found');
+    expectProblem(await call(app, member, 'get', `/comments/${c.id}`), 404, 'comment_not_found');
     expect((await call(app, admin, 'get', `/comments/${c.id}`)).status).toBe(200);
   });
 });

@@ -325,7 +325,7 @@ describe('PUT/DELETE /posts/:postId/like', () => {
     expect((await call(app, admin, 'put', `/posts/${post.id}/like`)).body).toEqual({ postId: post.id, liked: true, numberOfLike: 1 });
   });
 
-  it('answers 404 board_not_found once the grant to a hidden board is revoked', async () => {
+  it('answers 404 post_not_found (as for a missing post) once the grant to a hidden board is revoked', async () => {
     const hidden = await createBoard(app, admin, { name: boardName('revoked'), isVisible: false, userIds: [member.id] });
     const post = await createPost(app, admin, hidden.id);
     expect((await call(app, member, 'put', `/posts/${post.id}/like`)).body).toEqual({ postId: post.id, liked: true, numberOfLike: 1 });
@@ -333,11 +333,11 @@ describe('PUT/DELETE /posts/:postId/like', () => {
 
     expect((await call(app, admin, 'put', `/boards/${hidden.id}/grants`, { userIds: [] })).status).toBe(200);
     const res = await call(app, member, 'put', `/posts/${post.id}/like`);
-    expectProblem(res, 404, 'board_not_found');
+    expectProblem(res, 404, 'post_not_found');
     expect(JSON.stringify(res.body)).not.toContain(hidden.name);
-    expectProblem(await call(app, member, 'delete', `/posts/${post.id}/like`), 404, 'board_not_found');
-    expectProblem(await call(app, member, 'get', postPath(post)), 404, 'board_not_found');
-    expectProblem(await call(app, member, 'post', `/posts/${post.id}/comments`, { content: 'hi' }), 404, 'board_not_found');
+    expectProblem(await call(app, member, 'delete', `/posts/${post.id}/like`), 404, 'post_not_found');
+    expectProblem(await call(app, member, 'get', postPath(post)), 404, 'post_not_found');
+    expectProblem(await call(app, member, 'post', `/posts/${post.id}/comments`, { content: 'hi' }), 404, 'post_not_found');
     expect(await t.ctx.prisma.postLike.count({ where: { postId: post.id } })).toBe(0);
     expect((await t.ctx.prisma.post.findUniqueOrThrow({ where: { id: post.id } })).numberOfLike).toBe(0);
   });
