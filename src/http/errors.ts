@@ -165,7 +165,7 @@ export function toAppError(err: unknown): AppError | null {
   // any other client error raised by a parser (http-errors with a 4xx status): the client's fault, never a 500
   const status = e?.status ?? e?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500 && (err as { expose?: boolean }).expose !== false) {
-    return new AppError(status, status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'bad_request', titles[status] ? `${titles[status]}.` : 'The request is not valid.');
+    return new AppError(status, status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'bad_request', problemTitles[status] ? `${problemTitles[status]}.` : 'The request is not valid.');
   }
   // Redis unreachable (ioredis fails fast instead of queueing): the service is unavailable, not broken
   if (err instanceof Error && (err.name === 'MaxRetriesPerRequestError' || err.message === 'Connection is closed.')) {
