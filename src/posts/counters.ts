@@ -21,15 +21,19 @@ export async function moveCounter(tx: Tx, postId: number, counter: PostCounter, 
 
 /**
  * Runs a counter transaction, retrying when the database gives up on it (deadlock or lock wait, Prisma
- * P2034): the transaction rolled back entirely, so running it again is safe.
+ * P2034): the transaction rolled back entirely, so running it again is safe. Transactions on one post
+ * queue behind its lock, so a burst on a popular post waits longer than Prisma's 5 s default allows.
  */
 export async function counterTransaction<T>(prisma: Db, postId: number, fn: (tx: Tx) => Promise<T>, attempts = 5): Promise<T> {
   for (let i = 1; ; i++) {
     try {
-      return await prisma.$transaction(async (tx) => {
-        await lockPost(tx, postId);
-        return fn(tx);
-      });
+      return await prisma.$transaction(
+        async (tx) => {
+          await lockPost(tx, postId);
+          return fn(tx);
+        },
+        { maxWait: 10_000, timeout: 30_000 },
+      );
     } catch (e) {
       if ((e as { code?: string }).code !== 'P2034' || i >= attempts) throw e;
       await new Promise((r) => setTimeout(r, 5 * i + Math.random() * 20));

@@ -71,7 +71,7 @@ describe('Redis persistence check', () => {
     expect(warnings(lines)[0]).toMatchObject({ appendonly: 'no', save: '' });
     const res = await request(buildApp(ctx)).get('/readyz');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok', checks: { database: 'ok', redis: 'ok' }, notes: { redis: expect.stringContaining('turn AOF on') } });
+    expect(res.body).toEqual({ status: 'ok', checks: { database: 'ok', redis: 'ok', storage: 'ok' }, notes: { redis: expect.stringContaining('turn AOF on') }, orphanSweep: expect.any(Object) });
   }, 60_000);
 
   it('outside production the same Redis is read but not warned about', async () => {
@@ -80,7 +80,7 @@ describe('Redis persistence check', () => {
     await waitFor('the persistence check', () => read(lines), 30_000);
     expect(warnings(lines)).toEqual([]);
     expect(lines.find((l) => l.msg === 'Redis persistence read')).toMatchObject({ level: 20, appendonly: false, save: false });
-    expect((await request(buildApp(ctx)).get('/readyz')).body).toEqual({ status: 'ok', checks: { database: 'ok', redis: 'ok' } });
+    expect((await request(buildApp(ctx)).get('/readyz')).body).toEqual({ status: 'ok', checks: { database: 'ok', redis: 'ok', storage: 'ok' }, orphanSweep: expect.any(Object) });
   }, 60_000);
 
   it('in production, a Redis with AOF on gets no warning and no note', async () => {
@@ -89,7 +89,7 @@ describe('Redis persistence check', () => {
     await waitFor('the persistence check', () => read(lines), 30_000);
     expect(warnings(lines)).toEqual([]);
     expect(lines.find((l) => l.msg === 'Redis persistence read')).toMatchObject({ appendonly: true, save: false });
-    expect((await request(buildApp(ctx)).get('/readyz')).body).toEqual({ status: 'ok', checks: { database: 'ok', redis: 'ok' } });
+    expect((await request(buildApp(ctx)).get('/readyz')).body).toEqual({ status: 'ok', checks: { database: 'ok', redis: 'ok', storage: 'ok' }, orphanSweep: expect.any(Object) });
   }, 60_000);
 
   it('a Redis that refuses CONFIG (as managed services do) is logged at debug, and everything works', async () => {
@@ -100,6 +100,6 @@ describe('Redis persistence check', () => {
     expect(lines.find((l) => l.msg.startsWith('Redis persistence unknown'))).toMatchObject({ level: 20 });
     expect(await ctx.redis.ping()).toBe('PONG');
     const res = await request(buildApp(ctx)).get('/readyz');
-    expect(res.body).toEqual({ status: 'ok', checks: { database: 'ok', redis: 'ok' } });
+    expect(res.body).toEqual({ status: 'ok', checks: { database: 'ok', redis: 'ok', storage: 'ok' }, orphanSweep: expect.any(Object) });
   }, 60_000);
 });
