@@ -23,19 +23,16 @@ FROM node:20-bookworm AS build
 # compiled from source (no matching prebuilt binary).
 WORKDIR /app
 
-# Dependency layer: only what `npm install` and its postinstall need, so source edits keep this layer cached.
+# Dependency layer: only what `npm ci` and its postinstall need, so source edits keep this layer cached.
 # postinstall = `node scripts/db-generate.mjs`: generates the SQLite client (node_modules/.prisma/client) and
 # the MySQL client (node_modules/.prisma/client-mysql) from prisma/<provider>/schema.prisma; the Prisma CLI
 # loads prisma.config.ts while doing so.
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json .npmrc ./
 COPY scripts/ ./scripts/
 COPY prisma/ ./prisma/
 COPY prisma.config.ts ./
-# `npm install`, not `npm ci`: the lockfile is written on one platform and may lack the optional
-# platform-specific binaries (e.g. @swc/core, esbuild variants) of linux/amd64 or linux/arm64; `npm ci`
-# installs exactly the lockfile and would go without them, `npm install` resolves them for the platform
-# being built (the lockfile still pins every version it lists).
-RUN npm install --no-audit --no-fund
+# exactly the lockfile, which lists every platform's optional binaries (linux/amd64 and linux/arm64 alike)
+RUN npm ci --no-audit --no-fund
 
 # Sources, then compile (tsc -p tsconfig.build.json; rootDir is the repo root, so outputs are dist/src/...
 # and dist/ai-worker/...).

@@ -1,6 +1,6 @@
-// Sign-in to the admin panel: only admin and superuser accounts, the same argon2 hashes as the API, attempts
-// rate-limited in Redis (per client address, and failures per account, shared by every replica) and audited
-// (`admin.login`, `admin.login_failed` with the reason).
+// Sign-in to the admin panel: only admin and superuser accounts, through the same password check and login
+// limits as the API (AuthService.checkSignIn: per client address, per account and address, per account),
+// audited (`admin.login`, `admin.login_failed` with the reason).
 import type { Context } from '../src/context.js';
 import { redisKeys } from '../src/platform/keys.js';
 import { isStaffRole } from '../src/users/schemas.js';
@@ -27,42 +27,21 @@ export interface LoginMeta {
 export class AdminAuth {
   constructor(private readonly ctx: Context) {}
 
-  /** Counts one attempt in a fixed window; the new count and the seconds left in the window. */
-  private async hit(key: string): Promise<{ count: number; ttl: number }> {
-    const window = this.ctx.config.auth.loginRateWindowSeconds;
-    const [[, count], , [, ttl]] = (await this.ctx.redis.multi().incr(key).expire(key, window, 'NX').ttl(key).exec()) as [[unknown, number], unknown, [unknown, number]];
-    return { count, ttl: ttl > 0 ? ttl : window };
-  }
-
-  private async failuresOf(account: string): Promise<{ count: number; ttl: number }> {
-    const key = redisKeys.adminLoginAccount(account);
-    const [[, count], [, ttl]] = (await this.ctx.redis.multi().get(key).ttl(key).exec()) as [[unknown, string | null], [unknown, number]];
-    return { count: Number(count ?? 0), ttl: ttl > 0 ? ttl : this.ctx.config.auth.loginRateWindowSeconds };
-  }
-
   /**
    * The operator for a name (or email) and password, or an AdminLoginError. A member, an unknown account
-   * and a wrong password all read "invalid credentials" on the page; the audit event says which.
+   * and a wrong password all read "invalid credentials" on the page; the audit event says which. A full
+   * login limit, or no free password-hashing slot, reads "too many requests" with Retry-After.
    */
   async login(login: string, password: string, meta: LoginMeta): Promise<AdminUser> {
-    const { auth } = this.ctx.config;
+    const { auth } = this.ctx.services;
     const name = login.trim().slice(0, 256);
-    // the account's counter, whether the attempt names it by name or by email (as for API logins)
-    const account = (await this.ctx.services.auth.accountKey(name.includes('@') ? { email: name } : { name })) ?? 'none';
-    const fail = async (reason: LoginFailure, actor: { id: number; name?: string } | null, retryAfter?: number) => {
-      await this.ctx.audit.record({ actor, action: 'admin.login_failed', ip: meta.ip, requestId: meta.requestId, details: { login: login.slice(0, 256), reason } });
+    const fail = async (reason: LoginFailure, known: { id: number; name: string } | null, retryAfter?: number) => {
+      await this.ctx.audit.record({ actor: known, action: 'admin.login_failed', ip: meta.ip, requestId: meta.requestId, details: { ...auth.loginForAudit(name, known !== null), reason } });
       return new AdminLoginError(reason, retryAfter);
     };
-    const perIp = await this.hit(redisKeys.adminLoginIp(meta.ip ?? 'unknown'));
-    if (perIp.count > auth.loginRateLimitPerIp) throw await fail('rate_limited', null, perIp.ttl);
-    const failures = await this.failuresOf(account);
-    if (failures.count >= auth.loginRateLimitPerAccount) throw await fail('rate_limited', null, failures.ttl);
-
-    const { user, known } = await this.ctx.services.users.checkCredentials(name, password);
-    if (!user || !isStaffRole(user.role) || user.isBanned) {
-      await this.hit(redisKeys.adminLoginAccount(account));
-      throw await fail(!user ? 'invalid_credentials' : user.isBanned ? 'banned' : 'not_staff', known);
-    }
+    const { user, known, refused } = await auth.checkSignIn(name.includes('@') ? { email: name } : { name }, password, meta);
+    if (refused) throw await fail('rate_limited', known, Number(refused.headers?.['Retry-After'] ?? 1));
+    if (!user || !isStaffRole(user.role) || user.isBanned) throw await fail(!user ? 'invalid_credentials' : user.isBanned ? 'banned' : 'not_staff', known);
     await this.ctx.audit.record({ actor: { id: user.id, name: user.name }, action: 'admin.login', ip: meta.ip, requestId: meta.requestId });
     return { id: user.id, email: user.email, title: user.name, role: user.role, loginAt: Date.now() };
   }

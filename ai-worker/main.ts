@@ -3,10 +3,12 @@
 // taking jobs, lets the running ones finish and writes their results before closing.
 import { createContext } from '../src/context.js';
 import { runProcess } from '../src/platform/lifecycle.js';
+import { requireCurrentSchema } from '../src/platform/preflight.js';
 import { startWorkerHeartbeat } from './heartbeat.js';
 import { startAiWorkers } from './processors.js';
 
 await runProcess('ai-worker', async (config, logger) => {
+  await requireCurrentSchema(config, 'run the migrate command (npm run db:migrate) first');
   const ctx = await createContext(config, { service: 'ai-worker', logger });
   const workers = await startAiWorkers(ctx);
   const heartbeat = startWorkerHeartbeat(ctx);

@@ -1,24 +1,26 @@
 // The BullMQ consumers of the ai-train and ai-predict queues.
-//   training    queued → running → succeeded | failed on the Ai row, with timestamps, metrics and error text;
+//   training    the Ai row through the job states of src/ais/states.ts, with timestamps, metrics and error text;
 //               the artifact goes to storage (models/<ai-id>/<version>.json) before the row points at it
 //   prediction  the same states on the AiLog row, written in group commits (result-writer.ts)
 // Invalid input (a bad dataset, a wrong input length, a missing artifact) fails at once (UnrecoverableError);
 // anything else is retried with exponential backoff (jobOptions). A job whose worker died is taken back by
-// BullMQ's stalled-job check once its lock expires (AI_LOCK_DURATION_MS, AI_STALLED_INTERVAL_MS); processors
-// are idempotent: a row already finished, deleted, or handed to a newer job is left alone.
+// BullMQ's stalled-job check (workerLockOptions), and given up after maxStalledCount such returns; the AI job
+// recovery (src/ais/recovery.ts, run beside the consumers) records that on the row. Processors are idempotent:
+// a row already finished, deleted, or handed to a newer job is left alone.
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { publishAiEvents } from '../src/ais/events.js';
-import { modelKeys, type PredictJobData, type TrainJobData } from '../src/ais/jobs.js';
+import fs from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { modelKeys, workerLockOptions, type PredictJobData, type TrainJobData } from '../src/ais/jobs.js';
+import { DatasetError, InputError, defaultDatasetPath, parseArtifact, parseDataset, predict, train, type Artifact, type DatasetSpec } from '../src/ais/model.js';
+import type { AiJobRecovery, AiRecoveryOptions } from '../src/ais/recovery.js';
+import { errorText, trainingStates } from '../src/ais/states.js';
 import type { Context } from '../src/context.js';
 import { runWithLogContext } from '../src/platform/log-context.js';
 import { bullConnection, bullPrefix, queueNames } from '../src/platform/queue.js';
 import { ObjectNotFoundError, type Storage } from '../src/platform/storage.js';
 import { createResultArchive, type ResultArchive } from './archive.js';
-import { DatasetError, InputError, defaultDatasetPath, parseArtifact, parseDataset, predict, train, type Artifact, type DatasetSpec } from './model.js';
 import { ResultWriter } from './result-writer.js';
-import fs from 'node:fs/promises';
-import type { Readable } from 'node:stream';
 
 async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -59,9 +61,6 @@ export class ArtifactCache {
   }
 }
 
-/** A training job's states on the Ai row before it has finished (the api sets `queued`; a retry goes back to it). */
-const unfinished = ['queued', 'running'] as const;
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 2000);
 /** No retry can fix these. */
 const isInvalid = (e: unknown) => e instanceof UnrecoverableError || e instanceof DatasetError || e instanceof InputError || e instanceof ObjectNotFoundError || e instanceof SyntaxError;
 const isFinalAttempt = (job: Job) => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -71,6 +70,8 @@ export interface AiWorkerOptions {
   predictConcurrency?: number;
   /** Defaults to MongoDB `ai_results` when MONGODB_URL is set. */
   archive?: ResultArchive | null;
+  /** The AI job recovery's sweep settings; false: none runs beside these consumers. */
+  recovery?: AiRecoveryOptions | false;
 }
 
 export interface AiWorkers {
@@ -78,13 +79,13 @@ export interface AiWorkers {
   predict: Worker<PredictJobData>;
   writer: ResultWriter;
   artifacts: ArtifactCache;
+  recovery: AiJobRecovery | null;
   /** Stops taking jobs, lets running ones finish, writes what is pending, closes the archive. */
   close(): Promise<void>;
 }
 
 export function trainProcessor(ctx: Context, artifacts: ArtifactCache) {
   const { prisma, storage, logger, config } = ctx;
-  const publish = (aiId: number, status: 'succeeded' | 'failed') => publishAiEvents(ctx.redis, config.redisPrefix, [{ type: 'ai', id: aiId, aiId, userId: null, status }], logger);
 
   async function loadDataset(datasetKey: string | null): Promise<{ csv: Buffer; spec: DatasetSpec }> {
     if (!datasetKey) return { csv: await fs.readFile(defaultDatasetPath), spec: {} };
@@ -95,19 +96,21 @@ export function trainProcessor(ctx: Context, artifacts: ArtifactCache) {
 
   return async (job: Job<TrainJobData>) => {
     const { aiId, requestedBy } = job.data;
+    const jobId = job.id!;
     const ai = await prisma.ai.findUnique({ where: { id: aiId }, select: { jobId: true, version: true, datasetKey: true, status: true } });
-    if (!ai || ai.jobId !== job.id) {
-      logger.info({ aiId, jobId: job.id }, 'training skipped: the model was deleted or a newer training was asked for');
+    if (!ai || ai.jobId !== jobId) {
+      logger.info({ aiId, jobId }, 'training skipped: the model was deleted or a newer training was asked for');
       return { skipped: true };
     }
     // BullMQ delivers at least once: a job whose lock expired (a worker whose event loop was held past the lock
     // duration) is handed out again, while the first run may still go on, or after it has finished. A run finds
     // its job already finished here, and of two runs at once only the first to write the version wins (below).
-    const claimed = await prisma.ai.updateMany({ where: { id: aiId, jobId: job.id, status: { in: [...unfinished] } }, data: { status: 'running', startDate: new Date(), error: null } });
-    if (!claimed.count) {
-      logger.info({ aiId, jobId: job.id, status: ai.status }, 'training skipped: this job has already finished (a repeated delivery)');
+    if (!(await trainingStates.claim(prisma, aiId, jobId))) {
+      logger.info({ aiId, jobId, status: ai.status }, 'training skipped: this job has already finished (a repeated delivery)');
       return { skipped: true };
     }
+    logger.info({ aiId, jobId, attemptsStarted: job.attemptsStarted, stalled: job.stalledCounter }, 'training started');
+    const run = { aiId, jobId, actorId: requestedBy };
     try {
       const { csv, spec } = await loadDataset(ai.datasetKey);
       await yieldToLoop(); // parsing and solving are synchronous: let the job lock be renewed between them
@@ -117,59 +120,29 @@ export function trainProcessor(ctx: Context, artifacts: ArtifactCache) {
       const artifact = train(data, version);
       const key = modelKeys.artifact(aiId, version);
       await storage.put(key, Buffer.from(JSON.stringify(artifact)));
-      const { count } = await prisma.ai.updateMany({
-        where: { id: aiId, jobId: job.id, version: ai.version, status: { in: [...unfinished] } },
-        data: {
-          status: 'succeeded',
-          finishDate: new Date(),
-          metrics: { ...artifact.metrics },
-          version,
-          artifactKey: key,
-          error: null,
-          // the first artifact makes the model available; a retraining keeps an admin's choice
-          ...(ai.version === 0 ? { isAvailable: true } : {}),
-        },
-      });
-      if (!count) {
+      const { rmse, r2, rows } = artifact.metrics;
+      const won = await trainingStates.succeed(ctx, { ...run, fromVersion: ai.version }, { version, artifactKey: key, metrics: { ...artifact.metrics }, audit: { rmse, r2, rows, datasetSha256: artifact.datasetSha256 } });
+      if (!won) {
         const now = await prisma.ai.findUnique({ where: { id: aiId }, select: { jobId: true, artifactKey: true } });
-        if (now?.jobId === job.id && now.artifactKey === key) {
+        if (now?.jobId === jobId && now.artifactKey === key) {
           // another run of this same job finished first, with the same version and so the same key: that
           // artifact is the model's now (the two runs trained on the same data); it and its audit record stand
-          logger.info({ aiId, jobId: job.id, version }, 'training result dropped: another run of this job finished first');
+          logger.info({ aiId, jobId, version }, 'training result dropped: another run of this job finished first');
           return { skipped: true };
         }
-        await storage.delete(key); // deleted while training: leave no orphan artifact
+        await storage.delete(key); // deleted or given up while training: leave no orphan artifact
         return { skipped: true };
       }
       artifacts.set(key, artifact);
-      await ctx.audit.record({
-        actor: requestedBy ? { id: requestedBy } : null,
-        action: 'ai.trained',
-        target: { type: 'ai', id: aiId },
-        details: { jobId: job.id, version, rmse: artifact.metrics.rmse, r2: artifact.metrics.r2, rows: artifact.metrics.rows, datasetSha256: artifact.datasetSha256 },
-      });
-      await publish(aiId, 'succeeded');
       logger.info({ aiId, version, r2: artifact.metrics.r2, trainMs: artifact.metrics.trainMs }, 'model trained');
       return { version };
     } catch (e) {
       const invalid = isInvalid(e);
-      const final = invalid || isFinalAttempt(job);
-      const recorded = await prisma.ai
-        .updateMany({
-          // not over the result of another run of this job, nor over a deleted model or a newer job
-          where: { id: aiId, jobId: job.id, status: { in: [...unfinished] } },
-          data: final ? { status: 'failed', error: message(e), finishDate: new Date() } : { status: 'queued', error: `attempt ${job.attemptsMade + 1} failed, retrying: ${message(e)}` },
-        })
-        .then(
-          (r) => r.count > 0,
-          (err: unknown) => (logger.error({ err, aiId }, 'could not record the training failure'), true),
-        );
-      if (final && recorded) {
-        await ctx.audit.record({ actor: requestedBy ? { id: requestedBy } : null, action: 'ai.train_failed', target: { type: 'ai', id: aiId }, details: { jobId: job.id, error: message(e), code: (e as { code?: string }).code ?? null } });
-        await publish(aiId, 'failed');
-      }
-      logger.warn({ aiId, jobId: job.id, err: message(e), final }, 'training failed');
-      throw invalid && !(e instanceof UnrecoverableError) ? new UnrecoverableError(message(e)) : e;
+      // not over the result of another run of this job, nor over a deleted model or a newer job
+      const record = invalid || isFinalAttempt(job) ? trainingStates.fail(ctx, run, errorText(e), 'failed', { code: (e as { code?: string }).code ?? null }) : trainingStates.retry(prisma, aiId, jobId, job.attemptsMade + 1, errorText(e));
+      await record.catch((err: unknown) => logger.error({ err, aiId }, 'could not record the training failure (the AI job recovery will)'));
+      logger.warn({ aiId, jobId, err: errorText(e), final: invalid || isFinalAttempt(job) }, 'training failed');
+      throw invalid && !(e instanceof UnrecoverableError) ? new UnrecoverableError(errorText(e)) : e;
     }
   };
 }
@@ -178,7 +151,7 @@ export function predictProcessor(ctx: Context, artifacts: ArtifactCache, writer:
   return async (job: Job<PredictJobData>) => {
     const { aiLogId, aiId, userId, artifactKey, input } = job.data;
     const base = { aiLogId, aiId, userId, jobId: job.id!, input, artifactKey };
-    writer.running(aiLogId);
+    writer.running(aiLogId, job.id!);
     let result: number | number[];
     try {
       const artifact = await artifacts.get(artifactKey);
@@ -188,10 +161,10 @@ export function predictProcessor(ctx: Context, artifacts: ArtifactCache, writer:
     } catch (e) {
       const invalid = isInvalid(e);
       if (invalid || isFinalAttempt(job)) {
-        const error = e instanceof ObjectNotFoundError ? 'The model artifact no longer exists.' : message(e);
+        const error = e instanceof ObjectNotFoundError ? 'The model artifact no longer exists.' : errorText(e);
         await writer.finish({ ...base, status: 'failed', error });
       }
-      throw invalid && !(e instanceof UnrecoverableError) ? new UnrecoverableError(message(e)) : e;
+      throw invalid && !(e instanceof UnrecoverableError) ? new UnrecoverableError(errorText(e)) : e;
     }
     const written = await writer.finish({ ...base, status: 'succeeded', result });
     return { written };
@@ -228,13 +201,11 @@ export async function startAiWorkers(ctx: Context, opts: AiWorkerOptions = {}): 
   const archive = opts.archive !== undefined ? opts.archive : await createResultArchive(config);
   const artifacts = new ArtifactCache(ctx.storage);
   const writer = new ResultWriter(ctx, archive);
-  const common = {
-    connection: bullConnection(config),
-    prefix: bullPrefix(config),
-    lockDuration: config.ai.lockDurationMs,
-    stalledInterval: config.ai.stalledIntervalMs,
-    maxStalledCount: 2,
-  };
+  // jobs BullMQ fails without running them (a crash loop) and jobs lost with Redis's data end failed on their
+  // rows; listening before the consumers start, so a job given up at their first fetch is heard
+  const recovery = opts.recovery === false ? null : ctx.services.ais.recovery(opts.recovery);
+  await recovery?.start();
+  const common = { connection: bullConnection(config), prefix: bullPrefix(config), ...workerLockOptions(config) };
   // every log line and audit record made while a job runs carries its id (platform/log-context.ts)
   const withJobContext =
     <D,>(fn: (job: Job<D>) => Promise<unknown>) =>
@@ -256,8 +227,10 @@ export async function startAiWorkers(ctx: Context, opts: AiWorkerOptions = {}): 
     predict: predictWorker,
     writer,
     artifacts,
+    recovery,
     close: () =>
       (closing ??= (async () => {
+        await recovery?.stop();
         await Promise.all([trainWorker, predictWorker].map((w) => closeWorker(w, config.shutdownTimeoutMs * 0.6, logger)));
         await writer.drain();
         await archive?.close();

@@ -1,11 +1,11 @@
 // Group commit of prediction states. Each job hands its "running" mark and its final state to the writer,
 // which writes whatever has gathered in one transaction while the previous one commits: one job alone is
 // written at once, fifty concurrent jobs share one commit. A job's promise settles only after its row is
-// committed, so BullMQ removes a job (removeOnComplete) only once its result is durable. After each commit
-// the completion events go out in one Redis pipeline.
+// committed, so BullMQ removes a job (removeOnComplete) only once its result is durable. The states are the
+// state machine's (src/ais/states.ts); after each commit its completion events go out in one Redis pipeline.
 import type { Context } from '../src/context.js';
-import { publishAiEvents } from '../src/ais/events.js';
-import type { AiEvent, JobStatus } from '../src/ais/jobs.js';
+import type { JobStatus } from '../src/ais/jobs.js';
+import { predictionStates, type PredictionOutcome } from '../src/ais/states.js';
 import type { ResultArchive, ResultDoc } from './archive.js';
 
 export interface FinalState {
@@ -23,7 +23,7 @@ export interface FinalState {
 }
 
 type Op =
-  | { kind: 'running'; aiLogId: number; at: Date }
+  | { kind: 'running'; aiLogId: number; jobId: string; at: Date }
   | { kind: 'final'; state: FinalState; at: Date; resolve: (written: boolean) => void; reject: (e: unknown) => void };
 
 export class ResultWriter {
@@ -31,14 +31,14 @@ export class ResultWriter {
   private loop: Promise<void> | null = null;
 
   constructor(
-    private readonly ctx: Pick<Context, 'prisma' | 'redis' | 'logger' | 'config'>,
+    private readonly ctx: Pick<Context, 'prisma' | 'redis' | 'logger' | 'config' | 'audit'>,
     private readonly archive: ResultArchive | null,
     private readonly maxBatch = 500,
   ) {}
 
-  /** Marks a queued row running (written with the next batch; not awaited). */
-  running(aiLogId: number): void {
-    this.pending.push({ kind: 'running', aiLogId, at: new Date() });
+  /** Marks a queued row of this job running (written with the next batch; not awaited). */
+  running(aiLogId: number, jobId: string): void {
+    this.pending.push({ kind: 'running', aiLogId, jobId, at: new Date() });
     this.kick();
   }
 
@@ -82,30 +82,22 @@ export class ResultWriter {
 
   private async write(batch: Op[]): Promise<void> {
     const { prisma } = this.ctx;
-    const runningIds = batch.filter((o) => o.kind === 'running').map((o) => o.aiLogId);
+    const running = batch.filter((o) => o.kind === 'running').map((o) => ({ id: o.aiLogId, jobId: o.jobId }));
     const finals = batch.filter((o): o is Extract<Op, { kind: 'final' }> => o.kind === 'final');
+    let outcomes: PredictionOutcome[];
+    let counts: number[];
     try {
       const docIds = await this.archiveIds(finals);
-      const now = new Date();
-      const results = await prisma.$transaction([
-        prisma.aiLog.updateMany({ where: { id: { in: runningIds.length ? runningIds : [-1] }, status: 'queued' }, data: { status: 'running', startDate: now } }),
-        ...finals.map(({ state, at }) =>
-          prisma.aiLog.updateMany({
-            where: { id: state.aiLogId, jobId: state.jobId, isFinished: false },
-            data: { status: state.status, isFinished: true, finishDate: at, error: state.error ?? null, resultDocId: docIds.get(state.aiLogId) ?? null, ...(state.result !== undefined ? { result: state.result } : {}) },
-          }),
-        ),
-      ]);
-      const events: AiEvent[] = [];
-      finals.forEach((f, i) => {
-        const written = results[i + 1].count > 0;
-        if (written) events.push({ type: 'ailog', id: f.state.aiLogId, aiId: f.state.aiId, userId: f.state.userId, status: f.state.status });
-        f.resolve(written);
-      });
-      await publishAiEvents(this.ctx.redis, this.ctx.config.redisPrefix, events, this.ctx.logger);
+      outcomes = finals.map(({ state }) => ({ id: state.aiLogId, aiId: state.aiId, userId: state.userId, jobId: state.jobId, status: state.status, result: state.result, error: state.error, resultDocId: docIds.get(state.aiLogId) ?? null }));
+      const results = await prisma.$transaction([predictionStates.running(prisma, running, new Date()), ...outcomes.map((o, i) => predictionStates.finish(prisma, o, finals[i].at))]);
+      counts = results.slice(1).map((r) => r.count);
     } catch (e) {
       // nothing of the batch is written: each job fails and BullMQ retries it
       for (const f of finals) f.reject(e);
+      return;
     }
+    const written = outcomes.filter((_, i) => counts[i] > 0);
+    await predictionStates.finished(this.ctx, written).catch((err: unknown) => this.ctx.logger.warn({ err, results: written.length }, 'could not record or publish finished predictions'));
+    finals.forEach((f, i) => f.resolve(counts[i] > 0));
   }
 }

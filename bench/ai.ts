@@ -14,7 +14,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { defaultDatasetPath, parseDataset, train } from '../ai-worker/model.js';
+import { defaultDatasetPath, parseDataset, train } from '../src/ais/model.js';
 import { startAiWorkers } from '../ai-worker/processors.js';
 import type { Principal } from '../src/auth/sessions.js';
 import { loadConfig } from '../src/config.js';

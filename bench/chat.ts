@@ -517,7 +517,7 @@ async function idleTest(kind: Kind): Promise<IdleResult> {
 // The disk C writes its database to, alone: 16 KB written and fsync'd every millisecond (C's group commit syncs the
 // WAL at every commit, and at 100 k deliveries/s it commits a few hundred times a second), in the same folder as C's
 // database. A durable ack can never come sooner than the fsync before it: the disk's own stalls are a floor under C's
-// latency (one cause of its p99 among others: bench/README.md, "Session 5").
+// latency (one cause of its p99 among others: docs/decisions/0003-synchronous-full.md).
 interface DiskProbe {
   n: number;
   p99: number;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Generates ai-worker/data/AI_test.csv, the dataset the AI worker trains on when a model has no uploaded one.
 // Reproducible byte for byte: a fixed-seed PRNG written here (no Math.random, no library whose output could
-// change), fixed-point formatting, "\n" line ends. test/ai/dataset.test.ts regenerates it in memory and
+// change), fixed-point formatting, "\n" line ends. test/ai/model.test.ts regenerates it in memory and
 // compares the sha256 with the shipped file.
 //
 //   rows      10,000; header x0,x1,x2,x3,x4,x5,x6,x7,y

@@ -1,9 +1,9 @@
 // `npm start`: everything in one process for a laptop, on the embedded default (SQLite file + local Redis).
 // Applies pending migrations first, then runs the api, the chat server and the AI worker on one shared
-// context. Production runs each process on its own (see README).
+// context. Production runs each process on its own (see docs/operations.md).
 import { heartbeatKey, startWorkerHeartbeat } from '../ai-worker/heartbeat.js';
 import { startAiWorkers } from '../ai-worker/processors.js';
-import { startApi } from './api-server.js';
+import { localOrigin, startApi, startupMessage } from './api-server.js';
 import { startChat } from './chat/server.js';
 import { createContext } from './context.js';
 import { runProcess } from './platform/lifecycle.js';
@@ -20,7 +20,7 @@ await runProcess('agora', async (config, logger) => {
   const worker = startWorkerHeartbeat(ctx);
   await worker.ready;
   logger.info({ worker: heartbeatKey() }, 'ai-worker running');
-  logger.info(`Agora is up: http://localhost:${api.port}/docs (API docs), /healthz, /readyz; chat on port ${chat.port}`);
+  logger.info(startupMessage(localOrigin(config.host, api.port), `; chat on port ${chat.port}`));
   return async () => {
     await Promise.all([api.stop(), chat.stop(), worker.stop(), aiWorkers.close()]);
     await ctx.close();

@@ -1,25 +1,28 @@
 // The api process's Express application: security headers, request ids, logging, JSON bodies,
-// /api/v1 routers, OpenAPI + Swagger UI, health, and one problem+json error handler.
+// /api/v1 routers, OpenAPI + Swagger UI, health, the site icon and the password reset page, and one
+// problem+json error handler.
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { adminPanel } from '../admin/mount.js';
 import { registerAiRoutes } from './ais/routes.js';
 import { registerAuditRoutes } from './audit/routes.js';
-import { createGuards } from './auth/guards.js';
+import { createGuards, privateResponses } from './auth/guards.js';
 import { registerBoardRoutes } from './boards/routes.js';
 import { registerChatRoutes } from './chat/routes.js';
 import { registerFileRoutes } from './files/routes.js';
 import { registerPostRoutes } from './posts/routes.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import type { Context } from './context.js';
-import { ApiRegistry, ApiRouter } from './http/api.js';
+import { ApiRegistry, ApiRouter, documentGuards } from './http/api.js';
 import { NotFoundError, ServiceUnavailableError, errorHandler } from './http/errors.js';
 import { buildOpenApi, docsRouter } from './http/openapi.js';
 import { requestId } from './http/request-id.js';
 import { runWithLogContext } from './platform/log-context.js';
 import { packageVersion } from './platform/paths.js';
+import { readRedisPersistence } from './platform/redis.js';
 import { registerUserRoutes } from './users/routes.js';
+import { webRouter } from './web/routes.js';
 
 export const API_BASE = '/api/v1';
 
@@ -30,8 +33,17 @@ const healthSchema = {
 };
 const readySchema = {
   type: 'object',
-  required: ['status', 'checks'],
-  properties: { status: { const: 'ok' }, checks: { type: 'object', additionalProperties: { type: 'string' } } },
+  required: ['status', 'checks', 'orphanSweep'],
+  properties: {
+    status: { const: 'ok' },
+    checks: { type: 'object', additionalProperties: { type: 'string' } },
+    notes: { type: 'object', additionalProperties: { type: 'string' }, description: 'production only: what is not failing but should be fixed (e.g. Redis without persistence)' },
+    orphanSweep: {
+      type: 'object',
+      description: 'What the orphan-file sweep of this process removed since it started',
+      properties: { runs: { type: 'integer' }, lastRunAt: { type: ['string', 'null'] }, removedTempFiles: { type: 'integer' }, removedAttachments: { type: 'integer' }, removedBytes: { type: 'integer' } },
+    },
+  },
 };
 
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -47,7 +59,7 @@ async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 /** Each dependency the api needs to serve requests: "ok" or why not. */
-export async function readiness(ctx: Context): Promise<{ ready: boolean; checks: Record<string, string> }> {
+export async function readiness(ctx: Context): Promise<{ ready: boolean; checks: Record<string, string>; notes?: Record<string, string> }> {
   const probe = async (f: () => Promise<unknown>) => {
     try {
       await withTimeout(f(), 2_000);
@@ -56,9 +68,14 @@ export async function readiness(ctx: Context): Promise<{ ready: boolean; checks:
       return `error: ${(e as Error).message.split('\n')[0]}`;
     }
   };
-  const [database, redis] = await Promise.all([probe(() => ctx.prisma.$queryRawUnsafe('SELECT 1')), probe(() => ctx.redis.ping())]);
-  const checks = { database, redis };
-  return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
+  const [database, redis, storage] = await Promise.all([probe(() => ctx.prisma.$queryRawUnsafe('SELECT 1')), probe(() => ctx.redis.ping()), probe(() => ctx.storage.check())]);
+  const checks = { database, redis, storage };
+  const notes: Record<string, string> = {};
+  if (ctx.config.nodeEnv === 'production' && redis === 'ok') {
+    const persistence = await withTimeout(readRedisPersistence(ctx.redis), 2_000).catch(() => null);
+    if (persistence && !persistence.appendonly && !persistence.save) notes.redis = 'Redis does not persist its data (no AOF, no save points): a restart loses revocations and queued jobs; turn AOF on';
+  }
+  return { ready: Object.values(checks).every((c) => c === 'ok'), checks, ...(Object.keys(notes).length ? { notes } : {}) };
 }
 
 export function buildApp(ctx: Context): Express {
@@ -92,7 +109,7 @@ export function buildApp(ctx: Context): Express {
 
   const registry = new ApiRegistry();
 
-  // health: liveness needs nothing; readiness proves the database and Redis answer
+  // health: liveness needs nothing; readiness proves the database and Redis answer and the uploads folder takes writes
   const ops = new ApiRouter(registry, '');
   ops.route(
     {
@@ -110,21 +127,23 @@ export function buildApp(ctx: Context): Express {
       method: 'get',
       path: '/readyz',
       operationId: 'getReadiness',
-      summary: 'Readiness: the database and Redis answer',
+      summary: 'Readiness: the database and Redis answer, the uploads folder takes writes',
       tags: ['operations'],
-      responses: { 200: { description: 'Ready', schema: readySchema }, 503: { description: 'A dependency is down (problem+json with `checks`)' } },
+      responses: { 200: { description: 'Ready', schema: readySchema }, 503: { description: 'A dependency is down (`not_ready`; `checks` names it)' } },
     },
     async (_req, res) => {
-      const { ready, checks } = await readiness(ctx);
-      if (!ready) throw new ServiceUnavailableError('not_ready', 'A dependency is not reachable.', { checks });
-      res.json({ status: 'ok', checks });
+      const { ready, checks, notes } = await readiness(ctx);
+      const failing = Object.keys(checks).filter((k) => checks[k as keyof typeof checks] !== 'ok');
+      if (!ready) throw new ServiceUnavailableError('not_ready', `Not ready: ${failing.join(', ')}.`, { checks });
+      res.json({ status: 'ok', checks, ...(notes ? { notes } : {}), orphanSweep: ctx.services.orphanSweep.stats() });
     },
   );
   app.use(ops.router);
 
   const api = new ApiRouter(registry, API_BASE);
   // Feature routers register here, each as `register<Feature>Routes(api, ctx, guards)`.
-  const guards = createGuards(ctx.sessions, ctx.config.jwtSecret);
+  const guards = documentGuards(createGuards(ctx.sessions, ctx.config.jwtSecret));
+  app.use(API_BASE, privateResponses);
   registerAuthRoutes(api, ctx, guards);
   registerUserRoutes(api, ctx, guards);
   registerBoardRoutes(api, ctx, guards);
@@ -144,6 +163,7 @@ export function buildApp(ctx: Context): Express {
     res.json(openapi);
   });
   app.use('/docs', docsRouter());
+  app.use(webRouter({ confirmResetPath: `${API_BASE}/auth/password-reset/confirm` }));
 
   app.use((req, _res, next) => next(new NotFoundError(`No route for ${req.method} ${req.path}.`)));
   app.use(errorHandler(ctx.logger));

@@ -1,10 +1,9 @@
 // Every setting comes from the environment (and `.env`), is validated once with ajv, and becomes one typed,
 // frozen Config. A bad or missing setting stops the process with one line naming the variable.
-import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import dotenv from 'dotenv';
+import { developmentSecrets, secretWeakness } from './platform/secrets.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type DatabaseProvider = 'sqlite' | 'mysql';
@@ -25,8 +24,8 @@ export interface Config {
   redisPrefix: string;
   mongodbUrl: string | null;
   uploadsDir: string;
-  /** Attachment limits and the allow-list of sniffed content types (`type/*` allowed). */
-  uploads: { maxFileBytes: number; maxFiles: number; maxTotalBytes: number; allowedTypes: string[] };
+  /** Attachment limits, the allow-list of sniffed content types (`type/*` allowed), and the orphan sweep's period and grace (src/files/sweep.ts). */
+  uploads: { maxFileBytes: number; maxFiles: number; maxTotalBytes: number; allowedTypes: string[]; sweepIntervalSeconds: number; orphanGraceSeconds: number };
   dataDir: string;
   jwtSecret: string;
   sessionSecret: string;
@@ -34,7 +33,7 @@ export interface Config {
   trustProxy: boolean | number | string;
   migrateOnStart: boolean;
   shutdownTimeoutMs: number;
-  /** Base URL members reach Agora at (links in mails). */
+  /** Base URL members reach Agora at (links in mails); http://localhost:PORT when PUBLIC_URL is unset. */
   publicUrl: string;
   auth: {
     accessTokenTtlSeconds: number;
@@ -43,10 +42,21 @@ export interface Config {
     /** A just-rotated refresh token presented again within this many seconds gets the same successor. */
     refreshReuseGraceSeconds: number;
     cookieSecure: boolean;
+    /** Login attempts per client address; failed ones per (account, address) pair and per account from all addresses. */
     loginRateLimitPerIp: number;
     loginRateLimitPerAccount: number;
+    loginRateLimitAccountGlobal: number;
     loginRateWindowSeconds: number;
+    signupRateLimitPerIp: number;
+    signupRateWindowSeconds: number;
     passwordResetTtlSeconds: number;
+    /** Reset requests per address (known or not) and per client address, in one window. */
+    passwordResetRateLimitPerAddress: number;
+    passwordResetRateLimitPerIp: number;
+    passwordResetRateWindowSeconds: number;
+    /** Password hashes computed at once in this process; a caller waits at most passwordHashWaitMs for a slot, then gets a 503. */
+    passwordHashConcurrency: number;
+    passwordHashWaitMs: number;
   };
   log: {
     /** false turns pretty terminal output off; it is only ever on for a TTY outside production. */
@@ -72,7 +82,7 @@ export interface Config {
     /** Attempts per job (transient errors retry with exponential backoff from backoffMs; invalid input never). */
     jobAttempts: number;
     backoffMs: number;
-    /** A job whose worker stops renewing its lock for lockDurationMs is taken back (checked every stalledIntervalMs). */
+    /** A job whose worker stops renewing its lock (every lockDurationMs/2) is taken back by the stalled check (every stalledIntervalMs): within lockDurationMs + stalledIntervalMs of a crash. */
     lockDurationMs: number;
     stalledIntervalMs: number;
   };
@@ -134,7 +144,7 @@ export class ConfigError extends Error {
   }
 }
 
-/** The variables Agora reads, with their rules. Also the source of the README's configuration table. */
+/** The variables Agora reads, with their rules. Also the source of the configuration table in docs/operations.md. */
 const envSchema = {
   type: 'object',
   properties: {
@@ -155,7 +165,7 @@ const envSchema = {
     TRUST_PROXY: { type: 'string', minLength: 1, default: 'false' },
     MIGRATE_ON_START: { type: 'boolean' },
     SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 10000 },
-    PUBLIC_URL: { type: 'string', pattern: '^https?://[^\\s]+$', default: 'http://localhost:3000' },
+    PUBLIC_URL: { type: 'string', pattern: '^https?://[^\\s]+$' },
     ACCESS_TOKEN_TTL_SECONDS: { type: 'integer', minimum: 30, maximum: 86400, default: 900 },
     REFRESH_IDLE_TTL_SECONDS: { type: 'integer', minimum: 60, maximum: 31536000, default: 1209600 },
     REFRESH_ABSOLUTE_TTL_SECONDS: { type: 'integer', minimum: 60, maximum: 31536000, default: 2592000 },
@@ -163,8 +173,16 @@ const envSchema = {
     COOKIE_SECURE: { type: 'boolean' },
     LOGIN_RATE_LIMIT_IP: { type: 'integer', minimum: 1, maximum: 100000, default: 30 },
     LOGIN_RATE_LIMIT_ACCOUNT: { type: 'integer', minimum: 1, maximum: 100000, default: 10 },
+    LOGIN_RATE_LIMIT_ACCOUNT_GLOBAL: { type: 'integer', minimum: 1, maximum: 1000000, default: 100 },
     LOGIN_RATE_WINDOW_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 900 },
+    SIGNUP_RATE_LIMIT_IP: { type: 'integer', minimum: 1, maximum: 100000, default: 10 },
+    SIGNUP_RATE_WINDOW_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 3600 },
     PASSWORD_RESET_TTL_SECONDS: { type: 'integer', minimum: 60, maximum: 86400, default: 1800 },
+    PASSWORD_RESET_RATE_LIMIT_ADDRESS: { type: 'integer', minimum: 1, maximum: 100000, default: 3 },
+    PASSWORD_RESET_RATE_LIMIT_IP: { type: 'integer', minimum: 1, maximum: 100000, default: 10 },
+    PASSWORD_RESET_RATE_WINDOW_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 3600 },
+    PASSWORD_HASH_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 64, default: 2 },
+    PASSWORD_HASH_WAIT_MS: { type: 'integer', minimum: 0, maximum: 60000, default: 2000 },
     SMTP_URL: { type: 'string', pattern: '^smtps?://.+' },
     MAIL_FROM: { type: 'string', minLength: 3, maxLength: 256, default: 'Agora <no-reply@localhost>' },
     MAIL_OUTBOX_DIR: { type: 'string', minLength: 1, default: './data/outbox' },
@@ -185,8 +203,8 @@ const envSchema = {
     AI_DATASET_MAX_BYTES: { type: 'integer', minimum: 1024, maximum: 1073741824, default: 20971520 },
     AI_JOB_ATTEMPTS: { type: 'integer', minimum: 1, maximum: 20, default: 3 },
     AI_JOB_BACKOFF_MS: { type: 'integer', minimum: 0, maximum: 600000, default: 1000 },
-    AI_LOCK_DURATION_MS: { type: 'integer', minimum: 1000, maximum: 600000, default: 30000 },
-    AI_STALLED_INTERVAL_MS: { type: 'integer', minimum: 500, maximum: 600000, default: 30000 },
+    AI_LOCK_DURATION_MS: { type: 'integer', minimum: 1000, maximum: 600000, default: 10000 },
+    AI_STALLED_INTERVAL_MS: { type: 'integer', minimum: 500, maximum: 600000, default: 5000 },
     CHAT_MAX_PAYLOAD_BYTES: { type: 'integer', minimum: 1024, maximum: 16777216, default: 16384 },
     CHAT_MAX_MESSAGE_LENGTH: { type: 'integer', minimum: 1, maximum: 1000000, default: 2000 },
     CHAT_MAX_BACKPRESSURE_BYTES: { type: 'integer', minimum: 1024, maximum: 268435456, default: 1048576 },
@@ -210,6 +228,8 @@ const envSchema = {
       pattern: '^[a-z0-9.+-]+/([a-z0-9.+-]+|\\*)(,[a-z0-9.+-]+/([a-z0-9.+-]+|\\*))*$',
       default: 'image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,application/zip',
     },
+    UPLOAD_SWEEP_INTERVAL_SECONDS: { type: 'integer', minimum: 1, maximum: 604800, default: 3600 },
+    UPLOAD_ORPHAN_GRACE_SECONDS: { type: 'integer', minimum: 1, maximum: 2592000, default: 3600 },
   },
 } as const;
 
@@ -243,39 +263,6 @@ function describe(err: ErrorObject, raw: Record<string, unknown>): ConfigError {
         : (err.message ?? 'is invalid'));
   const range = err.keyword === 'minimum' || err.keyword === 'maximum' ? (err.message ?? rule) : rule;
   return new ConfigError(variable, `${range}${got}`);
-}
-
-const WEAK = /^(secret|changeme|change-me|password|default|test|example|agora)+$/i;
-
-function checkSecret(name: string, value: string): void {
-  if (value.length < 32) throw new ConfigError(name, 'must be at least 32 characters (e.g. `openssl rand -base64 48`)');
-  if (new Set(value).size < 10 || WEAK.test(value.replace(/[^a-z]/gi, ''))) {
-    throw new ConfigError(name, 'is too weak: use a random value (e.g. `openssl rand -base64 48`)');
-  }
-}
-
-/** Development secrets: generated on first start and kept in DATA_DIR/secrets.json (mode 0600). */
-function developmentSecrets(dataDir: string): { jwtSecret: string; sessionSecret: string } {
-  const file = path.join(dataDir, 'secrets.json');
-  try {
-    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { jwtSecret?: string; sessionSecret?: string };
-    if (saved.jwtSecret && saved.sessionSecret) return { jwtSecret: saved.jwtSecret, sessionSecret: saved.sessionSecret };
-  } catch {
-    // first start: generate below
-  }
-  const secrets = {
-    jwtSecret: crypto.randomBytes(48).toString('base64url'),
-    sessionSecret: crypto.randomBytes(48).toString('base64url'),
-  };
-  fs.mkdirSync(dataDir, { recursive: true });
-  try {
-    fs.writeFileSync(file, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
-    return secrets;
-  } catch (e) {
-    // another process of the same deployment wrote it first: use theirs
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return developmentSecrets(dataDir);
-    throw e;
-  }
 }
 
 function parseTrustProxy(v: string): boolean | number | string {
@@ -333,8 +320,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
     jwtSecret ??= generated.jwtSecret;
     sessionSecret ??= generated.sessionSecret;
   }
-  checkSecret('JWT_SECRET', jwtSecret);
-  checkSecret('SESSION_SECRET', sessionSecret);
+  for (const [name, value] of [['JWT_SECRET', jwtSecret], ['SESSION_SECRET', sessionSecret]] as const) {
+    const weakness = secretWeakness(value);
+    if (weakness) throw new ConfigError(name, weakness);
+  }
   if (jwtSecret === sessionSecret) throw new ConfigError('SESSION_SECRET', 'must differ from JWT_SECRET');
 
   return Object.freeze({
@@ -355,6 +344,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
       maxFiles: v.UPLOAD_MAX_FILES as number,
       maxTotalBytes: v.UPLOAD_MAX_TOTAL_BYTES as number,
       allowedTypes: (v.UPLOAD_ALLOWED_TYPES as string).split(','),
+      sweepIntervalSeconds: v.UPLOAD_SWEEP_INTERVAL_SECONDS as number,
+      orphanGraceSeconds: v.UPLOAD_ORPHAN_GRACE_SECONDS as number,
     },
     dataDir,
     jwtSecret,
@@ -363,7 +354,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
     trustProxy: parseTrustProxy(v.TRUST_PROXY as string),
     migrateOnStart: (v.MIGRATE_ON_START as boolean | undefined) ?? false,
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS as number,
-    publicUrl: (v.PUBLIC_URL as string).replace(/\/+$/, ''),
+    // unset: the address this api listens on from this machine, so mailed links follow PORT
+    publicUrl: ((v.PUBLIC_URL as string | undefined) ?? `http://localhost:${v.PORT as number}`).replace(/\/+$/, ''),
     auth: Object.freeze({
       accessTokenTtlSeconds: v.ACCESS_TOKEN_TTL_SECONDS as number,
       refreshIdleTtlSeconds: v.REFRESH_IDLE_TTL_SECONDS as number,
@@ -372,8 +364,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
       cookieSecure: (v.COOKIE_SECURE as boolean | undefined) ?? nodeEnv === 'production',
       loginRateLimitPerIp: v.LOGIN_RATE_LIMIT_IP as number,
       loginRateLimitPerAccount: v.LOGIN_RATE_LIMIT_ACCOUNT as number,
+      loginRateLimitAccountGlobal: v.LOGIN_RATE_LIMIT_ACCOUNT_GLOBAL as number,
       loginRateWindowSeconds: v.LOGIN_RATE_WINDOW_SECONDS as number,
+      signupRateLimitPerIp: v.SIGNUP_RATE_LIMIT_IP as number,
+      signupRateWindowSeconds: v.SIGNUP_RATE_WINDOW_SECONDS as number,
       passwordResetTtlSeconds: v.PASSWORD_RESET_TTL_SECONDS as number,
+      passwordResetRateLimitPerAddress: v.PASSWORD_RESET_RATE_LIMIT_ADDRESS as number,
+      passwordResetRateLimitPerIp: v.PASSWORD_RESET_RATE_LIMIT_IP as number,
+      passwordResetRateWindowSeconds: v.PASSWORD_RESET_RATE_WINDOW_SECONDS as number,
+      passwordHashConcurrency: v.PASSWORD_HASH_CONCURRENCY as number,
+      passwordHashWaitMs: v.PASSWORD_HASH_WAIT_MS as number,
     }),
     log: Object.freeze({
       pretty: v.LOG_PRETTY as boolean,

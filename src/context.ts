@@ -3,12 +3,14 @@
 import { createAuditLog } from './audit/index.js';
 import type { AuditLog } from './audit/service.js';
 import { AisService } from './ais/service.js';
+import { Passwords } from './auth/passwords.js';
 import { AuthService } from './auth/service.js';
 import { BoardPolicy } from './boards/policy.js';
 import { BoardsService } from './boards/service.js';
 import { ChatService } from './chat/service.js';
 import { CommentsService } from './comments/service.js';
 import { FilesService } from './files/service.js';
+import { OrphanSweeper } from './files/sweep.js';
 import { PostsService } from './posts/service.js';
 import { ViewCounter } from './posts/views.js';
 import { Sessions } from './auth/sessions.js';
@@ -17,7 +19,7 @@ import { createLogger, type Logger } from './platform/logger.js';
 import { createMailer, type Mailer } from './platform/mail.js';
 import { createPrisma, type Db } from './platform/prisma.js';
 import { createQueues, type Queues } from './platform/queue.js';
-import { closeRedis, createRedis, type Redis } from './platform/redis.js';
+import { checkRedisPersistence, closeRedis, createRedis, type Redis } from './platform/redis.js';
 import { LocalStorage, type Storage } from './platform/storage.js';
 import { UsersService } from './users/service.js';
 
@@ -29,6 +31,8 @@ export interface Services {
   posts: PostsService;
   comments: CommentsService;
   files: FilesService;
+  /** Removes upload files left by a process killed mid-upload; the api process runs its timer (startApi). */
+  orphanSweep: OrphanSweeper;
   /** Buffered view counts; the api process runs its flush timer (startApi). */
   views: ViewCounter;
   /** AI models and predictions (training and predicting run in ai-worker/). */
@@ -47,6 +51,8 @@ export interface Context {
   audit: AuditLog;
   mailer: Mailer;
   sessions: Sessions;
+  /** Password hashing, bounded for the whole process. */
+  passwords: Passwords;
   services: Services;
   /** Closes every client, in reverse order of dependence. Safe to call twice. */
   close(): Promise<void>;
@@ -62,23 +68,26 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
   const prisma = await createPrisma(config);
   const redis = createRedis(config, opts.service ?? 'agora');
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
+  checkRedisPersistence(redis, logger, config.nodeEnv);
   const queues = createQueues(config);
   const storage = new LocalStorage(config.uploadsDir);
   const audit = await createAuditLog(config, prisma, logger);
   const mailer = createMailer(config, logger);
   const sessions = new Sessions(prisma, redis, config);
+  const passwords = new Passwords({ concurrency: config.auth.passwordHashConcurrency, waitMs: config.auth.passwordHashWaitMs });
   const boardPolicy = new BoardPolicy(prisma, redis, config.anonymousRead);
   const boards = new BoardsService(prisma, boardPolicy, audit, config.anonymousRead, storage, logger);
   const views = new ViewCounter(prisma, redis, logger, config);
   const posts = new PostsService(prisma, boardPolicy, audit, views, storage, logger);
   const services: Services = {
-    users: new UsersService(prisma, audit, sessions, boards),
-    auth: new AuthService(prisma, sessions, audit, mailer, logger, config),
+    users: new UsersService({ prisma, audit, sessions, boards, passwords, redis, config }),
+    auth: new AuthService({ prisma, redis, sessions, passwords, audit, mailer, logger, config }),
     boards,
     boardPolicy,
     posts,
     comments: new CommentsService(prisma, boardPolicy, posts, audit, storage, logger),
     files: new FilesService(prisma, posts, storage),
+    orphanSweep: new OrphanSweeper(prisma, storage, logger, { intervalSeconds: config.uploads.sweepIntervalSeconds, graceSeconds: config.uploads.orphanGraceSeconds }),
     views,
     ais: new AisService({ prisma, redis, queues, storage, audit, logger, config }),
     chat: new ChatService(prisma, redis, audit, logger, config),
@@ -87,8 +96,11 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      await services.orphanSweep.stop();
       await services.ais.close();
       services.chat.close();
+      // reset mails scheduled after their responses
+      await services.auth.idle();
       await queues.close();
       await mailer.close();
       await audit.close();
@@ -97,5 +109,5 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
       await prisma.$disconnect();
     })());
 
-  return { config, logger, prisma, redis, queues, storage, audit, mailer, sessions, services, close };
+  return { config, logger, prisma, redis, queues, storage, audit, mailer, sessions, passwords, services, close };
 }

@@ -78,6 +78,18 @@ describe('config', () => {
     if (message) expect(e.message).toBe(message);
   });
 
+  it('links mails to the port the api listens on unless PUBLIC_URL says otherwise', () => {
+    expect(loadConfig({}, { cwd: tmpDir() }).publicUrl).toBe('http://localhost:3000');
+    expect(loadConfig({ PORT: '4100' }, { cwd: tmpDir() }).publicUrl).toBe('http://localhost:4100');
+    // PORT from .env counts like PORT from the environment
+    const cwd = tmpDir();
+    fs.writeFileSync(path.join(cwd, '.env'), 'PORT=4200\n');
+    expect(loadConfig({}, { cwd, dotenv: true }).publicUrl).toBe('http://localhost:4200');
+    expect(loadConfig({ PORT: '4100', PUBLIC_URL: 'https://agora.example.com/' }, { cwd: tmpDir() }).publicUrl).toBe('https://agora.example.com');
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, SESSION_SECRET: strong2, PORT: '8080' }, { cwd: tmpDir() }).publicUrl).toBe('http://localhost:8080');
+    expect(error({ PUBLIC_URL: 'agora.example.com' }).message).toBe('PUBLIC_URL must be an http(s):// URL (got "agora.example.com")');
+  });
+
   it('requires strong secrets in production', () => {
     expect(error({ NODE_ENV: 'production' }).variable).toBe('JWT_SECRET');
     expect(error({ NODE_ENV: 'production', JWT_SECRET: strong }).variable).toBe('SESSION_SECRET');

@@ -12,16 +12,54 @@ const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, s
 /** dist/<x>.js → the TypeScript source it is compiled from */
 const sourceOf = (dist: string) => dist.replace(/^dist\//, '').replace(/\.js$/, '.ts');
 
+/** The Markdown files of the repository's documentation. */
+const docFiles = ['README.md', 'CONTRIBUTING.md', 'bench/README.md', ...fs.readdirSync(path.join(projectRoot, 'docs'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.md')).map((f) => path.posix.join('docs', f.split(path.sep).join('/')))];
+
+/** GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens. */
+const anchorOf = (heading: string) =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
+const anchorsOf = (file: string) => new Set([...read(file).matchAll(/^#{1,6} (.+)$/gm)].map((m) => anchorOf(m[1])));
+
 describe('documentation', () => {
-  it.each(configVariables)('README and .env.example document %s', (v) => {
-    expect(read('README.md')).toContain(`| \`${v}\` |`);
+  /** The configuration table of docs/operations.md: the variable of each row between its markers. */
+  const configTable = () => {
+    const ops = read('docs/operations.md');
+    const table = ops.slice(ops.indexOf('<!-- config-table:start -->'), ops.indexOf('<!-- config-table:end -->'));
+    return [...table.matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1]);
+  };
+
+  it.each(configVariables)('docs/operations.md and .env.example document %s', (v) => {
+    expect(configTable()).toContain(v);
     expect(read('.env.example')).toMatch(new RegExp(`^#? ?${v}=`, 'm'));
   });
 
+  it('the configuration table lists exactly the settings of src/config.ts, in their order', () => {
+    expect(configTable()).toEqual(configVariables);
+  });
+
   it('names only npm scripts that exist', () => {
-    const named = [...read('README.md').matchAll(/npm run ([a-z:-]+)/g)].map((m) => m[1]);
+    const named = ['README.md', 'bench/README.md', 'docs/operations.md', 'docs/architecture.md'].flatMap((f) => [...read(f).matchAll(/npm run ([a-z:-]+)/g)].map((m) => m[1]));
     expect(named.length).toBeGreaterThan(3);
     for (const s of named) expect(Object.keys(scripts)).toContain(s);
+  });
+
+  it('links only to files and headings that exist', () => {
+    const broken: string[] = [];
+    for (const file of docFiles) {
+      for (const [, target] of read(file).matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/i.test(target)) continue; // http(s), mailto
+        const [rel, anchor] = target.split('#');
+        const resolved = rel ? path.posix.normalize(path.posix.join(path.posix.dirname(file), rel)) : file;
+        if (!fs.existsSync(path.join(projectRoot, resolved))) broken.push(`${file}: ${target}`);
+        else if (anchor && !(resolved.endsWith('.md') && anchorsOf(resolved).has(anchor))) broken.push(`${file}: ${target}`);
+      }
+    }
+    expect(docFiles.length).toBeGreaterThan(5);
+    expect(broken).toEqual([]);
   });
 });
 

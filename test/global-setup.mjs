@@ -1,6 +1,8 @@
 // Once per `jest` run: the migrated SQLite template that every suite copies (much faster than migrating a
-// database per suite). Made by the real migrate command.
+// database per suite), made by the real migrate command; and the run's id, AGORA_TEST_RUN, which every suite's
+// Redis prefix starts with (test/helpers/context.ts) so that global-teardown.mjs finds what this run left behind.
 import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export default function globalSetup() {
+  // set before the workers start, so they inherit it
+  process.env.AGORA_TEST_RUN = crypto.randomBytes(4).toString('hex');
   const tmp = path.join(root, '.test-tmp');
   const template = path.join(tmp, 'template.db');
   fs.mkdirSync(tmp, { recursive: true });

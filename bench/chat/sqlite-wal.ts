@@ -1,4 +1,4 @@
-// Micro-benchmark of the chat writer's SQL on SQLite (bench/README.md, "Session 5"): what one message costs in WAL
+// Micro-benchmark of the chat writer's SQL on SQLite (docs/decisions/0006-*.md): what one message costs in WAL
 // bytes and time, by batch size, with the table and indexes of `chat_messages` as they are and without each
 // secondary index. 1,000 authors in 100 sessions; 200,000 rows of history first, then 50,000 new rows in batches.
 //   npx tsx bench/chat/sqlite-wal.ts [synchronous: FULL|OFF] [page size]

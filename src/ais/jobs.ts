@@ -1,7 +1,7 @@
 // What the api puts on the AI queues and the worker takes off them: job names, data, options and ids, the
 // storage keys of models, and the completion events. Shared by src/ais/service.ts and ai-worker/.
 import crypto from 'node:crypto';
-import type { JobsOptions } from 'bullmq';
+import type { JobsOptions, WorkerOptions } from 'bullmq';
 import type { Config } from '../config.js';
 
 export const jobNames = { train: 'train', predict: 'predict' } as const;
@@ -50,6 +50,23 @@ export function jobOptions(config: Pick<Config, 'ai'>, jobId: string): JobsOptio
     removeOnComplete: true,
     removeOnFail: { age: 7 * 24 * 3600, count: 1000 },
   };
+}
+
+/**
+ * A job whose worker stopped while running it (crash, kill -9, or an event loop held past the lock) is taken
+ * back this many times; the next time BullMQ fails it ("job stalled more than allowable limit") without
+ * running it, and the AI job recovery (recovery.ts) records the failure on its row.
+ */
+export const maxStalledCount = 2;
+
+/**
+ * The lock and stalled-check settings of both AI consumers. A worker renews the lock of each job it runs every
+ * lockDuration/2; the stalled check marks the active jobs and, at its next run, takes back those whose lock has
+ * expired meanwhile. A crashed worker's job is so taken back at most lockDuration + stalledInterval after the
+ * crash (by any worker of the queue that is running, or by the next one to start).
+ */
+export function workerLockOptions(config: Pick<Config, 'ai'>): Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount'> {
+  return { lockDuration: config.ai.lockDurationMs, stalledInterval: config.ai.stalledIntervalMs, maxStalledCount };
 }
 
 /** Storage keys: `models/<ai-id>/<version>.json` for artifacts, `models/<ai-id>/dataset.{csv,json}` for an upload. */

@@ -1,5 +1,6 @@
-// passport-jwt verifies the signature and expiry; Agora adds the revocation checks (blacklisted jti,
-// revocation epoch) in one Redis round trip. Guards turn every failure into a 401/403 problem.
+// passport-jwt verifies the signature and expiry; Agora requires the expiry and adds the revocation checks
+// (blacklisted jti, revocation epoch, revoked login) in one Redis round trip. Guards turn every failure into
+// a 401/403 problem.
 import type { RequestHandler } from 'express';
 import passport from 'passport';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
@@ -33,7 +34,10 @@ export function createGuards(sessions: Sessions, jwtSecret: string): Guards {
     new JwtStrategy(
       { jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: jwtSecret, algorithms: ['HS256'], ignoreExpiration: false },
       (claims: AccessTokenClaims, done: (err: unknown, user?: Principal | false) => void) => {
-        if (typeof claims.sub !== 'string' || !/^\d+$/.test(claims.sub) || typeof claims.jti !== 'string' || typeof claims.iat !== 'number' || typeof claims.sid !== 'string') return done(null, false);
+        // jsonwebtoken checks exp only when present: a token without one would never expire
+        if (typeof claims.exp !== 'number' || typeof claims.sub !== 'string' || !/^\d+$/.test(claims.sub) || typeof claims.jti !== 'string' || typeof claims.iat !== 'number' || typeof claims.sid !== 'string') {
+          return done(null, false);
+        }
         sessions.isRevoked(claims).then(
           (revoked) => done(null, revoked ? false : { id: Number(claims.sub), role: claims.role, jti: claims.jti, sid: claims.sid, exp: claims.exp }),
           (err: unknown) => done(err),
@@ -64,3 +68,13 @@ export function createGuards(sessions: Sessions, jwtSecret: string): Guards {
     ],
   };
 }
+
+/**
+ * Answers that depend on who asks are never stored by browsers or shared caches: every response to a
+ * request carrying credentials (a bearer token) and every response of the auth endpoints (tokens, cookies).
+ * A route may still set its own policy (file downloads: private, revalidated).
+ */
+export const privateResponses: RequestHandler = (req, res, next) => {
+  if (req.headers.authorization !== undefined || req.path.startsWith('/auth/')) res.set('Cache-Control', 'no-store');
+  next();
+};

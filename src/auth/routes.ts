@@ -1,12 +1,12 @@
 import cookieParser from 'cookie-parser';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import type { Context } from '../context.js';
 import type { ApiRouter } from '../http/api.js';
 import { clientMeta } from '../http/request-id.js';
 import { createLimiter } from '../http/rate-limit.js';
 import { emailSchema, passwordSchema } from '../users/schemas.js';
 import type { Guards } from './guards.js';
-import type { IssuedTokens } from './sessions.js';
+import { sha256, type IssuedTokens } from './sessions.js';
 
 export const REFRESH_COOKIE = 'agora_refresh';
 export const REFRESH_COOKIE_PATH = '/api/v1/auth';
@@ -36,10 +36,16 @@ export function registerAuthRoutes(api: ApiRouter, ctx: Context, guards: Guards)
     res.set('Cache-Control', 'no-store').json({ access_token: t.accessToken, token_type: 'bearer', expires_in: t.expiresIn });
   };
   const cookies = cookieParser();
-  // one counter per account, whether the attempt names it by name or by email
-  const loginIdentity = (req: Request) => auth.accountKey(req.body as { name?: unknown; email?: unknown } | undefined);
-  const perIp = createLimiter(ctx.redis, { name: 'login-ip', limit: cfg.loginRateLimitPerIp, windowSeconds: cfg.loginRateWindowSeconds, key: (req) => `ip:${req.ip ?? 'unknown'}` });
-  const perAccount = createLimiter(ctx.redis, { name: 'login-account', limit: cfg.loginRateLimitPerAccount, windowSeconds: cfg.loginRateWindowSeconds, key: loginIdentity, failuresOnly: true });
+  // login limits are the service's (shared with the admin panel); reset requests are limited per client
+  // address and per email address, known or not (the address is kept hashed)
+  const window = cfg.passwordResetRateWindowSeconds;
+  const resetPerIp = createLimiter(ctx.redis, { name: 'password-reset-ip', limit: cfg.passwordResetRateLimitPerIp, windowSeconds: window, key: (req) => `ip:${req.ip ?? 'unknown'}` });
+  const resetPerAddress = createLimiter(ctx.redis, {
+    name: 'password-reset-address',
+    limit: cfg.passwordResetRateLimitPerAddress,
+    windowSeconds: window,
+    key: (req) => `addr:${sha256((req.body as { email: string }).email.toLowerCase())}`,
+  });
 
   api.route(
     {
@@ -51,8 +57,6 @@ export function registerAuthRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       body: loginSchema,
       responses: { 200: { description: 'Logged in', schema: tokenSchema } },
     },
-    perIp,
-    perAccount,
     async (req, res) => sendTokens(res, await auth.login(req.body as { name?: string; email?: string; password: string }, clientMeta(req))),
   );
 
@@ -111,7 +115,8 @@ export function registerAuthRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       body: { type: 'object', additionalProperties: false, required: ['email'], properties: { email: emailSchema } },
       responses: { 202: { description: 'Accepted' } },
     },
-    perIp,
+    resetPerIp,
+    resetPerAddress,
     async (req, res) => {
       await auth.requestPasswordReset((req.body as { email: string }).email, clientMeta(req));
       res.status(202).json({ status: 'accepted' });
@@ -128,7 +133,7 @@ export function registerAuthRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       body: { type: 'object', additionalProperties: false, required: ['token', 'password'], properties: { token: { type: 'string', minLength: 1, maxLength: 200 }, password: passwordSchema } },
       responses: { 204: { description: 'Password changed' } },
     },
-    perIp,
+    resetPerIp,
     async (req, res) => {
       const { token, password } = req.body as { token: string; password: string };
       await auth.confirmPasswordReset(token, password, clientMeta(req));

@@ -62,10 +62,10 @@ export class Sessions {
     return { token: jwt.sign(claims, this.config.jwtSecret, { algorithm: 'HS256' }), expiresIn, claims };
   }
 
-  /** Blacklist and epoch in one round trip. */
-  async isRevoked(claims: Pick<AccessTokenClaims, 'jti' | 'sub' | 'iat'>): Promise<boolean> {
-    const [blacklisted, epoch] = await this.redis.mget(redisKeys.accessBlacklist(claims.jti), redisKeys.revocationEpoch(Number(claims.sub)));
-    return blacklisted !== null || (epoch !== null && claims.iat * 1000 < Number(epoch));
+  /** Blacklist, epoch and the login's revocation in one round trip. */
+  async isRevoked(claims: Pick<AccessTokenClaims, 'jti' | 'sub' | 'iat' | 'sid'>): Promise<boolean> {
+    const [blacklisted, epoch, loginRevoked] = await this.redis.mget(redisKeys.accessBlacklist(claims.jti), redisKeys.revocationEpoch(Number(claims.sub)), redisKeys.revokedLogin(claims.sid));
+    return blacklisted !== null || loginRevoked !== null || (epoch !== null && claims.iat * 1000 < Number(epoch));
   }
 
   /** Logout of one access token: dead until it would have expired. */
@@ -89,7 +89,9 @@ export class Sessions {
     await this.prisma.refreshSession.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: new Date() } });
   }
 
+  /** Ends one login (logout, refresh-token reuse): its refresh tokens and, at once, every access token carrying its sid. */
   async revokeFamily(familyId: string): Promise<void> {
+    await this.redis.set(redisKeys.revokedLogin(familyId), '1', 'EX', redisTtl.epochSeconds(this.config.auth.accessTokenTtlSeconds));
     await this.prisma.refreshSession.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: new Date() } });
   }
 

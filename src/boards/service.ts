@@ -1,4 +1,4 @@
-// Boards and their grants. Shared by the REST API and (later) the admin panel; every change drops the
+// Boards and their grants. Shared by the REST API and the admin panel; every change drops the
 // board's cached access state so the policy sees it on the very next request.
 import type { AuditLog } from '../audit/service.js';
 import type { Principal } from '../auth/sessions.js';

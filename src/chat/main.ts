@@ -2,6 +2,7 @@
 // (docs/chat-protocol.md), /healthz and /metrics. SIGTERM writes pending messages, then closes sockets with 1001.
 import { createContext } from '../context.js';
 import { runProcess } from '../platform/lifecycle.js';
+import { requireCurrentSchema } from '../platform/preflight.js';
 import { missingChatNodeFlags } from './node-flags.js';
 import { startChat } from './server.js';
 import { assertNativeUws } from './uws.js';
@@ -9,6 +10,7 @@ import { assertNativeUws } from './uws.js';
 await runProcess('chat', async (config, logger) => {
   // checked before anything is opened: without the native binary the process must not start at all
   assertNativeUws();
+  await requireCurrentSchema(config, 'run the migrate command (npm run db:migrate) first');
   const missing = missingChatNodeFlags();
   if (missing.length) logger.warn({ missing }, 'chat started without its node flags: its tail latency under load is worse (src/chat/node-flags.ts)');
   const ctx = await createContext(config, { service: 'chat', logger });

@@ -3,8 +3,8 @@
 //   --single-threaded-gc  V8 collects garbage on the event loop's own thread instead of handing parts of the work to
 //                         helper threads. On a busy core those threads take the CPU from the loop just when it wakes
 //                         from a commit's fsync (the scheduler favours threads that sleep most of the time), which
-//                         held acks and deliveries back by up to ~25 ms. bench:chat at 100 k deliveries/s: p99 33,
-//                         17, 30 ms against 50, 52, 33 without it (3 alternating pairs); see bench/README.md.
+//                         holds acks and deliveries back by up to ~25 ms (measurements:
+//                         docs/decisions/0005-chat-gc-and-checkpointer-priority.md).
 export const CHAT_NODE_FLAGS = ['--single-threaded-gc'] as const;
 
 /** The flags of CHAT_NODE_FLAGS this process was started without. */

@@ -19,11 +19,10 @@ export interface WrittenRow {
 // once a second: fewer, larger checkpoints cost the pinned core less than frequent small ones (bench:chat)
 const CHECKPOINT_EVERY_MS = 1000;
 // The checkpointer thread's nice value (Linux). On a busy core the scheduler favours a thread that sleeps most of the
-// time, like this one, over the event loop: after a commit's fsync the loop then waited for the CPU behind a
+// time, like this one, over the event loop: after a commit's fsync the loop would wait for the CPU behind a
 // checkpoint for up to ~25 ms (/proc/thread-self/schedstat around each commit at 100 k deliveries/s). At 19 the loop
-// goes first and the checkpoint takes the idle time. bench:chat, fixed rate, with --single-threaded-gc (below):
-// p99 16, 14, 24 ms against 20, 34, 42 at nice 0 (3 alternating pairs). Alone, without that flag, it did not help
-// (sessions 3, 5, 6): V8's GC threads then took the CPU from the loop in the same way.
+// goes first and the checkpoint takes the idle time. It pays off only with --single-threaded-gc (node-flags.ts):
+// without it V8's GC threads take the CPU from the loop in the same way (docs/decisions/0005-*.md).
 const CHECKPOINTER_NICE = 19;
 // ~64 MB of WAL (4 KB pages): past this the writer pauses once so that the WAL can start over (below)
 const WAL_LIMIT_FRAMES = 16_384;
@@ -37,6 +36,8 @@ export interface SqliteWriterOptions {
   checkpointEveryMs?: number;
   walLimitFrames?: number;
   checkpointerNice?: number;
+  /** How long a pause (ready()) waits for the checkpointer at most; 1 s by default. */
+  pauseTimeoutMs?: number;
 }
 
 // The checkpointer thread (CommonJS, evaluated): PASSIVE checkpoints never wait for, nor block, the writer. But the
@@ -64,7 +65,7 @@ parentPort.on('message', (m) => {
 });
 `;
 
-function startCheckpointer(file: string, opts: Required<SqliteWriterOptions>, onFailure: () => void): Worker {
+function startCheckpointer(file: string, opts: Required<Omit<SqliteWriterOptions, 'pauseTimeoutMs'>>, onFailure: () => void): Worker {
   const worker = new Worker(checkpointerSource, {
     eval: true,
     workerData: { file, everyMs: opts.checkpointEveryMs, limitFrames: opts.walLimitFrames, nice: opts.checkpointerNice, module: createRequire(import.meta.url).resolve('better-sqlite3') },
@@ -87,6 +88,7 @@ export class SqliteMessageWriter {
   /** The checkpointer asked for a pause between two writes (see checkpointerSource). */
   private pauseWanted = false;
   private resume: (() => void) | null = null;
+  private readonly pauseTimeoutMs: number;
 
   constructor(file: string, options: SqliteWriterOptions = {}) {
     const opts = {
@@ -94,6 +96,7 @@ export class SqliteMessageWriter {
       walLimitFrames: options.walLimitFrames ?? WAL_LIMIT_FRAMES,
       checkpointerNice: options.checkpointerNice ?? CHECKPOINTER_NICE,
     };
+    this.pauseTimeoutMs = options.pauseTimeoutMs ?? 1000;
     this.db = new Database(file, { timeout: 10_000 });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');
@@ -103,8 +106,8 @@ export class SqliteMessageWriter {
     // no loss of throughput, and less CPU at a fixed rate, since batches grow while a sync runs.
     this.db.pragma('synchronous = FULL');
     // Checkpoints (copying the WAL into the database file, with its fsync) would otherwise run inside a commit
-    // on this thread every ~1000 pages and stall every socket for tens of ms (bench:chat p50 went from ~1 ms
-    // to ~90 ms at 10k messages/s). A worker thread with its own connection checkpoints instead.
+    // on this thread every ~1000 pages and stall every socket for tens of ms (bench:chat p50 ~90 ms instead of
+    // ~1 ms at 10k messages/s). A worker thread with its own connection checkpoints instead (docs/decisions/0004).
     this.db.pragma('wal_autocheckpoint = 0');
     // when the WAL starts over, a file grown past a few times the limit is cut back (JOURNAL_SIZE_LIMIT_FACTOR)
     this.db.pragma(`journal_size_limit = ${opts.walLimitFrames * 4096 * JOURNAL_SIZE_LIMIT_FACTOR}`);
@@ -141,7 +144,8 @@ export class SqliteMessageWriter {
 
   /**
    * Call before write(): null when the write may go ahead, or a promise that resolves once the checkpointer has
-   * copied the whole WAL while no write ran (at most a second), so that the next write starts the WAL over.
+   * copied the whole WAL while no write ran (at most pauseTimeoutMs, a second), so that the next write starts the
+   * WAL over.
    */
   ready(): Promise<void> | null {
     if (!this.pauseWanted) return null;
@@ -152,7 +156,7 @@ export class SqliteMessageWriter {
         this.resume = null;
         resolve();
       };
-      const timer = setTimeout(done, 1000);
+      const timer = setTimeout(done, this.pauseTimeoutMs);
       this.resume = done;
       this.checkpointer.postMessage('paused');
     });

@@ -231,7 +231,7 @@ export function receiveUpload(
           (e: unknown) => {
             active.delete(guard);
             stream.resume();
-            // a storage failure (disk full, permissions) is ours, not the client's: it stays a 500
+            // a storage failure is ours, not the client's: a full or read-only disk is a 507, anything else a 500
             fail(e as Error);
           },
         ),

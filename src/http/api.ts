@@ -12,25 +12,73 @@ export interface ResponseSpec {
   contentType?: string;
 }
 
+export interface MultipartSpec {
+  /** The part the files come in. */
+  fileField: string;
+  /** At most one file (default: several, `fileField` repeated). */
+  single?: boolean;
+  /** The text parts, when they differ from the JSON body's fields (default: the body schema). */
+  form?: JsonSchema;
+  /** Media type of the files, for the document (default application/octet-stream). */
+  fileType?: string;
+}
+
 export interface RouteSpec {
   method: Method;
   /** Express path relative to the router's base, e.g. `/boards/:boardId`. */
   path: string;
   operationId: string;
   summary: string;
+  /** Longer prose for the document; access, rate limits and error codes are added to it from the route. */
+  description?: string;
   tags?: string[];
   /** Needs an access token (documents the bearer requirement; the guard itself is a handler). */
   auth?: boolean;
   body?: JsonSchema;
   /** The body may also be multipart/form-data: the body's fields as text parts plus files in `fileField`. */
-  multipart?: { fileField: string };
+  multipart?: MultipartSpec;
   query?: JsonSchema;
   params?: JsonSchema;
   responses: Record<number, ResponseSpec>;
 }
 
+/** What a guard or limiter mounted on a route means for its callers (read by the OpenAPI document). */
+export interface HandlerDoc {
+  /** required: a valid access token is needed (401 without); optional: a token is checked only when sent. */
+  auth?: 'required' | 'optional';
+  /** The token's role must be one of these (403 otherwise). */
+  roles?: readonly string[];
+  /** A rate limit by this name applies (429 with Retry-After). */
+  rateLimit?: string;
+}
+
+const handlerDocs = new WeakMap<object, HandlerDoc>();
+
+/** Records what `handler` means for callers, so that every route it is mounted on documents it. */
+export function describeHandler<H extends object>(handler: H, doc: HandlerDoc): H {
+  handlerDocs.set(handler, { ...handlerDocs.get(handler), ...doc });
+  return handler;
+}
+
+/** The guards as the routes receive them, each handler they return described (401, 403 and the roles). */
+export function documentGuards<G extends { requireAuth: object; readAuth(anonymousAllowed: boolean): object; requireRole(...roles: never[]): object[] }>(guards: G): G {
+  describeHandler(guards.requireAuth, { auth: 'required' });
+  return {
+    ...guards,
+    readAuth: (anonymousAllowed: boolean) => describeHandler(guards.readAuth(anonymousAllowed), { auth: anonymousAllowed ? 'optional' : 'required' }),
+    requireRole: (...roles: never[]) => {
+      const handlers = guards.requireRole(...roles);
+      // the last one checks the role; the ones before it authenticate
+      describeHandler(handlers[handlers.length - 1], { auth: 'required', roles });
+      return handlers;
+    },
+  };
+}
+
 export interface RegisteredRoute extends RouteSpec {
   fullPath: string;
+  /** The documented meaning of the guards and limiters mounted before the handler. */
+  handlerDocs: HandlerDoc[];
 }
 
 /** Validates and coerces body, query and params; a failure is one 400 listing every offending field. */
@@ -89,7 +137,8 @@ export class ApiRouter {
   ) {}
 
   route(spec: RouteSpec, ...handlers: Handler[]): void {
-    this.registry.add({ ...spec, fullPath: this.basePath + spec.path });
+    const docs = handlers.map((h) => handlerDocs.get(h)).filter((d): d is HandlerDoc => d !== undefined);
+    this.registry.add({ ...spec, fullPath: this.basePath + spec.path, handlerDocs: docs });
     this.router[spec.method](spec.path, validate(spec), ...(handlers as RequestHandler[]));
   }
 }

@@ -3,6 +3,7 @@
 import type { ErrorRequestHandler } from 'express';
 import { Prisma } from '@prisma/client';
 import type { Logger } from '../platform/logger.js';
+import { StorageUnavailableError } from '../platform/storage.js';
 
 export interface FieldError {
   /** Dotted path of the offending field within `in` (e.g. `email`, `items.0.name`). */
@@ -86,7 +87,7 @@ export class ServiceUnavailableError extends AppError {
   }
 }
 
-const titles: Record<number, string> = {
+export const problemTitles: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
@@ -100,6 +101,7 @@ const titles: Record<number, string> = {
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
+  507: 'Insufficient Storage',
 };
 
 export interface Problem {
@@ -117,7 +119,7 @@ export interface Problem {
 export function problemOf(err: AppError, instance?: string, requestId?: string): Problem {
   return {
     type: `urn:agora:problem:${err.code}`,
-    title: titles[err.status] ?? 'Error',
+    title: problemTitles[err.status] ?? 'Error',
     status: err.status,
     detail: err.message,
     code: err.code,
@@ -160,6 +162,11 @@ export function toAppError(err: unknown): AppError | null {
   if (err instanceof Error && (err.name === 'MaxRetriesPerRequestError' || err.message === 'Connection is closed.')) {
     return new ServiceUnavailableError('dependency_unavailable', 'A backing service is not reachable; try again shortly.');
   }
+  // the disk refused a write (full, read-only): nothing was kept, and retrying later may work
+  if (err instanceof StorageUnavailableError) {
+    const detail = err.reason === 'full' ? 'The server has no room left to store files; try again later.' : 'The server cannot store files right now; try again later.';
+    return new AppError(507, 'insufficient_storage', detail, { cause: err });
+  }
   if (err instanceof Prisma.PrismaClientKnownRequestError) {
     if (err.code === 'P2002') return new ConflictError('already_exists', 'A record with the same unique value already exists.', uniqueFields(err.meta));
     if (err.code === 'P2025') return new NotFoundError();
@@ -173,6 +180,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const known = toAppError(err);
     const appErr = known ?? new AppError(500, 'internal_error', 'An unexpected error occurred.');
     if (!known) (req.log ?? logger).error({ err }, 'unhandled error');
+    // the operator's cue: the request log line shows only the status
+    else if (err instanceof StorageUnavailableError) (req.log ?? logger).error({ errno: err.errno, reason: err.reason }, `upload refused: ${err.message}`);
     for (const [k, v] of Object.entries(appErr.headers ?? {})) res.setHeader(k, v);
     res
       .status(appErr.status)

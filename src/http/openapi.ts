@@ -4,6 +4,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import express, { type Router } from 'express';
 import type { ApiRegistry, RegisteredRoute } from './api.js';
+import { accessOf, errorResponses, operationDescription } from './openapi-errors.js';
+import { operationExamples } from './openapi-examples.js';
 import type { JsonSchema } from './schema.js';
 
 export const problemSchema: JsonSchema = {
@@ -54,51 +56,76 @@ function parameters(route: RegisteredRoute) {
 }
 
 function requestContent(r: RegisteredRoute): Record<string, unknown> {
-  const content: Record<string, unknown> = { 'application/json': { schema: r.body } };
+  const json: Record<string, unknown> = { schema: r.body };
+  const example = operationExamples[r.operationId]?.request;
+  if (example !== undefined) json.example = example;
+  const content: Record<string, unknown> = { 'application/json': json };
   if (r.multipart) {
-    const body = r.body as { properties?: Record<string, unknown>; required?: string[] };
+    const form = (r.multipart.form ?? r.body) as { properties?: Record<string, unknown>; required?: string[] };
+    // type string + format binary is what Swagger UI renders as a file input (one per item of an array);
+    // contentMediaType is how JSON Schema 2020-12 says the same
+    const file = { type: 'string', format: 'binary', contentMediaType: r.multipart.fileType ?? 'application/octet-stream' };
     content['multipart/form-data'] = {
       schema: {
         type: 'object',
-        ...(body.required ? { required: body.required } : {}),
-        properties: { ...body.properties, [r.multipart.fileField]: { type: 'array', items: { type: 'string', contentMediaType: 'application/octet-stream' } } },
+        ...(form.required ? { required: form.required } : {}),
+        properties: {
+          ...form.properties,
+          [r.multipart.fileField]: r.multipart.single ? { ...file, description: 'one file' } : { type: 'array', items: file, description: 'files: repeat the part once per file' },
+        },
       },
     };
   }
   return content;
 }
 
+function security(r: RegisteredRoute) {
+  const { auth } = accessOf(r);
+  if (auth === 'required') return { security: [{ bearerAuth: [] }] };
+  // optional: with a token or without
+  if (auth === 'optional') return { security: [{ bearerAuth: [] }, {}] };
+  return {};
+}
+
 export function buildOpenApi(registry: ApiRegistry, info: { title: string; version: string; description?: string }) {
   const paths: Record<string, Record<string, unknown>> = {};
+  const problemExamples: Record<string, unknown> = {};
   for (const r of registry.routes) {
     const p = (paths[toOpenApiPath(r.fullPath)] ??= {});
     const responses: Record<string, unknown> = {};
+    const examples = operationExamples[r.operationId]?.responses ?? {};
     for (const [status, resp] of Object.entries(r.responses)) {
+      if (Number(status) >= 400) continue; // below, with the derived ones
+      const media: Record<string, unknown> = { schema: resp.schema ?? {} };
+      if (examples[Number(status)] !== undefined) media.example = examples[Number(status)];
       responses[status] = {
         description: resp.description,
-        ...(resp.schema || resp.contentType ? { content: { [resp.contentType ?? 'application/json']: { schema: resp.schema ?? {} } } } : {}),
+        ...(resp.schema || resp.contentType ? { content: { [resp.contentType ?? 'application/json']: media } } : {}),
       };
     }
-    responses.default = { description: 'Error', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+    Object.assign(responses, errorResponses(r, problemExamples));
     const params = parameters(r);
     p[r.method] = {
       operationId: r.operationId,
       summary: r.summary,
+      description: operationDescription(r),
       ...(r.tags ? { tags: r.tags } : {}),
       ...(params.length ? { parameters: params } : {}),
       ...(r.body ? { requestBody: { required: true, content: requestContent(r) } } : {}),
-      ...(r.auth ? { security: [{ bearerAuth: [] }] } : {}),
+      ...security(r),
       responses,
     };
   }
   return {
+    // no jsonSchemaDialect: the default (the OAS 3.1 base dialect, JSON Schema 2020-12) is what the schemas
+    // use, and Swagger UI warns about any other value
     openapi: '3.1.0',
     info,
-    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     servers: [{ url: '/' }],
     paths,
     components: {
       schemas: { Problem: problemSchema },
+      examples: problemExamples,
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
     },
   };

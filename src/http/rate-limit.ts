@@ -5,6 +5,7 @@ import { rateLimit } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import { redisKeys } from '../platform/keys.js';
 import type { Redis } from '../platform/redis.js';
+import { describeHandler } from './api.js';
 import { TooManyRequestsError } from './errors.js';
 
 export interface LimiterOptions {
@@ -24,7 +25,7 @@ export function createLimiter(redis: Redis, opts: LimiterOptions): RequestHandle
     if (!k) keys.set(req, (k = Promise.resolve(opts.key(req))));
     return k;
   };
-  return rateLimit({
+  const limiter = rateLimit({
     windowMs: opts.windowSeconds * 1000,
     limit: opts.limit,
     standardHeaders: 'draft-7',
@@ -44,4 +45,5 @@ export function createLimiter(redis: Redis, opts: LimiterOptions): RequestHandle
     },
     validate: { keyGeneratorIpFallback: false },
   });
+  return describeHandler(limiter, { rateLimit: opts.name });
 }

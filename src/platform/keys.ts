@@ -5,6 +5,8 @@ export const redisKeys = {
   accessBlacklist: (jti: string) => `auth:bl:${jti}`,
   /** Per-user revocation epoch (ms): access tokens issued before it are dead. */
   revocationEpoch: (userId: number) => `auth:epoch:${userId}`,
+  /** A revoked login (refresh family id = the tokens' `sid`): every access token of it is dead. */
+  revokedLogin: (sid: string) => `auth:sidrev:${sid}`,
   /** Single-use WebSocket ticket → user id. */
   wsTicket: (ticket: string) => `auth:wst:${ticket}`,
   /** The successor of a just-rotated refresh token, for the grace window of concurrent refreshes. */
@@ -29,9 +31,14 @@ export const redisKeys = {
   rateLimit: (limiter: string) => `rl:${limiter}:`,
   /** Admin-panel sessions (express-session through connect-redis, which appends the session id). */
   adminSessionPrefix: () => 'admin:sess:',
-  /** Admin sign-in attempts per client address, and failed ones per account, in the current window. */
-  adminLoginIp: (ip: string) => `admin:login:ip:${ip}`,
-  adminLoginAccount: (account: string) => `admin:login:acct:${account}`,
+  /**
+   * Password-guess counters in the current window (API and admin panel alike): login attempts per client
+   * address, failed ones per (account, address) and per account, failed current-password checks per user.
+   */
+  loginIp: (ip: string) => `login:ip:${ip}`,
+  loginAccountIp: (account: string, ip: string) => `login:acctip:${account}:${ip}`,
+  loginAccount: (account: string) => `login:acct:${account}`,
+  passwordCheck: (userId: number) => `login:pwcheck:${userId}`,
   /** Cached state of an existing chat session: JSON {creatorId, isClosed, isVisible} (unknown ids are not cached). */
   chatSessionState: (sessionId: number) => `chat:sess:${sessionId}`,
   /** Cached member ids of a chat session (set; holds "-" so an empty set still exists). */

@@ -1,5 +1,6 @@
 import { loadConfigOrExit, type Config } from '../config.js';
 import { createLogger, type Logger } from './logger.js';
+import { checkServices, StartupError } from './preflight.js';
 
 /**
  * Runs `shutdown` once on SIGTERM or SIGINT, then exits: 0 when it finished within `timeoutMs`,
@@ -32,18 +33,29 @@ export function onShutdownSignal(logger: Logger, timeoutMs: number, shutdown: (s
   process.once('SIGINT', handle);
 }
 
+/** The StartupErrors `e` consists of (it may be an AggregateError of them), or null when it is anything else. */
+function startupErrors(e: unknown): StartupError[] | null {
+  const all: unknown[] = e instanceof AggregateError ? e.errors : [e];
+  return all.every((x) => x instanceof StartupError) ? all : null;
+}
+
 /**
- * The life of a process entry: load the config (one line and exit 1 when it is bad), make the logger, run
- * `start`, and on SIGTERM/SIGINT run the stop function it returned. A failed start logs and exits 1.
+ * The life of a process entry: load the config (one line and exit 1 when it is bad), make the logger, check that
+ * Redis and the database answer, run `start`, and on SIGTERM/SIGINT run the stop function it returned. A failed
+ * start exits 1: a StartupError (a service unreachable, the schema behind) as one line on stderr saying what to
+ * do, anything else as a fatal log entry with its stack.
  */
 export async function runProcess(service: string, start: (config: Config, logger: Logger) => Promise<() => Promise<void>>): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config, service);
   try {
+    await checkServices(config);
     const stop = await start(config, logger);
     onShutdownSignal(logger, config.shutdownTimeoutMs, stop);
   } catch (e) {
-    logger.fatal({ err: e }, `${service} failed to start`);
+    const known = startupErrors(e);
+    if (known) for (const err of known) process.stderr.write(`agora: ${err.message}\n`);
+    else logger.fatal({ err: e }, `${service} failed to start`);
     logger.flush?.();
     process.exit(1);
   }

@@ -5,7 +5,7 @@
 //
 // Why not spawn the Prisma CLI: it needs its native schema engine, which it downloads on first use. A server
 // should not need a download to start (air-gapped hosts, slim images). Migrations are still authored with
-// `prisma migrate dev` (see README).
+// `prisma migrate dev` (see CONTRIBUTING.md).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
+import type { Logger } from './logger.js';
 
 export type { Redis };
 
@@ -26,6 +27,40 @@ export async function closeRedis(redis: Redis): Promise<void> {
   } else {
     redis.disconnect();
   }
+}
+
+export interface RedisPersistence {
+  /** The append-only file (AOF) is on. */
+  appendonly: boolean;
+  /** RDB snapshots have at least one save point. */
+  save: boolean;
+}
+
+/** The server's persistence settings; null when it does not allow CONFIG GET (as many managed services). */
+export async function readRedisPersistence(redis: Redis): Promise<RedisPersistence | null> {
+  try {
+    const [aof, save] = (await Promise.all([redis.config('GET', 'appendonly'), redis.config('GET', 'save')])) as [string[], string[]];
+    return { appendonly: aof[1] === 'yes', save: (save[1] ?? '').trim() !== '' };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Once connected, reads whether Redis keeps its data across a restart. Without AOF or RDB snapshots a restart
+ * revives logged-out tokens, drops queued AI jobs (the AI job recovery then queues predictions again and fails
+ * trainings) and loses buffered views: production logs one warning. A server that refuses CONFIG is not an error.
+ */
+export function checkRedisPersistence(redis: Redis, logger: Logger, nodeEnv: Config['nodeEnv']): void {
+  redis.once('ready', () => {
+    void readRedisPersistence(redis).then((p) => {
+      if (!p) logger.debug('Redis persistence unknown: CONFIG GET is not permitted on this server');
+      else if (p.appendonly || p.save || nodeEnv !== 'production') logger.debug({ ...p }, 'Redis persistence read');
+      else {
+        logger.warn({ appendonly: 'no', save: '' }, 'Redis does not persist its data: a restart revives logged-out tokens, loses queued AI jobs and buffered views; turn AOF on (appendonly yes)');
+      }
+    });
+  });
 }
 
 /** Deletes every key under a prefix (SCAN, never KEYS): a test suite's or a benchmark's own keys, and only them. */

@@ -12,6 +12,13 @@ export interface StoredObject {
   sha256: string;
 }
 
+/** An object as listed: its key, size and last write. */
+export interface ListedObject {
+  key: string;
+  size: number;
+  modifiedAt: Date;
+}
+
 export interface Storage {
   /** Writes the whole object or nothing: a failed write leaves no file behind. */
   put(key: string, data: Buffer | Readable, opts?: { maxBytes?: number }): Promise<StoredObject>;
@@ -20,6 +27,12 @@ export interface Storage {
   exists(key: string): Promise<boolean>;
   /** Idempotent: deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
+  /** The objects directly under the folder `prefix` (none when it does not exist). */
+  list(prefix: string): AsyncIterable<ListedObject>;
+  /** Removes partial writes last written before `olderThan` (left by a process that died mid-write). */
+  removeStaleTemp(olderThan: Date): Promise<ListedObject[]>;
+  /** Proves the store takes writes (readiness): writes and removes a probe; rejects with StorageUnavailableError. */
+  check(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -42,6 +55,33 @@ export class ObjectNotFoundError extends Error {
     super(`no stored object ${JSON.stringify(key)}`);
     this.name = 'ObjectNotFoundError';
   }
+}
+
+/** Why the store refused a write: no room (ENOSPC, EDQUOT), or not writable (EROFS, EACCES, EPERM). */
+export type StorageFailure = 'full' | 'read_only';
+
+/** The disk refused a write. Nothing of the object was kept; the operator must free space or fix the mount. */
+export class StorageUnavailableError extends Error {
+  constructor(
+    readonly reason: StorageFailure,
+    /** The system error code (ENOSPC, EROFS, ...). */
+    readonly errno: string,
+    cause: unknown,
+  ) {
+    super(reason === 'full' ? `storage is full (${errno})` : `storage is not writable (${errno})`, { cause });
+    this.name = 'StorageUnavailableError';
+  }
+}
+
+const FULL = new Set(['ENOSPC', 'EDQUOT']);
+const NOT_WRITABLE = new Set(['EROFS', 'EACCES', 'EPERM']);
+
+/** A write's system error as a StorageUnavailableError when the disk refused it; any other error unchanged. */
+export function writeFailure(e: unknown): unknown {
+  const errno = (e as NodeJS.ErrnoException | null)?.code;
+  if (errno && FULL.has(errno)) return new StorageUnavailableError('full', errno, e);
+  if (errno && NOT_WRITABLE.has(errno)) return new StorageUnavailableError('read_only', errno, e);
+  return e;
 }
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
@@ -70,8 +110,11 @@ export class LocalStorage implements Storage {
 
   async put(key: string, data: Buffer | Readable, opts: { maxBytes?: number } = {}): Promise<StoredObject> {
     const target = this.file(key);
-    await fs.promises.mkdir(this.tmpDir, { recursive: true });
-    await fs.promises.mkdir(path.dirname(target), { recursive: true });
+    const refused = (e: unknown) => {
+      throw writeFailure(e);
+    };
+    await fs.promises.mkdir(this.tmpDir, { recursive: true }).catch(refused);
+    await fs.promises.mkdir(path.dirname(target), { recursive: true }).catch(refused);
     const tmp = path.join(this.tmpDir, crypto.randomUUID());
     const hash = crypto.createHash('sha256');
     let size = 0;
@@ -84,7 +127,7 @@ export class LocalStorage implements Storage {
       },
     });
     // the file is opened before any byte flows, so a failure can always find and remove it
-    const handle = await fs.promises.open(tmp, 'wx', 0o640);
+    const handle = await fs.promises.open(tmp, 'wx', 0o640).catch(refused);
     const out = handle.createWriteStream();
     try {
       const source = Buffer.isBuffer(data) ? [data] : data;
@@ -95,7 +138,7 @@ export class LocalStorage implements Storage {
       if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
       await handle.close().catch(() => undefined);
       await fs.promises.rm(tmp, { force: true });
-      throw e;
+      throw writeFailure(e);
     }
     return { key, size, sha256: hash.digest('hex') };
   }
@@ -117,6 +160,55 @@ export class LocalStorage implements Storage {
 
   async delete(key: string): Promise<void> {
     await fs.promises.rm(this.file(key), { force: true });
+  }
+
+  async *list(prefix: string): AsyncIterable<ListedObject> {
+    const dir = this.file(prefix);
+    const entries = await fs.promises.opendir(dir).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return null;
+      throw e;
+    });
+    if (!entries) return;
+    for await (const entry of entries) {
+      if (!entry.isFile() || !KEY.test(entry.name)) continue;
+      // a file removed between listing and stat is simply gone
+      const stat = await fs.promises.stat(path.join(dir, entry.name)).catch(() => null);
+      if (stat) yield { key: `${prefix}/${entry.name}`, size: stat.size, modifiedAt: stat.mtime };
+    }
+  }
+
+  async removeStaleTemp(olderThan: Date): Promise<ListedObject[]> {
+    const names = await fs.promises.readdir(this.tmpDir).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return [];
+      throw e;
+    });
+    const removed: ListedObject[] = [];
+    for (const name of names) {
+      const file = path.join(this.tmpDir, name);
+      const stat = await fs.promises.stat(file).catch(() => null);
+      // a write in progress touches its file with every chunk: only a write that stopped long ago is stale
+      if (!stat?.isFile() || stat.mtimeMs >= olderThan.getTime()) continue;
+      await fs.promises.rm(file, { force: true });
+      removed.push({ key: `.tmp/${name}`, size: stat.size, modifiedAt: stat.mtime });
+    }
+    return removed;
+  }
+
+  async check(): Promise<void> {
+    const probe = path.join(this.tmpDir, `probe-${crypto.randomUUID()}`);
+    // a few bytes, not an empty file: a full disk still has inodes for empty files
+    const write = () => fs.promises.writeFile(probe, 'probe\n', { flag: 'wx' });
+    try {
+      await write().catch(async (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e;
+        await fs.promises.mkdir(this.tmpDir, { recursive: true });
+        await write();
+      });
+    } catch (e) {
+      throw writeFailure(e);
+    } finally {
+      await fs.promises.unlink(probe).catch(() => undefined);
+    }
   }
 
   async close(): Promise<void> {}

@@ -23,6 +23,7 @@ const filesSchema = {
 const uploadErrors = {
   413: { description: 'A file, the number of files or their total is over the limit (`file_too_large`, `too_many_files`, `upload_too_large`)' },
   415: { description: 'A file type outside the allow-list (`file_type_not_allowed`), or a body neither JSON nor multipart' },
+  507: { description: 'The server cannot store files now: its disk is full or read-only (`insufficient_storage`); nothing was stored, retry later' },
 };
 const author = { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' } } };
 const postListItem = {

@@ -4,6 +4,7 @@ import type { Context } from '../context.js';
 import type { ApiRouter } from '../http/api.js';
 import { clientMeta } from '../http/request-id.js';
 import { paginationQuery } from '../http/pagination.js';
+import { createLimiter } from '../http/rate-limit.js';
 import { emailSchema, nameSchema, newUserSchema, staffRoles, type Role } from './schemas.js';
 import { updateMeSchema, type AdminUserPatch } from './service.js';
 
@@ -28,9 +29,13 @@ const banBody = { type: 'object', additionalProperties: false, required: ['reaso
 
 export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards): void {
   const { users, auth } = ctx.services;
+  const { signupRateLimitPerIp, signupRateWindowSeconds } = ctx.config.auth;
+  // every signup costs a password hash: a client address gets a few per window
+  const signupPerIp = createLimiter(ctx.redis, { name: 'signup-ip', limit: signupRateLimitPerIp, windowSeconds: signupRateWindowSeconds, key: (req) => `ip:${req.ip ?? 'unknown'}` });
 
   api.route(
     { method: 'post', path: '/users', operationId: 'signUp', summary: 'Create an account', tags: ['users'], body: newUserSchema, responses: { 201: { description: 'Created', schema: userSchema } } },
+    signupPerIp,
     async (req, res) => {
       const user = await users.create(req.body as { name: string; email: string; password: string });
       res.status(201).location(`/api/v1/users/${user.id}`).json(user);

@@ -1,20 +1,30 @@
-// The account rules (from the original project), as JSON Schemas shared by the REST API and the CLI.
+// The account rules (from the original project), as JSON Schemas shared by the REST API, the admin panel
+// and the CLI: every way to name an account (signup, profile edit, admin edit, create-superuser) meets them.
 import type { JsonSchema } from '../http/schema.js';
+
+/** Any case of a prefix, for patterns (JSON Schema patterns take no flags). */
+const anyCase = (s: string) => [...s].map((c) => (/[a-z]/i.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c.replace(/[.]/g, '\\.'))).join('');
+
+/**
+ * Closed accounts are renamed `deleted_<id>` with the email `deleted_<id>@deleted.invalid`
+ * (UsersService.deleteMe): nobody may take such a name or address, in any case.
+ */
+export const closedAccountName = (id: number, suffix = '') => ({ name: `deleted_${id}${suffix}`, email: `deleted_${id}${suffix}@deleted.invalid` });
 
 export const nameSchema: JsonSchema = {
   type: 'string',
   minLength: 1,
   maxLength: 64,
-  pattern: '^[A-Za-z][A-Za-z0-9_]*$',
-  description: 'name must start with a letter, then letters, digits or _ (1-64 characters, no spaces)',
+  pattern: `^(?!${anyCase('deleted_')})[A-Za-z][A-Za-z0-9_]*$`,
+  description: 'name must start with a letter, then letters, digits or _ (1-64 characters, no spaces); names starting with deleted_ are reserved',
 };
 
 export const emailSchema: JsonSchema = {
   type: 'string',
   maxLength: 256,
   format: 'email',
-  pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s.]+$',
-  description: 'email must be a valid address with a dotted domain (at most 256 characters)',
+  pattern: `^(?!.*@${anyCase('deleted.invalid')}$)[^@\\s]+@[^@\\s]+\\.[^@\\s.]+$`,
+  description: 'email must be a valid address with a dotted domain (at most 256 characters); the domain deleted.invalid is reserved',
 };
 
 export const passwordSchema: JsonSchema = {

@@ -1,13 +1,17 @@
 import crypto from 'node:crypto';
 import type { AuditLog } from '../audit/service.js';
-import { hashPassword, verifyPassword } from '../auth/passwords.js';
+import { AttemptLimiter } from '../auth/limiter.js';
+import { Passwords } from '../auth/passwords.js';
 import type { Principal, Sessions } from '../auth/sessions.js';
 import type { BoardsService } from '../boards/service.js';
+import type { Config } from '../config.js';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError, toAppError } from '../http/errors.js';
 import { decodeKey, encodeKey, type Page } from '../http/pagination.js';
 import { compile, fieldErrors } from '../http/schema.js';
-import type { Db } from '../platform/prisma.js';
-import { emailSchema, isStaffRole, nameSchema, newUserSchema, passwordSchema, type Role } from './schemas.js';
+import { redisKeys } from '../platform/keys.js';
+import { Prisma, type Db } from '../platform/prisma.js';
+import type { Redis } from '../platform/redis.js';
+import { closedAccountName, emailSchema, isStaffRole, nameSchema, newUserSchema, passwordSchema, type Role } from './schemas.js';
 
 export interface NewUser {
   name: string;
@@ -37,6 +41,7 @@ export const updateMeSchema = {
   minProperties: 1,
   properties: { name: nameSchema, email: emailSchema, password: passwordSchema, currentPassword: { type: 'string', minLength: 1, maxLength: 128 } },
 };
+const validateUpdateMe = compile(updateMeSchema, false);
 
 export interface UpdateMe {
   name?: string;
@@ -66,15 +71,43 @@ export interface AdminUserPatch {
 
 export type PublicUser = Awaited<ReturnType<UsersService['me']>>;
 
-export class UsersService {
-  constructor(
-    private readonly prisma: Db,
-    private readonly audit: AuditLog,
-    private readonly sessions?: Sessions,
-    private readonly boards?: BoardsService,
-  ) {}
+/**
+ * What the service works with. A command-line tool may leave out what it never uses (it only creates
+ * accounts); a method that needs a missing one fails loudly rather than skipping a rule.
+ */
+export interface UsersDeps {
+  prisma: Db;
+  audit: AuditLog;
+  sessions?: Sessions;
+  boards?: BoardsService;
+  /** Defaults to an instance of its own (a tool hashes one password). */
+  passwords?: Passwords;
+  /** For the limit on current-password checks. */
+  redis?: Redis;
+  config?: Pick<Config, 'auth'>;
+}
 
-  private dummy: Promise<string> | undefined;
+export class UsersService {
+  private readonly prisma: Db;
+  private readonly audit: AuditLog;
+  private readonly sessions?: Sessions;
+  private readonly boards?: BoardsService;
+  private readonly passwords: Passwords;
+  private readonly guesses?: { limiter: AttemptLimiter; limit: number };
+
+  constructor(deps: UsersDeps) {
+    this.prisma = deps.prisma;
+    this.audit = deps.audit;
+    this.sessions = deps.sessions;
+    this.boards = deps.boards;
+    this.passwords = deps.passwords ?? new Passwords();
+    if (deps.redis && deps.config) this.guesses = { limiter: new AttemptLimiter(deps.redis, deps.config.auth.loginRateWindowSeconds), limit: deps.config.auth.loginRateLimitPerAccount };
+  }
+
+  private requireSessions(): Sessions {
+    if (!this.sessions) throw new Error('UsersService was built without sessions');
+    return this.sessions;
+  }
 
   private async requireUser(id: number) {
     const user = await this.prisma.user.findUnique({ where: { id } });
@@ -94,18 +127,39 @@ export class UsersService {
     return this.prisma.user.findUniqueOrThrow({ where: { id }, select: { id: true, name: true, role: true, joinDate: true } });
   }
 
-  private async checkCurrentPassword(passwordHash: string, current: string | undefined) {
-    if (current === undefined || !(await verifyPassword(passwordHash, current))) {
-      throw new AppError(400, 'invalid_current_password', 'The current password is required to change the email or the password, and it did not match.', {
-        errors: [{ field: 'currentPassword', in: 'body', code: current === undefined ? 'required' : 'mismatch', message: current === undefined ? 'currentPassword is required' : 'currentPassword does not match' }],
+  /**
+   * The current password, when a change needs it. Wrong guesses count per account like failed logins
+   * (LOGIN_RATE_LIMIT_ACCOUNT per window, then 429): a stolen access token does not buy unlimited guesses.
+   */
+  private async checkCurrentPassword(user: { id: number; passwordHash: string }, current: string | undefined) {
+    const refuse = (code: 'required' | 'mismatch') =>
+      new AppError(400, 'invalid_current_password', 'The current password is required to change the email or the password, and it did not match.', {
+        errors: [{ field: 'currentPassword', in: 'body', code, message: code === 'required' ? 'currentPassword is required' : 'currentPassword does not match' }],
       });
+    if (current === undefined) throw refuse('required');
+    if (!this.guesses) throw new Error('UsersService was built without Redis for the current-password limit');
+    const attempt = await this.guesses.limiter.attempt([{ key: redisKeys.passwordCheck(user.id), limit: this.guesses.limit }]);
+    let ok: boolean;
+    try {
+      ok = await this.passwords.verify(user.passwordHash, current);
+    } catch (e) {
+      await attempt.succeeded(); // not checked (server busy): not a guess
+      throw e;
     }
+    if (!ok) throw refuse('mismatch');
+    await attempt.succeeded();
+  }
+
+  /** A new password or email: reset tokens mailed before it are worth nothing. */
+  private spendResetTokens(userId: number) {
+    return this.prisma.passwordResetToken.updateMany({ where: { userId, usedAt: null }, data: { usedAt: new Date() } });
   }
 
   /** Changing email or password needs the current password; a new password ends every other session. */
   async updateMe(principal: Principal, input: UpdateMe) {
+    if (!validateUpdateMe(input)) throw new ValidationError(fieldErrors(validateUpdateMe.errors, 'body'));
     const user = await this.requireUser(principal.id);
-    if (input.email !== undefined || input.password !== undefined) await this.checkCurrentPassword(user.passwordHash, input.currentPassword);
+    if (input.email !== undefined || input.password !== undefined) await this.checkCurrentPassword(user, input.currentPassword);
     const email = input.email?.toLowerCase();
     const clash = await this.prisma.user.findFirst({
       where: { id: { not: user.id }, OR: [...(input.name ? [{ name: input.name }] : []), ...(email ? [{ email }] : [])] },
@@ -115,12 +169,13 @@ export class UsersService {
       const fields = [...(clash.name === input.name ? ['name'] : []), ...(clash.email === email ? ['email'] : [])];
       throw new ConflictError('already_exists', `${fields.join(' and ')} already taken`, fields);
     }
-    const data = { ...(input.name ? { name: input.name } : {}), ...(email ? { email } : {}), ...(input.password ? { passwordHash: await hashPassword(input.password) } : {}) };
+    const data = { ...(input.name ? { name: input.name } : {}), ...(email ? { email } : {}), ...(input.password ? { passwordHash: await this.passwords.hash(input.password) } : {}) };
     const updated = await this.prisma.user.update({ where: { id: user.id }, data, select: publicUserSelect }).catch((e: unknown) => {
       throw toAppError(e) ?? e;
     });
+    if (input.password || email) await this.spendResetTokens(user.id);
     if (input.password) {
-      await this.sessions?.revokeAll(user.id);
+      await this.requireSessions().revokeAll(user.id);
       await this.audit.record({ actor: { id: user.id, name: updated.name }, action: 'password.changed', target: { type: 'user', id: user.id } });
     }
     return updated;
@@ -129,21 +184,30 @@ export class UsersService {
   /**
    * Closing an account is a soft delete: the row stays so the member's posts and comments keep an author
    * (shown as `deleted_<id>`), while name and email are freed, the password is made unusable and every
-   * session ends.
+   * session and reset token ends. Members cannot register such names; should one exist anyway (made
+   * before the rule, or by hand), a random suffix makes the closed name unique instead.
    */
   async deleteMe(principal: Principal, password: string) {
     const user = await this.requireUser(principal.id);
-    await this.checkCurrentPassword(user.passwordHash, password);
-    await this.prisma.user.update({
-      where: { id: user.id },
-      data: { deletedAt: new Date(), name: `deleted_${user.id}`, email: `deleted_${user.id}@deleted.invalid`, passwordHash: '!' },
-    });
-    await this.sessions?.revokeAll(user.id);
+    await this.checkCurrentPassword(user, password);
+    for (let attempt = 0; ; attempt++) {
+      const closed = closedAccountName(user.id, attempt === 0 ? '' : `_${crypto.randomBytes(4).toString('hex')}`);
+      try {
+        await this.prisma.user.update({ where: { id: user.id }, data: { deletedAt: new Date(), ...closed, passwordHash: '!' } });
+        break;
+      } catch (e) {
+        if (attempt < 3 && e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002') continue;
+        throw toAppError(e) ?? e;
+      }
+    }
+    await this.spendResetTokens(user.id);
+    await this.requireSessions().revokeAll(user.id);
     await this.audit.record({ actor: { id: user.id, name: user.name }, action: 'user.deleted', target: { type: 'user', id: user.id } });
   }
 
   /** Ban: the account can no longer log in, and every token it holds dies at once. */
   async setBanned(actor: Principal, id: number, banned: boolean, reason?: string) {
+    if (!isStaffRole(actor.role)) throw new ForbiddenError('forbidden', 'Only admins ban and unban accounts.');
     // the rule for every caller (REST, admin panel): a ban needs a reason
     if (banned && !reason?.trim()) throw new ValidationError([{ field: 'reason', in: 'body', code: 'required', message: 'A ban needs a reason.' }]);
     if (banned && reason!.length > 512) throw new ValidationError([{ field: 'reason', in: 'body', code: 'too_long', message: 'The reason may have at most 512 characters.' }]);
@@ -155,7 +219,7 @@ export class UsersService {
       data: banned ? { isBanned: true, bannedAt: new Date(), banReason: reason ?? null } : { isBanned: false, bannedAt: null, banReason: null },
       select: publicUserSelect,
     });
-    if (banned) await this.sessions?.revokeAll(id);
+    if (banned) await this.requireSessions().revokeAll(id);
     await this.audit.record({ actor: { id: actor.id }, action: banned ? 'user.banned' : 'user.unbanned', target: { type: 'user', id }, details: reason ? { reason } : null });
     return updated;
   }
@@ -170,22 +234,9 @@ export class UsersService {
     if (user.id === actor.id || user.role === 'superuser') throw new ForbiddenError('forbidden', "A superuser's role cannot be changed over the API.");
     if (user.role === role) return this.prisma.user.findUniqueOrThrow({ where: { id }, select: publicUserSelect });
     const updated = await this.prisma.user.update({ where: { id }, data: { role }, select: publicUserSelect });
-    await this.sessions?.revokeAccessTokens(id);
+    await this.requireSessions().revokeAccessTokens(id);
     await this.audit.record({ actor: { id: actor.id }, action: 'user.role_changed', target: { type: 'user', id }, details: { from: user.role, to: role } });
     return updated;
-  }
-
-  /**
-   * Checks a name (or email) and password with the same work whether the account exists or not. The
-   * account without its hash, or null. Banned and role checks are the caller's.
-   */
-  async checkCredentials(login: string, password: string) {
-    const user = await this.prisma.user.findUnique({ where: login.includes('@') ? { email: login.toLowerCase() } : { name: login } });
-    const active = user && !user.deletedAt ? user : null;
-    const ok = await verifyPassword(active?.passwordHash ?? (await (this.dummy ??= hashPassword(crypto.randomBytes(16).toString('hex')))), password);
-    if (!active || !ok) return { user: null, known: active ? { id: active.id, name: active.name } : null };
-    const { passwordHash: _hash, ...rest } = active;
-    return { user: rest, known: { id: active.id, name: active.name } };
   }
 
   /** The account's standing, for sessions that outlive a request (admin panel): null once closed. */
@@ -274,7 +325,7 @@ export class UsersService {
       const fields = [...(taken.name === name ? ['name'] : []), ...(taken.email === email ? ['email'] : [])];
       throw new ConflictError('already_exists', `${fields.join(' and ')} already taken`, fields);
     }
-    const passwordHash = await hashPassword(input.password);
+    const passwordHash = await this.passwords.hash(input.password);
     try {
       const user = await this.prisma.user.create({ data: { name, email, passwordHash, role }, select: publicUserSelect });
       await this.audit.record({ actor: actor ?? { id: user.id, name: user.name }, action: role === 'user' ? 'user.signup' : `user.created.${role}`, target: { type: 'user', id: user.id } });

@@ -4,16 +4,21 @@
 // machine. Screenshots of the login page, the user list and the ban dialog go to .test-tmp/artifacts/admin.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import request from 'supertest';
 import { startAiWorkers } from '../../ai-worker/processors.js';
 import { tmpRoot } from '../helpers/db.js';
+import { browserTimeoutMs } from '../helpers/process.js';
+import { waitFor } from '../helpers/wait.js';
 import { person, startAdminSuite, type AdminSuite, type Person } from './setup.js';
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = fs.existsSync(executablePath);
 if (!available && process.env.CI) throw new Error(`browser tests need Chromium at ${executablePath} (set CHROMIUM_PATH)`);
+
+// every wait is bounded by browserTimeoutMs; a test makes a few of them
+jest.setTimeout(4 * browserTimeoutMs);
 
 const artifacts = path.join(tmpRoot, 'artifacts', 'admin');
 const API = '/api/v1';
@@ -40,7 +45,7 @@ const API = '/api/v1';
 
   // Polls from the test side. page.waitForFunction evaluates its predicate with eval() inside the page once the
   // first check is false, and the panel's CSP (no 'unsafe-eval') refuses that.
-  async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 10_000) {
+  async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = browserTimeoutMs) {
     const deadline = Date.now() + timeoutMs;
     while (!(await check())) {
       if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
@@ -64,10 +69,10 @@ const API = '/api/v1';
     });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
-    page.setDefaultTimeout(10_000);
+    page.setDefaultTimeout(browserTimeoutMs);
     page.on('request', (r) => requests.push(r.url()));
     page.on('requestfailed', (r) => failed.push(`${r.url()} ${r.failure()?.errorText ?? ''}`));
-  }, 120_000);
+  }, 4 * browserTimeoutMs);
 
   afterAll(async () => {
     await browser?.close();
@@ -185,12 +190,15 @@ const API = '/api/v1';
     // a real worker (the ai-worker's consumers, in this process) trains it on the shipped dataset
     const workers = await startAiWorkers(s.t.ctx);
     try {
-      const deadline = Date.now() + 30_000;
-      let row = ai;
-      while (!(row.status === 'succeeded' && row.isAvailable) && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-        row = await s.t.ctx.prisma.ai.findUniqueOrThrow({ where: { id: ai.id } });
-      }
+      const row = await waitFor(
+        'the model to be trained or to fail',
+        async () => {
+          const r = await s.t.ctx.prisma.ai.findUniqueOrThrow({ where: { id: ai.id } });
+          return r.status === 'failed' || (r.status === 'succeeded' && r.isAvailable) ? r : null;
+        },
+        browserTimeoutMs,
+        100,
+      );
       expect({ status: row.status, isAvailable: row.isAvailable, finished: row.finishDate !== null }).toEqual({ status: 'succeeded', isAvailable: true, finished: true });
       await page.reload();
       await page.waitForSelector('text=succeeded');
@@ -198,7 +206,7 @@ const API = '/api/v1';
     } finally {
       await workers.close();
     }
-  }, 60_000);
+  });
 
   it('shows the audit log', async () => {
     await page.goto(`${s.origin}/admin/resources/AuditLog?filters.action=user.banned`);

@@ -16,11 +16,17 @@ describe('admin panel over HTTP', () => {
   let member: Person;
   let staff: Awaited<ReturnType<typeof adminAgent>>['agent'];
   let sup: Awaited<ReturnType<typeof adminAgent>>['agent'];
-  const failures = async (login: string) => (await s.t.ctx.audit.query({ action: 'admin.login_failed', limit: 100 })).items.filter((e) => e.details?.login === login);
+  // the audit keeps a failed login as typed only when it names an account, otherwise a keyed hash of it
+  const failures = async (login: string) => {
+    const hashed = s.t.ctx.services.auth.loginForAudit(login, false);
+    return (await s.t.ctx.audit.query({ action: 'admin.login_failed', limit: 100 })).items.filter((e) => e.details?.login === login || ('loginHash' in hashed && e.details?.loginHash === hashed.loginHash));
+  };
+  const signInFrom = (ip: string, who: Pick<Person, 'name' | 'password'>) => request(s.origin).post('/admin/login').set('X-Forwarded-For', ip).type('form').send({ email: who.name, password: who.password });
   const user = (id: number) => s.t.ctx.prisma.user.findUniqueOrThrow({ where: { id } });
 
   beforeAll(async () => {
-    s = await startAdminSuite({ LOGIN_RATE_LIMIT_ACCOUNT: String(ACCOUNT_LIMIT) });
+    // the client address comes from X-Forwarded-For (trusted from loopback) in the login-limit tests
+    s = await startAdminSuite({ LOGIN_RATE_LIMIT_ACCOUNT: String(ACCOUNT_LIMIT), TRUST_PROXY: 'loopback' });
     admin = await person(s.t, 'admin');
     superuser = await person(s.t, 'superuser', 'root');
     member = await person(s.t, 'user', 'member');
@@ -100,6 +106,32 @@ describe('admin panel over HTTP', () => {
       expect((await failures(target.name)).map((e) => e.details?.reason)).toContain('rate_limited');
       // by email too: the counter is the account's
       expect((await adminAgent(s.origin, { name: target.email.toUpperCase(), password: target.password })).res.status).toBe(429);
+    });
+
+    it('keeps a stranger’s failures at their own address: the operator still signs in from another', async () => {
+      const target = await person(s.t, 'admin', 'targeted');
+      for (let i = 0; i < ACCOUNT_LIMIT; i++) expect((await signInFrom('203.0.113.5', { name: target.name, password: 'Wrong!Passw0rd' })).status).toBe(401);
+      expect((await signInFrom('203.0.113.5', target)).status).toBe(429);
+      const owner = await signInFrom('198.51.100.5', target);
+      expect({ status: owner.status, location: owner.headers.location }).toEqual({ status: 302, location: '/admin' });
+      // no typed string that names no account is kept as typed
+      const typed = 'S3cret!typed-as-name';
+      expect((await signInFrom('203.0.113.6', { name: typed, password: 'x' })).status).toBe(401);
+      const events = await failures(typed);
+      expect(events).toHaveLength(1);
+      expect(events[0].details).toEqual({ loginHash: expect.stringMatching(/^[0-9a-f]{32}$/), reason: 'invalid_credentials' });
+    });
+
+    it('shares one login limit with the API: failed API logins count against a panel sign-in from the same address', async () => {
+      const target = await person(s.t, 'admin', 'shared');
+      for (let i = 0; i < ACCOUNT_LIMIT; i++) {
+        const res = await request(s.origin).post('/api/v1/auth/login').set('X-Forwarded-For', '203.0.113.7').send({ name: target.name, password: 'Wrong!Passw0rd' });
+        expect(res.status).toBe(401);
+      }
+      const res = await signInFrom('203.0.113.7', target);
+      expect(res.status).toBe(429);
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      expect((await request(s.origin).post('/api/v1/auth/login').set('X-Forwarded-For', '203.0.113.8').send({ name: target.name, password: target.password })).status).toBe(200);
     });
 
     it('logs out: the session is gone and the logout is audited', async () => {

@@ -1,25 +1,8 @@
-import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { heartbeatKey, heartbeatPattern, startWorkerHeartbeat, type WorkerHeartbeat } from '../../ai-worker/heartbeat.js';
-import { projectRoot } from '../../src/platform/paths.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
-
-function healthcheck(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'ai-worker/healthcheck.ts'], {
-      cwd: projectRoot,
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { waitFor } from '../helpers/wait.js';
 
 describe('ai-worker heartbeat', () => {
   let t: TestContext;
@@ -68,34 +51,16 @@ describe('ai-worker heartbeat', () => {
     await hb.ready;
     const first = await redis.get(hb.key);
     await redis.pexpire(hb.key, 100_000); // only a new beat sets the TTL back to 600 ms
-    await new Promise((r) => setTimeout(r, 450));
-    const ttl = await redis.pttl(hb.key);
-    expect(ttl).toBeGreaterThan(0);
-    expect(ttl).toBeLessThanOrEqual(600);
+    await waitFor('a new beat', async () => {
+      const ttl = await redis.pttl(hb.key);
+      return ttl > 0 && ttl <= 600;
+    });
     expect(await redis.get(hb.key)).not.toBe(first);
     await hb.stop();
-    await new Promise((r) => setTimeout(r, 450));
-    expect(await redis.exists(hb.key)).toBe(0); // no beat after stop()
-  });
-
-  it('healthcheck exits 1 without a heartbeat of this host and 0 with one', async () => {
-    const before = await healthcheck(t.env);
-    expect(before.code).toBe(1);
-    expect(before.stderr.trim().split('\n')).toHaveLength(1);
-    expect(before.stderr).toContain(`no heartbeat key for host ${os.hostname()}`);
-
-    const hb = startWorkerHeartbeat(t.ctx, 5000);
-    started.push(hb);
-    await hb.ready;
-    const during = await healthcheck(t.env);
-    expect(during.stderr).toBe('');
-    expect(during.code).toBe(0);
-
-    // another deployment's prefix does not see it
-    const other = await healthcheck({ ...t.env, REDIS_PREFIX: `${t.env.REDIS_PREFIX}other:` });
-    expect(other.code).toBe(1);
-
-    await hb.stop();
-    expect((await healthcheck(t.env)).code).toBe(1);
+    expect(await redis.exists(hb.key)).toBe(0);
+    // no beat after stop(): three intervals without one (a wait for something not to happen; a slow machine can
+    // only make it see less, never fail it wrongly)
+    await new Promise((r) => setTimeout(r, 600));
+    expect(await redis.exists(hb.key)).toBe(0);
   });
 });

@@ -113,8 +113,11 @@ describe(`training (${testProvider})`, () => {
     expect(row).toMatchObject({ status: 'failed', isAvailable: false, version: 0, artifactKey: null });
     expect(row.error).toMatch(/linearly dependent/);
     expect(await audits('ai.train_failed', row.id)).toHaveLength(1);
-    // UnrecoverableError: the job made one attempt; removeOnFail keeps it for inspection
-    const job = await s.t.ctx.queues.get(queueNames.aiTrain).getJob(row.jobId!);
+    // UnrecoverableError: the job made one attempt; removeOnFail keeps it for inspection. The row is written
+    // inside the attempt, before BullMQ records the failure: wait for the job's own state first.
+    const queue = s.t.ctx.queues.get(queueNames.aiTrain);
+    await waitFor(`job ${row.jobId} to be failed`, async () => (await queue.getJobState(row.jobId!)) === 'failed');
+    const job = await queue.getJob(row.jobId!);
     expect(job?.attemptsMade).toBe(1);
     // and nobody can predict with it
     expectProblem(await predict(s.admin, row.id, { input: [1, 2] }), 409, 'ai_not_available');

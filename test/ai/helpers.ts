@@ -1,12 +1,15 @@
 // Shared by the AI suites: an app and (optionally) an in-process worker on the suite's own database, Redis
 // prefix and uploads; models created over the real API; polling the rows the worker writes.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { expect } from '@jest/globals';
 import type { Express } from 'express';
+import { projectRoot } from '../../src/platform/paths.js';
 import { queueNames } from '../../src/platform/queue.js';
 import { startAiWorkers, type AiWorkers } from '../../ai-worker/processors.js';
 import { actor, call, startSuite, type Actor } from '../boards/setup.js';
 import type { TestContext } from '../helpers/context.js';
 import { waitFor } from '../helpers/wait.js';
+import { exitOf, processTimeoutMs } from '../helpers/process.js';
 
 export { waitFor };
 
@@ -95,4 +98,56 @@ export async function createTrainedModel(s: AiSuite, body: Record<string, unknow
   // the row is written before BullMQ completes (and removes) the job
   await waitFor('the training job to be removed', async () => (await s.t.ctx.queues.get(queueNames.aiTrain).getJob(row.jobId!)) === undefined);
   return (await call(s.app, s.admin, 'get', `/ais/${row.id}`)).body as AiBody;
+}
+
+/** A seeded dataset of `rows` rows following FORMULA (no noise): large enough that training takes a while. */
+export function bigDataset(rows: number): string {
+  let seed = 7;
+  const rand = () => ((seed = (seed * 48271) % 2147483647) / 2147483647) * 10;
+  const lines = ['x0,x1,x2,x3,x4,x5,x6,x7,y'];
+  for (let r = 0; r < rows; r++) {
+    const xs = FORMULA.map(() => Number(rand().toFixed(3)));
+    lines.push(`${xs.join(',')},${xs.reduce((a, v, i) => a + v * FORMULA[i], 0).toFixed(5)}`);
+  }
+  return lines.join('\n');
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+const spawned: ChildProcess[] = [];
+
+/** The real ai-worker entry (node + tsx) on the suite's environment; `killWorkerProcesses` ends what is left. */
+/** `null` in extraEnv removes a variable of the suite's environment (its default applies). */
+export function startWorkerProcess(s: Pick<AiSuite, 't'>, extraEnv: Record<string, string | null> = {}): WorkerProcess {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...s.t.env, LOG_LEVEL: 'info' };
+  for (const [k, v] of Object.entries(extraEnv)) {
+    if (v === null) delete env[k];
+    else env[k] = v;
+  }
+  const child = spawn(process.execPath, ['--import', 'tsx', 'ai-worker/main.ts'], {
+    cwd: projectRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  spawned.push(child);
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  return { child, output: () => out, exited: exitOf(child, 4 * processTimeoutMs) };
+}
+
+export async function waitForWorkerStart(w: WorkerProcess, timeoutMs = 60_000): Promise<void> {
+  await waitFor('the worker to start', () => w.output().includes('ai-worker started') || w.child.exitCode !== null, timeoutMs, 100);
+  if (w.child.exitCode !== null) throw new Error(`the worker exited (${w.child.exitCode}): ${w.output()}`);
+}
+
+/** SIGKILLs every worker process still running and waits until each has exited. */
+export async function killWorkerProcesses(): Promise<void> {
+  const left = spawned.splice(0);
+  for (const c of left) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await Promise.all(left.map((c) => exitOf(c)));
 }

@@ -9,6 +9,7 @@ import { createContext, type Context } from '../../src/context.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { createTestContext, deleteRedisPrefix, testEnv, type TestContext } from '../helpers/context.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
+import { waitFor } from '../helpers/wait.js';
 
 const PW = 'Str0ng!pass';
 
@@ -110,13 +111,15 @@ describe('request logs', () => {
     await request(app).post('/api/v1/auth/refresh').set('Cookie', cookie);
     const profile = await request(app).get(`/api/v1/users/${s.body.id as number}`).set('Authorization', `Bearer ${token}`).set('Cookie', cookie);
     expect(profile.status).toBe(200);
-    await new Promise((r) => setTimeout(r, 50));
+    // the request's log line is written when its response has finished
+    const ofProfile = (l: Record<string, unknown>) => (l.req as { id?: string } | undefined)?.id === profile.headers['x-request-id'];
+    await waitFor('the log line of the profile request', () => lines.some(ofProfile));
 
     const all = JSON.stringify(lines);
     expect(all).not.toContain(secretPassword);
     expect(all).not.toContain(token);
     expect(all).not.toContain(cookie.split('=')[1]);
-    const line = lines.find((l) => (l.req as { id?: string } | undefined)?.id === profile.headers['x-request-id'])!;
+    const line = lines.find(ofProfile)!;
     expect(line).toMatchObject({
       service: 'api',
       version: expect.any(String),

@@ -9,8 +9,8 @@ import request from 'supertest';
 import { buildApp } from '../../src/app.js';
 import { createTestContext, monitorRedis, redisUrl, type TestContext } from '../helpers/context.js';
 import { API, b64url, decodeJwt, expectProblem, login, makeAdmin, me, PASSWORD, refresh, refreshCookieOf, refreshSetCookie, signup, type TestUser } from '../helpers/auth.js';
+import { waitFor } from '../helpers/wait.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const nowS = () => Math.floor(Date.now() / 1000);
 
 /** Every key under a prefix, without the prefix (a separate, unprefixed connection; SCAN). */
@@ -202,22 +202,30 @@ describe('auth', () => {
       expectProblem(await me(app, jwt.sign(noSid, secret, { algorithm: 'HS256' })), 401, 'invalid_token');
     });
 
-    it('checks revocation with exactly one Redis command per authenticated request (MGET of blacklist and epoch)', async () => {
+    it('checks revocation with exactly one Redis command per authenticated request (MGET of blacklist, epoch and login)', async () => {
+      // every command on a key of this suite (its own prefix: the other suites' traffic on the shared server is
+      // left out), on any connection, from the moment MONITOR is on
       const prefix = t.env.REDIS_PREFIX;
-      const { jti } = decodeJwt(session.access).payload;
+      const { jti, sid } = decodeJwt(session.access).payload;
       const seen: string[][] = [];
       const monitor = await monitorRedis((args) => {
         if (args.slice(1).some((a) => a.startsWith(prefix))) seen.push(args);
       });
+      // MONITOR shows commands in the order the server runs them: once a command sent after the response shows,
+      // every command the request made has shown before it
+      const marker = `${prefix}monitor-marker:${crypto.randomBytes(4).toString('hex')}`;
+      const isMarker = (args: string[]) => args[1] === marker;
       try {
-        await sleep(100);
         const res = await me(app, session.access);
         expect(res.status).toBe(200);
-        await sleep(200);
+        await t.ctx.redis.exists(marker.slice(prefix.length));
+        await waitFor('the marker command in the MONITOR feed', () => seen.some(isMarker));
       } finally {
         monitor.stop();
       }
-      expect(seen).toEqual([[expect.stringMatching(/^mget$/i), `${prefix}auth:bl:${jti as string}`, `${prefix}auth:epoch:${user.id}`]]);
+      expect(seen.slice(0, seen.findIndex(isMarker))).toEqual([
+        [expect.stringMatching(/^mget$/i), `${prefix}auth:bl:${jti as string}`, `${prefix}auth:epoch:${user.id}`, `${prefix}auth:sidrev:${sid as string}`],
+      ]);
     });
   });
 
@@ -361,9 +369,9 @@ describe('login rate limit per IP', () => {
   });
 
   it('keeps its counters under the suite’s REDIS_PREFIX', async () => {
-    const keys = await keysUnder(t.env.REDIS_PREFIX, 'rl:login-ip:*');
+    const keys = await keysUnder(t.env.REDIS_PREFIX, 'login:ip:*');
     expect(keys.length).toBeGreaterThanOrEqual(1);
-    expect(keys.every((k) => k.startsWith('rl:login-ip:ip:'))).toBe(true);
+    expect(keys.every((k) => /^login:ip:[0-9a-f.:]+$/.test(k))).toBe(true);
   });
 });
 
@@ -382,15 +390,16 @@ describe('login rate limit per account', () => {
     for (let i = 0; i < 5; i++) expect((await post({ name: user.name, password: PASSWORD })).status).toBe(200);
   });
 
-  it('after LOGIN_RATE_LIMIT_ACCOUNT failures answers 429 with Retry-After, even with the right password', async () => {
+  it('after LOGIN_RATE_LIMIT_ACCOUNT failures from one address answers it 429 with Retry-After, even with the right password', async () => {
     const user = await signup(app);
     for (let i = 0; i < 3; i++) expectProblem(await post({ name: user.name, password: 'Wr0ng!Password' }), 401, 'invalid_credentials');
     expectRetryAfter(await post({ name: user.name, password: PASSWORD }), 300);
     // another account from the same address is not limited
     expect((await post({ name: (await signup(app)).name, password: PASSWORD })).status).toBe(200);
-    const keys = await keysUnder(t.env.REDIS_PREFIX, 'rl:login-account:*');
-    // one counter per account (by id), whichever identifier the attempts used
-    expect(keys).toContain(`rl:login-account:account:${user.id}`);
+    const keys = await keysUnder(t.env.REDIS_PREFIX, 'login:acct*');
+    // one counter per account (by id), whichever identifier the attempts used: per address and in all
+    expect(keys).toContain(`login:acct:account:${user.id}`);
+    expect(keys.filter((k) => k.startsWith(`login:acctip:account:${user.id}:`))).toHaveLength(1);
   });
 
   it('counts failures by name and by email against the same account', async () => {

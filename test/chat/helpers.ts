@@ -87,7 +87,7 @@ export class Client {
   }
 
   /** The first frame (received before or after the call) matching, or a rejection after `timeoutMs`. */
-  next(match: (f: Frame) => boolean, what = 'a matching frame', timeoutMs = 5_000): Promise<Frame> {
+  next(match: (f: Frame) => boolean, what = 'a matching frame', timeoutMs = 20_000): Promise<Frame> {
     const already = this.frames.find(match);
     if (already) return Promise.resolve(already);
     return new Promise((resolve, reject) => {
@@ -130,7 +130,7 @@ export async function connectAs(suite: Pick<ChatSuite, 'app' | 'url'>, who: Acto
 }
 
 /** Resolves when `cond` holds (polled), or rejects after `timeoutMs`. */
-export async function eventually(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
+export async function eventually(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await cond()) return;

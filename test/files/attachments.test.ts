@@ -12,6 +12,7 @@ import request from 'supertest';
 import { API, expectProblem } from '../helpers/auth.js';
 import { actor, call, createBoard, startSuite, type Actor, type Suite } from '../boards/setup.js';
 import { createPost } from '../posts/helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n');
@@ -361,13 +362,6 @@ describe('interrupted uploads (raw sockets)', () => {
     return http.request({ host: '127.0.0.1', port, method: 'POST', path: `${API}${p}`, headers: { Authorization: `Bearer ${who.token}`, 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Transfer-Encoding': 'chunked' } });
   }
 
-  async function waitFor(cond: () => Promise<boolean> | boolean, ms = 5000) {
-    const end = Date.now() + ms;
-    while (!(await cond())) {
-      if (Date.now() > end) throw new Error('condition not reached');
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
 
   test('a client that disconnects mid-file leaves no row and no file (temp file included)', async () => {
     const before = await snapshot();
@@ -376,9 +370,9 @@ describe('interrupted uploads (raw sockets)', () => {
     req.write(partHead('name') + 'cut\r\n' + partHead('content') + 'x\r\n' + partHead('files', 'a.png') + PNG.toString('latin1'), 'latin1');
     req.write(partHead('files', 'b.txt').replace(/^/, '\r\n') + text(8000).toString('latin1'), 'latin1');
     // let the server store the first file and start the second
-    await waitFor(() => filesOnDisk().length > before.disk.length);
+    await waitFor('the first file on disk', () => filesOnDisk().length > before.disk.length);
     req.destroy();
-    await waitFor(() => filesOnDisk().length === before.disk.length);
+    await waitFor('the files to be removed', () => filesOnDisk().length === before.disk.length);
     await expectNothingLeft(before);
   });
 
@@ -395,8 +389,8 @@ describe('interrupted uploads (raw sockets)', () => {
       req.on('error', reject);
     });
     req.write(partHead('content') + 'late comment\r\n' + partHead('files', 'a.png') + PNG.toString('latin1'), 'latin1');
-    await waitFor(() => filesOnDisk().length > before.disk.length || false, 5000).catch(() => undefined);
-    // the post goes away while the upload is still open
+    // the premise: the file is being stored (its temp file exists) when the post goes away, the upload still open
+    await waitFor('the upload to reach the disk', () => filesOnDisk().length > before.disk.length);
     expect((await call(app, alice, 'delete', `/boards/${boardId}/posts/${target.id}`)).status).toBe(204);
     req.end(`\r\n--${boundary}--\r\n`);
     const res = await response;

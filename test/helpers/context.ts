@@ -2,14 +2,34 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { expect } from '@jest/globals';
 import { loadConfig } from '../../src/config.js';
 import { createContext, type Context } from '../../src/context.js';
+import { projectRoot } from '../../src/platform/paths.js';
 import { deleteRedisPrefix } from '../../src/platform/redis.js';
 import { freshDatabase, tmpRoot, uniqueName, type TestDatabase } from './db.js';
 
 export const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** Environment for a test process: its own database, Redis prefix, uploads and data folders. */
+const testRoot = path.join(projectRoot, 'test');
+
+/**
+ * A new Redis prefix for a suite: agora-test:<run>:<suite>:<random>:, where <run> is the jest run's id
+ * (test/global-setup.mjs) and <suite> the test file's path under test/ (its last 24 characters, since
+ * REDIS_PREFIX has at most 64). test/global-teardown.mjs fails the run when keys of the run are left, naming the
+ * suite that wrote them.
+ */
+export function testRedisPrefix(): string {
+  const run = process.env.AGORA_TEST_RUN ?? 'norun';
+  const file = expect.getState().testPath;
+  const suite = file ? path.relative(testRoot, file).replace(/\.test\.ts$/, '').replace(/[^A-Za-z0-9-]+/g, '-').slice(-24) : 'unknown';
+  return `agora-test:${run}:${suite}:${crypto.randomBytes(4).toString('hex')}:`;
+}
+
+/**
+ * Environment for a test process: its own database, Redis prefix, uploads and data folders. Whoever uses it
+ * deletes the prefix's keys at the end (deleteRedisPrefix), as createTestContext's cleanup does.
+ */
 export function testEnv(db: TestDatabase, extra: Record<string, string> = {}): Record<string, string> {
   const dir = path.join(tmpRoot, uniqueName('run'));
   return {
@@ -17,12 +37,16 @@ export function testEnv(db: TestDatabase, extra: Record<string, string> = {}): R
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATABASE_URL: db.url,
     REDIS_URL: redisUrl,
-    REDIS_PREFIX: `agora-test:${crypto.randomBytes(6).toString('hex')}:`,
+    REDIS_PREFIX: testRedisPrefix(),
     UPLOADS_DIR: path.join(dir, 'uploads'),
     DATA_DIR: path.join(dir, 'data'),
     MAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
     JWT_SECRET: crypto.randomBytes(32).toString('base64url'),
     SESSION_SECRET: crypto.randomBytes(32).toString('base64url'),
+    // suites sign many accounts up from one address, some at once on a busy machine: the signup limit and
+    // the wait for a hashing slot are tested by suites that set their own values
+    SIGNUP_RATE_LIMIT_IP: '100000',
+    PASSWORD_HASH_WAIT_MS: '60000',
     ...extra,
   };
 }

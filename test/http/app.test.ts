@@ -19,13 +19,18 @@ describe(`api app (${testProvider})`, () => {
   });
   afterAll(() => t.cleanup());
 
-  it('answers /healthz and /readyz when the database and Redis are up', async () => {
+  it('answers /healthz and /readyz when the database and Redis are up and uploads can be stored', async () => {
     const h = await request(app).get('/healthz');
     expect(h.status).toBe(200);
     expect(h.body).toEqual({ status: 'ok', version: expect.any(String) });
     const r = await request(app).get('/readyz');
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ status: 'ok', checks: { database: 'ok', redis: 'ok' } });
+    expect(r.body).toEqual({
+      status: 'ok',
+      checks: { database: 'ok', redis: 'ok', storage: 'ok' },
+      // the sweep runs in the api process (startApi), not in a bare app
+      orphanSweep: { runs: 0, lastRunAt: null, removedTempFiles: 0, removedAttachments: 0, removedBytes: 0 },
+    });
   });
 
   it('answers an unknown route with a 404 problem', async () => {
@@ -69,6 +74,23 @@ describe(`api app (${testProvider})`, () => {
     expect(result.valid).toBe(true);
     expect(validator.version).toBe('3.1');
     expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/healthz', '/readyz']));
+  });
+
+  it('serves the site icon as /favicon.ico and /favicon.svg, cached', async () => {
+    const ico = await request(app).get('/favicon.ico').buffer(true);
+    expect(ico.status).toBe(200);
+    expect(ico.headers['content-type']).toBe('image/x-icon');
+    expect(ico.headers['cache-control']).toMatch(/^public, max-age=\d{4,}$/);
+    const body = ico.body as Buffer;
+    // ICONDIR: reserved 0, type 1 (icon), two images, each a PNG
+    expect([body.readUInt16LE(0), body.readUInt16LE(2), body.readUInt16LE(4)]).toEqual([0, 1, 2]);
+    expect(body.subarray(body.readUInt32LE(6 + 12), body.readUInt32LE(6 + 12) + 4).toString('latin1')).toBe('\x89PNG');
+    const svg = await request(app).get('/favicon.svg');
+    expect(svg.status).toBe(200);
+    expect(svg.headers['content-type']).toMatch(/^image\/svg\+xml/);
+    expect(svg.headers['cache-control']).toBe(ico.headers['cache-control']);
+    const again = await request(app).get('/favicon.ico').set('If-None-Match', ico.headers.etag);
+    expect(again.status).toBe(304);
   });
 
   it('serves Swagger UI and its assets from the package, pointed at our document', async () => {

@@ -1,51 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import WebSocket from 'ws';
 import { CHAT_NODE_FLAGS } from '../../src/chat/node-flags.js';
 import { projectRoot } from '../../src/platform/paths.js';
-import { createTestContext, testEnv } from '../helpers/context.js';
+import { createTestContext, deleteRedisPrefix, redisUrl, testEnv } from '../helpers/context.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
+import { exitOf, freePort, processTimeoutMs, waitForHttp } from '../helpers/process.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<Response> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the chat process exited early with code ${child.exitCode}`);
-    try {
-      const res = await fetch(url);
-      if (res.status === 200) return res;
-      last = `status ${res.status}`;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no 200 from ${url} within ${timeoutMs} ms (last: ${String(last)})`);
-}
-
-function exitCode(child: ChildProcess, timeoutMs: number): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    if (child.exitCode !== null) return resolve(child.exitCode);
-    const timer = setTimeout(() => reject(new Error(`the chat process did not exit within ${timeoutMs} ms`)), timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-  });
-}
+const prefixes: string[] = [];
+const children: ChildProcess[] = [];
 
 /** Opens a chat socket with a ticket, checks that it answers a ping, and returns it. */
 function openSocket(port: number, ticket: string): Promise<WebSocket> {
@@ -61,13 +25,19 @@ function openSocket(port: number, ticket: string): Promise<WebSocket> {
   });
 }
 
-/** `node [flags] --import tsx src/chat/main.ts` on the test database (or the given environment); its stdout and stderr collected. */
+/**
+ * `node [flags] --import tsx src/chat/main.ts` on the test database (or on the environment of a test context,
+ * `baseEnv`); its stdout and stderr collected.
+ */
 function startChatProcess(db: TestDatabase, env: Record<string, string>, flags: readonly string[] = CHAT_NODE_FLAGS, baseEnv?: Record<string, string>) {
+  const processEnv = baseEnv ? { ...baseEnv, LOG_LEVEL: 'info', ...env } : testEnv(db, { LOG_LEVEL: 'info', ...env });
+  prefixes.push(processEnv.REDIS_PREFIX);
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', 'src/chat/main.ts'], {
     cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '', ...(baseEnv ? { ...baseEnv, LOG_LEVEL: 'info', ...env } : testEnv(db, { LOG_LEVEL: 'info', ...env })) },
+    env: { PATH: process.env.PATH ?? '', ...processEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.push(child);
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));
@@ -76,47 +46,46 @@ function startChatProcess(db: TestDatabase, env: Record<string, string>, flags: 
 
 describe('chat process', () => {
   let db: TestDatabase;
-  let child: ChildProcess | undefined;
 
   beforeAll(async () => {
     db = await freshDatabase();
   });
 
   afterAll(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const c of children) c.kill('SIGKILL');
+    await Promise.all(children.map((c) => exitOf(c)));
+    for (const prefix of prefixes) await deleteRedisPrefix({ redisUrl }, prefix);
     await db?.drop();
   });
 
   it('serves /healthz on CHAT_PORT and exits 0 on SIGTERM', async () => {
     const port = await freePort();
-    const started = startChatProcess(db, { CHAT_PORT: String(port), HOST: '127.0.0.1' });
-    child = started.child;
-    const output = started.output;
+    const { child, output } = startChatProcess(db, { CHAT_PORT: String(port), HOST: '127.0.0.1' });
 
-    const res = await waitForHealth(`http://127.0.0.1:${port}/healthz`, child, 15_000);
+    const res = await waitForHttp(`http://127.0.0.1:${port}/healthz`, { child });
     expect(await res.json()).toEqual({ status: 'ok' });
     expect(output()).toContain('"msg":"chat listening"');
     expect(output()).not.toContain('Falling back'); // the package's own warning when the native binary fails to load
     expect(output()).not.toContain('without its node flags');
 
     child.kill('SIGTERM');
-    expect(await exitCode(child, 10_000)).toBe(0);
+    expect(await exitOf(child)).toBe(0);
     expect(output()).toContain('"msg":"stopped"');
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
-  }, 40_000);
+  }, 3 * processTimeoutMs);
 
   it('warns when started without its node flags (src/chat/node-flags.ts), and runs all the same', async () => {
     const port = await freePort();
     const { child: bare, output } = startChatProcess(db, { CHAT_PORT: String(port), HOST: '127.0.0.1' }, []);
     try {
-      await waitForHealth(`http://127.0.0.1:${port}/healthz`, bare, 15_000);
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`, { child: bare });
       const warning = output().split('\n').find((l) => l.includes('without its node flags'));
       expect(warning && (JSON.parse(warning) as { level: number; missing: string[] })).toMatchObject({ level: 40, missing: [...CHAT_NODE_FLAGS] });
     } finally {
       bare.kill('SIGTERM');
-      await exitCode(bare, 10_000);
+      await exitOf(bare);
     }
-  }, 40_000);
+  }, 3 * processTimeoutMs);
 
   it('upgrades WebSockets without uWS’s "corked callback" warning on stderr, the first socket of the replica included', async () => {
     const t = await createTestContext();
@@ -124,7 +93,7 @@ describe('chat process', () => {
     const { child: chat, output } = startChatProcess(db, { CHAT_PORT: String(port), HOST: '127.0.0.1' }, CHAT_NODE_FLAGS, t.env);
     const sockets: WebSocket[] = [];
     try {
-      await waitForHealth(`http://127.0.0.1:${port}/healthz`, chat, 15_000);
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`, { child: chat });
       const user = await t.ctx.prisma.user.create({ data: { name: 'corked', email: 'corked@example.com', passwordHash: 'x' } });
       const ticket = async () => (await t.ctx.sessions.issueWsTicket({ id: user.id, jti: crypto.randomUUID(), sid: 'process-test' })).ticket;
       // the first socket of the replica, alone; then one more while it is open; then one alone again
@@ -137,16 +106,16 @@ describe('chat process', () => {
     } finally {
       for (const ws of sockets) ws.close();
       chat.kill('SIGTERM');
-      expect(await exitCode(chat, 10_000)).toBe(0);
+      expect(await exitOf(chat)).toBe(0);
       await t.cleanup();
     }
     expect(output()).not.toContain('corked callback');
-  }, 60_000);
+  }, 3 * processTimeoutMs);
 
   it('refuses to start on the JavaScript fallback (UWS_USE_FALLBACK=1): fatal log and exit 1', async () => {
     const port = await freePort();
     const { child: fallback, output } = startChatProcess(db, { CHAT_PORT: String(port), UWS_USE_FALLBACK: '1' });
-    expect(await exitCode(fallback, 20_000)).toBe(1);
+    expect(await exitOf(fallback)).toBe(1);
     const fatal = output().split('\n').find((l) => l.includes('"level":60'));
     expect(fatal).toBeDefined();
     const line = JSON.parse(fatal!) as { msg: string; err?: { message: string } };
@@ -156,5 +125,5 @@ describe('chat process', () => {
     expect(msg).toContain(`${process.platform}-${process.arch}`);
     expect(msg).toContain(`ABI ${process.versions.modules}`);
     expect(msg).toContain('UWS_USE_FALLBACK=1');
-  }, 40_000);
+  }, 2 * processTimeoutMs);
 });

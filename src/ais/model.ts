@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { Matrix, QrDecomposition } from 'ml-matrix';
-import { projectRoot } from '../src/platform/paths.js';
+import { projectRoot } from '../platform/paths.js';
 
 /** The dataset a model trains on when none was uploaded (scripts/gen-ai-dataset.mjs writes it). */
 export const defaultDatasetPath = path.join(projectRoot, 'ai-worker', 'data', 'AI_test.csv');

@@ -1,0 +1,167 @@
+// Predictions (AiLog rows): any signed-in member, on a model they can see that has a trained artifact. A member
+// sees their own logs, admins everyone's. The service validates, writes the row, queues the job and reads back
+// what the worker wrote; the states themselves are written by states.ts.
+import type { Principal } from '../auth/sessions.js';
+import { isStaff } from '../boards/policy.js';
+import { AppError, ForbiddenError, ValidationError } from '../http/errors.js';
+import type { Page } from '../http/pagination.js';
+import { queueNames } from '../platform/queue.js';
+import { cancelJobs, enqueuePredictions, type QueueDeps } from './enqueue.js';
+import { predictJobId } from './jobs.js';
+import { InputError, checkInput, type Metrics } from './model.js';
+import { predictionStates } from './states.js';
+import { field, logNotFound, logSelect, pageArgs, readableModel, toPage, type AiLogListQuery, type AiLogView, type LogRow, type Viewer } from './views.js';
+
+/** `{input: [x0, …]}` (one prediction) or `{inputs: [[…], …]}` (a batch). */
+export interface PredictBody {
+  input?: unknown;
+  inputs?: unknown;
+}
+
+interface Submission {
+  row: { userId: number; aiId: number; input: number[] | number[][]; jobId: string };
+  artifactKey: string;
+  resolve: (log: LogRow) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Group commit of new predictions: the rows of the requests that arrive while the previous batch is being
+ * written are inserted in one transaction and their jobs added with one addBulk, so a burst of requests
+ * costs one commit and one Redis round trip per batch instead of one each. A request alone goes at once.
+ */
+class PredictionSubmitter {
+  private pending: Submission[] = [];
+  private loop: Promise<void> | null = null;
+
+  constructor(
+    private readonly deps: QueueDeps,
+    private readonly maxBatch = 200,
+  ) {}
+
+  submit(row: Submission['row'], artifactKey: string): Promise<LogRow> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ row, artifactKey, resolve, reject });
+      this.loop ??= (async () => {
+        while (this.pending.length) await this.write(this.pending.splice(0, this.maxBatch));
+        this.loop = null;
+      })();
+    });
+  }
+
+  private async write(batch: Submission[]): Promise<void> {
+    const { prisma } = this.deps;
+    let rows: LogRow[];
+    try {
+      rows = await prisma.$transaction(batch.map((b) => prisma.aiLog.create({ data: { ...b.row, status: predictionStates.created }, select: logSelect })));
+    } catch (e) {
+      for (const b of batch) b.reject(e);
+      return;
+    }
+    try {
+      await enqueuePredictions(
+        this.deps,
+        rows.map((r, i) => ({ ref: { id: r.id, aiId: r.aiId, userId: r.userId, jobId: batch[i].row.jobId }, artifactKey: batch[i].artifactKey, input: batch[i].row.input })),
+      );
+    } catch (e) {
+      for (const b of batch) b.reject(e);
+      return;
+    }
+    rows.forEach((r, i) => batch[i].resolve(r));
+  }
+}
+
+export class AiPredictions {
+  private readonly submissions: PredictionSubmitter;
+
+  constructor(private readonly deps: QueueDeps) {
+    this.submissions = new PredictionSubmitter(deps);
+  }
+
+  /** Checks `{input}` or `{inputs}` against the model's features and the batch limit. */
+  private checkBody(body: PredictBody, features: number): number[] | number[][] {
+    const hasOne = body.input !== undefined;
+    const hasMany = body.inputs !== undefined;
+    if (hasOne === hasMany) {
+      const msg = 'give either input (one row) or inputs (a batch of rows)';
+      throw new ValidationError([field('input', hasOne ? 'input_conflict' : 'input_required', msg)]);
+    }
+    try {
+      if (hasOne) {
+        checkInput(features, body.input);
+        return body.input;
+      }
+      const rows = body.inputs;
+      if (!Array.isArray(rows) || rows.length === 0) throw new ValidationError([field('inputs', 'input_length', 'inputs must be a non-empty array of rows')]);
+      const limit = this.deps.config.ai.batchLimit;
+      if (rows.length > limit) throw new ValidationError([field('inputs', 'batch_too_large', `inputs may hold at most ${limit} rows (AI_BATCH_LIMIT)`)]);
+      rows.forEach((row, i) => checkInput(features, row, i));
+      return rows as number[][];
+    } catch (e) {
+      if (e instanceof InputError) throw new ValidationError([field(e.index === undefined ? 'input' : `inputs.${e.index}`, e.code, e.message)]);
+      throw e;
+    }
+  }
+
+  private async requirePredictable(viewer: Principal, aiId: number): Promise<{ artifactKey: string; features: number }> {
+    const ai = await readableModel(this.deps.prisma, viewer, aiId);
+    const features = (ai.metrics as Partial<Metrics> | null)?.features?.length;
+    if (!ai.isAvailable || !ai.artifactKey || !features) throw new AppError(409, 'ai_not_available', 'This model is not available for predictions (not trained yet, or disabled).');
+    return { artifactKey: ai.artifactKey, features };
+  }
+
+  /** Queues a prediction (or a batch): 202 with the AiLog in status `queued`. */
+  async predict(viewer: Viewer, aiId: number, body: PredictBody): Promise<AiLogView> {
+    if (!viewer) throw new ForbiddenError('forbidden', 'Sign in to ask for predictions.');
+    const { artifactKey, features } = await this.requirePredictable(viewer, aiId);
+    const input = this.checkBody(body, features);
+    return this.submissions.submit({ userId: viewer.id, aiId, input, jobId: predictJobId() }, artifactKey);
+  }
+
+  /** A model's logs, newest first: the viewer's own, or (admins) everyone's or one member's. */
+  async listLogs(viewer: Viewer, aiId: number, query: AiLogListQuery): Promise<Page<AiLogView>> {
+    if (!viewer) throw new ForbiddenError();
+    await readableModel(this.deps.prisma, viewer, aiId);
+    const staff = isStaff(viewer);
+    if (!staff && query.userId !== undefined && query.userId !== viewer.id) throw new ForbiddenError('forbidden', 'Only admins may list other members’ logs.');
+    const { where, skip } = pageArgs(query);
+    const rows = await this.deps.prisma.aiLog.findMany({
+      where: { aiId, ...where, ...(query.status ? { status: query.status } : {}), ...(staff ? (query.userId !== undefined ? { userId: query.userId } : {}) : { userId: viewer.id }) },
+      orderBy: { id: 'desc' },
+      take: query.limit + 1,
+      skip,
+      select: logSelect,
+    });
+    return toPage(rows, query.limit);
+  }
+
+  /** The log of its owner, or of anyone for admins; 404 otherwise. */
+  async getLog(viewer: Viewer, id: number): Promise<AiLogView> {
+    const log = await this.deps.prisma.aiLog.findUnique({ where: { id }, select: logSelect });
+    if (!log || !viewer || (!isStaff(viewer) && log.userId !== viewer.id)) throw logNotFound();
+    return log;
+  }
+
+  /** Asks again with a new input: the log goes back to `queued` (409 while its current job is running). */
+  async updateLog(viewer: Viewer, id: number, body: PredictBody): Promise<AiLogView> {
+    const log = await this.getLog(viewer, id);
+    const running = () => new AppError(409, 'ailog_running', 'This prediction is running; try again once it has finished.');
+    if (log.status === 'running') throw running();
+    const { artifactKey, features } = await this.requirePredictable(viewer!, log.aiId);
+    const input = this.checkBody(body, features);
+    if (!log.isFinished && log.jobId) {
+      await cancelJobs(this.deps.queues, queueNames.aiPredict, [log.jobId]);
+      if ((await this.deps.queues.get(queueNames.aiPredict).getJobState(log.jobId)) === 'active') throw running();
+    }
+    const jobId = predictJobId();
+    if (!(await predictionStates.queueAgain(this.deps.prisma, id, log.jobId, jobId, input))) throw running();
+    await enqueuePredictions(this.deps, [{ ref: { id, aiId: log.aiId, userId: log.userId, jobId }, artifactKey, input }]);
+    return this.getLog(viewer, id);
+  }
+
+  async removeLog(viewer: Viewer, id: number): Promise<void> {
+    const log = await this.getLog(viewer, id);
+    if (!log.isFinished) await cancelJobs(this.deps.queues, queueNames.aiPredict, [log.jobId]);
+    await this.deps.prisma.aiLog.deleteMany({ where: { id } });
+  }
+}

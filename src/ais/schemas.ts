@@ -1,0 +1,82 @@
+// The JSON Schemas of the AI routes: request bodies, parameters and the documented responses (OpenAPI).
+export const int = { type: 'integer', minimum: 1 };
+export const date = { type: ['string', 'null'], format: 'date-time' };
+export const status = { enum: ['queued', 'running', 'succeeded', 'failed'] };
+export const aiSchema = {
+  type: 'object',
+  required: ['id', 'name', 'status', 'isVisible', 'isAvailable', 'version'],
+  properties: {
+    id: { type: 'integer' },
+    name: { type: 'string' },
+    description: { type: 'string' },
+    status,
+    isVisible: { type: 'boolean' },
+    isAvailable: { type: 'boolean' },
+    version: { type: 'integer', description: 'version of the current artifact (0: not trained yet)' },
+    features: { type: ['array', 'null'], items: { type: 'string' }, description: 'input columns, in order' },
+    target: { type: ['string', 'null'] },
+    metrics: { type: ['object', 'null'], description: 'rmse and r2 on the 30% hold-out, coefficients, intercept, rows…' },
+    jobId: { type: ['string', 'null'], description: 'admins only' },
+    error: { type: ['string', 'null'], description: 'admins only: why the last training failed' },
+    createDate: date,
+    updateDate: date,
+    startDate: date,
+    finishDate: date,
+  },
+};
+export const aiLogSchema = {
+  type: 'object',
+  required: ['id', 'aiId', 'userId', 'status', 'isFinished'],
+  properties: {
+    id: { type: 'integer' },
+    aiId: { type: 'integer' },
+    userId: { type: 'integer' },
+    input: { type: 'array', description: 'one row of numbers, or an array of rows (batch)' },
+    result: { description: 'the predicted number (single input) or an array of numbers (batch); null until succeeded' },
+    status,
+    error: { type: ['string', 'null'] },
+    isFinished: { type: 'boolean' },
+    jobId: { type: ['string', 'null'] },
+    resultDocId: { type: ['string', 'null'], description: 'id of the MongoDB ai_results document, when MongoDB is configured' },
+    createDate: date,
+    updateDate: date,
+    startDate: date,
+    finishDate: date,
+  },
+};
+export const page = (items: object) => ({ type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items }, nextCursor: { type: ['string', 'null'] } } });
+export const aiParams = { type: 'object', required: ['aiId'], properties: { aiId: int } };
+export const logParams = { type: 'object', required: ['id'], properties: { id: int } };
+export const nameSchema = { type: 'string', minLength: 1, maxLength: 64, pattern: '\\S', description: 'name must have a visible character (at most 64)' };
+export const descriptionSchema = { type: 'string', maxLength: 256 };
+export const columnSchema = { type: 'string', minLength: 1, maxLength: 64 };
+export const row = { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'number' } };
+
+export const createBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: nameSchema,
+    description: descriptionSchema,
+    dataset: { type: 'string', minLength: 1, description: 'CSV text with a header (default columns x0..xN and y); multipart: a file part `dataset`' },
+    features: { type: 'array', minItems: 1, maxItems: 1000, items: columnSchema, description: 'feature columns of the dataset, in input order (default: all but the target)' },
+    target: { ...columnSchema, description: 'target column of the dataset (default y)' },
+  },
+};
+/** The same fields as text parts of a multipart form (features comma-separated). */
+export const createForm = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: { name: nameSchema, description: descriptionSchema, features: { type: 'string', minLength: 1, maxLength: 65_536 }, target: columnSchema },
+};
+export const predictBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    input: { ...row, description: 'one row: a number per feature' },
+    inputs: { type: 'array', minItems: 1, items: row, description: 'a batch of rows (at most AI_BATCH_LIMIT)' },
+  },
+};
+

@@ -1,0 +1,141 @@
+// What the AI services read and show: the columns they select, what a member and an admin see of a model, the
+// shared not-found and permission answers, and the pages of lists (newest first, by id).
+import type { Principal } from '../auth/sessions.js';
+import { isStaff } from '../boards/policy.js';
+import { ForbiddenError, NotFoundError, type FieldError } from '../http/errors.js';
+import { decodeKey, encodeKey } from '../http/pagination.js';
+import type { Db, Prisma } from '../platform/prisma.js';
+import type { JobStatus } from './jobs.js';
+import type { Metrics } from './model.js';
+
+export type Viewer = Principal | null;
+
+export interface AiListQuery {
+  limit: number;
+  cursor?: string;
+  page?: number;
+  status?: JobStatus;
+}
+
+export interface AiLogListQuery extends AiListQuery {
+  /** Admins only: one member's logs. */
+  userId?: number;
+}
+
+export const aiSelect = {
+  id: true,
+  name: true,
+  description: true,
+  status: true,
+  createdById: true,
+  createDate: true,
+  updateDate: true,
+  startDate: true,
+  finishDate: true,
+  isVisible: true,
+  isAvailable: true,
+  jobId: true,
+  metrics: true,
+  error: true,
+  version: true,
+  artifactKey: true,
+  datasetKey: true,
+} as const;
+export type AiRow = Prisma.AiGetPayload<{ select: typeof aiSelect }>;
+
+export const logSelect = {
+  id: true,
+  aiId: true,
+  userId: true,
+  input: true,
+  result: true,
+  status: true,
+  error: true,
+  isFinished: true,
+  jobId: true,
+  resultDocId: true,
+  createDate: true,
+  updateDate: true,
+  startDate: true,
+  finishDate: true,
+} as const;
+export type LogRow = Prisma.AiLogGetPayload<{ select: typeof logSelect }>;
+export type AiLogView = LogRow;
+
+export interface AiView {
+  id: number;
+  name: string;
+  description: string;
+  status: JobStatus;
+  isVisible: boolean;
+  isAvailable: boolean;
+  version: number;
+  /** Input columns in order, and the target (from the current artifact's metrics). */
+  features: string[] | null;
+  target: string | null;
+  metrics: Record<string, unknown> | null;
+  createDate: Date;
+  updateDate: Date;
+  startDate: Date | null;
+  finishDate: Date | null;
+  /** Admins only. */
+  createdById?: number | null;
+  jobId?: string | null;
+  error?: string | null;
+  artifactKey?: string | null;
+  datasetKey?: string | null;
+}
+
+/** What a member sees of a model; admins see the whole row. */
+export function aiView(viewer: Viewer, row: AiRow): AiView {
+  const metrics = row.metrics as Partial<Metrics> | null;
+  const base = {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    status: row.status,
+    isVisible: row.isVisible,
+    isAvailable: row.isAvailable,
+    version: row.version,
+    features: metrics?.features ?? null,
+    target: metrics?.target ?? null,
+    metrics: row.metrics as Record<string, unknown> | null,
+    createDate: row.createDate,
+    updateDate: row.updateDate,
+    startDate: row.startDate,
+    finishDate: row.finishDate,
+  };
+  if (!isStaff(viewer)) return base;
+  return { ...base, createdById: row.createdById, jobId: row.jobId, error: row.error, artifactKey: row.artifactKey, datasetKey: row.datasetKey };
+}
+
+export const notFound = () => new NotFoundError('No such AI model.', 'ai_not_found');
+export const logNotFound = () => new NotFoundError('No such AI log.', 'ailog_not_found');
+export const field = (name: string, code: string, message: string): FieldError => ({ field: name, in: 'body', code, message });
+
+export function requireAdmin(actor: Viewer): asserts actor is Principal {
+  if (!isStaff(actor)) throw new ForbiddenError('forbidden', 'Only admins manage AI models.');
+}
+
+/** The model as the viewer may see it (members: visible and available ones only), or 404. */
+export async function readableModel(prisma: Db, viewer: Viewer, aiId: number): Promise<AiRow> {
+  const row = await prisma.ai.findUnique({ where: { id: aiId }, select: aiSelect });
+  if (!row || (!isStaff(viewer) && !(row.isVisible && row.isAvailable))) throw notFound();
+  return row;
+}
+
+/** Keyset (cursor) or numbered page arguments over ids, newest first. */
+export function pageArgs(query: AiListQuery): { where: { id?: { lt: number } }; skip: number } {
+  if (query.cursor) {
+    const [id] = decodeKey(query.cursor, ['number']) as [number];
+    return { where: { id: { lt: id } }, skip: 0 };
+  }
+  return { where: {}, skip: query.page ? (query.page - 1) * query.limit : 0 };
+}
+
+/** Cuts the limit+1 rows read to a page and its next cursor. */
+export function toPage<T extends { id: number }>(rows: T[], limit: number): { items: T[]; nextCursor: string | null } {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last ? encodeKey([last.id]) : null };
+}

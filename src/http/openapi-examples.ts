@@ -1,0 +1,63 @@
+// Request and response examples of the main operations, shown (and used to pre-fill "Try it out") in /docs.
+// Keyed by operationId; test/http/openapi.test.ts checks each one against the schema it illustrates.
+
+export interface OperationExamples {
+  /** The JSON request body. */
+  request?: unknown;
+  /** By status. */
+  responses?: Record<number, unknown>;
+}
+
+const at = '2025-05-14T09:30:00.000Z';
+const author = { id: 7, name: 'mina' };
+const file = { id: 'p12', originalName: 'notes.txt', size: 13, mimeType: 'text/plain', url: '/api/v1/files/p12' };
+
+export const operationExamples: Record<string, OperationExamples> = {
+  signUp: {
+    request: { name: 'mina', email: 'mina@example.com', password: 'Str0ng!Passw0rd' },
+    responses: {
+      201: { id: 7, name: 'mina', email: 'mina@example.com', role: 'user', joinDate: at, updateDate: at, isBanned: false, bannedAt: null, banReason: null },
+    },
+  },
+  login: {
+    request: { name: 'mina', password: 'Str0ng!Passw0rd' },
+    responses: { 200: { access_token: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI3Ii4uLn0.c2lnbmF0dXJl', token_type: 'bearer', expires_in: 900 } },
+  },
+  listPosts: {
+    responses: {
+      200: {
+        items: [
+          { id: 42, boardId: 1, name: 'Welcome', author, createDate: at, updateDate: at, numberOfView: 12, numberOfComment: 1, numberOfLike: 3, isFileAttached: true, isVisible: true },
+          { id: 41, boardId: 1, name: 'House rules', author: { id: 1, name: 'admin' }, createDate: at, updateDate: at, numberOfView: 40, numberOfComment: 0, numberOfLike: 5, isFileAttached: false, isVisible: true },
+        ],
+        nextCursor: 'WyIyMDI1LTA1LTE0VDA5OjMwOjAwLjAwMFoiLDQxXQ',
+      },
+    },
+  },
+  createPost: {
+    request: { name: 'Welcome', content: 'Hello everyone, the meeting notes are attached.' },
+    responses: {
+      201: {
+        id: 42,
+        boardId: 1,
+        name: 'Welcome',
+        content: 'Hello everyone, the meeting notes are attached.',
+        author,
+        createDate: at,
+        updateDate: at,
+        numberOfView: 0,
+        numberOfComment: 0,
+        numberOfLike: 0,
+        isFileAttached: true,
+        isVisible: true,
+        files: [file],
+      },
+    },
+  },
+  createComment: {
+    request: { content: 'Thanks, see you there.' },
+    responses: {
+      201: { id: 9, postId: 42, content: 'Thanks, see you there.', author, createDate: at, updateDate: at, isFileAttached: false, isVisible: true, files: [] },
+    },
+  },
+};
