@@ -27,6 +27,8 @@ const suites = [
   'test/chat/protocol.test.ts',
   'test/chat/replicas.test.ts',
   'test/chat/backpressure.test.ts',
+  'test/chat/limits.test.ts',
+  'test/chat/tickets.test.ts',
   'test/process/api-drain.test.ts',
   'test/process/upload-orphans.test.ts',
 ];

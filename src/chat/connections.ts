@@ -59,7 +59,7 @@ export class ConnectionRegistry {
     return this.users.get(userId)?.sends;
   }
 
-  /** Any open socket (to borrow its cork: upgrade.ts). */
+  /** Any open socket (to borrow its cork: cork-anchor.ts). */
   any(): ChatSocket | undefined {
     return this.sockets.values().next().value;
   }

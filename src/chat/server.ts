@@ -1,6 +1,7 @@
 // The chat process's server on uWebSockets.js (native only): /healthz, /metrics, and /ws — the chat protocol
 // (docs/chat-protocol.md). This file puts the parts together and owns start and stop:
 //   upgrade.ts           the upgrade consumes the single-use ticket before any socket exists
+//   cork-anchor.ts       a loopback socket of the replica's own, whose cork those upgrades borrow (uWS bug)
 //   frame-dispatch.ts    client frames, validated and within budget (frame-limits.ts), to their handlers
 //   rooms.ts             joined sessions, presence, typing, control events (removal, hiding, deletion)
 //   message-sender.ts    `send`: rate limit, group commit, ack, fan-out
@@ -15,6 +16,7 @@ import type { Context } from '../context.js';
 import { NotFoundError } from '../http/errors.js';
 import { CloseCodes, type SocketData } from './connection.js';
 import { ConnectionRegistry } from './connections.js';
+import { CorkAnchor, isCorkAnchor } from './cork-anchor.js';
 import { Delivery } from './delivery.js';
 import { FrameDispatcher } from './frame-dispatch.js';
 import { startConnectionReports } from './heartbeat.js';
@@ -53,6 +55,7 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
 
   const app: TemplatedApp = uws.App();
   const connections = new ConnectionRegistry(config.sendBurst);
+  const anchor = new CorkAnchor(connections, log);
   let subscriber: ChatSubscriber | undefined;
   const delivery = new Delivery(app, { maxBackpressureBytes: config.maxBackpressureBytes, metrics, log, connections, socketsInSession: (id) => rooms.socketsIn(id) });
   const rooms: RoomRegistry = new RoomRegistry({ chat, bus, delivery, log, typingIntervalMs: config.typingIntervalMs, subscriber: () => subscriber! });
@@ -92,19 +95,23 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
       idleTimeout: config.idleTimeoutSeconds,
       sendPingsAutomatically: true,
       compression: uws.DISABLED,
-      upgrade: createUpgradeHandler({ sessions: ctx.sessions, chat, metrics, log, connections, stopping: isStopping }),
+      upgrade: createUpgradeHandler({ sessions: ctx.sessions, chat, metrics, log, connections, anchor, stopping: isStopping }),
       open: (ws) => {
         const data = ws.getUserData();
+        if (isCorkAnchor(data)) return anchor.opened(ws);
         connections.add(ws);
         metrics.connectionsOpened.inc();
         metrics.connections.set(connections.size);
         log.debug({ connId: connections.idOf(data), userId: data.user.id }, 'chat socket opened');
       },
-      message: (ws, message, isBinary) => dispatcher.onMessage(ws, message, isBinary),
+      message: (ws, message, isBinary) => {
+        if (!isCorkAnchor(ws.getUserData())) dispatcher.onMessage(ws, message, isBinary);
+      },
       drain: () => undefined,
       close: (ws, code, message) => {
         const data = ws.getUserData();
         data.closed = true;
+        if (isCorkAnchor(data)) return anchor.dropped(ws);
         connections.remove(ws);
         for (const sessionId of [...data.sessions]) rooms.leave(ws, sessionId, 'closed');
         metrics.connections.set(connections.size);
@@ -127,6 +134,7 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
   });
   const actualPort = uws.us_socket_local_port(listenSocket);
   log.info({ port: actualPort, host, replicaId: bus.origin }, 'chat listening');
+  await anchor.open(host, actualPort);
 
   delivery.startSweep();
   const reports = await startConnectionReports(chat, bus.origin, () => connections.size, log);
@@ -136,6 +144,7 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
     (stopped ??= (async () => {
       stopping = true;
       uws.us_listen_socket_close(listenSocket);
+      anchor.close();
       delivery.stopSweep();
       reports.stop();
       // what was accepted is written and acknowledged before the sockets go

@@ -8,6 +8,7 @@ import type { Logger } from '../platform/logger.js';
 import type { ChatViewer } from './access.js';
 import { NONE, type SocketData } from './connection.js';
 import type { ConnectionRegistry } from './connections.js';
+import type { CorkAnchor } from './cork-anchor.js';
 import { sendProblem } from './http.js';
 import type { ChatMetrics } from './metrics.js';
 import type { ChatService } from './service.js';
@@ -18,6 +19,7 @@ export interface UpgradeDependencies {
   metrics: ChatMetrics;
   log: Logger;
   connections: ConnectionRegistry;
+  anchor: CorkAnchor;
   stopping(): boolean;
 }
 
@@ -34,6 +36,8 @@ export function createUpgradeHandler(deps: UpgradeDependencies): (res: HttpRespo
     const key = req.getHeader('sec-websocket-key');
     const protocol = req.getHeader('sec-websocket-protocol');
     const extensions = req.getHeader('sec-websocket-extensions');
+    // this replica's own cork anchor (cork-anchor.ts): upgraded here and now, which uWS corks by itself
+    if (deps.anchor.isAnchorRequest(req)) return res.upgrade<SocketData>(deps.anchor.socketData(), key, protocol, extensions, context);
     if (!ticket) {
       metrics.upgradesRefused.inc({ reason: 'no_ticket' });
       return sendProblem(res, new UnauthorizedError('unauthorized', 'A chat ticket is required.'), true);
@@ -63,21 +67,7 @@ export function createUpgradeHandler(deps: UpgradeDependencies): (res: HttpRespo
       }
       if (deps.stopping()) return sendProblem(res, new ServiceUnavailableError('shutting_down', 'The chat server is shutting down.'), true);
       const data: SocketData = { conn: connections.nextConnectionNumber(), user, sessions: NONE, joining: null, invalid: 0, closed: false, replies: false, limits: null };
-      upgradeAfterAwait(connections, res, () => res.upgrade<SocketData>(data, key, protocol, extensions, context));
+      deps.anchor.upgradeCorked(res, () => res.upgrade<SocketData>(data, key, protocol, extensions, context));
     })();
   };
-}
-
-// uWS wants writes made after an await inside res.cork(), but in this build res.cork() around an upgrade may shut
-// the new WebSocket down right after `open` (a 1006 to the client; about 1 socket in 50 in the MariaDB chat suite):
-// after the callback, cork() reads the HTTP state from memory that now belongs to the WebSocket (the adopt's
-// realloc kept the address) and closes the connection if a "Connection: close" bit happens to be set there
-// (uNetworking/uWebSockets#1929, fixed upstream after the last build we can install). An upgrade outside any cork
-// works (the 101 is one write) but uWS prints a warning on stderr for each. So the upgrade runs while another open
-// socket holds the cork: then res.cork() only calls its callback (which counts as corked for the warning) and
-// never runs that code. With no socket open on the replica, the upgrade runs uncorked (and uWS warns once).
-function upgradeAfterAwait(connections: ConnectionRegistry, res: HttpResponse, upgrade: () => void): void {
-  const host = connections.any();
-  if (host) host.cork(() => res.cork(upgrade));
-  else upgrade();
 }

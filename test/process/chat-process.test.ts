@@ -1,17 +1,36 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import WebSocket from 'ws';
 import { CHAT_NODE_FLAGS } from '../../src/chat/node-flags.js';
 import { projectRoot } from '../../src/platform/paths.js';
-import { deleteRedisPrefix, redisUrl, testEnv } from '../helpers/context.js';
+import { createTestContext, deleteRedisPrefix, redisUrl, testEnv } from '../helpers/context.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { exitOf, freePort, processTimeoutMs, waitForHttp } from '../helpers/process.js';
 
 const prefixes: string[] = [];
 const children: ChildProcess[] = [];
 
-/** `node [flags] --import tsx src/chat/main.ts` on the test database; its stdout and stderr collected. */
-function startChatProcess(db: TestDatabase, env: Record<string, string>, flags: readonly string[] = CHAT_NODE_FLAGS) {
-  const processEnv = testEnv(db, { LOG_LEVEL: 'info', ...env });
+/** Opens a chat socket with a ticket, checks that it answers a ping, and returns it. */
+function openSocket(port: number, ticket: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?ticket=${ticket}`);
+    ws.once('error', reject);
+    ws.once('close', (code) => reject(new Error(`closed with ${code} before the pong`)));
+    ws.once('open', () => ws.send(JSON.stringify({ v: 1, type: 'ping', ref: 'p' })));
+    ws.once('message', (data: Buffer) => {
+      if ((JSON.parse(data.toString('utf8')) as { type: string }).type === 'pong') resolve(ws);
+      else reject(new Error(`unexpected frame ${data.toString('utf8')}`));
+    });
+  });
+}
+
+/**
+ * `node [flags] --import tsx src/chat/main.ts` on the test database (or on the environment of a test context,
+ * `baseEnv`); its stdout and stderr collected.
+ */
+function startChatProcess(db: TestDatabase, env: Record<string, string>, flags: readonly string[] = CHAT_NODE_FLAGS, baseEnv?: Record<string, string>) {
+  const processEnv = baseEnv ? { ...baseEnv, LOG_LEVEL: 'info', ...env } : testEnv(db, { LOG_LEVEL: 'info', ...env });
   prefixes.push(processEnv.REDIS_PREFIX);
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', 'src/chat/main.ts'], {
     cwd: projectRoot,
@@ -66,6 +85,31 @@ describe('chat process', () => {
       bare.kill('SIGTERM');
       await exitOf(bare);
     }
+  }, 3 * processTimeoutMs);
+
+  it('upgrades WebSockets without uWS’s "corked callback" warning on stderr, the first socket of the replica included', async () => {
+    const t = await createTestContext();
+    const port = await freePort();
+    const { child: chat, output } = startChatProcess(db, { CHAT_PORT: String(port), HOST: '127.0.0.1' }, CHAT_NODE_FLAGS, t.env);
+    const sockets: WebSocket[] = [];
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`, { child: chat });
+      const user = await t.ctx.prisma.user.create({ data: { name: 'corked', email: 'corked@example.com', passwordHash: 'x' } });
+      const ticket = async () => (await t.ctx.sessions.issueWsTicket({ id: user.id, jti: crypto.randomUUID(), sid: 'process-test' })).ticket;
+      // the first socket of the replica, alone; then one more while it is open; then one alone again
+      sockets.push(await openSocket(port, await ticket()));
+      sockets.push(await openSocket(port, await ticket()));
+      for (const ws of sockets.splice(0)) ws.close();
+      sockets.push(await openSocket(port, await ticket()));
+      expect(output()).not.toContain('corked callback');
+      expect(output()).not.toContain('Warning: uWS');
+    } finally {
+      for (const ws of sockets) ws.close();
+      chat.kill('SIGTERM');
+      expect(await exitOf(chat)).toBe(0);
+      await t.cleanup();
+    }
+    expect(output()).not.toContain('corked callback');
   }, 3 * processTimeoutMs);
 
   it('refuses to start on the JavaScript fallback (UWS_USE_FALLBACK=1): fatal log and exit 1', async () => {

@@ -1,0 +1,183 @@
+// Chat sessions and their members: who may list, open, change, close, hide and delete them, and who belongs to
+// them. Access goes through ChatAccess (Redis-cached); changes that connected sockets must see are published on the
+// ChatBus as control events, and the changes a moderator makes are audited.
+import type { AuditLog } from '../audit/service.js';
+import { ForbiddenError, NotFoundError } from '../http/errors.js';
+import { encodeKey, type Page } from '../http/pagination.js';
+import type { Db, Prisma } from '../platform/prisma.js';
+import { requireUserIds } from '../users/ids.js';
+import { isStaffRole } from '../users/schemas.js';
+import { sessionNotFound, type ChatAccess, type ChatViewer, type SessionAccess } from './access.js';
+import type { ChatBus, SessionSnapshot } from './bus.js';
+import { cursorOf, isForeignKeyViolation, isUniqueViolation, sessionSelect, snapshot, toSession, type ChatSessionView } from './rows.js';
+
+export interface SessionListQuery {
+  limit: number;
+  cursor?: string;
+  /** Name contains this text. */
+  q?: string;
+  /** Staff only: just the sessions they are a member of (members always see only theirs). */
+  mine?: boolean;
+}
+
+export interface SessionInput {
+  name: string;
+  information?: string;
+  /** Members added at once (the creator always is one). */
+  userIds?: number[];
+}
+
+export interface SessionPatch {
+  name?: string;
+  information?: string;
+  isClosed?: boolean;
+  isVisible?: boolean;
+}
+
+export class ChatSessionService {
+  constructor(
+    private readonly prisma: Db,
+    private readonly access: ChatAccess,
+    private readonly bus: ChatBus,
+    private readonly audit: AuditLog,
+  ) {}
+
+  /** Newest first. Members see the visible sessions they belong to; staff see every session (or theirs: `mine`). */
+  async list(viewer: ChatViewer, query: SessionListQuery): Promise<Page<ChatSessionView>> {
+    const staff = isStaffRole(viewer.role);
+    const where: Prisma.ChatSessionWhereInput = {
+      ...(!staff ? { isVisible: true, members: { some: { userId: viewer.id } } } : query.mine ? { members: { some: { userId: viewer.id } } } : {}),
+      ...(query.q ? { name: { contains: query.q } } : {}),
+      ...(query.cursor ? { id: { lt: cursorOf('cursor', query.cursor) } } : {}),
+    };
+    const rows = await this.prisma.chatSession.findMany({ where, select: sessionSelect, orderBy: { id: 'desc' }, take: query.limit + 1 });
+    const items = rows.slice(0, query.limit).map(toSession);
+    return { items, nextCursor: rows.length > query.limit ? encodeKey([items[items.length - 1].id]) : null };
+  }
+
+  async get(viewer: ChatViewer, id: number): Promise<ChatSessionView> {
+    await this.access.require(viewer, id);
+    const row = await this.prisma.chatSession.findUnique({ where: { id }, select: sessionSelect });
+    if (!row) throw sessionNotFound();
+    return toSession(row);
+  }
+
+  /** Any member may open a session; the creator is its first member, `userIds` join at once. */
+  async create(viewer: ChatViewer, input: SessionInput): Promise<ChatSessionView> {
+    // every user id must exist (an open account): one 400 naming the unknown ones
+    const userIds = await requireUserIds(this.prisma, (input.userIds ?? []).filter((id) => id !== viewer.id));
+    const row = await this.prisma.chatSession.create({
+      data: {
+        name: input.name,
+        information: input.information ?? '',
+        creatorId: viewer.id,
+        members: { create: [viewer.id, ...userIds].map((userId) => ({ userId })) },
+      },
+      select: sessionSelect,
+    });
+    await this.access.invalidate(row.id);
+    return toSession(row);
+  }
+
+  /**
+   * The creator or staff edit name, information and `isClosed` (closed: read-only); only staff hide or show a
+   * session (`isVisible`). Closing, reopening, hiding and showing are audited; connected sockets are told.
+   */
+  async update(viewer: ChatViewer, id: number, patch: SessionPatch): Promise<ChatSessionView> {
+    const a = await this.access.require(viewer, id);
+    requireCreatorOrStaff(a);
+    if (patch.isVisible !== undefined && !a.isStaff) throw new ForbiddenError('forbidden', 'Only admins hide or show chat sessions.');
+    const row = await this.prisma.chatSession
+      .update({
+        where: { id },
+        data: {
+          ...(patch.name !== undefined ? { name: patch.name } : {}),
+          ...(patch.information !== undefined ? { information: patch.information } : {}),
+          ...(patch.isClosed !== undefined ? { isClosed: patch.isClosed } : {}),
+          ...(patch.isVisible !== undefined ? { isVisible: patch.isVisible } : {}),
+        },
+        select: sessionSelect,
+      })
+      .catch((e: unknown) => {
+        if ((e as { code?: string }).code === 'P2025') throw sessionNotFound();
+        throw e;
+      });
+    await this.access.invalidate(id);
+    await this.bus.control({ kind: 'session_updated', sessionId: id, session: snapshot(row) });
+    const actor = { id: viewer.id };
+    const target = { type: 'chat_session', id };
+    if (patch.isClosed !== undefined && patch.isClosed !== a.state.isClosed) await this.audit.record({ actor, action: patch.isClosed ? 'chat.session_closed' : 'chat.session_reopened', target });
+    if (patch.isVisible !== undefined && patch.isVisible !== a.state.isVisible) await this.audit.record({ actor, action: patch.isVisible ? 'chat.session_shown' : 'chat.session_hidden', target });
+    return toSession(row);
+  }
+
+  /** Deletes the session with its members and messages (creator or staff; audited). */
+  async remove(viewer: ChatViewer, id: number): Promise<void> {
+    const a = await this.access.require(viewer, id);
+    requireCreatorOrStaff(a);
+    const gone = await this.prisma.chatSession.deleteMany({ where: { id } });
+    if (!gone.count) throw sessionNotFound();
+    await this.access.invalidate(id);
+    await this.bus.control({ kind: 'session_deleted', sessionId: id });
+    await this.audit.record({ actor: { id: viewer.id }, action: a.isCreator ? 'chat.session_deleted' : 'chat.session_deleted_by_moderator', target: { type: 'chat_session', id } });
+  }
+
+  async members(viewer: ChatViewer, id: number) {
+    await this.access.require(viewer, id);
+    const rows = await this.prisma.chatSessionMember.findMany({
+      where: { sessionId: id },
+      orderBy: { userId: 'asc' },
+      select: { userId: true, createDate: true, user: { select: { name: true, role: true } } },
+    });
+    return { items: rows.map((r) => ({ userId: r.userId, name: r.user.name, role: r.user.role, joinedAt: r.createDate })) };
+  }
+
+  /** Adds a member (creator or staff). `created` is false when they already were one. */
+  async addMember(viewer: ChatViewer, id: number, userId: number) {
+    const a = await this.access.require(viewer, id);
+    requireCreatorOrStaff(a);
+    const user = await this.prisma.user.findUnique({ where: { id: userId }, select: { id: true, deletedAt: true } });
+    if (!user || user.deletedAt) throw new NotFoundError('No such user.', 'user_not_found');
+    const created = await this.prisma.chatSessionMember.create({ data: { sessionId: id, userId } }).then(
+      () => true,
+      (e: unknown) => {
+        if (isUniqueViolation(e)) return false;
+        if (isForeignKeyViolation(e)) throw sessionNotFound();
+        throw e;
+      },
+    );
+    await this.access.invalidate(id);
+    return { created, member: { sessionId: id, userId } };
+  }
+
+  /** Removes a member: the creator or staff remove anyone, a member may leave. Their sockets leave at once. */
+  async removeMember(viewer: ChatViewer, id: number, userId: number): Promise<void> {
+    const a = await this.access.require(viewer, id);
+    if (userId !== viewer.id) requireCreatorOrStaff(a);
+    const gone = await this.prisma.chatSessionMember.deleteMany({ where: { sessionId: id, userId } });
+    if (!gone.count) throw new NotFoundError('This user is not a member of the session.', 'chat_member_not_found');
+    await this.access.invalidate(id);
+    await this.bus.control({ kind: 'member_removed', sessionId: id, userId });
+    if (userId !== viewer.id) await this.audit.record({ actor: { id: viewer.id }, action: 'chat.member_removed', target: { type: 'chat_session', id }, details: { userId } });
+  }
+
+  /** The user a ticket names, when they may still chat (exists, not banned, account open). */
+  async connectUser(userId: number): Promise<ChatViewer | null> {
+    const u = await this.prisma.user.findUnique({ where: { id: userId }, select: { id: true, role: true, isBanned: true, deletedAt: true } });
+    return u && !u.isBanned && !u.deletedAt ? { id: u.id, role: u.role } : null;
+  }
+
+  /** Joining needs read access; the session's current state comes back for the `joined` frame. */
+  async join(viewer: ChatViewer, id: number, known?: SessionSnapshot): Promise<{ access: SessionAccess; session: SessionSnapshot }> {
+    const access = await this.access.require(viewer, id);
+    // a replica with sockets in the session already holds its state (kept current by the bus's control events)
+    if (known) return { access, session: known };
+    const row = await this.prisma.chatSession.findUnique({ where: { id }, select: { id: true, name: true, information: true, creatorId: true, isClosed: true, isVisible: true } });
+    if (!row) throw sessionNotFound();
+    return { access, session: snapshot(row) };
+  }
+}
+
+function requireCreatorOrStaff(a: SessionAccess): void {
+  if (!a.isCreator && !a.isStaff) throw new ForbiddenError('not_creator', 'Only the creator of the session or an admin may do this.');
+}
