@@ -142,13 +142,17 @@ describe('admin panel request bodies', () => {
   });
 
   describe('signed in', () => {
-    /** The names of the files created in Agora's admin folder while `during` runs. */
+    /**
+     * The names of the files created in Agora's admin folder while `during` runs (at least one: the watcher's
+     * events arrive on their own schedule, possibly after `during` has returned, so this waits for the first).
+     */
     async function created(during: () => Promise<void>): Promise<string[]> {
       fs.mkdirSync(adminTmp, { recursive: true });
       const names = new Set<string>();
       const watcher = fs.watch(adminTmp, (_event, name) => name && names.add(name));
       try {
         await during();
+        await waitFor('the watcher to report a file in the admin upload folder', () => names.size > 0);
       } finally {
         watcher.close();
       }
