@@ -40,7 +40,10 @@ export const recordId = (context: ActionContext): number => Number(context.recor
 /** Reads `ids` (comma-separated) from a pick form. */
 export function idsOf(payload: Record<string, unknown> | undefined): number[] {
   const raw = typeof payload?.ids === 'string' ? payload.ids : '';
-  return raw.split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
+  return raw
+    .split(',')
+    .map((s) => Number(s.trim()))
+    .filter((n) => Number.isInteger(n) && n > 0);
 }
 
 const isPost = (request: ActionRequest) => request.method === 'post';
@@ -94,7 +97,8 @@ export function bulkChange(change: (request: ActionRequest, context: ActionConte
 export function reasonOf(request: ActionRequest): string {
   const reason = typeof request.payload?.reason === 'string' ? request.payload.reason.trim() : '';
   if (!reason) throw new ValidationError({ reason: { message: 'A reason is required.', type: 'required' } }, { message: 'A reason is required.', type: 'required' });
-  if (reason.length > 512) throw new ValidationError({ reason: { message: 'At most 512 characters.', type: 'too_long' } }, { message: 'The reason is too long (at most 512 characters).', type: 'too_long' });
+  if (reason.length > 512)
+    throw new ValidationError({ reason: { message: 'At most 512 characters.', type: 'too_long' } }, { message: 'The reason is too long (at most 512 characters).', type: 'too_long' });
   return reason;
 }
 

@@ -179,7 +179,8 @@ export async function sweepStale(dir: string, maxAgeMs: number, logger?: Logger)
   for (const name of names) {
     const file = path.join(dir, name);
     const stat = await fs.promises.stat(file).catch(() => null);
-    if (stat?.isFile() && now - stat.mtimeMs > maxAgeMs) await fs.promises.rm(file, { force: true }).catch((err: Error) => logger?.warn({ err: err.message, file }, 'admin: could not remove a stale upload'));
+    if (stat?.isFile() && now - stat.mtimeMs > maxAgeMs)
+      await fs.promises.rm(file, { force: true }).catch((err: Error) => logger?.warn({ err: err.message, file }, 'admin: could not remove a stale upload'));
   }
 }
 
@@ -211,7 +212,11 @@ export function adminBodies(opts: AdminBodyOptions): RequestHandler {
     const removeAll = async () => {
       const batch = tracked.splice(0);
       // a file is removed once its stream has closed, so no write lands after the unlink
-      await Promise.all(batch.map(({ file, written }) => written.then(() => fs.promises.rm(file, { force: true })).catch((err: Error) => opts.logger?.error({ err: err.message, file }, 'admin: could not remove an upload'))));
+      await Promise.all(
+        batch.map(({ file, written }) =>
+          written.then(() => fs.promises.rm(file, { force: true })).catch((err: Error) => opts.logger?.error({ err: err.message, file }, 'admin: could not remove an upload')),
+        ),
+      );
     };
     // whatever the outcome (answered, failed, or the client gone), the request's files go when it ends
     res.once('close', () => {

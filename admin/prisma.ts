@@ -63,7 +63,10 @@ export class PrismaResource extends Resource {
   override async find(filter: Filter, params: FindParams = {}): Promise<BaseRecord[]> {
     const usable = usableFilter(filter, this.columns);
     if (!usable) return [];
-    return super.find(usable, usableParams(params, (p) => this.property(p), this.idProperty.path()));
+    return super.find(
+      usable,
+      usableParams(params, (p) => this.property(p), this.idProperty.path()),
+    );
   }
 
   override async count(filter: Filter): Promise<number> {

@@ -13,10 +13,7 @@ await runProcess('ai-worker', async (config, logger) => {
   const workers = await startAiWorkers(ctx);
   const heartbeat = startWorkerHeartbeat(ctx);
   await heartbeat.ready;
-  logger.info(
-    { key: heartbeat.key, trainConcurrency: config.ai.trainConcurrency, predictConcurrency: config.ai.predictConcurrency },
-    'ai-worker started',
-  );
+  logger.info({ key: heartbeat.key, trainConcurrency: config.ai.trainConcurrency, predictConcurrency: config.ai.predictConcurrency }, 'ai-worker started');
   return async () => {
     await heartbeat.stop();
     await workers.close();

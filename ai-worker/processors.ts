@@ -44,7 +44,10 @@ export class ArtifactCache {
       this.entries.set(key, p);
       return p;
     }
-    p = this.storage.read(key).then(readAll).then((b) => parseArtifact(b.toString('utf8')));
+    p = this.storage
+      .read(key)
+      .then(readAll)
+      .then((b) => parseArtifact(b.toString('utf8')));
     p.catch(() => this.entries.delete(key));
     this.entries.set(key, p);
     if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
@@ -121,7 +124,11 @@ export function trainProcessor(ctx: Context, artifacts: ArtifactCache) {
       const key = modelKeys.artifact(aiId, version);
       await storage.put(key, Buffer.from(JSON.stringify(artifact)));
       const { rmse, r2, rows } = artifact.metrics;
-      const won = await trainingStates.succeed(ctx, { ...run, fromVersion: ai.version }, { version, artifactKey: key, metrics: { ...artifact.metrics }, audit: { rmse, r2, rows, datasetSha256: artifact.datasetSha256 } });
+      const won = await trainingStates.succeed(
+        ctx,
+        { ...run, fromVersion: ai.version },
+        { version, artifactKey: key, metrics: { ...artifact.metrics }, audit: { rmse, r2, rows, datasetSha256: artifact.datasetSha256 } },
+      );
       if (!won) {
         const now = await prisma.ai.findUnique({ where: { id: aiId }, select: { jobId: true, artifactKey: true } });
         if (now?.jobId === jobId && now.artifactKey === key) {
@@ -139,7 +146,10 @@ export function trainProcessor(ctx: Context, artifacts: ArtifactCache) {
     } catch (e) {
       const invalid = isInvalid(e);
       // not over the result of another run of this job, nor over a deleted model or a newer job
-      const record = invalid || isFinalAttempt(job) ? trainingStates.fail(ctx, run, errorText(e), 'failed', { code: (e as { code?: string }).code ?? null }) : trainingStates.retry(prisma, aiId, jobId, job.attemptsMade + 1, errorText(e));
+      const record =
+        invalid || isFinalAttempt(job)
+          ? trainingStates.fail(ctx, run, errorText(e), 'failed', { code: (e as { code?: string }).code ?? null })
+          : trainingStates.retry(prisma, aiId, jobId, job.attemptsMade + 1, errorText(e));
       await record.catch((err: unknown) => logger.error({ err, aiId }, 'could not record the training failure (the AI job recovery will)'));
       logger.warn({ aiId, jobId, err: errorText(e), final: invalid || isFinalAttempt(job) }, 'training failed');
       throw invalid && !(e instanceof UnrecoverableError) ? new UnrecoverableError(errorText(e)) : e;
@@ -208,7 +218,7 @@ export async function startAiWorkers(ctx: Context, opts: AiWorkerOptions = {}): 
   const common = { connection: bullConnection(config), prefix: bullPrefix(config), ...workerLockOptions(config) };
   // every log line and audit record made while a job runs carries its id (platform/log-context.ts)
   const withJobContext =
-    <D,>(fn: (job: Job<D>) => Promise<unknown>) =>
+    <D>(fn: (job: Job<D>) => Promise<unknown>) =>
     (job: Job<D>) =>
       runWithLogContext({ jobId: job.id }, () => fn(job));
   const trainWorker = new Worker<TrainJobData>(queueNames.aiTrain, withJobContext(trainProcessor(ctx, artifacts)), { ...common, concurrency: opts.trainConcurrency ?? config.ai.trainConcurrency });

@@ -22,9 +22,7 @@ export interface FinalState {
   artifactKey?: string;
 }
 
-type Op =
-  | { kind: 'running'; aiLogId: number; jobId: string; at: Date }
-  | { kind: 'final'; state: FinalState; at: Date; resolve: (written: boolean) => void; reject: (e: unknown) => void };
+type Op = { kind: 'running'; aiLogId: number; jobId: string; at: Date } | { kind: 'final'; state: FinalState; at: Date; resolve: (written: boolean) => void; reject: (e: unknown) => void };
 
 export class ResultWriter {
   private pending: Op[] = [];
@@ -69,7 +67,15 @@ export class ResultWriter {
     const ids = new Map<number, string>();
     const ok = finals.filter((f) => f.state.status === 'succeeded' && f.state.result !== undefined);
     if (!this.archive || !ok.length) return ids;
-    const docs: ResultDoc[] = ok.map((f) => ({ aiLogId: f.state.aiLogId, aiId: f.state.aiId, userId: f.state.userId, artifactKey: f.state.artifactKey ?? '', input: f.state.input, result: f.state.result, at: f.at }));
+    const docs: ResultDoc[] = ok.map((f) => ({
+      aiLogId: f.state.aiLogId,
+      aiId: f.state.aiId,
+      userId: f.state.userId,
+      artifactKey: f.state.artifactKey ?? '',
+      input: f.state.input,
+      result: f.state.result,
+      at: f.at,
+    }));
     try {
       const stored = await this.archive.store(docs);
       ok.forEach((f, i) => ids.set(f.state.aiLogId, stored[i]));
@@ -88,7 +94,16 @@ export class ResultWriter {
     let counts: number[];
     try {
       const docIds = await this.archiveIds(finals);
-      outcomes = finals.map(({ state }) => ({ id: state.aiLogId, aiId: state.aiId, userId: state.userId, jobId: state.jobId, status: state.status, result: state.result, error: state.error, resultDocId: docIds.get(state.aiLogId) ?? null }));
+      outcomes = finals.map(({ state }) => ({
+        id: state.aiLogId,
+        aiId: state.aiId,
+        userId: state.userId,
+        jobId: state.jobId,
+        status: state.status,
+        result: state.result,
+        error: state.error,
+        resultDocId: docIds.get(state.aiLogId) ?? null,
+      }));
       const results = await prisma.$transaction([predictionStates.running(prisma, running, new Date()), ...outcomes.map((o, i) => predictionStates.finish(prisma, o, finals[i].at))]);
       counts = results.slice(1).map((r) => r.count);
     } catch (e) {

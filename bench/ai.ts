@@ -88,9 +88,11 @@ async function waitUntil(f: () => Promise<boolean>, everyMs = 20): Promise<void>
 /** Runs `count` tasks with at most `parallel` in flight. */
 async function pool(count: number, parallel: number, task: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(parallel, count) }, async () => {
-    while (next < count) await task(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, count) }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
 }
 
 try {
@@ -137,7 +139,8 @@ try {
         const seconds = (performance.now() - t0) / 1000;
         const failed = await ctx.prisma.aiLog.count({ where: { status: 'failed' } });
         if (failed) throw new Error(`${failed} predictions failed`);
-        const label = mode === 'single' ? `${fmt(PREDICTIONS)} single predictions, concurrency ${concurrency}` : `${fmt(PREDICTIONS)} predictions as ${fmt(jobs)} batch jobs of 100, concurrency ${concurrency}`;
+        const label =
+          mode === 'single' ? `${fmt(PREDICTIONS)} single predictions, concurrency ${concurrency}` : `${fmt(PREDICTIONS)} predictions as ${fmt(jobs)} batch jobs of 100, concurrency ${concurrency}`;
         results.push({ label: `${label} (enqueued in ${fmt(enqueuedAt / 1000, 2)} s)`, seconds, perSecond: PREDICTIONS / seconds });
       }
     } finally {
@@ -146,7 +149,9 @@ try {
   }
 
   const line = (label: string, value: string, ok: boolean | null) => console.log(`${label.padEnd(96)} ${value.padStart(16)} ${ok === null ? '' : ok ? 'ok' : 'BELOW TARGET'}`);
-  console.log(`\nbench:ai  (${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}, node ${process.version}, SQLite, one worker ${WORKER_MODE === 'process' ? 'process (ai-worker/main.ts)' : 'in the enqueuing process'})\n`);
+  console.log(
+    `\nbench:ai  (${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}, node ${process.version}, SQLite, one worker ${WORKER_MODE === 'process' ? 'process (ai-worker/main.ts)' : 'in the enqueuing process'})\n`,
+  );
   line('training: parse + fit 10,000 rows in process (best of 5)', `${fmt(best, 1)} ms`, best < 1000);
   line('training job end to end (enqueue → model row succeeded)', `${fmt(trainJobMs, 1)} ms`, trainJobMs < 1000);
   for (const r of results) line(`predictions end to end: ${r.label}`, `${fmt(r.perSecond)} /s`, r.label.includes('concurrency 50') ? r.perSecond >= 1000 : null);

@@ -55,11 +55,27 @@ const target = await ctx.prisma.post.findFirstOrThrow({ where: { boardId: board.
 // the real api, with a member's token
 await ctx.services.users.create({ name: 'reader', email: 'reader@example.com', password: 'Bench!pass1' });
 const api = await startApi(ctx, 0, '127.0.0.1');
-const login = await fetch(`http://127.0.0.1:${api.port}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'reader', password: 'Bench!pass1' }) });
+const login = await fetch(`http://127.0.0.1:${api.port}/api/v1/auth/login`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ name: 'reader', password: 'Bench!pass1' }),
+});
 const token = ((await login.json()) as { access_token: string }).access_token;
 
 // the baseline: the same queries behind a bare Express handler
-const select = { id: true, boardId: true, name: true, createDate: true, updateDate: true, numberOfView: true, numberOfComment: true, numberOfLike: true, isFileAttached: true, isVisible: true, author: { select: { id: true, name: true } } } as const;
+const select = {
+  id: true,
+  boardId: true,
+  name: true,
+  createDate: true,
+  updateDate: true,
+  numberOfView: true,
+  numberOfComment: true,
+  numberOfLike: true,
+  isFileAttached: true,
+  isVisible: true,
+  author: { select: { id: true, name: true } },
+} as const;
 const bare = express();
 bare.get('/list', async (_req, res) => {
   res.json({ items: await ctx.prisma.post.findMany({ where: { boardId: board.id, isVisible: true }, select, orderBy: [{ createDate: 'desc' }, { id: 'desc' }], take: 21 }) });

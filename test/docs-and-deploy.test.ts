@@ -13,7 +13,15 @@ const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, s
 const sourceOf = (dist: string) => dist.replace(/^dist\//, '').replace(/\.js$/, '.ts');
 
 /** The Markdown files of the repository's documentation. */
-const docFiles = ['README.md', 'CONTRIBUTING.md', 'bench/README.md', ...fs.readdirSync(path.join(projectRoot, 'docs'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.md')).map((f) => path.posix.join('docs', f.split(path.sep).join('/')))];
+const docFiles = [
+  'README.md',
+  'CONTRIBUTING.md',
+  'bench/README.md',
+  ...fs
+    .readdirSync(path.join(projectRoot, 'docs'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => path.posix.join('docs', f.split(path.sep).join('/'))),
+];
 
 /** GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens. */
 const anchorOf = (heading: string) =>

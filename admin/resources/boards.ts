@@ -35,11 +35,17 @@ function checkBoard(input: BoardPatch, creating: boolean) {
 
 /** Names or ids, comma-separated, as user ids (unknown ones are a form error). */
 async function usersNamed(ctx: Context, text: unknown): Promise<number[]> {
-  const parts = (typeof text === 'string' ? text : '').split(/[,\s]+/).map((s) => s.trim()).filter(Boolean);
+  const parts = (typeof text === 'string' ? text : '')
+    .split(/[,\s]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!parts.length) return [];
   const ids = parts.filter((p) => /^\d+$/.test(p)).map(Number);
   const names = parts.filter((p) => !/^\d+$/.test(p));
-  const found = await ctx.prisma.user.findMany({ where: { deletedAt: null, OR: [{ id: { in: ids } }, { name: { in: names } }, { email: { in: names.map((n) => n.toLowerCase()) } }] }, select: { id: true, name: true, email: true } });
+  const found = await ctx.prisma.user.findMany({
+    where: { deletedAt: null, OR: [{ id: { in: ids } }, { name: { in: names } }, { email: { in: names.map((n) => n.toLowerCase()) } }] },
+    select: { id: true, name: true, email: true },
+  });
   const missing = parts.filter((p) => !found.some((u) => String(u.id) === p || u.name === p || u.email === p.toLowerCase()));
   if (missing.length) throw new ValidationError({ add: { message: `Unknown users: ${missing.join(', ')}`, type: 'unknown_user' } }, { message: `Unknown users: ${missing.join(', ')}` });
   return found.map((u) => u.id);
@@ -55,7 +61,11 @@ export async function boardsResource(ctx: Context, c: AdminComponents): Promise<
     checkBoard(input, true);
     const board = await viaService(() => boards.create(actorOf(context), { ...input, name: input.name! }));
     const record = await resource.findOne(String(board.id));
-    return { record: record!.toJSON(currentAdmin), redirectUrl: h.recordActionUrl({ resourceId: resource.id(), recordId: String(board.id), actionName: 'show' }), notice: { message: 'Board created.', type: 'success' } };
+    return {
+      record: record!.toJSON(currentAdmin),
+      redirectUrl: h.recordActionUrl({ resourceId: resource.id(), recordId: String(board.id), actionName: 'show' }),
+      notice: { message: 'Board created.', type: 'success' },
+    };
   };
 
   const edit: Handler = async (request, _response, context) => {
@@ -66,7 +76,11 @@ export async function boardsResource(ctx: Context, c: AdminComponents): Promise<
     checkBoard(input, false);
     await viaService(() => boards.update(actorOf(context), recordId(context), input));
     const fresh = (await resource.findOne(record.id())) ?? record;
-    return { record: fresh.toJSON(currentAdmin), redirectUrl: h.recordActionUrl({ resourceId: resource.id(), recordId: record.id(), actionName: 'show' }), notice: { message: 'Saved.', type: 'success' } };
+    return {
+      record: fresh.toJSON(currentAdmin),
+      redirectUrl: h.recordActionUrl({ resourceId: resource.id(), recordId: record.id(), actionName: 'show' }),
+      notice: { message: 'Saved.', type: 'success' },
+    };
   };
 
   const remove: Handler = async (request, _response, context) => {
@@ -151,7 +165,13 @@ export async function permissionsResource(ctx: Context): Promise<ResourceWithOpt
     const userId = Number(record.params.user);
     const boardId = Number(record.params.board);
     const held = await grantsOf(context, userId);
-    await viaService(() => ctx.services.users.setBoards(actorOf(context), userId, held.filter((b) => b !== boardId)));
+    await viaService(() =>
+      ctx.services.users.setBoards(
+        actorOf(context),
+        userId,
+        held.filter((b) => b !== boardId),
+      ),
+    );
     return { record: record.toJSON(currentAdmin), redirectUrl: h.resourceUrl({ resourceId: resource.id() }), notice: { message: 'Grant revoked.', type: 'success' } };
   };
 

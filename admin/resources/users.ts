@@ -28,7 +28,11 @@ export async function usersResource(ctx: Context, c: AdminComponents): Promise<R
     }
     if (Object.keys(patch).length) await viaService(() => users.adminUpdate(actorOf(context), recordId(context), patch));
     const fresh = (await resource.findOne(record.id())) ?? record;
-    return { record: fresh.toJSON(currentAdmin), redirectUrl: h.recordActionUrl({ resourceId: resource.id(), recordId: record.id(), actionName: 'show' }), notice: { message: 'Saved.', type: 'success' } };
+    return {
+      record: fresh.toJSON(currentAdmin),
+      redirectUrl: h.recordActionUrl({ resourceId: resource.id(), recordId: record.id(), actionName: 'show' }),
+      notice: { message: 'Saved.', type: 'success' },
+    };
   };
 
   const boardsOfUser: Handler = async (request, response, context) => {
@@ -96,14 +100,20 @@ export async function usersResource(ctx: Context, c: AdminComponents): Promise<R
           variant: 'danger',
           component: c.ActionForm,
           custom: form({ form: 'reason', message: 'Ban every selected account: their sessions end at once.', submitLabel: 'Ban all', variant: 'danger' }),
-          handler: bulkChange(async (request, context, record) => void (await ban(request, context, Number(record.id()))), (n) => `${n} user(s) banned.`),
+          handler: bulkChange(
+            async (request, context, record) => void (await ban(request, context, Number(record.id()))),
+            (n) => `${n} user(s) banned.`,
+          ),
         },
         bulkUnban: {
           actionType: 'bulk',
           icon: 'CheckCircle',
           component: c.ActionForm,
           custom: form({ form: 'confirm', message: 'Lift the ban of every selected account.', submitLabel: 'Unban all' }),
-          handler: bulkChange(async (_request, context, record) => void (await unban(context, Number(record.id()))), (n) => `${n} ban(s) lifted.`),
+          handler: bulkChange(
+            async (_request, context, record) => void (await unban(context, Number(record.id()))),
+            (n) => `${n} ban(s) lifted.`,
+          ),
         },
         resetPassword: {
           actionType: 'record',

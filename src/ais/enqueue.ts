@@ -46,7 +46,14 @@ export async function enqueuePredictions(deps: QueueDeps, jobs: PredictionJob[])
     await deps.queues.get(queueNames.aiPredict).addBulk(predictionJobs(deps.config, jobs));
   } catch (e) {
     deps.logger.error({ err: e, predictions: jobs.length }, 'could not enqueue predictions');
-    await predictionStates.fail(deps, jobs.map((j) => j.ref), 'The prediction could not be queued.', 'not_queued').catch(() => undefined);
+    await predictionStates
+      .fail(
+        deps,
+        jobs.map((j) => j.ref),
+        'The prediction could not be queued.',
+        'not_queued',
+      )
+      .catch(() => undefined);
     throw queueUnavailable();
   }
 }

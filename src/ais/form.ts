@@ -37,7 +37,13 @@ function readForm(req: Request, maxBytes: number): Promise<DatasetForm> {
       }
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('limit', () => fail(new AppError(413, 'dataset_too_large', `The dataset is larger than ${maxBytes} bytes (AI_DATASET_MAX_BYTES).`, { errors: [{ field: 'dataset', in: 'body', code: 'dataset_too_large', message: `dataset must be at most ${maxBytes} bytes` }] })));
+      stream.on('limit', () =>
+        fail(
+          new AppError(413, 'dataset_too_large', `The dataset is larger than ${maxBytes} bytes (AI_DATASET_MAX_BYTES).`, {
+            errors: [{ field: 'dataset', in: 'body', code: 'dataset_too_large', message: `dataset must be at most ${maxBytes} bytes` }],
+          }),
+        ),
+      );
       stream.on('end', () => {
         form.dataset = Buffer.concat(chunks);
       });
@@ -69,4 +75,3 @@ export async function createInput(req: Request, maxBytes: number): Promise<AiCre
     target: f.target,
   };
 }
-

@@ -199,7 +199,8 @@ export function train(data: Dataset, version: number, now = new Date()): Artifac
   // numerical rank: a diagonal entry of R negligible next to the largest one means a dependent column
   const rdiag = (qr as unknown as { Rdiag: number[] }).Rdiag.map(Math.abs);
   const tolerance = Math.max(...rdiag) * Math.max(design.rows, design.columns) * Number.EPSILON * 1e3;
-  if (!qr.isFullRank() || rdiag.some((d) => !(d > tolerance))) throw new DatasetError('dataset_rank_deficient', 'The feature columns are linearly dependent (or constant): the model has no unique solution.');
+  if (!qr.isFullRank() || rdiag.some((d) => !(d > tolerance)))
+    throw new DatasetError('dataset_rank_deficient', 'The feature columns are linearly dependent (or constant): the model has no unique solution.');
   const beta = qr.solve(target).getColumn(0);
   if (!beta.every(Number.isFinite)) throw new DatasetError('dataset_rank_deficient', 'The least-squares solution is not finite: the features are badly conditioned.');
   const coefficients = beta.slice(0, k);

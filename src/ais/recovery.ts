@@ -89,7 +89,10 @@ export class AiJobRecovery {
     if (queue === queueNames.aiTrain) {
       const row = await prisma.ai.findFirst({ where: { jobId, status: { in: [...unfinished] } }, select: { id: true } });
       if (!row) return;
-      const job = await this.deps.queues.get(queue).getJob(jobId).catch(() => undefined);
+      const job = await this.deps.queues
+        .get(queue)
+        .getJob(jobId)
+        .catch(() => undefined);
       const actorId = (job?.data as TrainJobData | undefined)?.requestedBy ?? null;
       if (await trainingStates.fail(this.deps, { aiId: row.id, jobId, actorId }, error, reason, { failedReason: failedReason ?? null })) {
         logger.warn({ aiId: row.id, jobId, reason, failedReason }, 'AI training failed outside its processor: recorded');
@@ -97,7 +100,12 @@ export class AiJobRecovery {
       return;
     }
     const rows = await prisma.aiLog.findMany({ where: { isFinished: false, jobId }, select: { id: true, aiId: true, userId: true } });
-    const failed = await predictionStates.fail(this.deps, rows.map((r) => ({ ...r, jobId })), error, reason);
+    const failed = await predictionStates.fail(
+      this.deps,
+      rows.map((r) => ({ ...r, jobId })),
+      error,
+      reason,
+    );
     if (failed.length) logger.warn({ aiLogIds: failed.map((r) => r.id), jobId, reason, failedReason }, 'AI prediction failed outside its processor: recorded');
   }
 
@@ -133,7 +141,7 @@ export class AiJobRecovery {
 
   private async sweepTrainings(cutoff: Date, result: SweepResult): Promise<void> {
     const queue = this.deps.queues.get(queueNames.aiTrain);
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const rows = await this.deps.prisma.ai.findMany({
         where: { id: { gt: after }, status: { in: [...unfinished] } },
         orderBy: { id: 'asc' },
@@ -154,7 +162,7 @@ export class AiJobRecovery {
   private async sweepPredictions(cutoff: Date, result: SweepResult): Promise<void> {
     const { prisma } = this.deps;
     const queue = this.deps.queues.get(queueNames.aiPredict);
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const rows = await prisma.aiLog.findMany({
         where: { id: { gt: after }, isFinished: false },
         orderBy: { id: 'asc' },

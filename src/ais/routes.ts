@@ -54,7 +54,16 @@ export function registerAiRoutes(api: ApiRouter, ctx: Context, guards: Guards): 
   );
 
   api.route(
-    { method: 'get', path: '/ais/:aiId', operationId: 'getAi', summary: 'A model (404 when the caller may not see it)', tags: ['ai'], auth: true, params: aiParams, responses: { 200: { description: 'Model', schema: aiSchema } } },
+    {
+      method: 'get',
+      path: '/ais/:aiId',
+      operationId: 'getAi',
+      summary: 'A model (404 when the caller may not see it)',
+      tags: ['ai'],
+      auth: true,
+      params: aiParams,
+      responses: { 200: { description: 'Model', schema: aiSchema } },
+    },
     auth,
     async (req, res) => res.json(await ais.get(viewer(req), aiId(req))),
   );
@@ -68,7 +77,12 @@ export function registerAiRoutes(api: ApiRouter, ctx: Context, guards: Guards): 
       tags: ['ai'],
       auth: true,
       params: aiParams,
-      body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { name: nameSchema, description: descriptionSchema, isVisible: { type: 'boolean' }, isAvailable: { type: 'boolean' } } },
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        minProperties: 1,
+        properties: { name: nameSchema, description: descriptionSchema, isVisible: { type: 'boolean' }, isAvailable: { type: 'boolean' } },
+      },
       responses: { 200: { description: 'Updated', schema: aiSchema } },
     },
     auth,
@@ -76,7 +90,16 @@ export function registerAiRoutes(api: ApiRouter, ctx: Context, guards: Guards): 
   );
 
   api.route(
-    { method: 'delete', path: '/ais/:aiId', operationId: 'deleteAi', summary: 'Delete a model, its logs, its queued jobs and its artifacts (admin)', tags: ['ai'], auth: true, params: aiParams, responses: { 204: { description: 'Deleted' } } },
+    {
+      method: 'delete',
+      path: '/ais/:aiId',
+      operationId: 'deleteAi',
+      summary: 'Delete a model, its logs, its queued jobs and its artifacts (admin)',
+      tags: ['ai'],
+      auth: true,
+      params: aiParams,
+      responses: { 204: { description: 'Deleted' } },
+    },
     auth,
     async (req, res) => {
       await ais.remove(viewer(req), aiId(req));
@@ -85,7 +108,16 @@ export function registerAiRoutes(api: ApiRouter, ctx: Context, guards: Guards): 
   );
 
   api.route(
-    { method: 'post', path: '/ais/:aiId/train', operationId: 'trainAi', summary: 'Queue a new training (admin); 409 while one is queued or running', tags: ['ai'], auth: true, params: aiParams, responses: { 202: { description: 'Training queued', schema: aiSchema } } },
+    {
+      method: 'post',
+      path: '/ais/:aiId/train',
+      operationId: 'trainAi',
+      summary: 'Queue a new training (admin); 409 while one is queued or running',
+      tags: ['ai'],
+      auth: true,
+      params: aiParams,
+      responses: { 202: { description: 'Training queued', schema: aiSchema } },
+    },
     auth,
     async (req, res) => res.status(202).json(await ais.train(viewer(req), aiId(req))),
   );
@@ -126,7 +158,16 @@ export function registerAiRoutes(api: ApiRouter, ctx: Context, guards: Guards): 
   );
 
   api.route(
-    { method: 'get', path: '/ailogs/:id', operationId: 'getAiLog', summary: 'A prediction (owner or admin): status, and the result once finished', tags: ['ai'], auth: true, params: logParams, responses: { 200: { description: 'AiLog', schema: aiLogSchema } } },
+    {
+      method: 'get',
+      path: '/ailogs/:id',
+      operationId: 'getAiLog',
+      summary: 'A prediction (owner or admin): status, and the result once finished',
+      tags: ['ai'],
+      auth: true,
+      params: logParams,
+      responses: { 200: { description: 'AiLog', schema: aiLogSchema } },
+    },
     auth,
     async (req, res) => res.json(await ais.getLog(viewer(req), logId(req))),
   );
@@ -148,7 +189,16 @@ export function registerAiRoutes(api: ApiRouter, ctx: Context, guards: Guards): 
   );
 
   api.route(
-    { method: 'delete', path: '/ailogs/:id', operationId: 'deleteAiLog', summary: 'Delete a prediction (owner or admin); a queued job is cancelled', tags: ['ai'], auth: true, params: logParams, responses: { 204: { description: 'Deleted' } } },
+    {
+      method: 'delete',
+      path: '/ailogs/:id',
+      operationId: 'deleteAiLog',
+      summary: 'Delete a prediction (owner or admin); a queued job is cancelled',
+      tags: ['ai'],
+      auth: true,
+      params: logParams,
+      responses: { 204: { description: 'Deleted' } },
+    },
     auth,
     async (req, res) => {
       await ais.removeLog(viewer(req), logId(req));
@@ -171,4 +221,3 @@ export function registerAiRoutes(api: ApiRouter, ctx: Context, guards: Guards): 
     async (req, res) => streamLog(ctx, req, res, logId(req)),
   );
 }
-

@@ -79,4 +79,3 @@ export const predictBody = {
     inputs: { type: 'array', minItems: 1, items: row, description: 'a batch of rows (at most AI_BATCH_LIMIT)' },
   },
 };
-

@@ -19,7 +19,22 @@ import { DatasetError, parseDataset } from './model.js';
 import { AiPredictions, type PredictBody } from './predictions.js';
 import { AiJobRecovery, type AiRecoveryOptions } from './recovery.js';
 import { trainingStates } from './states.js';
-import { aiSelect, aiView, field, notFound, pageArgs, readableModel, requireAdmin, toPage, type AiListQuery, type AiLogListQuery, type AiLogView, type AiRow, type AiView, type Viewer } from './views.js';
+import {
+  aiSelect,
+  aiView,
+  field,
+  notFound,
+  pageArgs,
+  readableModel,
+  requireAdmin,
+  toPage,
+  type AiListQuery,
+  type AiLogListQuery,
+  type AiLogView,
+  type AiRow,
+  type AiView,
+  type Viewer,
+} from './views.js';
 
 export type { AiListQuery, AiLogListQuery, AiLogView, AiView, PredictBody };
 
@@ -115,7 +130,12 @@ export class AisService {
       throw e;
     }
     await enqueueTraining(this.deps, row.id, jobId, actor.id);
-    await this.deps.audit.record({ actor: { id: actor.id }, action: 'ai.created', target: { type: 'ai', id: row.id }, details: { name: row.name, jobId, dataset: row.datasetKey ? 'uploaded' : 'default' } });
+    await this.deps.audit.record({
+      actor: { id: actor.id },
+      action: 'ai.created',
+      target: { type: 'ai', id: row.id },
+      details: { name: row.name, jobId, dataset: row.datasetKey ? 'uploaded' : 'default' },
+    });
     return aiView(actor, row);
   }
 
@@ -136,7 +156,10 @@ export class AisService {
     requireAdmin(actor);
     const before = await this.prisma.ai.findUnique({ where: { id: aiId }, select: { version: true } });
     if (!before) throw notFound();
-    if (patch.isAvailable === true && before.version === 0) throw new AppError(409, 'ai_not_trained', 'The model has no trained artifact yet: it cannot be made available.', { errors: [field('isAvailable', 'ai_not_trained', 'isAvailable needs a trained model')] });
+    if (patch.isAvailable === true && before.version === 0)
+      throw new AppError(409, 'ai_not_trained', 'The model has no trained artifact yet: it cannot be made available.', {
+        errors: [field('isAvailable', 'ai_not_trained', 'isAvailable needs a trained model')],
+      });
     const row = await this.prisma.ai
       .update({
         where: { id: aiId },
@@ -171,7 +194,14 @@ export class AisService {
     const pending = await this.prisma.aiLog.findMany({ where: { aiId, isFinished: false }, select: { jobId: true } });
     const gone = await this.prisma.ai.deleteMany({ where: { id: aiId } });
     if (!gone.count) throw notFound();
-    const [train, predict] = await Promise.all([cancelJobs(this.deps.queues, queueNames.aiTrain, [ai.jobId]), cancelJobs(this.deps.queues, queueNames.aiPredict, pending.map((l) => l.jobId))]);
+    const [train, predict] = await Promise.all([
+      cancelJobs(this.deps.queues, queueNames.aiTrain, [ai.jobId]),
+      cancelJobs(
+        this.deps.queues,
+        queueNames.aiPredict,
+        pending.map((l) => l.jobId),
+      ),
+    ]);
     await this.deleteFiles(aiId, ai.version);
     await this.deps.audit.record({ actor: { id: actor.id }, action: 'ai.deleted', target: { type: 'ai', id: aiId }, details: { name: ai.name, cancelledJobs: train + predict } });
   }
@@ -217,9 +247,7 @@ export class AisService {
 
   /** Jobs waiting (queued, delayed, prioritized) and running, over both AI queues. */
   async jobCounts(): Promise<{ queued: number; running: number }> {
-    const counts = await Promise.all(
-      [queueNames.aiTrain, queueNames.aiPredict].map((n) => this.deps.queues.get(n).getJobCounts('wait', 'delayed', 'prioritized', 'active')),
-    );
+    const counts = await Promise.all([queueNames.aiTrain, queueNames.aiPredict].map((n) => this.deps.queues.get(n).getJobCounts('wait', 'delayed', 'prioritized', 'active')));
     let queued = 0;
     let running = 0;
     for (const c of counts) {

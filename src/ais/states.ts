@@ -164,9 +164,17 @@ export const predictionStates = {
   async finished(deps: StateDeps, written: PredictionOutcome[], reason: FailureReason = 'failed'): Promise<void> {
     const failures = written.filter((o) => o.status === 'failed');
     for (const f of failures) {
-      await deps.audit.record({ actor: null, action: 'ai.prediction_failed', target: { type: 'ailog', id: f.id }, details: { aiId: f.aiId, userId: f.userId, jobId: f.jobId, error: f.error ?? null, reason } });
+      await deps.audit.record({
+        actor: null,
+        action: 'ai.prediction_failed',
+        target: { type: 'ailog', id: f.id },
+        details: { aiId: f.aiId, userId: f.userId, jobId: f.jobId, error: f.error ?? null, reason },
+      });
     }
-    await publish(deps, written.map((o) => ({ type: 'ailog' as const, id: o.id, aiId: o.aiId, userId: o.userId, status: o.status })));
+    await publish(
+      deps,
+      written.map((o) => ({ type: 'ailog' as const, id: o.id, aiId: o.aiId, userId: o.userId, status: o.status })),
+    );
   },
 
   /** Fails predictions for good (each only while unfinished and still its job's); returns those this call changed. */

@@ -115,7 +115,11 @@ export class MongoAuditLog implements AuditLog {
       const id = mongoose.isValidObjectId(after.id) ? new mongoose.Types.ObjectId(after.id) : null;
       filter.$or = [{ at: { $lt: after.at } }, ...(id ? [{ at: after.at, _id: { $lt: id } }] : [])];
     }
-    const docs = await this.model.find(filter).sort({ at: -1, _id: -1 }).limit(q.limit + 1).lean();
+    const docs = await this.model
+      .find(filter)
+      .sort({ at: -1, _id: -1 })
+      .limit(q.limit + 1)
+      .lean();
     const items = docs.slice(0, q.limit).map((d) => ({
       id: String(d._id),
       at: d.at,

@@ -43,7 +43,12 @@ export function registerAuditRoutes(api: ApiRouter, ctx: Context, guards: Guards
           limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
         },
       },
-      responses: { 200: { description: 'A page of events', schema: { type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: eventSchema }, nextCursor: { type: ['string', 'null'] } } } } },
+      responses: {
+        200: {
+          description: 'A page of events',
+          schema: { type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: eventSchema }, nextCursor: { type: ['string', 'null'] } } },
+        },
+      },
     },
     ...guards.requireRole(...staffRoles),
     async (req, res) => {

@@ -35,7 +35,14 @@ export function createGuards(sessions: Sessions, jwtSecret: string): Guards {
       { jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: jwtSecret, algorithms: ['HS256'], ignoreExpiration: false },
       (claims: AccessTokenClaims, done: (err: unknown, user?: Principal | false) => void) => {
         // jsonwebtoken checks exp only when present: a token without one would never expire
-        if (typeof claims.exp !== 'number' || typeof claims.sub !== 'string' || !/^\d+$/.test(claims.sub) || typeof claims.jti !== 'string' || typeof claims.iat !== 'number' || typeof claims.sid !== 'string') {
+        if (
+          typeof claims.exp !== 'number' ||
+          typeof claims.sub !== 'string' ||
+          !/^\d+$/.test(claims.sub) ||
+          typeof claims.jti !== 'string' ||
+          typeof claims.iat !== 'number' ||
+          typeof claims.sid !== 'string'
+        ) {
           return done(null, false);
         }
         sessions.isRevoked(claims).then(
@@ -48,13 +55,15 @@ export function createGuards(sessions: Sessions, jwtSecret: string): Guards {
   const requireAuth: RequestHandler = (req, res, next) => {
     const header = req.headers.authorization;
     if (!header) return next(new UnauthorizedError('unauthorized', 'An access token is required (Authorization: Bearer …).'));
-    (authenticator.authenticate('jwt', { session: false }, (err: unknown, user: Principal | false) => {
-      if (err) return next(err);
-      if (!user) return next(new UnauthorizedError('invalid_token', 'The access token is invalid, expired or revoked.'));
-      req.user = user;
-      setLogContext({ userId: user.id });
-      next();
-    }) as RequestHandler)(req, res, next);
+    (
+      authenticator.authenticate('jwt', { session: false }, (err: unknown, user: Principal | false) => {
+        if (err) return next(err);
+        if (!user) return next(new UnauthorizedError('invalid_token', 'The access token is invalid, expired or revoked.'));
+        req.user = user;
+        setLogContext({ userId: user.id });
+        next();
+      }) as RequestHandler
+    )(req, res, next);
   };
   return {
     requireAuth,
@@ -62,10 +71,7 @@ export function createGuards(sessions: Sessions, jwtSecret: string): Guards {
       if (req.headers.authorization || !anonymousAllowed) return requireAuth(req, res, next);
       next();
     },
-    requireRole: (...roles) => [
-      requireAuth,
-      (req, _res, next) => next(roles.includes(req.user!.role) ? undefined : new ForbiddenError('forbidden', 'Your role may not do this.')),
-    ],
+    requireRole: (...roles) => [requireAuth, (req, _res, next) => next(roles.includes(req.user!.role) ? undefined : new ForbiddenError('forbidden', 'Your role may not do this.'))],
   };
 }
 

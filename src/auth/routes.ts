@@ -26,7 +26,6 @@ const loginSchema = {
   anyOf: [{ required: ['name'] }, { required: ['email'] }],
 };
 
-
 export function registerAuthRoutes(api: ApiRouter, ctx: Context, guards: Guards): void {
   const { auth } = ctx.services;
   const cfg = ctx.config.auth;
@@ -83,7 +82,15 @@ export function registerAuthRoutes(api: ApiRouter, ctx: Context, guards: Guards)
   );
 
   api.route(
-    { method: 'post', path: '/auth/logout-all', operationId: 'logoutAll', summary: 'End every session of this account', tags: ['auth'], auth: true, responses: { 204: { description: 'Logged out everywhere' } } },
+    {
+      method: 'post',
+      path: '/auth/logout-all',
+      operationId: 'logoutAll',
+      summary: 'End every session of this account',
+      tags: ['auth'],
+      auth: true,
+      responses: { 204: { description: 'Logged out everywhere' } },
+    },
     guards.requireAuth,
     async (req, res) => {
       await auth.logoutAll(req.user!, clientMeta(req));

@@ -168,7 +168,13 @@ export class AuthService {
     const token = crypto.randomBytes(32).toString('base64url');
     const expiresAt = new Date(Date.now() + this.deps.config.auth.passwordResetTtlSeconds * 1000);
     await this.deps.prisma.passwordResetToken.create({ data: { userId: user.id, tokenHash: sha256(token), expiresAt } });
-    await this.deps.audit.record({ actor: actor ?? { id: user.id, name: user.name }, action: actor ? 'password.reset_forced' : 'password.reset_requested', target: { type: 'user', id: user.id }, ip: meta.ip, requestId: meta.requestId });
+    await this.deps.audit.record({
+      actor: actor ?? { id: user.id, name: user.name },
+      action: actor ? 'password.reset_forced' : 'password.reset_requested',
+      target: { type: 'user', id: user.id },
+      ip: meta.ip,
+      requestId: meta.requestId,
+    });
     return token;
   }
 
@@ -188,8 +194,12 @@ export class AuthService {
   /** A new password from a reset token; the token and every other outstanding one of the account are spent. */
   async confirmPasswordReset(token: string, password: string, meta: RequestContext): Promise<void> {
     const { prisma, sessions, passwords, audit } = this.deps;
-    if (!validatePassword(password)) throw new ValidationError(fieldErrors(validatePassword.errors, 'body').map((e) => ({ ...e, field: 'password', message: `password ${e.message.replace(/^the body /, '')}` })));
-    const invalid = () => new AppError(400, 'invalid_reset_token', 'The reset token is invalid, expired or already used.', { errors: [{ field: 'token', in: 'body', code: 'invalid', message: 'token is invalid, expired or already used' }] });
+    if (!validatePassword(password))
+      throw new ValidationError(fieldErrors(validatePassword.errors, 'body').map((e) => ({ ...e, field: 'password', message: `password ${e.message.replace(/^the body /, '')}` })));
+    const invalid = () =>
+      new AppError(400, 'invalid_reset_token', 'The reset token is invalid, expired or already used.', {
+        errors: [{ field: 'token', in: 'body', code: 'invalid', message: 'token is invalid, expired or already used' }],
+      });
     const row = await prisma.passwordResetToken.findUnique({ where: { tokenHash: sha256(token) } });
     if (!row || row.usedAt || row.expiresAt.getTime() <= Date.now()) throw invalid();
     const passwordHash = await passwords.hash(password);

@@ -67,7 +67,16 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context, guards: Guards
   );
 
   api.route(
-    { method: 'get', path: '/boards/:boardId', operationId: 'getBoard', summary: 'A board (404 when the caller may not read it)', tags: ['boards'], auth: true, params: boardParams, responses: { 200: { description: 'Board', schema: boardSchema } } },
+    {
+      method: 'get',
+      path: '/boards/:boardId',
+      operationId: 'getBoard',
+      summary: 'A board (404 when the caller may not read it)',
+      tags: ['boards'],
+      auth: true,
+      params: boardParams,
+      responses: { 200: { description: 'Board', schema: boardSchema } },
+    },
     read,
     async (req, res) => res.json(await boards.get(viewer(req), boardId(req))),
   );
@@ -94,7 +103,16 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context, guards: Guards
   );
 
   api.route(
-    { method: 'delete', path: '/boards/:boardId', operationId: 'deleteBoard', summary: 'Delete a board and everything on it (admin)', tags: ['boards'], auth: true, params: boardParams, responses: { 204: { description: 'Deleted' } } },
+    {
+      method: 'delete',
+      path: '/boards/:boardId',
+      operationId: 'deleteBoard',
+      summary: 'Delete a board and everything on it (admin)',
+      tags: ['boards'],
+      auth: true,
+      params: boardParams,
+      responses: { 204: { description: 'Deleted' } },
+    },
     guards.requireAuth,
     async (req, res) => {
       await boards.remove(viewer(req), boardId(req));
@@ -104,7 +122,16 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context, guards: Guards
 
   const grantsSchema = { type: 'object', required: ['userIds'], properties: { userIds: { type: 'array', items: { type: 'integer' } } } };
   api.route(
-    { method: 'get', path: '/boards/:boardId/grants', operationId: 'getBoardGrants', summary: 'Who holds a grant (admin)', tags: ['boards'], auth: true, params: boardParams, responses: { 200: { description: 'Grants', schema: grantsSchema } } },
+    {
+      method: 'get',
+      path: '/boards/:boardId/grants',
+      operationId: 'getBoardGrants',
+      summary: 'Who holds a grant (admin)',
+      tags: ['boards'],
+      auth: true,
+      params: boardParams,
+      responses: { 200: { description: 'Grants', schema: grantsSchema } },
+    },
     guards.requireAuth,
     async (req, res) => res.json(await boards.grants(viewer(req), boardId(req))),
   );

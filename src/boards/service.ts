@@ -98,7 +98,8 @@ export class BoardsService {
     if (!before) throw new NotFoundError('No such board.', 'board_not_found');
     const hiding = before.isVisible && patch.isVisible === false;
     const showing = !before.isVisible && patch.isVisible === true;
-    if (patch.userIds?.length && !hiding) throw new ValidationError([{ field: 'userIds', in: 'body', code: 'not_hiding', message: 'userIds is only accepted when hiding a public board; use PUT /boards/{boardId}/grants otherwise' }]);
+    if (patch.userIds?.length && !hiding)
+      throw new ValidationError([{ field: 'userIds', in: 'body', code: 'not_hiding', message: 'userIds is only accepted when hiding a public board; use PUT /boards/{boardId}/grants otherwise' }]);
     const grantees = hiding ? [...new Set([...(await this.checkUsers(patch.userIds ?? [])), ...(await this.adminIds())])] : [];
     const board = await this.prisma
       .$transaction(async (tx) => {

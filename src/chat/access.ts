@@ -80,7 +80,16 @@ export class ChatAccess {
 
   private async loadMembers(sessionId: number, version: string): Promise<Set<number>> {
     const rows = await this.prisma.chatSessionMember.findMany({ where: { sessionId }, select: { userId: true } });
-    await this.redis.eval(CACHE_MEMBERS, 2, redisKeys.chatSessionVersion(sessionId), redisKeys.chatSessionMembers(sessionId), version, redisTtl.chatCacheSeconds, '-', ...rows.map((r) => String(r.userId)));
+    await this.redis.eval(
+      CACHE_MEMBERS,
+      2,
+      redisKeys.chatSessionVersion(sessionId),
+      redisKeys.chatSessionMembers(sessionId),
+      version,
+      redisTtl.chatCacheSeconds,
+      '-',
+      ...rows.map((r) => String(r.userId)),
+    );
     return new Set(rows.map((r) => r.userId));
   }
 

@@ -13,7 +13,10 @@ const statusLines: Record<number, string> = {
 
 export function sendJson(res: HttpResponse, status: number, contentType: string, body: string, closeConnection = false, headers: Record<string, string> = {}): void {
   res.cork(() => {
-    res.writeStatus(statusLines[status] ?? String(status)).writeHeader('Content-Type', contentType).writeHeader('Cache-Control', 'no-store');
+    res
+      .writeStatus(statusLines[status] ?? String(status))
+      .writeHeader('Content-Type', contentType)
+      .writeHeader('Cache-Control', 'no-store');
     for (const [name, value] of Object.entries(headers)) res.writeHeader(name, value);
     res.end(body, closeConnection);
   });

@@ -46,7 +46,12 @@ export class ChatMessageService {
         prevCursor: items.length ? encodeKey([items[0].id]) : encodeKey([after]),
       };
     }
-    const rows = await this.prisma.chatMessage.findMany({ where: { ...where, ...(before !== undefined ? { id: { lt: before } } : {}) }, select: messageSelect, orderBy: { id: 'desc' }, take: q.limit + 1 });
+    const rows = await this.prisma.chatMessage.findMany({
+      where: { ...where, ...(before !== undefined ? { id: { lt: before } } : {}) },
+      select: messageSelect,
+      orderBy: { id: 'desc' },
+      take: q.limit + 1,
+    });
     const items = rows.slice(0, q.limit).map(toMessage);
     return {
       items,
@@ -99,13 +104,21 @@ export class ChatMessageService {
     const changed = await this.prisma.chatMessage.updateMany({ where: { id: messageId, isVisible: true }, data: { isVisible: false } });
     if (!changed.count) throw messageNotFound();
     this.bus.publishFrame(id, frames.deleted(id, messageId));
-    if (!own) await this.audit.record({ actor: { id: viewer.id }, action: 'chat.message_deleted_by_moderator', target: { type: 'chat_message', id: messageId }, details: { sessionId: id, authorId: row.authorId } });
+    if (!own)
+      await this.audit.record({
+        actor: { id: viewer.id },
+        action: 'chat.message_deleted_by_moderator',
+        target: { type: 'chat_message', id: messageId },
+        details: { sessionId: id, authorId: row.authorId },
+      });
   }
 
   /** Message content: a visible character, at most CHAT_MAX_MESSAGE_LENGTH characters. */
   checkContent(content: string): void {
     if (content.length > this.config.maxMessageLength || !/\S/.test(content)) {
-      throw new ValidationError([{ field: 'content', in: 'body', code: content.length ? 'too_long' : 'too_short', message: `content must have a visible character (at most ${this.config.maxMessageLength})` }]);
+      throw new ValidationError([
+        { field: 'content', in: 'body', code: content.length ? 'too_long' : 'too_short', message: `content must have a visible character (at most ${this.config.maxMessageLength})` },
+      ]);
     }
   }
 }

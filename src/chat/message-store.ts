@@ -111,7 +111,10 @@ export class MessageStore {
 
   private async commitOne(m: PendingMessage): Promise<CommitResult> {
     try {
-      const r = await this.prisma.chatMessage.create({ data: { sessionId: m.sessionId, authorId: m.authorId, clientMsgId: m.clientMsgId, content: m.content }, select: { id: true, createDate: true } });
+      const r = await this.prisma.chatMessage.create({
+        data: { sessionId: m.sessionId, authorId: m.authorId, clientMsgId: m.clientMsgId, content: m.content },
+        select: { id: true, createDate: true },
+      });
       return { ok: true, id: r.id, createdAt: r.createDate, duplicate: false };
     } catch (e) {
       try {

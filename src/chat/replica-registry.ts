@@ -18,11 +18,7 @@ export class ReplicaRegistry {
 
   /** A chat replica's heartbeat: its socket count, alive for chatReplicaSeconds. */
   async reportConnections(replicaId: string, count: number): Promise<void> {
-    await this.redis
-      .multi()
-      .set(redisKeys.chatReplicaConnections(replicaId), String(count), 'EX', redisTtl.chatReplicaSeconds)
-      .sadd(redisKeys.chatReplicas(), replicaId)
-      .exec();
+    await this.redis.multi().set(redisKeys.chatReplicaConnections(replicaId), String(count), 'EX', redisTtl.chatReplicaSeconds).sadd(redisKeys.chatReplicas(), replicaId).exec();
   }
 
   async dropReplica(replicaId: string): Promise<void> {

@@ -67,7 +67,12 @@ export function registerChatRoutes(api: ApiRouter, ctx: Context, guards: Guards)
         additionalProperties: false,
         properties: { limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 }, cursor, q: { type: 'string', minLength: 1, maxLength: 64 }, mine: { type: 'boolean' } },
       },
-      responses: { 200: { description: 'A page of sessions', schema: { type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: sessionSchema }, nextCursor: { type: ['string', 'null'] } } } } },
+      responses: {
+        200: {
+          description: 'A page of sessions',
+          schema: { type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: sessionSchema }, nextCursor: { type: ['string', 'null'] } } },
+        },
+      },
     },
     auth,
     async (req, res) => res.json(await chat.list(req.user!, req.query as unknown as SessionListQuery)),
@@ -81,7 +86,12 @@ export function registerChatRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       summary: 'Open a chat session; the creator is its first member, `userIds` join at once',
       tags,
       auth: true,
-      body: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: nameSchema, information: informationSchema, userIds: { type: 'array', maxItems: 1000, items: int } } },
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name'],
+        properties: { name: nameSchema, information: informationSchema, userIds: { type: 'array', maxItems: 1000, items: int } },
+      },
       responses: { 201: { description: 'Created', schema: sessionSchema } },
     },
     auth,
@@ -92,7 +102,16 @@ export function registerChatRoutes(api: ApiRouter, ctx: Context, guards: Guards)
   );
 
   api.route(
-    { method: 'get', path: '/chat-sessions/:sessionId', operationId: 'getChatSession', summary: 'A session (members and admins; 404 for anyone else)', tags, auth: true, params: sessionParams, responses: { 200: { description: 'Session', schema: sessionSchema } } },
+    {
+      method: 'get',
+      path: '/chat-sessions/:sessionId',
+      operationId: 'getChatSession',
+      summary: 'A session (members and admins; 404 for anyone else)',
+      tags,
+      auth: true,
+      params: sessionParams,
+      responses: { 200: { description: 'Session', schema: sessionSchema } },
+    },
     auth,
     async (req, res) => res.json(await chat.get(req.user!, p(req).sessionId)),
   );
@@ -106,7 +125,12 @@ export function registerChatRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       tags,
       auth: true,
       params: sessionParams,
-      body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { name: nameSchema, information: informationSchema, isClosed: { type: 'boolean' }, isVisible: { type: 'boolean' } } },
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        minProperties: 1,
+        properties: { name: nameSchema, information: informationSchema, isClosed: { type: 'boolean' }, isVisible: { type: 'boolean' } },
+      },
       responses: { 200: { description: 'Updated', schema: sessionSchema } },
     },
     auth,
@@ -114,7 +138,16 @@ export function registerChatRoutes(api: ApiRouter, ctx: Context, guards: Guards)
   );
 
   api.route(
-    { method: 'delete', path: '/chat-sessions/:sessionId', operationId: 'deleteChatSession', summary: 'Delete a session with its messages (creator or admin)', tags, auth: true, params: sessionParams, responses: { 204: { description: 'Deleted' } } },
+    {
+      method: 'delete',
+      path: '/chat-sessions/:sessionId',
+      operationId: 'deleteChatSession',
+      summary: 'Delete a session with its messages (creator or admin)',
+      tags,
+      auth: true,
+      params: sessionParams,
+      responses: { 204: { description: 'Deleted' } },
+    },
     auth,
     async (req, res) => {
       await chat.remove(req.user!, p(req).sessionId);
@@ -186,7 +219,11 @@ export function registerChatRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       responses: {
         200: {
           description: 'A page of messages',
-          schema: { type: 'object', required: ['items', 'nextCursor', 'prevCursor'], properties: { items: { type: 'array', items: messageSchema }, nextCursor: { type: ['string', 'null'] }, prevCursor: { type: ['string', 'null'] } } },
+          schema: {
+            type: 'object',
+            required: ['items', 'nextCursor', 'prevCursor'],
+            properties: { items: { type: 'array', items: messageSchema }, nextCursor: { type: ['string', 'null'] }, prevCursor: { type: ['string', 'null'] } },
+          },
         },
       },
     },
@@ -195,7 +232,16 @@ export function registerChatRoutes(api: ApiRouter, ctx: Context, guards: Guards)
   );
 
   api.route(
-    { method: 'get', path: '/chat-sessions/:sessionId/messages/:messageId', operationId: 'getChatMessage', summary: 'One message', tags, auth: true, params: messageParams, responses: { 200: { description: 'Message', schema: messageSchema } } },
+    {
+      method: 'get',
+      path: '/chat-sessions/:sessionId/messages/:messageId',
+      operationId: 'getChatMessage',
+      summary: 'One message',
+      tags,
+      auth: true,
+      params: messageParams,
+      responses: { 200: { description: 'Message', schema: messageSchema } },
+    },
     auth,
     async (req, res) => res.json(await chat.getMessage(req.user!, p(req).sessionId, p(req).messageId)),
   );

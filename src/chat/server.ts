@@ -86,7 +86,10 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
 
   app
     .get('/healthz', (res) => sendJson(res, 200, 'application/json', JSON.stringify({ status: 'ok' })))
-    .get('/metrics', metricsHandler(ctx.config.metricsToken, metrics, () => connections.size))
+    .get(
+      '/metrics',
+      metricsHandler(ctx.config.metricsToken, metrics, () => connections.size),
+    )
     .ws<SocketData>('/ws', {
       maxPayloadLength: config.maxPayloadBytes,
       // 0: uWS never drops silently; the limit is enforced in delivery.ts

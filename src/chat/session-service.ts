@@ -65,7 +65,10 @@ export class ChatSessionService {
   /** Any member may open a session; the creator is its first member, `userIds` join at once. */
   async create(viewer: ChatViewer, input: SessionInput): Promise<ChatSessionView> {
     // every user id must exist (an open account): one 400 naming the unknown ones
-    const userIds = await requireUserIds(this.prisma, (input.userIds ?? []).filter((id) => id !== viewer.id));
+    const userIds = await requireUserIds(
+      this.prisma,
+      (input.userIds ?? []).filter((id) => id !== viewer.id),
+    );
     const row = await this.prisma.chatSession.create({
       data: {
         name: input.name,

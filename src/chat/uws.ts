@@ -81,9 +81,7 @@ export function assertNativeUws(): Uws {
   try {
     mod = loadUws();
   } catch (e) {
-    throw new NativeUwsError(
-      `uWebSockets.js could not be loaded on ${process.platform}-${process.arch}, Node ${process.version} (ABI ${process.versions.modules}): ${(e as Error).message}`,
-    );
+    throw new NativeUwsError(`uWebSockets.js could not be loaded on ${process.platform}-${process.arch}, Node ${process.version} (ABI ${process.versions.modules}): ${(e as Error).message}`);
   }
   if (isNativeUws(mod)) return mod;
   throw new NativeUwsError(

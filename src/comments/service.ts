@@ -94,7 +94,11 @@ export class CommentsService {
         }),
       );
     } catch (e) {
-      await deleteFiles(this.storage, files.map((f) => f.key), this.logger);
+      await deleteFiles(
+        this.storage,
+        files.map((f) => f.key),
+        this.logger,
+      );
       // the post was deleted while the upload ran
       if ((e as { code?: string }).code === 'P2003') throw new NotFoundError('No such post.', 'post_not_found');
       throw e;

@@ -14,8 +14,7 @@ export function registerFileRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       method: 'get',
       path: '/files/:fileId',
       operationId: 'downloadFile',
-      summary:
-        'Download an attachment (same access rule as its post). The original name is in Content-Disposition (RFC 6266, `filename*` per RFC 5987); single byte ranges give 206.',
+      summary: 'Download an attachment (same access rule as its post). The original name is in Content-Disposition (RFC 6266, `filename*` per RFC 5987); single byte ranges give 206.',
       tags: ['files'],
       auth: true,
       params: { type: 'object', required: ['fileId'], properties: { fileId: { type: 'string', pattern: '^[pc][1-9][0-9]{0,9}$', description: 'p<n> or c<n>, as in `files[].id`' } } },

@@ -105,8 +105,9 @@ class Guard extends Transform {
 
 /** Normalises a client's file name for display and download: no path, no control characters, ≤ 255 chars. */
 export function cleanFileName(name: string | undefined): string {
+  const last = (name ?? '').normalize('NFC').split(/[\\/]/).pop()!;
   // eslint-disable-next-line no-control-regex
-  const base = (name ?? '').normalize('NFC').split(/[\\/]/).pop()!.replace(/[\u0000-\u001F\u007F]/g, '').trim();
+  const base = last.replace(/[\u0000-\u001F\u007F]/g, '').trim();
   if (!base || base === '.' || base === '..') return 'file';
   return [...base].slice(0, 255).join('');
 }
@@ -126,12 +127,7 @@ export async function deleteFiles(storage: Storage, keys: string[], logger?: Log
  * Receives a multipart body: text fields plus files in the part named `fileField`. Resolves when every file is
  * stored; rejects with a problem (413/415/400) after deleting whatever it stored.
  */
-export function receiveUpload(
-  req: Request,
-  storage: Storage,
-  limits: UploadLimits,
-  opts: { fileField?: string; validate?: (fields: Record<string, string>) => void } = {},
-): Promise<Upload> {
+export function receiveUpload(req: Request, storage: Storage, limits: UploadLimits, opts: { fileField?: string; validate?: (fields: Record<string, string>) => void } = {}): Promise<Upload> {
   const fileField = opts.fileField ?? 'files';
   const declared = Number(req.headers['content-length']);
   // a declared body beyond the total (plus room for the text fields) is refused before a byte is read

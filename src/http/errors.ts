@@ -20,12 +20,7 @@ export class AppError extends Error {
   readonly headers?: Record<string, string>;
   readonly extra?: Record<string, unknown>;
 
-  constructor(
-    status: number,
-    code: string,
-    message: string,
-    opts: { errors?: FieldError[]; headers?: Record<string, string>; extra?: Record<string, unknown>; cause?: unknown } = {},
-  ) {
+  constructor(status: number, code: string, message: string, opts: { errors?: FieldError[]; headers?: Record<string, string>; extra?: Record<string, unknown>; cause?: unknown } = {}) {
     super(message, { cause: opts.cause });
     this.name = new.target.name;
     this.status = status;
@@ -143,7 +138,10 @@ function uniqueFields(meta: unknown): string[] {
   if (index) {
     const body = index.replace(/_key$/, '');
     const table = cause?.table && body.startsWith(`${cause.table}_`) ? cause.table : body.split('_').slice(0, -1).join('_');
-    return body.slice(table.length + 1).split('_').filter(Boolean);
+    return body
+      .slice(table.length + 1)
+      .split('_')
+      .filter(Boolean);
   }
   if (Array.isArray(m?.target)) return m.target;
   return typeof m?.target === 'string' ? [m.target] : [];
@@ -160,12 +158,18 @@ export function toAppError(err: unknown): AppError | null {
   if (e?.type === 'request.aborted') return new BadRequestError('request_aborted', 'The request was aborted.');
   // the router could not percent-decode a path parameter (`/users/%ZZ`)
   if (err instanceof URIError && e.status === 400) {
-    return new AppError(400, 'invalid_path', 'The path has a malformed percent-encoding.', { errors: [{ field: 'path', in: 'params', code: 'invalid_path', message: 'path has a malformed percent-encoding' }] });
+    return new AppError(400, 'invalid_path', 'The path has a malformed percent-encoding.', {
+      errors: [{ field: 'path', in: 'params', code: 'invalid_path', message: 'path has a malformed percent-encoding' }],
+    });
   }
   // any other client error raised by a parser (http-errors with a 4xx status): the client's fault, never a 500
   const status = e?.status ?? e?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500 && (err as { expose?: boolean }).expose !== false) {
-    return new AppError(status, status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'bad_request', problemTitles[status] ? `${problemTitles[status]}.` : 'The request is not valid.');
+    return new AppError(
+      status,
+      status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'bad_request',
+      problemTitles[status] ? `${problemTitles[status]}.` : 'The request is not valid.',
+    );
   }
   // Redis unreachable (ioredis fails fast instead of queueing): the service is unavailable, not broken
   if (err instanceof Error && (err.name === 'MaxRetriesPerRequestError' || err.message === 'Connection is closed.')) {

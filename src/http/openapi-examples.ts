@@ -28,7 +28,19 @@ export const operationExamples: Record<string, OperationExamples> = {
       200: {
         items: [
           { id: 42, boardId: 1, name: 'Welcome', author, createDate: at, updateDate: at, numberOfView: 12, numberOfComment: 1, numberOfLike: 3, isFileAttached: true, isVisible: true },
-          { id: 41, boardId: 1, name: 'House rules', author: { id: 1, name: 'admin' }, createDate: at, updateDate: at, numberOfView: 40, numberOfComment: 0, numberOfLike: 5, isFileAttached: false, isVisible: true },
+          {
+            id: 41,
+            boardId: 1,
+            name: 'House rules',
+            author: { id: 1, name: 'admin' },
+            createDate: at,
+            updateDate: at,
+            numberOfView: 40,
+            numberOfComment: 0,
+            numberOfLike: 5,
+            isFileAttached: false,
+            isVisible: true,
+          },
         ],
         nextCursor: 'WyIyMDI1LTA1LTE0VDA5OjMwOjAwLjAwMFoiLDQxXQ',
       },

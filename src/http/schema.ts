@@ -93,7 +93,10 @@ const messageFor = (e: ErrorObject): { code: string; message: string } => {
     case 'enum':
       return { code: 'invalid_value', message: `must be one of ${(e.params.allowedValues as unknown[]).join(', ')}` };
     case 'pattern':
-      return { code: 'invalid_format', message: e.parentSchema && typeof (e.parentSchema as JsonSchema).description === 'string' ? ((e.parentSchema as JsonSchema).description as string) : 'has an invalid format' };
+      return {
+        code: 'invalid_format',
+        message: e.parentSchema && typeof (e.parentSchema as JsonSchema).description === 'string' ? ((e.parentSchema as JsonSchema).description as string) : 'has an invalid format',
+      };
     default:
       return { code: `invalid_${e.keyword}`, message: e.message ?? 'is invalid' };
   }

@@ -11,14 +11,7 @@ export type { Logger };
 const secretKeys = ['password', 'currentPassword', 'passwordHash', 'token', 'accessToken', 'access_token', 'refreshToken', 'resetToken', 'ticket', 'authorization', 'cookie'];
 
 /** Paths whose values never reach a log line: secret keys at the top level and one or two levels down. */
-export const redactPaths = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'res.headers["set-cookie"]',
-  ...secretKeys,
-  ...secretKeys.map((k) => `*.${k}`),
-  ...secretKeys.map((k) => `*.*.${k}`),
-];
+export const redactPaths = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', ...secretKeys, ...secretKeys.map((k) => `*.${k}`), ...secretKeys.map((k) => `*.*.${k}`)];
 
 type LogConfig = Pick<Config, 'logLevel' | 'nodeEnv'> & Partial<Pick<Config, 'log'>>;
 
@@ -26,7 +19,11 @@ function transportFor(config: LogConfig): pino.TransportMultiOptions | undefined
   const targets: pino.TransportTargetOptions[] = [];
   const pretty = process.stdout.isTTY === true && config.nodeEnv !== 'production' && config.log?.pretty !== false;
   if (!pretty && !config.log?.file) return undefined;
-  targets.push(pretty ? { target: 'pino-pretty', level: config.logLevel, options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,version' } } : { target: 'pino/file', level: config.logLevel, options: { destination: 1 } });
+  targets.push(
+    pretty
+      ? { target: 'pino-pretty', level: config.logLevel, options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,version' } }
+      : { target: 'pino/file', level: config.logLevel, options: { destination: 1 } },
+  );
   if (config.log?.file) {
     targets.push({
       target: 'pino-roll',

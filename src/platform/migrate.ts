@@ -69,8 +69,7 @@ function plan(local: Migration[], rows: AppliedRow[]): { pending: Migration[]; m
   if (failed.length) {
     throw new MigrationError(
       'P3009',
-      `failed migrations in the target database: ${failed.map((r) => r.migration_name).join(', ')}. ` +
-        'Fix the database, then mark them with `prisma migrate resolve`.',
+      `failed migrations in the target database: ${failed.map((r) => r.migration_name).join(', ')}. ` + 'Fix the database, then mark them with `prisma migrate resolve`.',
     );
   }
   const done = new Map(rows.filter((r) => r.finished_at && !r.rolled_back_at).map((r) => [r.migration_name, r.checksum]));
@@ -147,9 +146,13 @@ function migrateSqlite(file: string, local: Migration[]): MigrateResult {
         } catch (e) {
           throw new MigrationError('P3018', `migration ${next.name} failed to apply: ${(e as Error).message}`);
         }
-        db.prepare(
-          'INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count) VALUES (?, ?, ?, ?, NULL, NULL, ?, 1)',
-        ).run(crypto.randomUUID(), next.checksum, sqliteNow(), next.name, startedAt);
+        db.prepare('INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count) VALUES (?, ?, ?, ?, NULL, NULL, ?, 1)').run(
+          crypto.randomUUID(),
+          next.checksum,
+          sqliteNow(),
+          next.name,
+          startedAt,
+        );
         db.exec('COMMIT');
         applied.push(next.name);
       } catch (e) {
@@ -217,10 +220,7 @@ function mysqlBase(url: string) {
  * The committed migrations not yet applied to the configured database (all of them when the database or its
  * migrations table does not exist yet). Throws P3009 when a failed migration blocks the database.
  */
-export async function pendingMigrations(
-  config: Pick<Config, 'databaseProvider' | 'databaseUrl' | 'sqlitePath'>,
-  dir = migrationsDir(config.databaseProvider),
-): Promise<string[]> {
+export async function pendingMigrations(config: Pick<Config, 'databaseProvider' | 'databaseUrl' | 'sqlitePath'>, dir = migrationsDir(config.databaseProvider)): Promise<string[]> {
   const local = readMigrations(dir, config.databaseProvider);
   const all = local.map((m) => m.name);
   let rows: AppliedRow[];
@@ -253,10 +253,7 @@ export async function pendingMigrations(
   return plan(local, rows).pending.map((m) => m.name);
 }
 
-export async function migrate(
-  config: Pick<Config, 'databaseProvider' | 'databaseUrl' | 'sqlitePath'>,
-  dir = migrationsDir(config.databaseProvider),
-): Promise<MigrateResult> {
+export async function migrate(config: Pick<Config, 'databaseProvider' | 'databaseUrl' | 'sqlitePath'>, dir = migrationsDir(config.databaseProvider)): Promise<MigrateResult> {
   const local = readMigrations(dir, config.databaseProvider);
   return config.databaseProvider === 'sqlite' ? migrateSqlite(config.sqlitePath!, local) : migrateMysql(config.databaseUrl, local);
 }

@@ -64,7 +64,11 @@ const commentSchema = {
     files: filesSchema,
   },
 };
-const page = (items: object) => ({ type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items }, nextCursor: { type: ['string', 'null'] }, page: { type: 'integer' } } });
+const page = (items: object) => ({
+  type: 'object',
+  required: ['items', 'nextCursor'],
+  properties: { items: { type: 'array', items }, nextCursor: { type: ['string', 'null'] }, page: { type: 'integer' } },
+});
 const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S', description: `must have a visible character (at most ${max})` });
 const int = { type: 'integer', minimum: 1 };
 const boardParams = { type: 'object', required: ['boardId'], properties: { boardId: int } };
@@ -93,7 +97,11 @@ export function registerPostRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       tags: ['posts'],
       auth: true,
       params: boardParams,
-      query: { type: 'object', additionalProperties: false, properties: { ...paginationQuery, sort: { enum: ['new', 'views', 'likes', 'comments'], default: 'new' }, q: { type: 'string', minLength: 1, maxLength: 64 } } },
+      query: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { ...paginationQuery, sort: { enum: ['new', 'views', 'likes', 'comments'], default: 'new' }, q: { type: 'string', minLength: 1, maxLength: 64 } },
+      },
       responses: { 200: { description: 'A page of posts (no content)', schema: page(postListItem) } },
     },
     read,
@@ -130,7 +138,16 @@ export function registerPostRoutes(api: ApiRouter, ctx: Context, guards: Guards)
   );
 
   api.route(
-    { method: 'get', path: '/boards/:boardId/posts/:postId', operationId: 'getPost', summary: 'A post with its content', tags: ['posts'], auth: true, params: postParams, responses: { 200: { description: 'Post', schema: postSchema } } },
+    {
+      method: 'get',
+      path: '/boards/:boardId/posts/:postId',
+      operationId: 'getPost',
+      summary: 'A post with its content',
+      tags: ['posts'],
+      auth: true,
+      params: postParams,
+      responses: { 200: { description: 'Post', schema: postSchema } },
+    },
     read,
     async (req, res) => res.json(await posts.get(viewer(req), p(req).boardId, p(req).postId, req.user ? `user:${req.user.id}` : `ip:${req.ip ?? 'unknown'}`)),
   );
@@ -152,7 +169,16 @@ export function registerPostRoutes(api: ApiRouter, ctx: Context, guards: Guards)
   );
 
   api.route(
-    { method: 'delete', path: '/boards/:boardId/posts/:postId', operationId: 'deletePost', summary: 'Delete a post (author or moderator)', tags: ['posts'], auth: true, params: postParams, responses: { 204: { description: 'Deleted' } } },
+    {
+      method: 'delete',
+      path: '/boards/:boardId/posts/:postId',
+      operationId: 'deletePost',
+      summary: 'Delete a post (author or moderator)',
+      tags: ['posts'],
+      auth: true,
+      params: postParams,
+      responses: { 204: { description: 'Deleted' } },
+    },
     guards.requireAuth,
     async (req, res) => {
       await posts.remove(req.user!, p(req).boardId, p(req).postId);
@@ -161,9 +187,21 @@ export function registerPostRoutes(api: ApiRouter, ctx: Context, guards: Guards)
   );
 
   const likeSchema = { type: 'object', properties: { postId: { type: 'integer' }, liked: { type: 'boolean' }, numberOfLike: { type: 'integer' } } };
-  for (const [method, liked] of [['put', true], ['delete', false]] as const) {
+  for (const [method, liked] of [
+    ['put', true],
+    ['delete', false],
+  ] as const) {
     api.route(
-      { method, path: '/posts/:postId/like', operationId: liked ? 'likePost' : 'unlikePost', summary: liked ? 'Like a post (idempotent)' : 'Take a like back (idempotent)', tags: ['posts'], auth: true, params: postIdParams, responses: { 200: { description: 'The like state and count', schema: likeSchema } } },
+      {
+        method,
+        path: '/posts/:postId/like',
+        operationId: liked ? 'likePost' : 'unlikePost',
+        summary: liked ? 'Like a post (idempotent)' : 'Take a like back (idempotent)',
+        tags: ['posts'],
+        auth: true,
+        params: postIdParams,
+        responses: { 200: { description: 'The like state and count', schema: likeSchema } },
+      },
       guards.requireAuth,
       async (req, res) => res.json(await posts.like(req.user!, p(req).postId, liked)),
     );
@@ -214,7 +252,16 @@ export function registerPostRoutes(api: ApiRouter, ctx: Context, guards: Guards)
   );
 
   api.route(
-    { method: 'get', path: '/comments/:commentId', operationId: 'getComment', summary: 'A comment', tags: ['comments'], auth: true, params: commentParams, responses: { 200: { description: 'Comment', schema: commentSchema } } },
+    {
+      method: 'get',
+      path: '/comments/:commentId',
+      operationId: 'getComment',
+      summary: 'A comment',
+      tags: ['comments'],
+      auth: true,
+      params: commentParams,
+      responses: { 200: { description: 'Comment', schema: commentSchema } },
+    },
     read,
     async (req, res) => res.json(await comments.get(viewer(req), p(req).commentId)),
   );
@@ -236,7 +283,16 @@ export function registerPostRoutes(api: ApiRouter, ctx: Context, guards: Guards)
   );
 
   api.route(
-    { method: 'delete', path: '/comments/:commentId', operationId: 'deleteComment', summary: 'Delete a comment (author or moderator)', tags: ['comments'], auth: true, params: commentParams, responses: { 204: { description: 'Deleted' } } },
+    {
+      method: 'delete',
+      path: '/comments/:commentId',
+      operationId: 'deleteComment',
+      summary: 'Delete a comment (author or moderator)',
+      tags: ['comments'],
+      auth: true,
+      params: commentParams,
+      responses: { 204: { description: 'Deleted' } },
+    },
     guards.requireAuth,
     async (req, res) => {
       await comments.remove(req.user!, p(req).commentId);

@@ -146,7 +146,11 @@ export class PostsService {
       });
       return out(post);
     } catch (e) {
-      await deleteFiles(this.storage, files.map((f) => f.key), this.logger);
+      await deleteFiles(
+        this.storage,
+        files.map((f) => f.key),
+        this.logger,
+      );
       throw e;
     }
   }

@@ -49,10 +49,12 @@ export class ViewCounter {
    * A batch left behind by a process that died mid-flush is written by the next flush.
    */
   flush(): Promise<number> {
-    this.flushing = this.flushing.then(() => this.flushOnce()).catch((err: unknown) => {
-      this.logger.error({ err }, 'view flush failed; the views stay buffered in Redis');
-      return 0;
-    });
+    this.flushing = this.flushing
+      .then(() => this.flushOnce())
+      .catch((err: unknown) => {
+        this.logger.error({ err }, 'view flush failed; the views stay buffered in Redis');
+        return 0;
+      });
     return this.flushing;
   }
 
@@ -68,7 +70,9 @@ export class ViewCounter {
     let written = 0;
     for (const key of batches) {
       const counts = await this.redis.hgetall(key);
-      const entries = Object.entries(counts).map(([id, n]) => [Number(id), Number(n)] as const).filter(([, n]) => n > 0);
+      const entries = Object.entries(counts)
+        .map(([id, n]) => [Number(id), Number(n)] as const)
+        .filter(([, n]) => n > 0);
       if (entries.length) {
         await this.prisma.$transaction(async (tx) => {
           for (const [postId, n] of entries) await tx.$executeRaw`UPDATE posts SET numberOfView = numberOfView + ${n} WHERE id = ${postId}`;

@@ -96,7 +96,16 @@ export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards)
   );
 
   api.route(
-    { method: 'get', path: '/users/:id', operationId: 'getUser', summary: 'A public profile (the full record for admins)', tags: ['users'], auth: true, params: idParams, responses: { 200: { description: 'User', schema: userSchema } } },
+    {
+      method: 'get',
+      path: '/users/:id',
+      operationId: 'getUser',
+      summary: 'A public profile (the full record for admins)',
+      tags: ['users'],
+      auth: true,
+      params: idParams,
+      responses: { 200: { description: 'User', schema: userSchema } },
+    },
     guards.requireAuth,
     async (req, res) => res.json(await users.profile(req.user!, id(req))),
   );
@@ -114,7 +123,16 @@ export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards)
   }
 
   api.route(
-    { method: 'delete', path: '/users/:id/ban', operationId: 'unbanUser', summary: 'Lift a ban (admin)', tags: ['users'], auth: true, params: idParams, responses: { 200: { description: 'Unbanned', schema: userSchema } } },
+    {
+      method: 'delete',
+      path: '/users/:id/ban',
+      operationId: 'unbanUser',
+      summary: 'Lift a ban (admin)',
+      tags: ['users'],
+      auth: true,
+      params: idParams,
+      responses: { 200: { description: 'Unbanned', schema: userSchema } },
+    },
     ...guards.requireRole(...staffRoles),
     async (req, res) => res.json(await users.setBanned(req.user!, id(req), false)),
   );
@@ -172,7 +190,12 @@ export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards)
           cursor: paginationQuery.cursor,
         },
       },
-      responses: { 200: { description: 'A page of accounts', schema: { type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: userSchema }, nextCursor: { type: ['string', 'null'] } } } } },
+      responses: {
+        200: {
+          description: 'A page of accounts',
+          schema: { type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: userSchema }, nextCursor: { type: ['string', 'null'] } } },
+        },
+      },
     },
     ...guards.requireRole(...staffRoles),
     async (req, res) => {
@@ -202,7 +225,7 @@ export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       method: 'put',
       path: '/users/:id/boards',
       operationId: 'setUserBoards',
-      summary: "Set exactly the boards a member holds a grant for (admin): `{boardIds: [...]}`",
+      summary: 'Set exactly the boards a member holds a grant for (admin): `{boardIds: [...]}`',
       tags: ['users'],
       auth: true,
       params: idParams,

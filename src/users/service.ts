@@ -284,7 +284,10 @@ export class UsersService {
     const email = patch.email?.toLowerCase();
     const data = { ...(patch.name !== undefined && patch.name !== user.name ? { name: patch.name } : {}), ...(email !== undefined && email !== user.email ? { email } : {}) };
     if (data.name || data.email) {
-      const clash = await this.prisma.user.findFirst({ where: { id: { not: id }, OR: [...(data.name ? [{ name: data.name }] : []), ...(data.email ? [{ email: data.email }] : [])] }, select: { name: true, email: true } });
+      const clash = await this.prisma.user.findFirst({
+        where: { id: { not: id }, OR: [...(data.name ? [{ name: data.name }] : []), ...(data.email ? [{ email: data.email }] : [])] },
+        select: { name: true, email: true },
+      });
       if (clash) {
         const fields = [...(data.name && clash.name === data.name ? ['name'] : []), ...(data.email && clash.email === data.email ? ['email'] : [])];
         throw new ConflictError('already_exists', `${fields.join(' and ')} already taken`, fields);
@@ -310,7 +313,6 @@ export class UsersService {
     if (!this.boards) throw new Error('UsersService was built without the boards service');
     return (await this.boards.list(principal)).map(({ id, name, information, isVisible, isAvailable, access }) => ({ id, name, information, isVisible, isAvailable, access }));
   }
-
 
   /**
    * Creates an account after checking the account rules. Emails are stored lower-case. A taken name or

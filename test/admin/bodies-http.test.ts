@@ -91,7 +91,18 @@ describe('admin panel request bodies', () => {
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     // the first request loads the panel
-    await waitFor(`the api on port ${port}\n${output}`, () => request(s.origin).get('/admin/login').then((r) => r.status === 200, () => false), 90_000, 200);
+    await waitFor(
+      `the api on port ${port}\n${output}`,
+      () =>
+        request(s.origin)
+          .get('/admin/login')
+          .then(
+            (r) => r.status === 200,
+            () => false,
+          ),
+      90_000,
+      200,
+    );
     adminTmp = path.join(s.t.ctx.config.uploadsDir, '.tmp', 'admin');
     admin = await person(s.t, 'admin');
     staff = (await adminAgent(s.origin, admin)).agent;
@@ -131,7 +142,10 @@ describe('admin panel request bodies', () => {
     });
 
     it('an oversized sign-in body is refused (413) before it is read', async () => {
-      const res = await request(s.origin).post('/admin/login').type('form').send({ email: 'x'.repeat(64 * 1024), password: 'y' });
+      const res = await request(s.origin)
+        .post('/admin/login')
+        .type('form')
+        .send({ email: 'x'.repeat(64 * 1024), password: 'y' });
       expect({ status: res.status, code: res.body.code }).toEqual({ status: 413, code: 'payload_too_large' });
     });
 
@@ -186,7 +200,11 @@ describe('admin panel request bodies', () => {
 
     it('files over the limit: 413, nothing changed, nothing left', async () => {
       const victim = await person(s.t);
-      const res = await staff.post(`/admin/api/resources/User/records/${victim.id}/ban`).field('reason', 'too big').attach('a', blob(3 * MiB), 'a.bin').attach('b', blob(3 * MiB), 'b.bin');
+      const res = await staff
+        .post(`/admin/api/resources/User/records/${victim.id}/ban`)
+        .field('reason', 'too big')
+        .attach('a', blob(3 * MiB), 'a.bin')
+        .attach('b', blob(3 * MiB), 'b.bin');
       expect({ status: res.status, code: res.body.code }).toEqual({ status: 413, code: 'upload_too_large' });
       expect((await s.t.ctx.prisma.user.findUniqueOrThrow({ where: { id: victim.id } })).isBanned).toBe(false);
       await waitFor('the admin upload folder to be empty', () => filesUnder(adminTmp).length === 0);
@@ -194,7 +212,10 @@ describe('admin panel request bodies', () => {
     });
 
     it('a client that goes away mid-upload leaves nothing behind', async () => {
-      const cookie = ([] as string[]).concat((await adminAgent(s.origin, admin)).res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
+      const cookie = ([] as string[])
+        .concat((await adminAgent(s.origin, admin)).res.headers['set-cookie'] ?? [])
+        .map((c) => c.split(';')[0])
+        .join('; ');
       const boundary = 'agoraboundary';
       const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="f"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`);
       const names = await created(async () => {

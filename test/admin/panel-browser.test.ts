@@ -114,10 +114,7 @@ const API = '/api/v1';
     expect(all).toContain(member.name);
     expect(all).toContain(victim.name);
     await page.goto(`${s.origin}/admin/resources/User?filters.name=${victim.name}`);
-    await waitUntil(
-      async () => (await page.locator('table tbody tr').count()) === 1 && ((await page.textContent('table tbody')) ?? '').includes(victim.name),
-      'the list shows only the searched user',
-    );
+    await waitUntil(async () => (await page.locator('table tbody tr').count()) === 1 && ((await page.textContent('table tbody')) ?? '').includes(victim.name), 'the list shows only the searched user');
     expect(await page.textContent('table tbody')).not.toContain(member.name);
     await page.goto(`${s.origin}/admin/resources/User/records/${victim.id}/show`);
     await page.waitForSelector(`text=${victim.email}`);

@@ -19,9 +19,12 @@ describe('admin panel over HTTP', () => {
   // the audit keeps a failed login as typed only when it names an account, otherwise a keyed hash of it
   const failures = async (login: string) => {
     const hashed = s.t.ctx.services.auth.loginForAudit(login, false);
-    return (await s.t.ctx.audit.query({ action: 'admin.login_failed', limit: 100 })).items.filter((e) => e.details?.login === login || ('loginHash' in hashed && e.details?.loginHash === hashed.loginHash));
+    return (await s.t.ctx.audit.query({ action: 'admin.login_failed', limit: 100 })).items.filter(
+      (e) => e.details?.login === login || ('loginHash' in hashed && e.details?.loginHash === hashed.loginHash),
+    );
   };
-  const signInFrom = (ip: string, who: Pick<Person, 'name' | 'password'>) => request(s.origin).post('/admin/login').set('X-Forwarded-For', ip).type('form').send({ email: who.name, password: who.password });
+  const signInFrom = (ip: string, who: Pick<Person, 'name' | 'password'>) =>
+    request(s.origin).post('/admin/login').set('X-Forwarded-For', ip).type('form').send({ email: who.name, password: who.password });
   const user = (id: number) => s.t.ctx.prisma.user.findUniqueOrThrow({ where: { id } });
 
   beforeAll(async () => {
@@ -213,9 +216,15 @@ describe('admin panel over HTTP', () => {
       const url = `/admin/api/resources/User/records/${member.id}/boards`;
       const get = await staff.get(url);
       expect(get.body.options).toEqual(expect.arrayContaining([{ value: b1.id, label: expect.stringContaining('(hidden)'), checked: false }]));
-      await staff.post(url).type('form').send({ ids: `${b1.id},${b2.id}` });
+      await staff
+        .post(url)
+        .type('form')
+        .send({ ids: `${b1.id},${b2.id}` });
       expect((await s.t.ctx.services.boards.userGrants(principal, member.id)).boardIds).toEqual([b1.id, b2.id]);
-      await staff.post(url).type('form').send({ ids: `${b2.id}` });
+      await staff
+        .post(url)
+        .type('form')
+        .send({ ids: `${b2.id}` });
       expect((await s.t.ctx.services.boards.userGrants(principal, member.id)).boardIds).toEqual([b2.id]);
       expect(await s.t.ctx.services.boardPolicy.access({ id: member.id, role: 'user' }, b1.id)).toBeNull();
     });

@@ -41,10 +41,7 @@ describe('ai-worker closeWorker', () => {
 
     // it gives up: a close that waited for the job would never return
     let timer: NodeJS.Timeout | undefined;
-    const gaveUp = await Promise.race([
-      closeWorker(worker, 200, t.ctx.logger).then(() => true),
-      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 60_000))),
-    ]);
+    const gaveUp = await Promise.race([closeWorker(worker, 200, t.ctx.logger).then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 60_000)))]);
     clearTimeout(timer);
     expect(gaveUp).toBe(true);
 

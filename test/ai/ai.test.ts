@@ -97,9 +97,19 @@ describe(`training (${testProvider})`, () => {
       .field('name', aiName())
       .attach('dataset', Buffer.alloc(1_000_001, 'a'), { filename: 'big.csv' });
     expectProblem(big, 413, 'dataset_too_large');
-    const formBad = await request(s.app).post(`${API}/ais`).set('Authorization', `Bearer ${s.admin.token}`).field('name', '').field('bogus', '1').attach('dataset', Buffer.from('a,y\n'), { filename: 'd.csv' });
+    const formBad = await request(s.app)
+      .post(`${API}/ais`)
+      .set('Authorization', `Bearer ${s.admin.token}`)
+      .field('name', '')
+      .field('bogus', '1')
+      .attach('dataset', Buffer.from('a,y\n'), { filename: 'd.csv' });
     expectProblem(formBad, 400, 'validation_failed');
-    expect(fieldsOf(formBad)).toEqual(expect.arrayContaining([{ field: 'bogus', code: 'unknown_field' }, { field: 'name', code: 'too_short' }]));
+    expect(fieldsOf(formBad)).toEqual(
+      expect.arrayContaining([
+        { field: 'bogus', code: 'unknown_field' },
+        { field: 'name', code: 'too_short' },
+      ]),
+    );
     const dup = await call(s.app, s.admin, 'post', '/ais', { name: model.name });
     expectProblem(dup, 409, 'already_exists');
     expect(await s.t.ctx.prisma.ai.count()).toBe(before);
@@ -260,7 +270,10 @@ describe('predictions', () => {
     expect(fieldsOf(inf)).toEqual([{ field: 'input.7', code: 'invalid_type' }]);
     // the service (shared with the admin panel) checks on its own
     const principal = { id: s.member.id, role: 'user' as const, jti: 'j', sid: 's', exp: 0 };
-    await expect(s.t.ctx.services.ais.predict(principal, model.id, { input: [1, 2, 3, 4, 5, 6, 7, Infinity] })).rejects.toMatchObject({ status: 400, errors: [{ field: 'input', code: 'input_not_finite' }] });
+    await expect(s.t.ctx.services.ais.predict(principal, model.id, { input: [1, 2, 3, 4, 5, 6, 7, Infinity] })).rejects.toMatchObject({
+      status: 400,
+      errors: [{ field: 'input', code: 'input_not_finite' }],
+    });
     await expect(s.t.ctx.services.ais.predict(principal, model.id, { inputs: [FORMULA, 'x'] })).rejects.toMatchObject({ status: 400, errors: [{ field: 'inputs.1', code: 'input_length' }] });
     expectProblem(await predict(s.member, 999999, { input: FORMULA }), 404, 'ai_not_found');
     expectProblem(await call(s.app, null, 'post', `/ais/${model.id}/ailogs`, { input: FORMULA }), 401, 'unauthorized');

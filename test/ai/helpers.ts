@@ -73,17 +73,25 @@ export interface AiLogBody {
 
 /** The model's row once its training reached a final state. */
 export async function trained(s: Pick<AiSuite, 't'>, aiId: number, timeoutMs = 30_000) {
-  return waitFor(`model ${aiId} to finish training`, async () => {
-    const row = await s.t.ctx.prisma.ai.findUnique({ where: { id: aiId } });
-    return row && (row.status === 'succeeded' || row.status === 'failed') ? row : null;
-  }, timeoutMs);
+  return waitFor(
+    `model ${aiId} to finish training`,
+    async () => {
+      const row = await s.t.ctx.prisma.ai.findUnique({ where: { id: aiId } });
+      return row && (row.status === 'succeeded' || row.status === 'failed') ? row : null;
+    },
+    timeoutMs,
+  );
 }
 
 export async function finished(s: Pick<AiSuite, 't'>, logId: number, timeoutMs = 20_000) {
-  return waitFor(`ailog ${logId} to finish`, async () => {
-    const row = await s.t.ctx.prisma.aiLog.findUnique({ where: { id: logId } });
-    return row?.isFinished ? row : null;
-  }, timeoutMs);
+  return waitFor(
+    `ailog ${logId} to finish`,
+    async () => {
+      const row = await s.t.ctx.prisma.aiLog.findUnique({ where: { id: logId } });
+      return row?.isFinished ? row : null;
+    },
+    timeoutMs,
+  );
 }
 
 let n = 0;

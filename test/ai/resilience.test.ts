@@ -49,19 +49,19 @@ describe(`resilience (${testProvider})`, () => {
       }
       expect(killed).toBeGreaterThan(0);
       expect(logs.length).toBeGreaterThan(150);
-      await waitFor(
-        'every prediction to finish',
-        async () => (await s.t.ctx.prisma.aiLog.count({ where: { id: { in: logs }, isFinished: true } })) === logs.length,
-        60_000,
-        200,
-      );
+      await waitFor('every prediction to finish', async () => (await s.t.ctx.prisma.aiLog.count({ where: { id: { in: logs }, isFinished: true } })) === logs.length, 60_000, 200);
       const rows = await s.t.ctx.prisma.aiLog.findMany({ where: { id: { in: logs } } });
       expect(rows.filter((r) => r.status !== 'succeeded').map((r) => ({ id: r.id, status: r.status, error: r.error }))).toEqual([]);
       // the queue drains: nothing left waiting, running or failed
-      await waitFor('the queue to drain', async () => {
-        const c = await s.t.ctx.queues.get(queueNames.aiPredict).getJobCounts('wait', 'active', 'delayed', 'failed');
-        return c.wait + c.active + c.delayed + c.failed === 0;
-      }, 30_000, 200);
+      await waitFor(
+        'the queue to drain',
+        async () => {
+          const c = await s.t.ctx.queues.get(queueNames.aiPredict).getJobCounts('wait', 'active', 'delayed', 'failed');
+          return c.wait + c.active + c.delayed + c.failed === 0;
+        },
+        30_000,
+        200,
+      );
       await workers.close();
       workers = null;
     } finally {

@@ -7,7 +7,10 @@ import { startAiWorkers, type AiWorkers } from '../../ai-worker/processors.js';
 import { FORMULA, aiName, finished, formula, startAiSuite, trained, type AiSuite } from './helpers.js';
 
 const mongoUrl = process.env.MONGODB_URL;
-const setups: [string, boolean][] = [['SQL only', false], ['SQL + MongoDB ai_results', true]];
+const setups: [string, boolean][] = [
+  ['SQL only', false],
+  ['SQL + MongoDB ai_results', true],
+];
 
 describe.each(setups)('prediction results: %s', (_name, withMongo) => {
   const run = withMongo && !mongoUrl ? describe.skip : describe;

@@ -97,11 +97,10 @@ describe(`AI job sweep (${testProvider})`, () => {
   it('a prediction BullMQ failed while nobody listened is failed with its reason', async () => {
     const log = await askPrediction();
     // a consumer that is not ours fails the job: the row is never written by a processor, and no recovery listens
-    const rogue = new Worker(
-      queueNames.aiPredict,
-      () => Promise.reject(new UnrecoverableError('the artifact store was unreachable')),
-      { connection: bullConnection(s.t.ctx.config), prefix: bullPrefix(s.t.ctx.config) },
-    );
+    const rogue = new Worker(queueNames.aiPredict, () => Promise.reject(new UnrecoverableError('the artifact store was unreachable')), {
+      connection: bullConnection(s.t.ctx.config),
+      prefix: bullPrefix(s.t.ctx.config),
+    });
     try {
       await waitFor('the job to fail', async () => (await state(queueNames.aiPredict, log.jobId)) === 'failed', 30_000);
     } finally {

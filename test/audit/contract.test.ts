@@ -34,7 +34,13 @@ describe.each(adapters)('audit log contract (%s)', (_name, make) => {
     audit = await make(t);
     // 3 actors × 4 actions, recorded in order, a few ms apart
     for (let i = 0; i < 12; i++) {
-      await audit.record({ actor: { id: (i % 3) + 1, name: `actor${(i % 3) + 1}` }, action: ['login.ok', 'login.failed', 'user.banned', 'board.created'][i % 4], target: { type: i % 2 ? 'user' : 'board', id: i }, ip: '127.0.0.1', details: { i } });
+      await audit.record({
+        actor: { id: (i % 3) + 1, name: `actor${(i % 3) + 1}` },
+        action: ['login.ok', 'login.failed', 'user.banned', 'board.created'][i % 4],
+        target: { type: i % 2 ? 'user' : 'board', id: i },
+        ip: '127.0.0.1',
+        details: { i },
+      });
       await new Promise((r) => setTimeout(r, 3));
     }
     await flush();
@@ -121,7 +127,12 @@ describe('MongoDB outage', () => {
     const conn = mongoose.createConnection('mongodb://127.0.0.1:1/agora', { serverSelectionTimeoutMS: 300, bufferCommands: false });
     conn.on('error', () => undefined);
     const lines: string[] = [];
-    const audit = new MongoAuditLog(conn, new SqlAuditLog(t.ctx.prisma), pino({ level: 'warn' }, { write: (l: string) => lines.push(l) }), { retentionDays: 1, bufferLimit: 2, batchSize: 100, flushIntervalMs: 60_000 });
+    const audit = new MongoAuditLog(conn, new SqlAuditLog(t.ctx.prisma), pino({ level: 'warn' }, { write: (l: string) => lines.push(l) }), {
+      retentionDays: 1,
+      bufferLimit: 2,
+      batchSize: 100,
+      flushIntervalMs: 60_000,
+    });
     for (let i = 0; i < 4; i++) await audit.record({ action: 'overflow.test', details: { i } });
     // two waited in the buffer; the other two went to SQL at once
     expect(await t.ctx.prisma.auditEvent.count({ where: { action: 'overflow.test' } })).toBe(2);

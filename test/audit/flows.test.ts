@@ -14,7 +14,9 @@ import { waitFor } from '../helpers/wait.js';
 const PW = 'Str0ng!pass';
 
 async function signupAndLogin(app: Express, name: string): Promise<{ id: number; token: string }> {
-  const s = await request(app).post('/api/v1/users').send({ name, email: `${name}@example.com`, password: PW });
+  const s = await request(app)
+    .post('/api/v1/users')
+    .send({ name, email: `${name}@example.com`, password: PW });
   expect(s.status).toBe(201);
   const l = await request(app).post('/api/v1/auth/login').send({ name, password: PW });
   expect(l.status).toBe(200);
@@ -47,13 +49,22 @@ describe('audit trail of the account flows', () => {
     expect(failed.status).toBe(401);
     expect((await request(app).patch('/api/v1/users/me').set('Authorization', `Bearer ${u.token}`).send({ password: 'N3w!password', currentPassword: PW })).status).toBe(200);
     const again = await request(app).post('/api/v1/auth/login').send({ name: 'walt', password: 'N3w!password' });
-    expect((await request(app).post('/api/v1/auth/logout').set('Authorization', `Bearer ${again.body.access_token as string}`)).status).toBe(204);
+    expect(
+      (
+        await request(app)
+          .post('/api/v1/auth/logout')
+          .set('Authorization', `Bearer ${again.body.access_token as string}`)
+      ).status,
+    ).toBe(204);
     expect((await request(app).post(`/api/v1/users/${u.id}/ban`).set('Authorization', `Bearer ${admin.token}`).send({ reason: 'spam' })).status).toBe(200);
     expect((await request(app).delete(`/api/v1/users/${u.id}/ban`).set('Authorization', `Bearer ${admin.token}`)).status).toBe(200);
 
     const mine = (await events(`actor=${u.id}&limit=200`)).items.map((e) => e.action).reverse();
     expect(mine).toEqual(['user.signup', 'login.ok', 'login.failed', 'password.changed', 'login.ok', 'logout']);
-    const byAdmin = (await events(`actor=${admin.id}&targetType=user&limit=200`)).items.filter((e) => e.targetId === String(u.id)).map((e) => e.action).reverse();
+    const byAdmin = (await events(`actor=${admin.id}&targetType=user&limit=200`)).items
+      .filter((e) => e.targetId === String(u.id))
+      .map((e) => e.action)
+      .reverse();
     expect(byAdmin).toEqual(['user.banned', 'user.unbanned']);
     // the failed login carries the request id the client saw, and the address
     const failedEvent = (await events(`actor=${u.id}&action=login.failed`)).items[0];
@@ -109,7 +120,10 @@ describe('request logs', () => {
     const token = login.body.access_token as string;
     const cookie = (login.headers['set-cookie'] as unknown as string[])[0].split(';')[0];
     await request(app).post('/api/v1/auth/refresh').set('Cookie', cookie);
-    const profile = await request(app).get(`/api/v1/users/${s.body.id as number}`).set('Authorization', `Bearer ${token}`).set('Cookie', cookie);
+    const profile = await request(app)
+      .get(`/api/v1/users/${s.body.id as number}`)
+      .set('Authorization', `Bearer ${token}`)
+      .set('Cookie', cookie);
     expect(profile.status).toBe(200);
     // the request's log line is written when its response has finished
     const ofProfile = (l: Record<string, unknown>) => (l.req as { id?: string } | undefined)?.id === profile.headers['x-request-id'];

@@ -45,7 +45,9 @@ describe('auth', () => {
   describe('signup', () => {
     it('creates an account: 201, Location, no password hash in the body', async () => {
       const name = `sign${crypto.randomBytes(4).toString('hex')}`;
-      const res = await request(app).post(`${API}/users`).send({ name, email: `${name}@Example.com`, password: PASSWORD });
+      const res = await request(app)
+        .post(`${API}/users`)
+        .send({ name, email: `${name}@Example.com`, password: PASSWORD });
       expect(res.status).toBe(201);
       expect(res.headers.location).toBe(`/api/v1/users/${res.body.id}`);
       expect(res.body).toMatchObject({ id: expect.any(Number), name, email: `${name}@example.com`, role: 'user' });
@@ -83,7 +85,9 @@ describe('auth', () => {
     });
 
     it('answers an unknown account and a wrong password with the same 401 invalid_credentials', async () => {
-      const unknown = await request(app).post(`${API}/auth/login`).send({ name: `nobody${crypto.randomBytes(4).toString('hex')}`, password: PASSWORD });
+      const unknown = await request(app)
+        .post(`${API}/auth/login`)
+        .send({ name: `nobody${crypto.randomBytes(4).toString('hex')}`, password: PASSWORD });
       const wrong = await request(app).post(`${API}/auth/login`).send({ name: user.name, password: 'Wr0ng!Password' });
       expectProblem(unknown, 401, 'invalid_credentials');
       expectProblem(wrong, 401, 'invalid_credentials');
@@ -134,7 +138,15 @@ describe('auth', () => {
       session = await login(app, user);
     });
 
-    const claims = (over: Record<string, unknown> = {}) => ({ sub: String(user.id), role: 'user', jti: crypto.randomUUID(), sid: decodeJwt(session.access).payload.sid, iat: nowS(), exp: nowS() + 300, ...over });
+    const claims = (over: Record<string, unknown> = {}) => ({
+      sub: String(user.id),
+      role: 'user',
+      jti: crypto.randomUUID(),
+      sid: decodeJwt(session.access).payload.sid,
+      iat: nowS(),
+      exp: nowS() + 300,
+      ...over,
+    });
 
     it('is an HS256 JWT with sub, role, jti, sid, iat and exp', async () => {
       const { header, payload } = decodeJwt(session.access);
@@ -163,13 +175,7 @@ describe('auth', () => {
       expect(res.headers['www-authenticate']).toBe('Bearer');
     });
 
-    it.each([
-      ['Bearer abc'],
-      ['Basic xyz'],
-      ['Bearer'],
-      ['Bearer a.b.c'],
-      ['bearer-ish token'],
-    ])('answers the malformed header %p with 401 invalid_token', async (header) => {
+    it.each([['Bearer abc'], ['Basic xyz'], ['Bearer'], ['Bearer a.b.c'], ['bearer-ish token']])('answers the malformed header %p with 401 invalid_token', async (header) => {
       expectProblem(await request(app).get(`${API}/users/me`).set('Authorization', header), 401, 'invalid_token');
     });
 
@@ -337,7 +343,9 @@ describe('auth cookie with COOKIE_SECURE=true', () => {
 
   it('marks the refresh cookie Secure', async () => {
     const s = await login(app, await signup(app));
-    const attrs = refreshSetCookie(s.res)!.split(';').map((a) => a.trim().toLowerCase());
+    const attrs = refreshSetCookie(s.res)!
+      .split(';')
+      .map((a) => a.trim().toLowerCase());
     expect(attrs).toEqual(expect.arrayContaining(['secure', 'httponly', 'samesite=strict', 'path=/api/v1/auth']));
   });
 });

@@ -40,7 +40,9 @@ describe('refresh', () => {
     const next = refreshCookieOf(res)!;
     expect(next).toMatch(/^[A-Za-z0-9_-]{40,}$/);
     expect(next).not.toBe(s.refresh);
-    const attrs = refreshSetCookie(res)!.split(';').map((a) => a.trim().toLowerCase());
+    const attrs = refreshSetCookie(res)!
+      .split(';')
+      .map((a) => a.trim().toLowerCase());
     expect(attrs).toEqual(expect.arrayContaining(['path=/api/v1/auth', 'httponly', 'samesite=strict']));
 
     const access = res.body.access_token as string;

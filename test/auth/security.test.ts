@@ -108,7 +108,8 @@ describe('tokens, caching and the audit of failed logins', () => {
   it('keeps the login of a failed attempt only when it names an account; otherwise a keyed hash', async () => {
     const user = await signup(app);
     const typed = `Pa55!${crypto.randomBytes(4).toString('hex')}`; // a password typed into the name field
-    for (const login of [user.name, typed, typed, `${typed}x`]) expectProblem(await request(app).post(`${API}/auth/login`).send({ name: login, password: PASSWORD.toLowerCase() }), 401, 'invalid_credentials');
+    for (const login of [user.name, typed, typed, `${typed}x`])
+      expectProblem(await request(app).post(`${API}/auth/login`).send({ name: login, password: PASSWORD.toLowerCase() }), 401, 'invalid_credentials');
     const events = (await t.ctx.audit.query({ action: 'login.failed', limit: 4 })).items.reverse();
     expect(events.map((e) => e.actorId)).toEqual([user.id, null, null, null]);
     const details = events.map((e) => e.details!);

@@ -431,15 +431,7 @@ describe('audit', () => {
 
     // each call recorded exactly its own event
     const all = await t.ctx.prisma.auditEvent.findMany({ where: { targetType: 'board', targetId: String(id) }, orderBy: { id: 'asc' } });
-    expect(all.map((e) => e.action)).toEqual([
-      'board.created',
-      'board.changed',
-      'board.hidden',
-      'grant.added',
-      ...removed.map(() => 'grant.removed'),
-      'board.shown',
-      'board.deleted',
-    ]);
+    expect(all.map((e) => e.action)).toEqual(['board.created', 'board.changed', 'board.hidden', 'grant.added', ...removed.map(() => 'grant.removed'), 'board.shown', 'board.deleted']);
   });
 
   it('records nothing for refused calls', async () => {

@@ -3,7 +3,7 @@
 // writes and acknowledges what was accepted before closing the sockets with 1001.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { testProvider } from '../helpers/db.js';
-import type { Client} from './helpers.js';
+import type { Client } from './helpers.js';
 import { actor, connectAs, createSession, eventually, refusedUpgrade, startChatSuite, ticketFor, type Actor, type ChatSuite } from './helpers.js';
 
 describe(`slow consumers (${testProvider})`, () => {

@@ -60,7 +60,12 @@ describe(`per-socket frame budgets (${testProvider})`, () => {
   ] as const)('refuses %s frames over the socket’s budget with rate_limited, echoing ref and sessionId', async (type, frame, answer) => {
     const c = await open(s, alice);
     if (type !== 'join') await c.join(room.id);
-    const answers = await burst(c, 8, (ref) => frame(ref, room.id), (f, ref) => f.ref === ref);
+    const answers = await burst(
+      c,
+      8,
+      (ref) => frame(ref, room.id),
+      (f, ref) => f.ref === ref,
+    );
     const limited = answers.filter(isRateLimited);
     const served = answers.filter((f) => !isRateLimited(f));
     const budget = type === 'history' ? 2 : 3; // the join above took a token of the join class, not of these
@@ -78,7 +83,12 @@ describe(`per-socket frame budgets (${testProvider})`, () => {
   it('refuses leave frames over the budget too (join and leave share one)', async () => {
     const c = await open(s, alice);
     await c.join(room.id);
-    const answers = await burst(c, 8, (ref) => ({ type: 'leave', sessionId: room.id, ref }), (f, ref) => f.ref === ref);
+    const answers = await burst(
+      c,
+      8,
+      (ref) => ({ type: 'leave', sessionId: room.id, ref }),
+      (f, ref) => f.ref === ref,
+    );
     expect(answers.filter((f) => f.type === 'left')).toHaveLength(1);
     expect(answers.filter(isRateLimited).length).toBeGreaterThanOrEqual(3);
     for (const f of answers.filter(isRateLimited)) expect(f).toMatchObject({ code: 'rate_limited', sessionId: room.id, message: 'Too many leave frames; slow down.' });
@@ -96,7 +106,12 @@ describe(`per-socket frame budgets (${testProvider})`, () => {
   it('keeps each socket’s budget to itself and each class apart', async () => {
     const a = await open(s, alice);
     const b = await open(s, alice);
-    const pings = await burst(a, 8, (ref) => ({ type: 'ping', ref }), (f, ref) => f.ref === ref);
+    const pings = await burst(
+      a,
+      8,
+      (ref) => ({ type: 'ping', ref }),
+      (f, ref) => f.ref === ref,
+    );
     expect(pings.some(isRateLimited)).toBe(true);
     // the same user's other socket, and another class on the first socket, are untouched
     b.send({ type: 'ping', ref: 'other-socket' });

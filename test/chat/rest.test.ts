@@ -32,7 +32,9 @@ const auditOf = (action: string, targetId: number) => t.ctx.prisma.auditEvent.fi
 
 /** Stores messages the way the chat server does (one group commit). */
 async function seed(session: Session, author: Actor, n: number, prefix = 'm'): Promise<number[]> {
-  const results = await t.ctx.services.chat.commitMessages(Array.from({ length: n }, (_, i) => ({ sessionId: session.id, authorId: author.id, clientMsgId: `${prefix}${i}`, content: `${prefix} ${i}` })));
+  const results = await t.ctx.services.chat.commitMessages(
+    Array.from({ length: n }, (_, i) => ({ sessionId: session.id, authorId: author.id, clientMsgId: `${prefix}${i}`, content: `${prefix} ${i}` })),
+  );
   return results.map((r) => {
     if (!r.ok) throw new Error(r.message);
     return r.id;

@@ -104,21 +104,25 @@ describe('SqliteMessageWriter', () => {
         }
       }),
     );
-  (process.platform === 'linux' ? it : it.skip)('runs its checkpointer thread at nice 19, and the event loop at the process’s own priority', async () => {
-    const before = threadNices();
-    const mainNice = before.get(process.pid);
-    const other = new SqliteMessageWriter(file);
-    // the threads this writer started (its worker thread, and any thread that one starts), once it has lowered its own
-    const ours = () => [...threadNices()].filter(([tid, nice]) => !before.has(tid) && nice === 19).map(([tid]) => tid);
-    let niced: number[] = [];
-    try {
-      await waitFor('the checkpointer thread to lower its priority', () => (niced = ours()).length > 0, 30_000);
-      expect(threadNices().get(process.pid)).toBe(mainNice);
-    } finally {
-      other.close();
-    }
-    await waitFor('the checkpointer thread to end', () => niced.every((tid) => !threadNices().has(tid)), 30_000);
-  }, 90_000);
+  (process.platform === 'linux' ? it : it.skip)(
+    'runs its checkpointer thread at nice 19, and the event loop at the process’s own priority',
+    async () => {
+      const before = threadNices();
+      const mainNice = before.get(process.pid);
+      const other = new SqliteMessageWriter(file);
+      // the threads this writer started (its worker thread, and any thread that one starts), once it has lowered its own
+      const ours = () => [...threadNices()].filter(([tid, nice]) => !before.has(tid) && nice === 19).map(([tid]) => tid);
+      let niced: number[] = [];
+      try {
+        await waitFor('the checkpointer thread to lower its priority', () => (niced = ours()).length > 0, 30_000);
+        expect(threadNices().get(process.pid)).toBe(mainNice);
+      } finally {
+        other.close();
+      }
+      await waitFor('the checkpointer thread to end', () => niced.every((tid) => !threadNices().has(tid)), 30_000);
+    },
+    90_000,
+  );
 
   it('checkpoints the WAL from its worker thread while the writer itself never does', async () => {
     const before = fs.statSync(file).size;

@@ -136,11 +136,15 @@ describe('posts with files', () => {
 
   test('download: bytes, Content-Type, and a Korean name that survives RFC 6266/5987 encoding', async () => {
     const f = post.files[1];
-    const res = await request(app).get(`${API}/files/${f.id}`).set('Authorization', `Bearer ${bob.token}`).buffer(true).parse((r, cb) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const res = await request(app)
+      .get(`${API}/files/${f.id}`)
+      .set('Authorization', `Bearer ${bob.token}`)
+      .buffer(true)
+      .parse((r, cb) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
     expect(Buffer.compare(res.body as Buffer, textBody)).toBe(0);
@@ -173,11 +177,16 @@ describe('posts with files', () => {
 
   test('Range: a single range is 206 with exactly those bytes; an impossible one is 416; If-None-Match is 304', async () => {
     const f = post.files[2];
-    const part = await request(app).get(`${API}/files/${f.id}`).set('Authorization', `Bearer ${bob.token}`).set('Range', 'bytes=5-12').buffer(true).parse((r, cb) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const part = await request(app)
+      .get(`${API}/files/${f.id}`)
+      .set('Authorization', `Bearer ${bob.token}`)
+      .set('Range', 'bytes=5-12')
+      .buffer(true)
+      .parse((r, cb) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
     expect(part.status).toBe(206);
     expect(part.headers['content-range']).toBe(`bytes 5-12/${PDF.length}`);
     expect((part.body as Buffer).toString()).toBe(PDF.subarray(5, 13).toString());
@@ -186,7 +195,10 @@ describe('posts with files', () => {
     expect(suffix.status).toBe(206);
     expect(suffix.headers['content-range']).toBe(`bytes ${PDF.length - 6}-${PDF.length - 1}/${PDF.length}`);
 
-    const bad = await request(app).get(`${API}/files/${f.id}`).set('Authorization', `Bearer ${bob.token}`).set('Range', `bytes=${PDF.length + 10}-`);
+    const bad = await request(app)
+      .get(`${API}/files/${f.id}`)
+      .set('Authorization', `Bearer ${bob.token}`)
+      .set('Range', `bytes=${PDF.length + 10}-`);
     expectProblem(bad, 416, 'range_not_satisfiable');
     expect(bad.headers['content-range']).toBe(`bytes */${PDF.length}`);
     expect(bad.headers['content-disposition']).toBeUndefined();
@@ -195,7 +207,10 @@ describe('posts with files', () => {
     const stale = await request(app).get(`${API}/files/${f.id}`).set('Authorization', `Bearer ${bob.token}`).set('Range', 'bytes=0-3').set('If-Range', '"other"');
     expect(stale.status).toBe(200);
 
-    const cached = await request(app).get(`${API}/files/${f.id}`).set('Authorization', `Bearer ${bob.token}`).set('If-None-Match', `"${sha256(PDF)}"`);
+    const cached = await request(app)
+      .get(`${API}/files/${f.id}`)
+      .set('Authorization', `Bearer ${bob.token}`)
+      .set('If-None-Match', `"${sha256(PDF)}"`);
     expect(cached.status).toBe(304);
   });
 
@@ -313,7 +328,10 @@ describe('refused uploads leave no row and no file', () => {
 
   test('a file in another field → 400 unexpected_file', async () => {
     const before = await snapshot();
-    const res = await multipartPost(alice, boardId, { name: 'n', content: 'x' }, [{ buf: PNG, name: 'a.png' }, { buf: PNG, name: 'b.png', field: 'avatar' }]);
+    const res = await multipartPost(alice, boardId, { name: 'n', content: 'x' }, [
+      { buf: PNG, name: 'a.png' },
+      { buf: PNG, name: 'b.png', field: 'avatar' },
+    ]);
     expectProblem(res, 400, 'validation_failed');
     expect(res.body.errors).toEqual([expect.objectContaining({ field: 'avatar', code: 'unexpected_file' })]);
     await expectNothingLeft(before);
@@ -369,9 +387,14 @@ describe('interrupted uploads (raw sockets)', () => {
     `--${boundary}\r\nContent-Disposition: form-data; name="${name}"${filename ? `; filename="${filename}"` : ''}\r\n${filename ? `Content-Type: ${type}\r\n` : ''}\r\n`;
 
   function open(p: string, who: Actor) {
-    return http.request({ host: '127.0.0.1', port, method: 'POST', path: `${API}${p}`, headers: { Authorization: `Bearer ${who.token}`, 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Transfer-Encoding': 'chunked' } });
+    return http.request({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: `${API}${p}`,
+      headers: { Authorization: `Bearer ${who.token}`, 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Transfer-Encoding': 'chunked' },
+    });
   }
-
 
   test('a client that disconnects mid-file leaves no row and no file (temp file included)', async () => {
     const before = await snapshot();
@@ -435,8 +458,11 @@ describe('comments with files, and deletion', () => {
     expect((await call(app, admin, 'get', `/files/${comment.files[0].id}`)).status).toBe(200);
   });
 
-  test('deleting a comment deletes its files; deleting a post deletes its own and its comments\' files', async () => {
-    const created = await multipartPost(alice, boardId, { name: 'to delete', content: 'x' }, [{ buf: PNG, name: 'a.png' }, { buf: PDF, name: 'b.pdf' }]);
+  test("deleting a comment deletes its files; deleting a post deletes its own and its comments' files", async () => {
+    const created = await multipartPost(alice, boardId, { name: 'to delete', content: 'x' }, [
+      { buf: PNG, name: 'a.png' },
+      { buf: PDF, name: 'b.pdf' },
+    ]);
     const post = created.body as { id: number; files: FileOut[] };
     const comment = async (who: Actor) => {
       const r = await request(app).post(`${API}/posts/${post.id}/comments`).set('Authorization', `Bearer ${who.token}`).field('content', 'c').attach('files', PNG, { filename: 'c.png' });

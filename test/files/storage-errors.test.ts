@@ -92,7 +92,9 @@ describe('a disk that refuses writes', () => {
 
   it('/readyz fails naming storage while the probe file cannot be written, and recovers', async () => {
     const writeFile = fs.promises.writeFile.bind(fs.promises);
-    const spy = jest.spyOn(fs.promises, 'writeFile').mockImplementation((file, data, opts) => (typeof file === 'string' && file.includes(`${path.sep}.tmp${path.sep}probe-`) ? Promise.reject(errno('ENOSPC')) : writeFile(file, data, opts)));
+    const spy = jest
+      .spyOn(fs.promises, 'writeFile')
+      .mockImplementation((file, data, opts) => (typeof file === 'string' && file.includes(`${path.sep}.tmp${path.sep}probe-`) ? Promise.reject(errno('ENOSPC')) : writeFile(file, data, opts)));
     const res = await request(s.app).get('/readyz');
     expectProblem(res, 503, 'not_ready');
     expect(res.body.detail).toBe('Not ready: storage.');

@@ -42,7 +42,9 @@ interface Failure {
 
 /** Percent-encodes the UTF-8 bytes of a value (a lone surrogate becomes U+FFFD, as any client would send it). */
 const encodeValue = (v: unknown) =>
-  [...Buffer.from(typeof v === 'string' ? v : (JSON.stringify(v) ?? 'null'), 'utf8')].map((b) => (/[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  [...Buffer.from(typeof v === 'string' ? v : (JSON.stringify(v) ?? 'null'), 'utf8')]
+    .map((b) => (/[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`))
+    .join('');
 
 function queryString(pairs: [string, string][]): string {
   return pairs.length ? `?${pairs.map(([k, v]) => `${k}=${v}`).join('&')}` : '';
@@ -56,7 +58,12 @@ function multipart(fields: Record<string, unknown>, fileField: string | null, fi
       parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${typeof item === 'string' ? item : JSON.stringify(item)}\r\n`));
     }
   }
-  if (fileField) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${fileField}"; filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`), file, Buffer.from('\r\n'));
+  if (fileField)
+    parts.push(
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${fileField}"; filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+      file,
+      Buffer.from('\r\n'),
+    );
   parts.push(Buffer.from(`--${boundary}--\r\n`));
   return { type: `multipart/form-data; boundary=${boundary}`, body: Buffer.concat(parts) };
 }
@@ -78,8 +85,12 @@ function bodyArb(op: Operation, doc: object): fc.Arbitrary<{ headers: Record<str
     json.map((v) => ({ headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzip(asJson(v)) })),
     json.map((v) => ({ headers: { 'content-type': 'application/json', 'content-encoding': 'br' }, body: asJson(v) })),
     json.map((v) => ({ headers: { 'content-type': 'text/plain' }, body: asJson(v) })),
-    fc.constantFrom('application/xml', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', 'application/json; charset=utf-16', 'application/merge-patch+json').chain((type) => json.map((v) => ({ headers: { 'content-type': type }, body: asJson(v) }))),
-    fc.constantFrom('{"a":', '[', 'nul', '\u0000', '{"a":"\\ud800"}', '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]', '').map((t) => ({ headers: { 'content-type': 'application/json' }, body: Buffer.from(t) })),
+    fc
+      .constantFrom('application/xml', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', 'application/json; charset=utf-16', 'application/merge-patch+json')
+      .chain((type) => json.map((v) => ({ headers: { 'content-type': type }, body: asJson(v) }))),
+    fc
+      .constantFrom('{"a":', '[', 'nul', '\u0000', '{"a":"\\ud800"}', '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]', '')
+      .map((t) => ({ headers: { 'content-type': 'application/json' }, body: Buffer.from(t) })),
     fc.constant({ headers: {} }),
   ];
   const form = content['multipart/form-data'];
@@ -87,7 +98,14 @@ function bodyArb(op: Operation, doc: object): fc.Arbitrary<{ headers: Record<str
     const props = (form.properties ?? {}) as Record<string, Schema>;
     const fileField = Object.entries(props).find(([, s]) => (s.items as Schema | undefined)?.contentMediaType)?.[0] ?? null;
     const fieldsSchema = { ...form, properties: Object.fromEntries(Object.entries(props).filter(([k]) => k !== fileField)) };
-    const files = fc.constantFrom<[Buffer, string]>([PNG, 'pixel.png'], [CSV, 'data.csv'], [Buffer.from('hello 한글'), '한글.txt'], [Buffer.alloc(0), 'empty.bin'], [Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2]), '../../x.exe'], [Buffer.alloc(300_000, 0x61), 'big.txt']);
+    const files = fc.constantFrom<[Buffer, string]>(
+      [PNG, 'pixel.png'],
+      [CSV, 'data.csv'],
+      [Buffer.from('hello 한글'), '한글.txt'],
+      [Buffer.alloc(0), 'empty.bin'],
+      [Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2]), '../../x.exe'],
+      [Buffer.alloc(300_000, 0x61), 'big.txt'],
+    );
     variants.push(
       fc.tuple(fc.oneof(valid(fieldsSchema), valid(fieldsSchema).chain(mutateObject)), fc.boolean(), files).map(([fields, withFile, [file, name]]) => {
         const m = multipart((fields ?? {}) as Record<string, unknown>, withFile ? fileField : null, file, name);
@@ -110,9 +128,26 @@ function requestArb(op: Operation, doc: object): fc.Arbitrary<Built> {
       { weight: required ? 0 : 3, arbitrary: fc.constant<[string, string][]>([]) },
       { weight: 4, arbitrary: valid(s).map((v): [string, string][] => [[name, encodeValue(v)]]) },
       { weight: 1, arbitrary: hostileScalar.map((v): [string, string][] => [[name, encodeValue(v)]]) },
-      { weight: 1, arbitrary: fc.constantFrom<[string, string][]>([[name, '%ZZ']], [[`${name}[]`, '1'], [`${name}[]`, '2']], [[`${name}[a][b]`, '1']], [[name, '1'], [name, '2']], [[name, '']]) },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom<[string, string][]>(
+          [[name, '%ZZ']],
+          [
+            [`${name}[]`, '1'],
+            [`${name}[]`, '2'],
+          ],
+          [[`${name}[a][b]`, '1']],
+          [
+            [name, '1'],
+            [name, '2'],
+          ],
+          [[name, '']],
+        ),
+      },
     );
-  const query = fc.tuple(fc.tuple(...op.queryParams.map(queryPair)), fc.option(fc.constantFrom<[string, string]>(['unknown', '1'], ['__proto__[x]', '1'], ['%00', '%00']))).map(([pairs, extra]) => queryString([...pairs.flat(), ...(extra ? [extra] : [])]));
+  const query = fc
+    .tuple(fc.tuple(...op.queryParams.map(queryPair)), fc.option(fc.constantFrom<[string, string]>(['unknown', '1'], ['__proto__[x]', '1'], ['%00', '%00'])))
+    .map(([pairs, extra]) => queryString([...pairs.flat(), ...(extra ? [extra] : [])]));
   type Body = { headers: Record<string, string>; body?: Buffer };
   const none: fc.Arbitrary<Body> = fc.constant({ headers: {} });
   const body: fc.Arbitrary<Body> = op.body || op.method !== 'GET' ? fc.oneof({ weight: op.body ? 9 : 1, arbitrary: bodyArb(op, doc) }, { weight: op.body ? 1 : 9, arbitrary: none }) : none;
@@ -175,7 +210,12 @@ describe(`API fuzzing from /openapi.json (${testProvider}; seed ${SEED}, ≤ ${R
     await provision('admin');
     // something for the ids to find: boards (public and hidden), a post and a comment with files, a chat, a model
     const as = (role: Role, method: string, path: string, body?: object) =>
-      send(origin, { method, path: `/api/v1${path}`, headers: { authorization: `Bearer ${tokens[role]}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: Buffer.from(JSON.stringify(body)) } : {}) });
+      send(origin, {
+        method,
+        path: `/api/v1${path}`,
+        headers: { authorization: `Bearer ${tokens[role]}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: Buffer.from(JSON.stringify(body)) } : {}),
+      });
     const board = JSON.parse((await as('admin', 'POST', '/boards', { name: 'fuzz public' })).body.toString()) as { id: number };
     await as('admin', 'POST', '/boards', { name: 'fuzz hidden', isVisible: false });
     const post = multipart({ name: 'fuzz post', content: 'with a file' }, 'files', PNG, 'pixel.png');
@@ -195,38 +235,44 @@ describe(`API fuzzing from /openapi.json (${testProvider}; seed ${SEED}, ≤ ${R
     await t?.cleanup();
   });
 
-  it('answers every operation, for every role, with documented, well-formed answers and never a 5xx', async () => {
-    const ops = operationsOf(doc);
-    const judge = makeJudge(doc);
-    const byId = new Map(ops.map((o) => [o.id, o]));
-    // 1. every operation as each role, with openapi-sampler's example (reads first, deletions last)
-    const order = (o: Operation) => ({ GET: 0, POST: 1, PUT: 1, PATCH: 1, DELETE: 2 })[o.method] ?? 1;
-    for (const op of [...ops].sort((a, b) => order(a) - order(b))) {
-      for (const role of ROLES) {
-        let path = op.template;
-        for (const [name, s] of op.pathParams) path = path.replace(`{${name}}`, encodeValue(example(s, doc) ?? 1));
-        const schema = op.body?.content['application/json'];
-        const body = schema ? Buffer.from(JSON.stringify(example(schema, doc) ?? {})) : undefined;
-        await run(op, { role, req: { method: op.method, path, headers: body ? { 'content-type': 'application/json' } : {}, ...(body ? { body } : {}) } }, judge);
+  it(
+    'answers every operation, for every role, with documented, well-formed answers and never a 5xx',
+    async () => {
+      const ops = operationsOf(doc);
+      const judge = makeJudge(doc);
+      const byId = new Map(ops.map((o) => [o.id, o]));
+      // 1. every operation as each role, with openapi-sampler's example (reads first, deletions last)
+      const order = (o: Operation) => ({ GET: 0, POST: 1, PUT: 1, PATCH: 1, DELETE: 2 })[o.method] ?? 1;
+      for (const op of [...ops].sort((a, b) => order(a) - order(b))) {
+        for (const role of ROLES) {
+          let path = op.template;
+          for (const [name, s] of op.pathParams) path = path.replace(`{${name}}`, encodeValue(example(s, doc) ?? 1));
+          const schema = op.body?.content['application/json'];
+          const body = schema ? Buffer.from(JSON.stringify(example(schema, doc) ?? {})) : undefined;
+          await run(op, { role, req: { method: op.method, path, headers: body ? { 'content-type': 'application/json' } : {}, ...(body ? { body } : {}) } }, judge);
+        }
       }
-    }
-    expect([...seen.operations].sort()).toEqual(ops.map((o) => o.id).sort());
-    // 2. fast-check: random operations, roles and inputs
-    const arbitrary = fc.constantFrom(...ops.map((o) => o.id)).chain((id) => requestArb(byId.get(id)!, doc).map((b) => [id, b] as const));
-    const details = await fc.check(
-      fc.asyncProperty(arbitrary, async ([id, built]) => {
-        await run(byId.get(id)!, built, judge);
-      }),
-      { seed: SEED, numRuns: RUNS, plugins: [fc.interruptAfterTimeLimit(TIME_MS)] },
-    );
-    const report = [...failures.entries()].map(
-      ([signature, f]) =>
-        `${signature}\n  ${f.problem}\n  as ${f.role}: ${f.req.method} ${f.req.path}\n  headers ${JSON.stringify(f.req.headers)}\n  body ${excerpt(f.req.body)}\n  answer ${f.res.status} ${excerpt(f.res.body)}`,
-    );
-    if (process.env.FUZZ_RUNS !== undefined || failures.size) {
-      console.log(`fuzz: seed ${SEED}, ${details.numRuns} random runs${details.interrupted ? ' (time limit reached)' : ''}, ${seen.requests} requests, ${seen.success} answered 2xx, ${failures.size} distinct failures`);
-    }
-    expect(details.failed).toBe(false);
-    expect(report).toEqual([]);
-  }, TIME_MS + 120_000);
+      expect([...seen.operations].sort()).toEqual(ops.map((o) => o.id).sort());
+      // 2. fast-check: random operations, roles and inputs
+      const arbitrary = fc.constantFrom(...ops.map((o) => o.id)).chain((id) => requestArb(byId.get(id)!, doc).map((b) => [id, b] as const));
+      const details = await fc.check(
+        fc.asyncProperty(arbitrary, async ([id, built]) => {
+          await run(byId.get(id)!, built, judge);
+        }),
+        { seed: SEED, numRuns: RUNS, plugins: [fc.interruptAfterTimeLimit(TIME_MS)] },
+      );
+      const report = [...failures.entries()].map(
+        ([signature, f]) =>
+          `${signature}\n  ${f.problem}\n  as ${f.role}: ${f.req.method} ${f.req.path}\n  headers ${JSON.stringify(f.req.headers)}\n  body ${excerpt(f.req.body)}\n  answer ${f.res.status} ${excerpt(f.res.body)}`,
+      );
+      if (process.env.FUZZ_RUNS !== undefined || failures.size) {
+        console.log(
+          `fuzz: seed ${SEED}, ${details.numRuns} random runs${details.interrupted ? ' (time limit reached)' : ''}, ${seen.requests} requests, ${seen.success} answered 2xx, ${failures.size} distinct failures`,
+        );
+      }
+      expect(details.failed).toBe(false);
+      expect(report).toEqual([]);
+    },
+    TIME_MS + 120_000,
+  );
 });

@@ -75,7 +75,19 @@ export interface Operation {
 }
 
 type Doc = {
-  paths: Record<string, Record<string, { operationId: string; security?: unknown[]; parameters?: { name: string; in: string; required?: boolean; schema: Schema }[]; requestBody?: { required?: boolean; content: Record<string, { schema: Schema }> }; responses: Operation['responses'] }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        operationId: string;
+        security?: unknown[];
+        parameters?: { name: string; in: string; required?: boolean; schema: Schema }[];
+        requestBody?: { required?: boolean; content: Record<string, { schema: Schema }> };
+        responses: Operation['responses'];
+      }
+    >
+  >;
   components: { schemas: Record<string, Schema> };
 };
 

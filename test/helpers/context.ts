@@ -22,7 +22,13 @@ const testRoot = path.join(projectRoot, 'test');
 export function testRedisPrefix(): string {
   const run = process.env.AGORA_TEST_RUN ?? 'norun';
   const file = expect.getState().testPath;
-  const suite = file ? path.relative(testRoot, file).replace(/\.test\.ts$/, '').replace(/[^A-Za-z0-9-]+/g, '-').slice(-24) : 'unknown';
+  const suite = file
+    ? path
+        .relative(testRoot, file)
+        .replace(/\.test\.ts$/, '')
+        .replace(/[^A-Za-z0-9-]+/g, '-')
+        .slice(-24)
+    : 'unknown';
   return `agora-test:${run}:${suite}:${crypto.randomBytes(4).toString('hex')}:`;
 }
 

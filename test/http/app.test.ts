@@ -9,7 +9,6 @@ import { createTestContext, testEnv, type TestContext } from '../helpers/context
 import { testProvider } from '../helpers/db.js';
 import { expectProblem } from '../helpers/auth.js';
 
-
 describe(`api app (${testProvider})`, () => {
   let t: TestContext;
   let app: Express;
@@ -46,7 +45,10 @@ describe(`api app (${testProvider})`, () => {
   });
 
   it('answers a body over the limit with a 413 problem', async () => {
-    const res = await request(app).post('/api/v1/anything').set('Content-Type', 'application/json').send(JSON.stringify({ a: 'x'.repeat(2000) }));
+    const res = await request(app)
+      .post('/api/v1/anything')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ a: 'x'.repeat(2000) }));
     expectProblem(res, 413, 'payload_too_large');
   });
 

@@ -22,7 +22,12 @@ describe(`malformed input (${testProvider})`, () => {
     const admin = await signup(app, 'adm');
     await makeAdmin(t.ctx, admin);
     token = (await login(app, admin)).access;
-    boardId = (await request(app).post(`${API}/boards`).set('Authorization', `Bearer ${token}`).send({ name: `b${Date.now()}` })).body.id as number;
+    boardId = (
+      await request(app)
+        .post(`${API}/boards`)
+        .set('Authorization', `Bearer ${token}`)
+        .send({ name: `b${Date.now()}` })
+    ).body.id as number;
   });
   afterAll(() => t.cleanup());
 
@@ -88,7 +93,10 @@ describe(`malformed input (${testProvider})`, () => {
 
     it('a JSON body id beyond the range is a 400 too (nothing written)', async () => {
       const member = await signup(app, 'm');
-      const res = await request(app).put(`${API}/users/${member.id}/boards`).set('Authorization', `Bearer ${token}`).send({ boardIds: [boardId, 1e20] });
+      const res = await request(app)
+        .put(`${API}/users/${member.id}/boards`)
+        .set('Authorization', `Bearer ${token}`)
+        .send({ boardIds: [boardId, 1e20] });
       expectProblem(res, 400, 'validation_failed');
       expect(fieldsOf(res)).toEqual([{ field: 'boardIds.1', in: 'body', code: 'out_of_range' }]);
       expect(await t.ctx.prisma.userBoardPermission.count({ where: { userId: member.id } })).toBe(0);
@@ -103,7 +111,11 @@ describe(`malformed input (${testProvider})`, () => {
   describe('text: well-formed Unicode only (a lone surrogate fits no database column)', () => {
     it('a JSON string with a lone surrogate is a 400 naming the field, and nothing is written', async () => {
       const boards = await t.ctx.prisma.board.count();
-      const board = await request(app).post(`${API}/boards`).set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/json').send(`{"name":"lone${Date.now()}","information":"ab\\ud800c"}`);
+      const board = await request(app)
+        .post(`${API}/boards`)
+        .set('Authorization', `Bearer ${token}`)
+        .set('Content-Type', 'application/json')
+        .send(`{"name":"lone${Date.now()}","information":"ab\\ud800c"}`);
       expectProblem(board, 400, 'validation_failed');
       expect(fieldsOf(board)).toEqual([{ field: 'information', in: 'body', code: 'invalid_unicode' }]);
       expect(await t.ctx.prisma.board.count()).toBe(boards);

@@ -116,12 +116,20 @@ describe('the OpenAPI document', () => {
       ['getAi', await request(app).get(`${API}/ais/999999`).set(bearer(access))],
       ['confirmPasswordReset', await request(app).post(`${API}/auth/password-reset/confirm`).send({ token: 'nope', password: PASSWORD })],
     ];
-    const board = await request(app).post(`${API}/boards`).set(bearer(adminToken)).send({ name: `docboard${Date.now()}` });
+    const board = await request(app)
+      .post(`${API}/boards`)
+      .set(bearer(adminToken))
+      .send({ name: `docboard${Date.now()}` });
     expect(board.status).toBe(201);
     answers.push(['createBoard', await request(app).post(`${API}/boards`).set(bearer(adminToken)).send({ name: board.body.name })]);
     answers.push([
       'createPost',
-      await request(app).post(`${API}/boards/${board.body.id}/posts`).set(bearer(access)).field('name', 'n').field('content', 'c').attach('files', Buffer.from('MZ\x90\x00\x03\x00\x00\x00'), 'tool.exe'),
+      await request(app)
+        .post(`${API}/boards/${board.body.id}/posts`)
+        .set(bearer(access))
+        .field('name', 'n')
+        .field('content', 'c')
+        .attach('files', Buffer.from('MZ\x90\x00\x03\x00\x00\x00'), 'tool.exe'),
     ]);
     for (const [id, res] of answers) {
       expect(res.status).toBeGreaterThanOrEqual(400);

@@ -62,11 +62,15 @@ function freePort(): Promise<number> {
 
   async function mailedLink(): Promise<string> {
     const dir = t.ctx.config.mail.outboxDir;
-    const mail = await waitFor('the reset mail in the outbox', () => {
-      const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
-      const mails = files.map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { to: { address: string }[]; text: string });
-      return mails.find((m) => m.to.some((a) => a.address === member.email));
-    }, 60_000);
+    const mail = await waitFor(
+      'the reset mail in the outbox',
+      () => {
+        const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
+        const mails = files.map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { to: { address: string }[]; text: string });
+        return mails.find((m) => m.to.some((a) => a.address === member.email));
+      },
+      60_000,
+    );
     const found = /(https?:\/\/\S+\/reset-password\?token=[A-Za-z0-9_-]+)/.exec(mail.text)?.[1];
     expect(found).toBeDefined();
     return found!;
@@ -92,80 +96,96 @@ function freePort(): Promise<number> {
     await t?.cleanup();
   });
 
-  it('mails a link to this server’s page', async () => {
-    expect((await request(origin).post(`${API}/auth/password-reset`).send({ email: member.email })).status).toBe(202);
-    link = await mailedLink();
-    expect(link.startsWith(`http://localhost:${port}/reset-password?token=`)).toBe(true);
-  }, BROWSER_STEP_MS);
+  it(
+    'mails a link to this server’s page',
+    async () => {
+      expect((await request(origin).post(`${API}/auth/password-reset`).send({ email: member.email })).status).toBe(202);
+      link = await mailedLink();
+      expect(link.startsWith(`http://localhost:${port}/reset-password?token=`)).toBe(true);
+    },
+    BROWSER_STEP_MS,
+  );
 
-  it('opens the link, refuses a mismatch and a weak password, then sets the new one', async () => {
-    const page = await open(link);
-    expect(await page.getAttribute('html', 'lang')).toBe('en');
-    expect(await page.locator('[lang="ko"]').count()).toBeGreaterThan(0);
-    const confirms: number[] = [];
-    page.on('response', (r) => r.url().endsWith('/auth/password-reset/confirm') && confirms.push(r.status()));
-    // the script enables the button once it runs
-    await page.waitForSelector('#submit:not([disabled])');
-    await shot(page, '1-form');
+  it(
+    'opens the link, refuses a mismatch and a weak password, then sets the new one',
+    async () => {
+      const page = await open(link);
+      expect(await page.getAttribute('html', 'lang')).toBe('en');
+      expect(await page.locator('[lang="ko"]').count()).toBeGreaterThan(0);
+      const confirms: number[] = [];
+      page.on('response', (r) => r.url().endsWith('/auth/password-reset/confirm') && confirms.push(r.status()));
+      // the script enables the button once it runs
+      await page.waitForSelector('#submit:not([disabled])');
+      await shot(page, '1-form');
 
-    await page.fill('#password', NEW_PASSWORD);
-    await page.fill('#confirm', `${NEW_PASSWORD}x`);
-    await page.click('#submit');
-    await page.waitForSelector('#confirm-error:not([hidden])');
-    expect(await page.textContent('#confirm-error')).toContain('The two passwords differ.');
-    expect(confirms).toEqual([]); // checked on the page, nothing sent
+      await page.fill('#password', NEW_PASSWORD);
+      await page.fill('#confirm', `${NEW_PASSWORD}x`);
+      await page.click('#submit');
+      await page.waitForSelector('#confirm-error:not([hidden])');
+      expect(await page.textContent('#confirm-error')).toContain('The two passwords differ.');
+      expect(confirms).toEqual([]); // checked on the page, nothing sent
 
-    await page.fill('#password', 'weakpassword');
-    await page.fill('#confirm', 'weakpassword');
-    await page.click('#submit');
-    await page.waitForSelector('#password-error:not([hidden])');
-    // the API's own message for the field, next to the rule the page states
-    expect(await page.textContent('#password-error')).toMatch(/^password /);
-    expect(await page.textContent('#password-hint')).toContain('must contain a lower-case letter, an upper-case letter, a digit and a special character');
-    expect(await page.getAttribute('#password', 'aria-invalid')).toBe('true');
-    expect(confirms).toEqual([400]);
-    await shot(page, '2-weak-password');
+      await page.fill('#password', 'weakpassword');
+      await page.fill('#confirm', 'weakpassword');
+      await page.click('#submit');
+      await page.waitForSelector('#password-error:not([hidden])');
+      // the API's own message for the field, next to the rule the page states
+      expect(await page.textContent('#password-error')).toMatch(/^password /);
+      expect(await page.textContent('#password-hint')).toContain('must contain a lower-case letter, an upper-case letter, a digit and a special character');
+      expect(await page.getAttribute('#password', 'aria-invalid')).toBe('true');
+      expect(confirms).toEqual([400]);
+      await shot(page, '2-weak-password');
 
-    await page.fill('#password', NEW_PASSWORD);
-    await page.fill('#confirm', NEW_PASSWORD);
-    await page.click('#submit');
-    await page.waitForSelector('#status.success');
-    expect(await page.textContent('#status')).toContain('Your password has been changed.');
-    expect(await page.locator('#reset-form').count()).toBe(0);
-    expect(confirms).toEqual([400, 204]);
-    await shot(page, '3-changed');
-    await page.close();
+      await page.fill('#password', NEW_PASSWORD);
+      await page.fill('#confirm', NEW_PASSWORD);
+      await page.click('#submit');
+      await page.waitForSelector('#status.success');
+      expect(await page.textContent('#status')).toContain('Your password has been changed.');
+      expect(await page.locator('#reset-form').count()).toBe(0);
+      expect(confirms).toEqual([400, 204]);
+      await shot(page, '3-changed');
+      await page.close();
 
-    const res = await apiLogin(NEW_PASSWORD);
-    expect(res.status).toBe(200);
-    expect(res.body.access_token).toEqual(expect.any(String));
-    expectProblem(await apiLogin(PASSWORD), 401, 'invalid_credentials');
-  }, BROWSER_STEP_MS);
+      const res = await apiLogin(NEW_PASSWORD);
+      expect(res.status).toBe(200);
+      expect(res.body.access_token).toEqual(expect.any(String));
+      expectProblem(await apiLogin(PASSWORD), 401, 'invalid_credentials');
+    },
+    BROWSER_STEP_MS,
+  );
 
   it.each([
     ['the used link', () => link],
     ['a wrong token', () => `${origin}/reset-password?token=${crypto.randomBytes(32).toString('base64url')}`],
-  ])('shows an error for %s and changes nothing', async (_what, url) => {
-    const page = await open(url());
-    await page.waitForSelector('#submit:not([disabled])');
-    await page.fill('#password', 'An0ther!Passw0rd');
-    await page.fill('#confirm', 'An0ther!Passw0rd');
-    await page.click('#submit');
-    await page.waitForSelector('#status.error:not([hidden])');
-    expect(await page.textContent('#status')).toContain('The reset token is invalid, expired or already used. Ask for a new reset mail.');
-    expect(await page.locator('#reset-form').count()).toBe(0);
-    await shot(page, '4-invalid-token');
-    await page.close();
-    expect((await apiLogin('An0ther!Passw0rd')).status).toBe(401);
-    expect((await apiLogin(NEW_PASSWORD)).status).toBe(200);
-  }, BROWSER_STEP_MS);
+  ])(
+    'shows an error for %s and changes nothing',
+    async (_what, url) => {
+      const page = await open(url());
+      await page.waitForSelector('#submit:not([disabled])');
+      await page.fill('#password', 'An0ther!Passw0rd');
+      await page.fill('#confirm', 'An0ther!Passw0rd');
+      await page.click('#submit');
+      await page.waitForSelector('#status.error:not([hidden])');
+      expect(await page.textContent('#status')).toContain('The reset token is invalid, expired or already used. Ask for a new reset mail.');
+      expect(await page.locator('#reset-form').count()).toBe(0);
+      await shot(page, '4-invalid-token');
+      await page.close();
+      expect((await apiLogin('An0ther!Passw0rd')).status).toBe(401);
+      expect((await apiLogin(NEW_PASSWORD)).status).toBe(200);
+    },
+    BROWSER_STEP_MS,
+  );
 
-  it('says so when the link has no token', async () => {
-    const page = await open(`${origin}/reset-password`);
-    expect(await page.textContent('#status')).toContain('This link has no reset token');
-    expect(await page.locator('form').count()).toBe(0);
-    await page.close();
-  }, BROWSER_STEP_MS);
+  it(
+    'says so when the link has no token',
+    async () => {
+      const page = await open(`${origin}/reset-password`);
+      expect(await page.textContent('#status')).toContain('This link has no reset token');
+      expect(await page.locator('form').count()).toBe(0);
+      await page.close();
+    },
+    BROWSER_STEP_MS,
+  );
 
   it('ran within the CSP, with no script error and no failed request', () => {
     // the page's own 400s are answers, not failures; anything else (a refused script or style) would show here

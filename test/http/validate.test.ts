@@ -45,7 +45,10 @@ function testApp() {
 
 const good = { name: 'alice_1', email: 'alice@example.com', password: 'Str0ng!pass' };
 const { app, registry } = testApp();
-const post = (body: unknown, qs = '', id = '7') => request(app).post(`/api/v1/boards/${id}/things${qs}`).send(body as object);
+const post = (body: unknown, qs = '', id = '7') =>
+  request(app)
+    .post(`/api/v1/boards/${id}/things${qs}`)
+    .send(body as object);
 
 describe('request validation', () => {
   it('passes a valid request through with query and params coerced and defaults applied', async () => {

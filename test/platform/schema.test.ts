@@ -48,7 +48,11 @@ function expectedType(f: DmmfField, enums: Map<string, string[]>): string {
   if (testProvider === 'sqlite') {
     return { Int: 'INTEGER', String: 'TEXT', Boolean: 'BOOLEAN', DateTime: 'DATETIME', Json: 'JSONB' }[f.type] ?? (enums.has(f.type) ? 'TEXT' : `?${f.type}`);
   }
-  if (enums.has(f.type)) return `enum(${enums.get(f.type)!.map((v) => `'${v}'`).join(',')})`;
+  if (enums.has(f.type))
+    return `enum(${enums
+      .get(f.type)!
+      .map((v) => `'${v}'`)
+      .join(',')})`;
   if (f.nativeType) {
     const [t, args] = f.nativeType;
     return t.toLowerCase() + (args.length ? `(${args.join(',')})` : '');
@@ -58,7 +62,7 @@ function expectedType(f: DmmfField, enums: Map<string, string[]>): string {
 
 function expectedShape(): Shape {
   const schemaFile = path.join(projectRoot, 'prisma', testProvider, 'schema.prisma');
-  const dmmf = (getDMMF({ datamodel: fs.readFileSync(schemaFile, 'utf8') })) as unknown as { datamodel: Datamodel };
+  const dmmf = getDMMF({ datamodel: fs.readFileSync(schemaFile, 'utf8') }) as unknown as { datamodel: Datamodel };
   const { datamodel } = dmmf;
   const enums = new Map(datamodel.enums.map((e) => [e.name, e.values.map((v) => v.name)]));
   const tableOf = new Map(datamodel.models.map((m) => [m.name, m.dbName ?? m.name]));
@@ -97,7 +101,10 @@ function sqliteShape(file: string): Shape {
       const t: TableShape = { columns: {}, primaryKey: [], uniques: [], indexes: [], foreignKeys: [] };
       const info = db.prepare(`PRAGMA table_info("${name}")`).all() as { name: string; type: string; notnull: number; dflt_value: string | null; pk: number }[];
       for (const c of info) t.columns[c.name] = { type: c.type, nullable: c.notnull === 0 && c.pk === 0, hasDefault: c.dflt_value !== null };
-      t.primaryKey = info.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+      t.primaryKey = info
+        .filter((c) => c.pk > 0)
+        .sort((a, b) => a.pk - b.pk)
+        .map((c) => c.name);
       for (const idx of db.prepare(`PRAGMA index_list("${name}")`).all() as { name: string; unique: number; origin: string }[]) {
         if (idx.origin === 'pk') continue;
         const c = cols((db.prepare(`PRAGMA index_info("${idx.name}")`).all() as { seqno: number; name: string }[]).sort((a, b) => a.seqno - b.seqno).map((x) => x.name));
@@ -135,10 +142,13 @@ async function mysqlShape(url: string): Promise<Shape> {
     );
     // MariaDB stores JSON as LONGTEXT with a json_valid() CHECK constraint
     const jsonChecks = new Set(
-      (await conn.query<{ t: string; c: string }[]>(
-        `SELECT TABLE_NAME t, CONSTRAINT_NAME c FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? AND CHECK_CLAUSE LIKE 'json_valid(%'`,
-        [schema],
-      ).catch(() => [])).map((r) => `${r.t}.${r.c}`),
+      (
+        await conn
+          .query<{ t: string; c: string }[]>(`SELECT TABLE_NAME t, CONSTRAINT_NAME c FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? AND CHECK_CLAUSE LIKE 'json_valid(%'`, [
+            schema,
+          ])
+          .catch(() => [])
+      ).map((r) => `${r.t}.${r.c}`),
     );
     const table = (name: string) => (shape[name] ??= { columns: {}, primaryKey: [], uniques: [], indexes: [], foreignKeys: [] });
     for (const r of columns) {
@@ -178,7 +188,8 @@ async function mysqlShape(url: string): Promise<Shape> {
     }
     for (const i of indexes.values()) {
       if (i.name === 'PRIMARY') table(i.t).primaryKey = i.cols;
-      else if (fkNames.has(`${i.t}.${i.name}`)) continue; // an index InnoDB made for a foreign key by itself
+      else if (fkNames.has(`${i.t}.${i.name}`))
+        continue; // an index InnoDB made for a foreign key by itself
       else (i.unique ? table(i.t).uniques : table(i.t).indexes).push(cols(i.cols));
     }
     for (const t of Object.values(shape)) {

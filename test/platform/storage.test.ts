@@ -8,7 +8,11 @@ import { describe, expect, it } from '@jest/globals';
 import { LocalStorage, ObjectNotFoundError, StorageKeyError, StorageLimitError, randomObjectName } from '../../src/platform/storage.js';
 
 const root = () => fs.mkdtempSync(path.join(os.tmpdir(), 'agora-storage-'));
-const files = (dir: string) => fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => path.relative(dir, path.join(d.parentPath, d.name)));
+const files = (dir: string) =>
+  fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => path.relative(dir, path.join(d.parentPath, d.name)));
 
 describe('LocalStorage', () => {
   it('stores a stream, reports size and sha256, reads it back and deletes it', async () => {

@@ -196,7 +196,12 @@ describe('numberOfComment counts the visible comments', () => {
       expect(((await call(app, member, 'get', `/posts/${post.id}/comments?limit=100`)).body as PageBody<CommentItem>).items).toHaveLength(want);
     };
     await check(0);
-    const [c1, c2, c3, c4] = [await createComment(app, member, post.id, 'c1'), await createComment(app, other, post.id, 'c2'), await createComment(app, member, post.id, 'c3'), await createComment(app, admin, post.id, 'c4')];
+    const [c1, c2, c3, c4] = [
+      await createComment(app, member, post.id, 'c1'),
+      await createComment(app, other, post.id, 'c2'),
+      await createComment(app, member, post.id, 'c3'),
+      await createComment(app, admin, post.id, 'c4'),
+    ];
     await check(4);
     await setVisible(c1.id, false);
     await check(3);

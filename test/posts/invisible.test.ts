@@ -35,10 +35,7 @@ describe(`invisible means absent (${testProvider})`, () => {
       const board = await createBoard(app, admin, { ...flags, userIds: flags.isVisible === false ? [owner.id] : [] });
       const post = await createPost(app, admin, board.id);
       const comment = await createComment(app, admin, post.id);
-      const withFile = await call(app, admin, 'post', `/boards/${board.id}/posts`)
-        .field('name', 'with a file')
-        .field('content', 'c')
-        .attach('files', Buffer.from('hello there'), 'hello.txt');
+      const withFile = await call(app, admin, 'post', `/boards/${board.id}/posts`).field('name', 'with a file').field('content', 'c').attach('files', Buffer.from('hello there'), 'hello.txt');
       expect(withFile.status).toBe(201);
       const commented = await call(app, admin, 'post', `/posts/${post.id}/comments`).field('content', 'with a file').attach('files', Buffer.from('hi'), 'hi.txt');
       expect(commented.status).toBe(201);

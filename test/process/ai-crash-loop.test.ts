@@ -17,10 +17,7 @@ let s: AiSuite;
 beforeAll(async () => {
   // a lock short enough that a dead worker's job comes back within seconds, long enough that parsing the big
   // dataset in a live worker never lets it expire
-  s = await startAiSuite(
-    { AI_LOCK_DURATION_MS: String(LOCK_MS), AI_STALLED_INTERVAL_MS: String(STALLED_MS), AI_DATASET_MAX_ROWS: '200000', AI_DATASET_MAX_BYTES: '50000000' },
-    { worker: false },
-  );
+  s = await startAiSuite({ AI_LOCK_DURATION_MS: String(LOCK_MS), AI_STALLED_INTERVAL_MS: String(STALLED_MS), AI_DATASET_MAX_ROWS: '200000', AI_DATASET_MAX_BYTES: '50000000' }, { worker: false });
 }, 60_000);
 afterAll(async () => {
   await killWorkerProcesses();

@@ -17,13 +17,17 @@ describe('ai-worker closeWorker in its own process', () => {
     await t?.cleanup();
   });
 
-  it('leaves nothing running: a process that closed such a worker exits by itself', async () => {
-    // killed (SIGKILL) after processTimeoutMs when it has not exited: the lock renewal would never end, and the
-    // fixture's stalled-check interval (10 min) is far longer than that bound
-    const r = await runTs('test/process/fixtures/close-stuck.ts', [], {
-      env: { REDIS_URL: t.ctx.config.redisUrl, REDIS_PREFIX: t.ctx.config.redisPrefix },
-      timeoutMs: processTimeoutMs,
-    });
-    expect({ code: r.code, signal: r.signal, stdout: r.stdout }).toEqual({ code: 0, signal: null, stdout: expect.stringContaining('closed') });
-  }, processTimeoutMs + 30_000);
+  it(
+    'leaves nothing running: a process that closed such a worker exits by itself',
+    async () => {
+      // killed (SIGKILL) after processTimeoutMs when it has not exited: the lock renewal would never end, and the
+      // fixture's stalled-check interval (10 min) is far longer than that bound
+      const r = await runTs('test/process/fixtures/close-stuck.ts', [], {
+        env: { REDIS_URL: t.ctx.config.redisUrl, REDIS_PREFIX: t.ctx.config.redisPrefix },
+        timeoutMs: processTimeoutMs,
+      });
+      expect({ code: r.code, signal: r.signal, stdout: r.stdout }).toEqual({ code: 0, signal: null, stdout: expect.stringContaining('closed') });
+    },
+    processTimeoutMs + 30_000,
+  );
 });

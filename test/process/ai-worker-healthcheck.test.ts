@@ -38,24 +38,28 @@ describe('ai-worker healthcheck', () => {
     await t?.cleanup();
   });
 
-  it('exits 1 without a heartbeat of this host and 0 with one', async () => {
-    const before = await healthcheck(t.env);
-    expect(before.code).toBe(1);
-    expect(before.stderr.trim().split('\n')).toHaveLength(1);
-    expect(before.stderr).toContain(`no heartbeat key for host ${os.hostname()}`);
+  it(
+    'exits 1 without a heartbeat of this host and 0 with one',
+    async () => {
+      const before = await healthcheck(t.env);
+      expect(before.code).toBe(1);
+      expect(before.stderr.trim().split('\n')).toHaveLength(1);
+      expect(before.stderr).toContain(`no heartbeat key for host ${os.hostname()}`);
 
-    const hb = startWorkerHeartbeat(t.ctx, 5000);
-    started.push(hb);
-    await hb.ready;
-    const during = await healthcheck(t.env);
-    expect(during.stderr).toBe('');
-    expect(during.code).toBe(0);
+      const hb = startWorkerHeartbeat(t.ctx, 5000);
+      started.push(hb);
+      await hb.ready;
+      const during = await healthcheck(t.env);
+      expect(during.stderr).toBe('');
+      expect(during.code).toBe(0);
 
-    // another deployment's prefix does not see it
-    const other = await healthcheck({ ...t.env, REDIS_PREFIX: `${t.env.REDIS_PREFIX}other:` });
-    expect(other.code).toBe(1);
+      // another deployment's prefix does not see it
+      const other = await healthcheck({ ...t.env, REDIS_PREFIX: `${t.env.REDIS_PREFIX}other:` });
+      expect(other.code).toBe(1);
 
-    await hb.stop();
-    expect((await healthcheck(t.env)).code).toBe(1);
-  }, 4 * processTimeoutMs);
+      await hb.stop();
+      expect((await healthcheck(t.env)).code).toBe(1);
+    },
+    4 * processTimeoutMs,
+  );
 });

@@ -16,14 +16,18 @@ describe('process entry points', () => {
     ['src/all.ts', { PORT: 'abc' }, /^agora: configuration error: PORT must be an integer \(got "abc"\)\n$/],
     ['src/main.ts', { DATABASE_URL: 'postgres://nope' }, /^agora: configuration error: DATABASE_URL must be file:<path> \(SQLite\) or mysql:\/\/.*\n$/],
     ['src/cli/migrate.ts', { REDIS_URL: 'nonsense' }, /^agora: configuration error: REDIS_URL must be redis:\/\/host:port or rediss:\/\/host:port \(got "nonsense"\)\n$/],
-    ['src/main.ts', { NODE_ENV: 'production', JWT_SECRET: '' , SESSION_SECRET: ''}, /^agora: configuration error: JWT_SECRET is required when NODE_ENV=production\n$/],
-  ])('%s with %j stops with exit 1 and one line naming the variable', async (entry, bad, line) => {
-    const db = emptyDatabase();
-    const r = await runTs(entry, [], { env: { ...testEnv(db), ...bad }, timeoutMs: processTimeoutMs });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(line);
-    expect(r.stdout).toBe('');
-  }, processTimeoutMs + 10_000);
+    ['src/main.ts', { NODE_ENV: 'production', JWT_SECRET: '', SESSION_SECRET: '' }, /^agora: configuration error: JWT_SECRET is required when NODE_ENV=production\n$/],
+  ])(
+    '%s with %j stops with exit 1 and one line naming the variable',
+    async (entry, bad, line) => {
+      const db = emptyDatabase();
+      const r = await runTs(entry, [], { env: { ...testEnv(db), ...bad }, timeoutMs: processTimeoutMs });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(line);
+      expect(r.stdout).toBe('');
+    },
+    processTimeoutMs + 10_000,
+  );
 
   (testProvider === 'sqlite' ? it : it.skip)(
     'npm start: creates the data folder, migrates, serves api and chat health, and stops on SIGTERM',
@@ -32,7 +36,15 @@ describe('process entry points', () => {
       const chatPort = await freePort();
       const dir = path.join(tmpRoot, uniqueName('start'));
       const dbFile = path.join(dir, 'data', 'agora.db');
-      const env: Record<string, string> = { ...testEnv(emptyDatabase()), DATABASE_URL: `file:${dbFile}`, DATA_DIR: path.join(dir, 'data'), PORT: String(port), CHAT_PORT: String(chatPort), HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+      const env: Record<string, string> = {
+        ...testEnv(emptyDatabase()),
+        DATABASE_URL: `file:${dbFile}`,
+        DATA_DIR: path.join(dir, 'data'),
+        PORT: String(port),
+        CHAT_PORT: String(chatPort),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+      };
       const child = spawn(process.execPath, ['--import', 'tsx', 'src/all.ts'], { cwd: projectRoot, env: { PATH: process.env.PATH ?? '', ...env } });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -58,72 +58,92 @@ describe('chat process', () => {
     await db?.drop();
   });
 
-  it('serves /healthz on CHAT_PORT and exits 0 on SIGTERM', async () => {
-    const port = await freePort();
-    const { child, output } = startChatProcess(db, { CHAT_PORT: String(port), HOST: '127.0.0.1' });
+  it(
+    'serves /healthz on CHAT_PORT and exits 0 on SIGTERM',
+    async () => {
+      const port = await freePort();
+      const { child, output } = startChatProcess(db, { CHAT_PORT: String(port), HOST: '127.0.0.1' });
 
-    const res = await waitForHttp(`http://127.0.0.1:${port}/healthz`, { child });
-    expect(await res.json()).toEqual({ status: 'ok' });
-    expect(output()).toContain('"msg":"chat listening"');
-    expect(output()).not.toContain('Falling back'); // the package's own warning when the native binary fails to load
-    expect(output()).not.toContain('without its node flags');
+      const res = await waitForHttp(`http://127.0.0.1:${port}/healthz`, { child });
+      expect(await res.json()).toEqual({ status: 'ok' });
+      expect(output()).toContain('"msg":"chat listening"');
+      expect(output()).not.toContain('Falling back'); // the package's own warning when the native binary fails to load
+      expect(output()).not.toContain('without its node flags');
 
-    child.kill('SIGTERM');
-    expect(await exitOf(child)).toBe(0);
-    expect(output()).toContain('"msg":"stopped"');
-    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
-  }, 3 * processTimeoutMs);
+      child.kill('SIGTERM');
+      expect(await exitOf(child)).toBe(0);
+      expect(output()).toContain('"msg":"stopped"');
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    },
+    3 * processTimeoutMs,
+  );
 
-  it('warns when started without its node flags (src/chat/node-flags.ts), and runs all the same', async () => {
-    const port = await freePort();
-    const { child: bare, output } = startChatProcess(db, { CHAT_PORT: String(port), HOST: '127.0.0.1' }, []);
-    try {
-      await waitForHttp(`http://127.0.0.1:${port}/healthz`, { child: bare });
-      const warning = output().split('\n').find((l) => l.includes('without its node flags'));
-      expect(warning && (JSON.parse(warning) as { level: number; missing: string[] })).toMatchObject({ level: 40, missing: [...CHAT_NODE_FLAGS] });
-    } finally {
-      bare.kill('SIGTERM');
-      await exitOf(bare);
-    }
-  }, 3 * processTimeoutMs);
+  it(
+    'warns when started without its node flags (src/chat/node-flags.ts), and runs all the same',
+    async () => {
+      const port = await freePort();
+      const { child: bare, output } = startChatProcess(db, { CHAT_PORT: String(port), HOST: '127.0.0.1' }, []);
+      try {
+        await waitForHttp(`http://127.0.0.1:${port}/healthz`, { child: bare });
+        const warning = output()
+          .split('\n')
+          .find((l) => l.includes('without its node flags'));
+        expect(warning && (JSON.parse(warning) as { level: number; missing: string[] })).toMatchObject({ level: 40, missing: [...CHAT_NODE_FLAGS] });
+      } finally {
+        bare.kill('SIGTERM');
+        await exitOf(bare);
+      }
+    },
+    3 * processTimeoutMs,
+  );
 
-  it('upgrades WebSockets without uWS’s "corked callback" warning on stderr, the first socket of the replica included', async () => {
-    const t = await createTestContext();
-    const port = await freePort();
-    const { child: chat, output } = startChatProcess(db, { CHAT_PORT: String(port), HOST: '127.0.0.1' }, CHAT_NODE_FLAGS, t.env);
-    const sockets: WebSocket[] = [];
-    try {
-      await waitForHttp(`http://127.0.0.1:${port}/healthz`, { child: chat });
-      const user = await t.ctx.prisma.user.create({ data: { name: 'corked', email: 'corked@example.com', passwordHash: 'x' } });
-      const ticket = async () => (await t.ctx.sessions.issueWsTicket({ id: user.id, jti: crypto.randomUUID(), sid: 'process-test' })).ticket;
-      // the first socket of the replica, alone; then one more while it is open; then one alone again
-      sockets.push(await openSocket(port, await ticket()));
-      sockets.push(await openSocket(port, await ticket()));
-      for (const ws of sockets.splice(0)) ws.close();
-      sockets.push(await openSocket(port, await ticket()));
+  it(
+    'upgrades WebSockets without uWS’s "corked callback" warning on stderr, the first socket of the replica included',
+    async () => {
+      const t = await createTestContext();
+      const port = await freePort();
+      const { child: chat, output } = startChatProcess(db, { CHAT_PORT: String(port), HOST: '127.0.0.1' }, CHAT_NODE_FLAGS, t.env);
+      const sockets: WebSocket[] = [];
+      try {
+        await waitForHttp(`http://127.0.0.1:${port}/healthz`, { child: chat });
+        const user = await t.ctx.prisma.user.create({ data: { name: 'corked', email: 'corked@example.com', passwordHash: 'x' } });
+        const ticket = async () => (await t.ctx.sessions.issueWsTicket({ id: user.id, jti: crypto.randomUUID(), sid: 'process-test' })).ticket;
+        // the first socket of the replica, alone; then one more while it is open; then one alone again
+        sockets.push(await openSocket(port, await ticket()));
+        sockets.push(await openSocket(port, await ticket()));
+        for (const ws of sockets.splice(0)) ws.close();
+        sockets.push(await openSocket(port, await ticket()));
+        expect(output()).not.toContain('corked callback');
+        expect(output()).not.toContain('Warning: uWS');
+      } finally {
+        for (const ws of sockets) ws.close();
+        chat.kill('SIGTERM');
+        expect(await exitOf(chat)).toBe(0);
+        await t.cleanup();
+      }
       expect(output()).not.toContain('corked callback');
-      expect(output()).not.toContain('Warning: uWS');
-    } finally {
-      for (const ws of sockets) ws.close();
-      chat.kill('SIGTERM');
-      expect(await exitOf(chat)).toBe(0);
-      await t.cleanup();
-    }
-    expect(output()).not.toContain('corked callback');
-  }, 3 * processTimeoutMs);
+    },
+    3 * processTimeoutMs,
+  );
 
-  it('refuses to start on the JavaScript fallback (UWS_USE_FALLBACK=1): fatal log and exit 1', async () => {
-    const port = await freePort();
-    const { child: fallback, output } = startChatProcess(db, { CHAT_PORT: String(port), UWS_USE_FALLBACK: '1' });
-    expect(await exitOf(fallback)).toBe(1);
-    const fatal = output().split('\n').find((l) => l.includes('"level":60'));
-    expect(fatal).toBeDefined();
-    const line = JSON.parse(fatal!) as { msg: string; err?: { message: string } };
-    expect(line.msg).toBe('chat failed to start');
-    const msg = line.err?.message ?? '';
-    expect(msg).toContain('JavaScript fallback');
-    expect(msg).toContain(`${process.platform}-${process.arch}`);
-    expect(msg).toContain(`ABI ${process.versions.modules}`);
-    expect(msg).toContain('UWS_USE_FALLBACK=1');
-  }, 2 * processTimeoutMs);
+  it(
+    'refuses to start on the JavaScript fallback (UWS_USE_FALLBACK=1): fatal log and exit 1',
+    async () => {
+      const port = await freePort();
+      const { child: fallback, output } = startChatProcess(db, { CHAT_PORT: String(port), UWS_USE_FALLBACK: '1' });
+      expect(await exitOf(fallback)).toBe(1);
+      const fatal = output()
+        .split('\n')
+        .find((l) => l.includes('"level":60'));
+      expect(fatal).toBeDefined();
+      const line = JSON.parse(fatal!) as { msg: string; err?: { message: string } };
+      expect(line.msg).toBe('chat failed to start');
+      const msg = line.err?.message ?? '';
+      expect(msg).toContain('JavaScript fallback');
+      expect(msg).toContain(`${process.platform}-${process.arch}`);
+      expect(msg).toContain(`ABI ${process.versions.modules}`);
+      expect(msg).toContain('UWS_USE_FALLBACK=1');
+    },
+    2 * processTimeoutMs,
+  );
 });

@@ -23,15 +23,19 @@ describe(`create-superuser process (${testProvider})`, () => {
     await db?.drop();
   });
 
-  it('creates the account from --password-stdin and exits 0 by itself; a second run exits 3', async () => {
-    const env = testEnv(db);
-    const args = ['--name', 'root', '--email', 'root@example.com', '--password-stdin'];
-    const r = await runTs(entry, args, { env, input: `${password}\n`, timeoutMs: processTimeoutMs });
-    expect({ code: r.code, signal: r.signal, stderr: r.stderr }).toEqual({ code: 0, signal: null, stderr: '' });
-    expect(r.stdout).toMatch(/^Superuser root <root@example\.com> created \(id \d+\)\.\n$/);
-    expect((await prisma.user.findUniqueOrThrow({ where: { name: 'root' } })).role).toBe('superuser');
+  it(
+    'creates the account from --password-stdin and exits 0 by itself; a second run exits 3',
+    async () => {
+      const env = testEnv(db);
+      const args = ['--name', 'root', '--email', 'root@example.com', '--password-stdin'];
+      const r = await runTs(entry, args, { env, input: `${password}\n`, timeoutMs: processTimeoutMs });
+      expect({ code: r.code, signal: r.signal, stderr: r.stderr }).toEqual({ code: 0, signal: null, stderr: '' });
+      expect(r.stdout).toMatch(/^Superuser root <root@example\.com> created \(id \d+\)\.\n$/);
+      expect((await prisma.user.findUniqueOrThrow({ where: { name: 'root' } })).role).toBe('superuser');
 
-    const again = await runTs(entry, args, { env, input: password, timeoutMs: processTimeoutMs });
-    expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 3, stderr: 'create-superuser: a user with this name and email already exists; nothing was changed\n' });
-  }, 2 * processTimeoutMs + 10_000);
+      const again = await runTs(entry, args, { env, input: password, timeoutMs: processTimeoutMs });
+      expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 3, stderr: 'create-superuser: a user with this name and email already exists; nothing was changed\n' });
+    },
+    2 * processTimeoutMs + 10_000,
+  );
 });

@@ -37,7 +37,7 @@ function fill(file: string, bytes = Infinity): void {
   const fd = fs.openSync(file, 'a');
   const chunk = Buffer.alloc(16 * 1024, 120);
   try {
-    for (let written = 0; written < bytes; ) written += fs.writeSync(fd, chunk, 0, Math.min(chunk.length, bytes - written));
+    for (let written = 0; written < bytes;) written += fs.writeSync(fd, chunk, 0, Math.min(chunk.length, bytes - written));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
   } finally {

@@ -85,7 +85,10 @@ describe('orphan files after kill -9 mid-upload', () => {
 
     // logged with what was removed, and counted in /readyz
     await waitFor('the sweep log line', () => api!.logs().some((l) => l.msg === 'orphan files removed'), 30_000, 50);
-    const removedKeys = api.logs().filter((l) => l.msg === 'orphan files removed').flatMap((l) => l.keys as string[]);
+    const removedKeys = api
+      .logs()
+      .filter((l) => l.msg === 'orphan files removed')
+      .flatMap((l) => l.keys as string[]);
     expect(removedKeys.sort()).toEqual([`.tmp/${orphanTemps[0]}`, `attachments/${orphanAttachments[0]}`].sort());
     const ready = (await (await fetch(`${api.url}/readyz`)).json()) as { orphanSweep: { removedTempFiles: number; removedAttachments: number; removedBytes: number; runs: number } };
     expect(ready.orphanSweep).toMatchObject({ removedTempFiles: 1, removedAttachments: 1 });

@@ -65,7 +65,9 @@ describe('account names and closing', () => {
     await makeAdmin(t.ctx, admin);
     const reserved = [`deleted_${victim.id}`, `Deleted_${victim.id}`, `DELETED_${victim.id}x`];
     for (const name of reserved) {
-      const res = await request(app).post(`${API}/users`).send({ name, email: `${name.toLowerCase()}@example.com`, password: PASSWORD });
+      const res = await request(app)
+        .post(`${API}/users`)
+        .send({ name, email: `${name.toLowerCase()}@example.com`, password: PASSWORD });
       expectProblem(res, 400, 'validation_failed');
       expect(res.body.errors).toEqual([expect.objectContaining({ field: 'name', in: 'body', code: 'invalid_format' })]);
     }
@@ -74,14 +76,22 @@ describe('account names and closing', () => {
       expectProblem(res, 400, 'validation_failed');
       expect(res.body.errors).toEqual([expect.objectContaining({ field: 'email', in: 'body', code: 'invalid_format' })]);
     }
-    expect(await t.ctx.prisma.user.count({ where: { OR: [{ name: 'squatter' }, { name: { startsWith: 'deleted_' } }, { name: { startsWith: 'Deleted_' } }, { name: { startsWith: 'DELETED_' } }] } })).toBe(0);
+    expect(
+      await t.ctx.prisma.user.count({ where: { OR: [{ name: 'squatter' }, { name: { startsWith: 'deleted_' } }, { name: { startsWith: 'Deleted_' } }, { name: { startsWith: 'DELETED_' } }] } }),
+    ).toBe(0);
 
     // nor by renaming: the member's own profile, an admin's edit, the service the CLI uses
     const attackerToken = (await login(app, attacker)).access;
-    const own = await request(app).patch(`${API}/users/me`).set(as(attackerToken)).send({ name: `deleted_${victim.id}` });
+    const own = await request(app)
+      .patch(`${API}/users/me`)
+      .set(as(attackerToken))
+      .send({ name: `deleted_${victim.id}` });
     expectProblem(own, 400, 'validation_failed');
     expect(own.body.errors[0]).toMatchObject({ field: 'name', code: 'invalid_format' });
-    const byAdmin = await request(app).patch(`${API}/users/${attacker.id}`).set(as((await login(app, admin)).access)).send({ email: `deleted_${victim.id}@deleted.invalid` });
+    const byAdmin = await request(app)
+      .patch(`${API}/users/${attacker.id}`)
+      .set(as((await login(app, admin)).access))
+      .send({ email: `deleted_${victim.id}@deleted.invalid` });
     expectProblem(byAdmin, 400, 'validation_failed');
     expect(byAdmin.body.errors[0]).toMatchObject({ field: 'email', code: 'invalid_format' });
     const viaService = await failure(t.ctx.services.users.create({ name: `deleted_${victim.id}`, email: 'root@example.com', password: PASSWORD }, 'superuser', null));
@@ -90,7 +100,11 @@ describe('account names and closing', () => {
 
     const victimToken = (await login(app, victim)).access;
     expect((await request(app).delete(`${API}/users/me`).set(as(victimToken)).send({ password: PASSWORD })).status).toBe(204);
-    expect(await t.ctx.prisma.user.findUniqueOrThrow({ where: { id: victim.id } })).toMatchObject({ name: `deleted_${victim.id}`, email: `deleted_${victim.id}@deleted.invalid`, deletedAt: expect.any(Date) });
+    expect(await t.ctx.prisma.user.findUniqueOrThrow({ where: { id: victim.id } })).toMatchObject({
+      name: `deleted_${victim.id}`,
+      email: `deleted_${victim.id}@deleted.invalid`,
+      deletedAt: expect.any(Date),
+    });
   });
 
   it('closes an account even when its closed name and email are already taken (a row from before the rule)', async () => {
@@ -112,11 +126,22 @@ describe('limits on signups and current-password guesses', () => {
   let t: TestContext;
   let app: Express;
   beforeAll(async () => {
-    t = await createTestContext({ TRUST_PROXY: 'loopback', SIGNUP_RATE_LIMIT_IP: '3', SIGNUP_RATE_WINDOW_SECONDS: '600', LOGIN_RATE_LIMIT_IP: '100000', LOGIN_RATE_LIMIT_ACCOUNT: '3', LOGIN_RATE_WINDOW_SECONDS: '300' });
+    t = await createTestContext({
+      TRUST_PROXY: 'loopback',
+      SIGNUP_RATE_LIMIT_IP: '3',
+      SIGNUP_RATE_WINDOW_SECONDS: '600',
+      LOGIN_RATE_LIMIT_IP: '100000',
+      LOGIN_RATE_LIMIT_ACCOUNT: '3',
+      LOGIN_RATE_WINDOW_SECONDS: '300',
+    });
     app = buildApp(t.ctx);
   });
   afterAll(() => t.cleanup());
-  const signupFrom = (ip: string, name: string) => request(app).post(`${API}/users`).set('X-Forwarded-For', ip).send({ name, email: `${name}@example.com`, password: PASSWORD });
+  const signupFrom = (ip: string, name: string) =>
+    request(app)
+      .post(`${API}/users`)
+      .set('X-Forwarded-For', ip)
+      .send({ name, email: `${name}@example.com`, password: PASSWORD });
 
   it('rate-limits signups per client address: then 429 with Retry-After, and nothing is written', async () => {
     for (const name of ['sigA1', 'sigA2', 'sigA3']) expect((await signupFrom('203.0.113.30', name)).status).toBe(201);
@@ -145,13 +170,28 @@ describe('limits on signups and current-password guesses', () => {
     expect((await patch({ name: 'guessed2' })).status).toBe(200);
     const other = await signup(app);
     const otherToken = (await login(app, other)).access;
-    expect((await request(app).patch(`${API}/users/me`).set(as(otherToken)).send({ email: `x${other.email}`, currentPassword: PASSWORD })).status).toBe(200);
+    expect(
+      (
+        await request(app)
+          .patch(`${API}/users/me`)
+          .set(as(otherToken))
+          .send({ email: `x${other.email}`, currentPassword: PASSWORD })
+      ).status,
+    ).toBe(200);
   });
 
   it('does not count a right current password', async () => {
     const user = await signup(app);
     const token = (await login(app, user)).access;
-    for (let i = 0; i < 5; i++) expect((await request(app).patch(`${API}/users/me`).set(as(token)).send({ email: `n${i}${user.email}`, currentPassword: PASSWORD })).status).toBe(200);
+    for (let i = 0; i < 5; i++)
+      expect(
+        (
+          await request(app)
+            .patch(`${API}/users/me`)
+            .set(as(token))
+            .send({ email: `n${i}${user.email}`, currentPassword: PASSWORD })
+        ).status,
+      ).toBe(200);
   });
 });
 
@@ -175,7 +215,10 @@ describe('password hashing is bounded process-wide', () => {
         const answers = [
           await request(app).post(`${API}/users`).send({ name: 'busyname', email: 'busy@example.com', password: PASSWORD }),
           await request(app).post(`${API}/auth/login`).send({ name: user.name, password: PASSWORD }),
-          await request(app).patch(`${API}/users/me`).set(as(token)).send({ email: `x${user.email}`, currentPassword: PASSWORD }),
+          await request(app)
+            .patch(`${API}/users/me`)
+            .set(as(token))
+            .send({ email: `x${user.email}`, currentPassword: PASSWORD }),
           await request(app).delete(`${API}/users/me`).set(as(token)).send({ password: PASSWORD }),
         ];
         for (const res of answers) {
@@ -208,7 +251,10 @@ describe('password hashing is bounded process-wide', () => {
     it('queues a signup while the slot is taken and serves it once the slot frees up', async () => {
       let release!: () => void;
       const held = t.ctx.passwords.bounded(() => new Promise<void>((r) => (release = r)));
-      const pending = request(app).post(`${API}/users`).send({ name: 'queued', email: 'queued@example.com', password: PASSWORD }).then((r) => r);
+      const pending = request(app)
+        .post(`${API}/users`)
+        .send({ name: 'queued', email: 'queued@example.com', password: PASSWORD })
+        .then((r) => r);
       await waitFor('the signup to wait for the hashing slot', () => t.ctx.passwords.load.waiting === 1);
       expect(await t.ctx.prisma.user.count({ where: { name: 'queued' } })).toBe(0);
       release();
@@ -223,7 +269,13 @@ describe('password reset', () => {
   let t: TestContext;
   let app: Express;
   beforeAll(async () => {
-    t = await createTestContext({ TRUST_PROXY: 'loopback', LOGIN_RATE_LIMIT_IP: '100000', PASSWORD_RESET_RATE_LIMIT_ADDRESS: '2', PASSWORD_RESET_RATE_LIMIT_IP: '6', PASSWORD_RESET_RATE_WINDOW_SECONDS: '600' });
+    t = await createTestContext({
+      TRUST_PROXY: 'loopback',
+      LOGIN_RATE_LIMIT_IP: '100000',
+      PASSWORD_RESET_RATE_LIMIT_ADDRESS: '2',
+      PASSWORD_RESET_RATE_LIMIT_IP: '6',
+      PASSWORD_RESET_RATE_WINDOW_SECONDS: '600',
+    });
     app = buildApp(t.ctx);
   });
   afterAll(() => t.cleanup());
@@ -305,7 +357,13 @@ async function lockResetTokens(t: TestContext): Promise<() => Promise<void>> {
     };
   }
   const u = new URL(mariadbUrl(t.ctx.config.databaseUrl));
-  const conn = await mariadb.createConnection({ host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), database: u.pathname.slice(1) });
+  const conn = await mariadb.createConnection({
+    host: u.hostname,
+    port: Number(u.port || 3306),
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    database: u.pathname.slice(1),
+  });
   await conn.query('LOCK TABLES password_reset_tokens WRITE');
   return async () => {
     await conn.query('UNLOCK TABLES');
@@ -324,7 +382,11 @@ describe('staff-only rules hold whoever calls the service', () => {
     const { users, auth } = t.ctx.services;
     const member = await users.create({ name: 'plainmember', email: 'plainmember@example.com', password: PASSWORD });
     const victim = await users.create({ name: 'victimmember', email: 'victimmember@example.com', password: PASSWORD });
-    for (const attempt of [users.setBanned(principal(member, 'user'), victim.id, true, 'spam'), users.setBanned(principal(member, 'user'), victim.id, false), auth.forcePasswordReset(principal(member, 'user'), victim.id, {})]) {
+    for (const attempt of [
+      users.setBanned(principal(member, 'user'), victim.id, true, 'spam'),
+      users.setBanned(principal(member, 'user'), victim.id, false),
+      auth.forcePasswordReset(principal(member, 'user'), victim.id, {}),
+    ]) {
       const e = await failure(attempt);
       expect({ status: e.status, code: e.code }).toEqual({ status: 403, code: 'forbidden' });
     }

@@ -14,7 +14,6 @@ const PW = 'Str0ng!pass';
 let t: TestContext;
 let app: Express;
 
-
 async function signup(name: string, role: 'user' | 'admin' | 'superuser' = 'user', email = `${name.toLowerCase()}@example.com`) {
   const res = await request(app).post('/api/v1/users').send({ name, email, password: PW });
   expect(res.status).toBe(201);
@@ -29,14 +28,16 @@ async function login(name: string, password = PW): Promise<string> {
 }
 
 const get = (url: string, token: string) => request(app).get(url).set('Authorization', `Bearer ${token}`);
-const send = (method: 'post' | 'patch' | 'delete' | 'put', url: string, token: string, body?: object) =>
-  request(app)[method](url).set('Authorization', `Bearer ${token}`).send(body);
+const send = (method: 'post' | 'patch' | 'delete' | 'put', url: string, token: string, body?: object) => request(app)[method](url).set('Authorization', `Bearer ${token}`).send(body);
 
 /** The mails to `to` in the outbox now. */
 function mailsTo(to: string): { subject: string; text: string }[] {
   const dir = t.ctx.config.mail.outboxDir;
   const mails = fs.existsSync(dir)
-    ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { to: { address: string }[]; subject: string; text: string })
+    ? fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { to: { address: string }[]; subject: string; text: string })
     : [];
   return mails.filter((m) => m.to.some((a) => a.address === to));
 }
@@ -70,7 +71,9 @@ describe(`signup (${testProvider})`, () => {
     [{ name: 'Alice2', email: 'ALICE@example.com' }, ['email']],
     [{ name: 'Alice', email: 'alice@example.com' }, ['name', 'email']],
   ])('refuses a taken %j with 409 naming %j', async (body, fields) => {
-    const res = await request(app).post('/api/v1/users').send({ ...body, password: PW });
+    const res = await request(app)
+      .post('/api/v1/users')
+      .send({ ...body, password: PW });
     expectProblem(res, 409, 'already_exists');
     expect((res.body.errors as { field: string }[]).map((e) => e.field)).toEqual(fields);
   });
