@@ -149,7 +149,7 @@ export async function buildAdminRouter(ctx: Context): Promise<Router> {
   router.use(sameOrigin);
   router.use(pageFilter);
   router.use(session(sessionOptions));
-  router.use((req, res, next) => {
+  router.use((req, _res, next) => {
     const s = req.session as AdminSession;
     (req as unknown as Record<string, unknown>)[CLIENT] = clientMeta(req);
     if (!s.adminUser) return next();

@@ -157,7 +157,7 @@ export function trainProcessor(ctx: Context, artifacts: ArtifactCache) {
   };
 }
 
-export function predictProcessor(ctx: Context, artifacts: ArtifactCache, writer: ResultWriter) {
+export function predictProcessor(artifacts: ArtifactCache, writer: ResultWriter) {
   return async (job: Job<PredictJobData>) => {
     const { aiLogId, aiId, userId, artifactKey, input } = job.data;
     const base = { aiLogId, aiId, userId, jobId: job.id!, input, artifactKey };
@@ -222,7 +222,7 @@ export async function startAiWorkers(ctx: Context, opts: AiWorkerOptions = {}): 
     (job: Job<D>) =>
       runWithLogContext({ jobId: job.id }, () => fn(job));
   const trainWorker = new Worker<TrainJobData>(queueNames.aiTrain, withJobContext(trainProcessor(ctx, artifacts)), { ...common, concurrency: opts.trainConcurrency ?? config.ai.trainConcurrency });
-  const predictWorker = new Worker<PredictJobData>(queueNames.aiPredict, withJobContext(predictProcessor(ctx, artifacts, writer)), {
+  const predictWorker = new Worker<PredictJobData>(queueNames.aiPredict, withJobContext(predictProcessor(artifacts, writer)), {
     ...common,
     concurrency: opts.predictConcurrency ?? config.ai.predictConcurrency,
   });
