@@ -6,6 +6,9 @@ import { ComponentLoader } from 'adminjs';
 
 export const componentSources = fileURLToPath(new URL('./components/', import.meta.url));
 
+/** The registered components, by the name the resources use. */
+export type AdminComponents = ReturnType<typeof createComponents>;
+
 export function createComponents() {
   const loader = new ComponentLoader();
   const at = (file: string) => fileURLToPath(new URL(`./components/${file}`, import.meta.url));

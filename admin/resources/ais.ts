@@ -4,7 +4,7 @@ import { ValidationError, type ResourceWithOptions } from 'adminjs';
 import type { Context } from '../../src/context.js';
 import { actorOf, form, unflatten, recordChange, recordId, viaService, type Handler } from '../actions.js';
 import { prismaResource } from '../prisma.js';
-import type { AdminComponents } from './index.js';
+import type { AdminComponents } from '../components.js';
 
 export async function aisResource(ctx: Context, c: AdminComponents): Promise<ResourceWithOptions> {
   const { ais } = ctx.services;

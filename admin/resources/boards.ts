@@ -6,7 +6,7 @@ import type { Context } from '../../src/context.js';
 import type { BoardPatch } from '../../src/boards/service.js';
 import { actorOf, form, unflatten, idsOf, recordChange, recordId, viaService, type Handler } from '../actions.js';
 import { prismaResource } from '../prisma.js';
-import type { AdminComponents } from './index.js';
+import type { AdminComponents } from '../components.js';
 
 const bool = (v: unknown) => (v === true || v === 'true' ? true : v === false || v === 'false' ? false : undefined);
 

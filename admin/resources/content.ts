@@ -4,7 +4,7 @@ import { ValidationError, type ActionContext, type ResourceWithOptions } from 'a
 import type { Context } from '../../src/context.js';
 import { actorOf, form, recordChange, recordId, viaService, type Handler } from '../actions.js';
 import { prismaResource } from '../prisma.js';
-import type { AdminComponents } from './index.js';
+import type { AdminComponents } from '../components.js';
 
 const visible = ({ record }: ActionContext) => record?.params.isVisible === true;
 const hidden = (context: ActionContext) => !visible(context);

@@ -1,14 +1,12 @@
 // Every resource of the panel, in menu order.
 import type { ResourceWithOptions } from 'adminjs';
 import type { Context } from '../../src/context.js';
-import type { createComponents } from '../components.js';
+import type { AdminComponents } from '../components.js';
 import { aiLogsResource, aisResource } from './ais.js';
 import { auditResource } from './audit.js';
 import { boardsResource, permissionsResource } from './boards.js';
 import { chatSessionsResource, commentsResource, postsResource } from './content.js';
 import { usersResource } from './users.js';
-
-export type AdminComponents = ReturnType<typeof createComponents>;
 
 export async function buildResources(ctx: Context, c: AdminComponents): Promise<ResourceWithOptions[]> {
   return [

@@ -5,7 +5,7 @@ import type { Context } from '../../src/context.js';
 import type { AdminUserPatch } from '../../src/users/service.js';
 import { actorOf, bulkChange, form, unflatten, idsOf, reasonOf, recordChange, recordId, viaService, type Handler } from '../actions.js';
 import { prismaResource } from '../prisma.js';
-import type { AdminComponents } from './index.js';
+import type { AdminComponents } from '../components.js';
 import { clientOf } from './request.js';
 
 const params = (context: ActionContext) => (context.record?.params ?? {}) as Record<string, unknown>;
