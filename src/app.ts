@@ -12,6 +12,7 @@ import { registerBoardRoutes } from './boards/routes.js';
 import { registerChatRoutes } from './chat/routes.js';
 import { registerFileRoutes } from './files/routes.js';
 import { registerPostRoutes } from './posts/routes.js';
+import { registerCommentRoutes } from './comments/routes.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import type { Context } from './context.js';
 import { ApiRegistry, ApiRouter, documentGuards } from './http/api.js';
@@ -156,6 +157,7 @@ export function buildApp(ctx: Context): Express {
   registerUserRoutes(api, ctx, guards);
   registerBoardRoutes(api, ctx, guards);
   registerPostRoutes(api, ctx, guards);
+  registerCommentRoutes(api, ctx, guards);
   registerFileRoutes(api, ctx, guards);
   registerAuditRoutes(api, ctx, guards);
   registerAiRoutes(api, ctx, guards);

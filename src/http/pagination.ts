@@ -31,3 +31,10 @@ export function decodeKey(cursor: string, shape: ('string' | 'number')[]): (stri
   }
   throw invalidCursor();
 }
+
+/** The document's schema of one page of `items`: the items, the cursor of the next page (null at the end), the page number when asked by page. */
+export const pageSchema = (items: object) => ({
+  type: 'object',
+  required: ['items', 'nextCursor'],
+  properties: { items: { type: 'array', items }, nextCursor: { type: ['string', 'null'] }, page: { type: 'integer' } },
+});

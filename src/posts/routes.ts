@@ -1,31 +1,14 @@
 import type { Request } from 'express';
 import type { Guards } from '../auth/guards.js';
-import type { CommentsService } from '../comments/service.js';
 import type { Context } from '../context.js';
 import { formValidator, type ApiRouter } from '../http/api.js';
 import { isMultipart, receiveUpload, type ReceivedFile } from '../files/upload.js';
-import { paginationQuery } from '../http/pagination.js';
+import { pageSchema, paginationQuery } from '../http/pagination.js';
+import { visibleText as text } from '../http/schema.js';
+import { authorSchema as author } from '../users/schemas.js';
+import { filesSchema, uploadErrors } from '../files/schemas.js';
 import type { PostListQuery } from './service.js';
 
-const filesSchema = {
-  type: 'array',
-  items: {
-    type: 'object',
-    properties: {
-      id: { type: 'string', description: 'public id: p<n> (post file) or c<n> (comment file)' },
-      originalName: { type: 'string' },
-      size: { type: 'integer' },
-      mimeType: { type: 'string', description: 'sniffed from the bytes, not taken from the client' },
-      url: { type: 'string', description: 'download URL (GET /api/v1/files/{id})' },
-    },
-  },
-};
-const uploadErrors = {
-  413: { description: 'A file, the number of files or their total is over the limit (`file_too_large`, `too_many_files`, `upload_too_large`)' },
-  415: { description: 'A file type outside the allow-list (`file_type_not_allowed`), or a body neither JSON nor multipart' },
-  507: { description: 'The server cannot store files now: its disk is full or read-only (`insufficient_storage`); nothing was stored, retry later' },
-};
-const author = { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' } } };
 const postListItem = {
   type: 'object',
   properties: {
@@ -50,41 +33,17 @@ const postSchema = {
     files: filesSchema,
   },
 };
-const commentSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'integer' },
-    postId: { type: 'integer' },
-    content: { type: 'string' },
-    author,
-    createDate: { type: 'string', format: 'date-time' },
-    updateDate: { type: 'string', format: 'date-time' },
-    isFileAttached: { type: 'boolean' },
-    isVisible: { type: 'boolean' },
-    files: filesSchema,
-  },
-};
-const page = (items: object) => ({
-  type: 'object',
-  required: ['items', 'nextCursor'],
-  properties: { items: { type: 'array', items }, nextCursor: { type: ['string', 'null'] }, page: { type: 'integer' } },
-});
-const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S', description: `must have a visible character (at most ${max})` });
 const int = { type: 'integer', minimum: 1 };
 const boardParams = { type: 'object', required: ['boardId'], properties: { boardId: int } };
 const postParams = { type: 'object', required: ['boardId', 'postId'], properties: { boardId: int, postId: int } };
+const p = (req: Request) => req.params as unknown as { boardId: number; postId: number };
 const postIdParams = { type: 'object', required: ['postId'], properties: { postId: int } };
-const commentParams = { type: 'object', required: ['commentId'], properties: { commentId: int } };
-const p = (req: Request) => req.params as unknown as { boardId: number; postId: number; commentId: number };
 
 const postBody = { type: 'object', additionalProperties: false, required: ['name', 'content'], properties: { name: text(64), content: text(65_535) } };
-const commentBody = { type: 'object', additionalProperties: false, required: ['content'], properties: { content: text(2000) } };
 const validatePostForm = formValidator(postBody);
-const validateCommentForm = formValidator(commentBody);
 
 export function registerPostRoutes(api: ApiRouter, ctx: Context, guards: Guards): void {
   const { posts } = ctx.services;
-  const comments: CommentsService = ctx.services.comments;
   const read = guards.readAuth(ctx.config.anonymousRead);
   const viewer = (req: Request) => req.user ?? null;
 
@@ -102,7 +61,7 @@ export function registerPostRoutes(api: ApiRouter, ctx: Context, guards: Guards)
         additionalProperties: false,
         properties: { ...paginationQuery, sort: { enum: ['new', 'views', 'likes', 'comments'], default: 'new' }, q: { type: 'string', minLength: 1, maxLength: 64 } },
       },
-      responses: { 200: { description: 'A page of posts (no content)', schema: page(postListItem) } },
+      responses: { 200: { description: 'A page of posts (no content)', schema: pageSchema(postListItem) } },
     },
     read,
     async (req, res) => res.json(await posts.list(viewer(req), p(req).boardId, req.query as unknown as PostListQuery)),
@@ -206,97 +165,4 @@ export function registerPostRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       async (req, res) => res.json(await posts.like(req.user!, p(req).postId, liked)),
     );
   }
-
-  api.route(
-    {
-      method: 'get',
-      path: '/posts/:postId/comments',
-      operationId: 'listComments',
-      summary: 'Comments of a post, oldest first',
-      tags: ['comments'],
-      auth: true,
-      params: postIdParams,
-      query: { type: 'object', additionalProperties: false, properties: paginationQuery },
-      responses: { 200: { description: 'A page of comments', schema: page(commentSchema) } },
-    },
-    read,
-    async (req, res) => res.json(await comments.list(viewer(req), p(req).postId, req.query as unknown as { limit: number; cursor?: string; page?: number })),
-  );
-
-  api.route(
-    {
-      method: 'post',
-      path: '/posts/:postId/comments',
-      operationId: 'createComment',
-      summary: 'Comment on a post: JSON, or multipart/form-data with `content` and files in `files` (all stored or none)',
-      tags: ['comments'],
-      auth: true,
-      params: postIdParams,
-      body: commentBody,
-      multipart: { fileField: 'files' },
-      responses: { 201: { description: 'Created', schema: commentSchema }, ...uploadErrors },
-    },
-    guards.requireAuth,
-    async (req, res) => {
-      let content = (req.body as { content: string } | undefined)?.content as string;
-      let files: ReceivedFile[] = [];
-      if (isMultipart(req)) {
-        await comments.requireWrite(req.user!, p(req).postId);
-        const upload = await receiveUpload(req, ctx.storage, ctx.config.uploads, { validate: validateCommentForm });
-        content = upload.fields.content!;
-        files = upload.files;
-      }
-      const comment = await comments.create(req.user!, p(req).postId, content, files);
-      res.status(201).location(`/api/v1/comments/${comment.id}`).json(comment);
-    },
-  );
-
-  api.route(
-    {
-      method: 'get',
-      path: '/comments/:commentId',
-      operationId: 'getComment',
-      summary: 'A comment',
-      tags: ['comments'],
-      auth: true,
-      params: commentParams,
-      responses: { 200: { description: 'Comment', schema: commentSchema } },
-    },
-    read,
-    async (req, res) => res.json(await comments.get(viewer(req), p(req).commentId)),
-  );
-
-  api.route(
-    {
-      method: 'patch',
-      path: '/comments/:commentId',
-      operationId: 'updateComment',
-      summary: 'Edit a comment (author or moderator); moderators may hide or show it',
-      tags: ['comments'],
-      auth: true,
-      params: commentParams,
-      body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { content: text(2000), isVisible: { type: 'boolean' } } },
-      responses: { 200: { description: 'Updated', schema: commentSchema } },
-    },
-    guards.requireAuth,
-    async (req, res) => res.json(await comments.update(req.user!, p(req).commentId, req.body as { content?: string; isVisible?: boolean })),
-  );
-
-  api.route(
-    {
-      method: 'delete',
-      path: '/comments/:commentId',
-      operationId: 'deleteComment',
-      summary: 'Delete a comment (author or moderator)',
-      tags: ['comments'],
-      auth: true,
-      params: commentParams,
-      responses: { 204: { description: 'Deleted' } },
-    },
-    guards.requireAuth,
-    async (req, res) => {
-      await comments.remove(req.user!, p(req).commentId);
-      res.status(204).end();
-    },
-  );
 }

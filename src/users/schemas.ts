@@ -48,3 +48,6 @@ export type Role = (typeof roles)[number];
 /** Admins and superusers: the staff who moderate. */
 export const staffRoles: readonly Role[] = ['admin', 'superuser'];
 export const isStaffRole = (role: Role) => staffRoles.includes(role);
+
+/** A post's or comment's author as the API shows it. */
+export const authorSchema = { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' } } };

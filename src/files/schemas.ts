@@ -1,0 +1,19 @@
+// The files of a post or comment as the API shows them, and the errors an upload may answer.
+export const filesSchema = {
+  type: 'array',
+  items: {
+    type: 'object',
+    properties: {
+      id: { type: 'string', description: 'public id: p<n> (post file) or c<n> (comment file)' },
+      originalName: { type: 'string' },
+      size: { type: 'integer' },
+      mimeType: { type: 'string', description: 'sniffed from the bytes, not taken from the client' },
+      url: { type: 'string', description: 'download URL (GET /api/v1/files/{id})' },
+    },
+  },
+};
+export const uploadErrors = {
+  413: { description: 'A file, the number of files or their total is over the limit (`file_too_large`, `too_many_files`, `upload_too_large`)' },
+  415: { description: 'A file type outside the allow-list (`file_type_not_allowed`), or a body neither JSON nor multipart' },
+  507: { description: 'The server cannot store files now: its disk is full or read-only (`insufficient_storage`); nothing was stored, retry later' },
+};
