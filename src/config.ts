@@ -1,5 +1,6 @@
-// Every setting comes from the environment (and `.env`), is validated once with ajv, and becomes one typed,
-// frozen Config. A bad or missing setting stops the process with one line naming the variable.
+// Every setting comes from the environment (and `.env`), is validated once with ajv against its declaration in
+// src/config-schema.ts, and becomes one typed, frozen Config. A bad or missing setting stops the process with one
+// line naming the variable.
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import dotenv from 'dotenv';
