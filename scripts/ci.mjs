@@ -2,7 +2,8 @@
 // `npm run ci [-- part...]`: every check and test suite of Agora, the one definition that both the GitHub workflow
 // (.github/workflows/ci.yml) and a self-hosted machine (.ci/run) call after `npm ci`. Parts, in order (all by default):
 //   checks  schemas current, migrations match the schemas (SQLite; MySQL too unless CI_SKIP_MYSQL_DRIFT gives a
-//           reason), typecheck, lint, format:check, lint:workflows, build and the compiled migrate command on an empty database
+//           reason), typecheck, lint, configuration docs current, format:check, lint:workflows, build and the compiled
+//           migrate command on an empty database
 //   sqlite  npm test (every suite, on SQLite)
 //   mysql   npm run test:mysql (the data-layer, API and CLI suites, on MariaDB/MySQL)
 // Needs Redis (REDIS_URL, default redis://127.0.0.1:6379) and, for `mysql` and the MySQL drift check, a MariaDB/MySQL
@@ -136,6 +137,7 @@ const parts = {
     else await step('MySQL migrations match prisma/mysql/schema.prisma', mysqlDrift);
     await step('typecheck', () => exitOf(run(npm, ['run', 'typecheck'])));
     await step('lint', () => exitOf(run(npm, ['run', 'lint'])));
+    await step('configuration docs current (docs/operations.md table, .env.example from src/config-schema.ts)', () => exitOf(run(npm, ['run', 'config:docs', '--', '--check'])));
     await step('formatting (Prettier)', () => exitOf(run(npm, ['run', 'format:check'])));
     await step('lint the GitHub workflows', () => exitOf(run(npm, ['run', 'lint:workflows'])));
     await step('build, then the compiled migrate command on an empty database', buildAndSmoke);

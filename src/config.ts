@@ -1,12 +1,13 @@
-// Every setting comes from the environment (and `.env`), is validated once with ajv, and becomes one typed,
-// frozen Config. A bad or missing setting stops the process with one line naming the variable.
+// Every setting comes from the environment (and `.env`), is validated once with ajv against its declaration in
+// src/config-schema.ts, and becomes one typed, frozen Config. A bad or missing setting stops the process with one
+// line naming the variable.
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import dotenv from 'dotenv';
-import { envSchema, hints } from './config-schema.js';
+import { declared, envSchema, settingNames, settings, type RawConfig } from './config-schema.js';
 import { developmentSecrets, secretWeakness } from './platform/secrets.js';
 
-export type NodeEnv = 'development' | 'production' | 'test';
+export type NodeEnv = RawConfig['NODE_ENV'];
 export type DatabaseProvider = 'sqlite' | 'mysql';
 
 export interface Config {
@@ -64,7 +65,7 @@ export interface Config {
     pretty: boolean;
     /** Also write JSON lines to this file, rotated (pino-roll). */
     file: string | null;
-    fileFrequency: 'daily' | 'hourly';
+    fileFrequency: RawConfig['LOG_FILE_FREQUENCY'];
     fileSize: string;
     fileCount: number;
   };
@@ -145,16 +146,16 @@ export class ConfigError extends Error {
   }
 }
 
-export const configVariables = Object.keys(envSchema.properties);
+export const configVariables: readonly string[] = settingNames;
 
 const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: false });
-const validateEnv = ajv.compile(envSchema);
+const validateEnv = ajv.compile<RawConfig>(envSchema);
 
 function describe(err: ErrorObject, raw: Record<string, unknown>): ConfigError {
   const variable = err.instancePath.replace(/^\//, '') || 'environment';
   const got = raw[variable] === undefined || variable === 'METRICS_TOKEN' ? '' : ` (got ${JSON.stringify(raw[variable])})`; // a token is not echoed
   const rule =
-    hints[variable] ??
+    declared[variable]?.hint ??
     (err.keyword === 'type' && err.params.type === 'integer'
       ? 'must be an integer'
       : err.keyword === 'enum'
@@ -185,15 +186,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
     const v = env[key];
     if (v !== undefined && v !== '') raw[key] = v;
   }
-  const values = { ...raw };
-  if (!validateEnv(values)) throw describe(validateEnv.errors![0], raw);
-  const v = values as Record<string, string | number | boolean | undefined>;
+  const v = { ...raw };
+  if (!validateEnv(v)) throw describe(validateEnv.errors![0], raw);
 
-  const nodeEnv = v.NODE_ENV as NodeEnv;
+  const nodeEnv = v.NODE_ENV;
   const resolve = (p: string) => path.resolve(cwd, p);
-  const dataDir = resolve(v.DATA_DIR as string);
+  const dataDir = resolve(v.DATA_DIR);
 
-  let databaseUrl = v.DATABASE_URL as string;
+  let databaseUrl = v.DATABASE_URL;
   let sqlitePath: string | null = null;
   const databaseProvider: DatabaseProvider = databaseUrl.startsWith('file:') ? 'sqlite' : 'mysql';
   if (databaseProvider === 'sqlite') {
@@ -204,12 +204,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
       const u = new URL(databaseUrl);
       if (!u.hostname || u.pathname.length < 2) throw new Error();
     } catch {
-      throw new ConfigError('DATABASE_URL', `${hints.DATABASE_URL} (the database name is missing or the URL is malformed)`);
+      throw new ConfigError('DATABASE_URL', `${settings.DATABASE_URL.hint} (the database name is missing or the URL is malformed)`);
     }
   }
 
-  let jwtSecret = v.JWT_SECRET as string | undefined;
-  let sessionSecret = v.SESSION_SECRET as string | undefined;
+  let jwtSecret = v.JWT_SECRET;
+  let sessionSecret = v.SESSION_SECRET;
   if (nodeEnv === 'production') {
     if (!jwtSecret) throw new ConfigError('JWT_SECRET', 'is required when NODE_ENV=production');
     if (!sessionSecret) throw new ConfigError('SESSION_SECRET', 'is required when NODE_ENV=production');
@@ -230,97 +230,97 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
 
   return Object.freeze({
     nodeEnv,
-    logLevel: v.LOG_LEVEL as string,
-    host: v.HOST as string,
-    port: v.PORT as number,
-    chatPort: v.CHAT_PORT as number,
+    logLevel: v.LOG_LEVEL,
+    host: v.HOST,
+    port: v.PORT,
+    chatPort: v.CHAT_PORT,
     databaseUrl,
     databaseProvider,
     sqlitePath,
-    redisUrl: v.REDIS_URL as string,
-    redisPrefix: v.REDIS_PREFIX as string,
-    mongodbUrl: (v.MONGODB_URL as string | undefined) ?? null,
-    uploadsDir: resolve(v.UPLOADS_DIR as string),
+    redisUrl: v.REDIS_URL,
+    redisPrefix: v.REDIS_PREFIX,
+    mongodbUrl: v.MONGODB_URL ?? null,
+    uploadsDir: resolve(v.UPLOADS_DIR),
     uploads: {
-      maxFileBytes: v.UPLOAD_MAX_FILE_BYTES as number,
-      maxFiles: v.UPLOAD_MAX_FILES as number,
-      maxTotalBytes: v.UPLOAD_MAX_TOTAL_BYTES as number,
-      allowedTypes: (v.UPLOAD_ALLOWED_TYPES as string).split(','),
-      sweepIntervalSeconds: v.UPLOAD_SWEEP_INTERVAL_SECONDS as number,
-      orphanGraceSeconds: v.UPLOAD_ORPHAN_GRACE_SECONDS as number,
+      maxFileBytes: v.UPLOAD_MAX_FILE_BYTES,
+      maxFiles: v.UPLOAD_MAX_FILES,
+      maxTotalBytes: v.UPLOAD_MAX_TOTAL_BYTES,
+      allowedTypes: v.UPLOAD_ALLOWED_TYPES.split(','),
+      sweepIntervalSeconds: v.UPLOAD_SWEEP_INTERVAL_SECONDS,
+      orphanGraceSeconds: v.UPLOAD_ORPHAN_GRACE_SECONDS,
     },
     dataDir,
     jwtSecret,
     sessionSecret,
-    bodyLimit: v.BODY_LIMIT as string,
-    trustProxy: parseTrustProxy(v.TRUST_PROXY as string),
-    migrateOnStart: (v.MIGRATE_ON_START as boolean | undefined) ?? false,
-    shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS as number,
+    bodyLimit: v.BODY_LIMIT,
+    trustProxy: parseTrustProxy(v.TRUST_PROXY),
+    migrateOnStart: v.MIGRATE_ON_START,
+    shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
     // unset: the address this api listens on from this machine, so mailed links follow PORT
-    publicUrl: ((v.PUBLIC_URL as string | undefined) ?? `http://localhost:${v.PORT as number}`).replace(/\/+$/, ''),
+    publicUrl: (v.PUBLIC_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, ''),
     auth: Object.freeze({
-      accessTokenTtlSeconds: v.ACCESS_TOKEN_TTL_SECONDS as number,
-      refreshIdleTtlSeconds: v.REFRESH_IDLE_TTL_SECONDS as number,
-      refreshAbsoluteTtlSeconds: v.REFRESH_ABSOLUTE_TTL_SECONDS as number,
-      refreshReuseGraceSeconds: v.REFRESH_REUSE_GRACE_SECONDS as number,
-      cookieSecure: (v.COOKIE_SECURE as boolean | undefined) ?? nodeEnv === 'production',
-      loginRateLimitPerIp: v.LOGIN_RATE_LIMIT_IP as number,
-      loginRateLimitPerAccount: v.LOGIN_RATE_LIMIT_ACCOUNT as number,
-      loginRateLimitAccountGlobal: v.LOGIN_RATE_LIMIT_ACCOUNT_GLOBAL as number,
-      loginRateWindowSeconds: v.LOGIN_RATE_WINDOW_SECONDS as number,
-      signupRateLimitPerIp: v.SIGNUP_RATE_LIMIT_IP as number,
-      signupRateWindowSeconds: v.SIGNUP_RATE_WINDOW_SECONDS as number,
-      passwordResetTtlSeconds: v.PASSWORD_RESET_TTL_SECONDS as number,
-      passwordResetRateLimitPerAddress: v.PASSWORD_RESET_RATE_LIMIT_ADDRESS as number,
-      passwordResetRateLimitPerIp: v.PASSWORD_RESET_RATE_LIMIT_IP as number,
-      passwordResetRateWindowSeconds: v.PASSWORD_RESET_RATE_WINDOW_SECONDS as number,
-      passwordHashConcurrency: v.PASSWORD_HASH_CONCURRENCY as number,
-      passwordHashWaitMs: v.PASSWORD_HASH_WAIT_MS as number,
+      accessTokenTtlSeconds: v.ACCESS_TOKEN_TTL_SECONDS,
+      refreshIdleTtlSeconds: v.REFRESH_IDLE_TTL_SECONDS,
+      refreshAbsoluteTtlSeconds: v.REFRESH_ABSOLUTE_TTL_SECONDS,
+      refreshReuseGraceSeconds: v.REFRESH_REUSE_GRACE_SECONDS,
+      cookieSecure: v.COOKIE_SECURE ?? nodeEnv === 'production',
+      loginRateLimitPerIp: v.LOGIN_RATE_LIMIT_IP,
+      loginRateLimitPerAccount: v.LOGIN_RATE_LIMIT_ACCOUNT,
+      loginRateLimitAccountGlobal: v.LOGIN_RATE_LIMIT_ACCOUNT_GLOBAL,
+      loginRateWindowSeconds: v.LOGIN_RATE_WINDOW_SECONDS,
+      signupRateLimitPerIp: v.SIGNUP_RATE_LIMIT_IP,
+      signupRateWindowSeconds: v.SIGNUP_RATE_WINDOW_SECONDS,
+      passwordResetTtlSeconds: v.PASSWORD_RESET_TTL_SECONDS,
+      passwordResetRateLimitPerAddress: v.PASSWORD_RESET_RATE_LIMIT_ADDRESS,
+      passwordResetRateLimitPerIp: v.PASSWORD_RESET_RATE_LIMIT_IP,
+      passwordResetRateWindowSeconds: v.PASSWORD_RESET_RATE_WINDOW_SECONDS,
+      passwordHashConcurrency: v.PASSWORD_HASH_CONCURRENCY,
+      passwordHashWaitMs: v.PASSWORD_HASH_WAIT_MS,
     }),
     log: Object.freeze({
-      pretty: v.LOG_PRETTY as boolean,
-      file: v.LOG_FILE ? resolve(v.LOG_FILE as string) : null,
-      fileFrequency: v.LOG_FILE_FREQUENCY as 'daily' | 'hourly',
-      fileSize: v.LOG_FILE_SIZE as string,
-      fileCount: v.LOG_FILE_COUNT as number,
+      pretty: v.LOG_PRETTY,
+      file: v.LOG_FILE ? resolve(v.LOG_FILE) : null,
+      fileFrequency: v.LOG_FILE_FREQUENCY,
+      fileSize: v.LOG_FILE_SIZE,
+      fileCount: v.LOG_FILE_COUNT,
     }),
-    audit: Object.freeze({ retentionDays: v.AUDIT_RETENTION_DAYS as number }),
-    anonymousRead: v.ANONYMOUS_READ as boolean,
-    adminSessionTtlSeconds: v.ADMIN_SESSION_TTL_SECONDS as number,
-    views: Object.freeze({ dedupWindowSeconds: v.VIEW_DEDUP_WINDOW_SECONDS as number, flushIntervalMs: v.VIEW_FLUSH_INTERVAL_MS as number }),
+    audit: Object.freeze({ retentionDays: v.AUDIT_RETENTION_DAYS }),
+    anonymousRead: v.ANONYMOUS_READ,
+    adminSessionTtlSeconds: v.ADMIN_SESSION_TTL_SECONDS,
+    views: Object.freeze({ dedupWindowSeconds: v.VIEW_DEDUP_WINDOW_SECONDS, flushIntervalMs: v.VIEW_FLUSH_INTERVAL_MS }),
     ai: Object.freeze({
-      trainConcurrency: v.AI_TRAIN_CONCURRENCY as number,
-      predictConcurrency: v.AI_PREDICT_CONCURRENCY as number,
-      batchLimit: v.AI_BATCH_LIMIT as number,
-      datasetMaxRows: v.AI_DATASET_MAX_ROWS as number,
-      datasetMaxBytes: v.AI_DATASET_MAX_BYTES as number,
-      jobAttempts: v.AI_JOB_ATTEMPTS as number,
-      backoffMs: v.AI_JOB_BACKOFF_MS as number,
-      lockDurationMs: v.AI_LOCK_DURATION_MS as number,
-      stalledIntervalMs: v.AI_STALLED_INTERVAL_MS as number,
+      trainConcurrency: v.AI_TRAIN_CONCURRENCY,
+      predictConcurrency: v.AI_PREDICT_CONCURRENCY,
+      batchLimit: v.AI_BATCH_LIMIT,
+      datasetMaxRows: v.AI_DATASET_MAX_ROWS,
+      datasetMaxBytes: v.AI_DATASET_MAX_BYTES,
+      jobAttempts: v.AI_JOB_ATTEMPTS,
+      backoffMs: v.AI_JOB_BACKOFF_MS,
+      lockDurationMs: v.AI_LOCK_DURATION_MS,
+      stalledIntervalMs: v.AI_STALLED_INTERVAL_MS,
     }),
     mail: Object.freeze({
-      smtpUrl: (v.SMTP_URL as string | undefined) ?? null,
-      from: v.MAIL_FROM as string,
-      outboxDir: resolve(v.MAIL_OUTBOX_DIR as string),
+      smtpUrl: v.SMTP_URL ?? null,
+      from: v.MAIL_FROM,
+      outboxDir: resolve(v.MAIL_OUTBOX_DIR),
     }),
     chat: Object.freeze({
-      maxPayloadBytes: v.CHAT_MAX_PAYLOAD_BYTES as number,
-      maxMessageLength: v.CHAT_MAX_MESSAGE_LENGTH as number,
-      maxBackpressureBytes: v.CHAT_MAX_BACKPRESSURE_BYTES as number,
-      idleTimeoutSeconds: v.CHAT_IDLE_TIMEOUT_SECONDS as number,
-      sendRatePerSecond: v.CHAT_SEND_RATE_PER_SECOND as number,
-      sendBurst: v.CHAT_SEND_BURST as number,
-      flushIntervalMs: v.CHAT_FLUSH_INTERVAL_MS as number,
-      flushMaxBatch: v.CHAT_FLUSH_MAX_BATCH as number,
-      maxInvalidFrames: v.CHAT_MAX_INVALID_FRAMES as number,
-      frameRatePerSecond: v.CHAT_FRAME_RATE_PER_SECOND as number,
-      frameBurst: v.CHAT_FRAME_BURST as number,
-      historyRatePerSecond: v.CHAT_HISTORY_RATE_PER_SECOND as number,
-      historyBurst: v.CHAT_HISTORY_BURST as number,
-      typingIntervalMs: v.CHAT_TYPING_INTERVAL_MS as number,
+      maxPayloadBytes: v.CHAT_MAX_PAYLOAD_BYTES,
+      maxMessageLength: v.CHAT_MAX_MESSAGE_LENGTH,
+      maxBackpressureBytes: v.CHAT_MAX_BACKPRESSURE_BYTES,
+      idleTimeoutSeconds: v.CHAT_IDLE_TIMEOUT_SECONDS,
+      sendRatePerSecond: v.CHAT_SEND_RATE_PER_SECOND,
+      sendBurst: v.CHAT_SEND_BURST,
+      flushIntervalMs: v.CHAT_FLUSH_INTERVAL_MS,
+      flushMaxBatch: v.CHAT_FLUSH_MAX_BATCH,
+      maxInvalidFrames: v.CHAT_MAX_INVALID_FRAMES,
+      frameRatePerSecond: v.CHAT_FRAME_RATE_PER_SECOND,
+      frameBurst: v.CHAT_FRAME_BURST,
+      historyRatePerSecond: v.CHAT_HISTORY_RATE_PER_SECOND,
+      historyBurst: v.CHAT_HISTORY_BURST,
+      typingIntervalMs: v.CHAT_TYPING_INTERVAL_MS,
     }),
-    metricsToken: (v.METRICS_TOKEN as string | undefined) ?? null,
+    metricsToken: v.METRICS_TOKEN ?? null,
   });
 }
 

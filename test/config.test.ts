@@ -70,12 +70,35 @@ describe('config', () => {
     [{ MIGRATE_ON_START: 'maybe' }, 'MIGRATE_ON_START', undefined],
     [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN', 'METRICS_TOKEN must be 16-256 characters of letters, digits and . _ ~ + / = - (e.g. `openssl rand -hex 32`)'],
     [{ CHAT_TYPING_INTERVAL_MS: '-1' }, 'CHAT_TYPING_INTERVAL_MS', 'CHAT_TYPING_INTERVAL_MS must be >= 0 (got "-1")'],
+    [{ REDIS_PREFIX: 'x y' }, 'REDIS_PREFIX', 'REDIS_PREFIX must be 1-64 characters of letters, digits and _ . : - (got "x y")'],
+    [{ BODY_LIMIT: 'abc' }, 'BODY_LIMIT', 'BODY_LIMIT must be a size such as 100kb or 1mb (got "abc")'],
+    [{ LOG_PRETTY: 'abc' }, 'LOG_PRETTY', 'LOG_PRETTY must be boolean (got "abc")'],
+    [{ LOG_FILE_FREQUENCY: 'weekly' }, 'LOG_FILE_FREQUENCY', 'LOG_FILE_FREQUENCY must be one of daily, hourly (got "weekly")'],
+    [{ SHUTDOWN_TIMEOUT_MS: '1.5' }, 'SHUTDOWN_TIMEOUT_MS', 'SHUTDOWN_TIMEOUT_MS must be an integer (got "1.5")'],
+    [{ UPLOAD_MAX_FILES: '101' }, 'UPLOAD_MAX_FILES', 'UPLOAD_MAX_FILES must be <= 100 (got "101")'],
+    [{ UPLOAD_ALLOWED_TYPES: 'png' }, 'UPLOAD_ALLOWED_TYPES', 'UPLOAD_ALLOWED_TYPES must be a comma-separated list of content types such as image/png,image/*,application/pdf (got "png")'],
   ])('rejects %j naming %s', (env, variable, message) => {
     const e = error(env);
     expect(e.variable).toBe(variable);
     expect(e.message.startsWith(variable + ' ')).toBe(true);
     expect(e.message).not.toContain('\n');
     if (message) expect(e.message).toBe(message);
+  });
+
+  it('applies the declared defaults and leaves the settings without one unset', () => {
+    const c = loadConfig({}, { cwd: tmpDir() });
+    expect(c.migrateOnStart).toBe(false);
+    expect(c.auth.cookieSecure).toBe(false);
+    expect(c.log).toEqual({ pretty: true, file: null, fileFrequency: 'daily', fileSize: '100m', fileCount: 14 });
+    expect(c.uploads.allowedTypes).toEqual(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf', 'text/plain', 'application/zip']);
+    expect(c.trustProxy).toBe(false);
+    expect(c.mail.smtpUrl).toBeNull();
+    expect(c.metricsToken).toBeNull();
+    expect(loadConfig({ TRUST_PROXY: '2', LOG_FILE_FREQUENCY: 'hourly', COOKIE_SECURE: 'true' }, { cwd: tmpDir() })).toMatchObject({
+      trustProxy: 2,
+      log: { fileFrequency: 'hourly' },
+      auth: { cookieSecure: true },
+    });
   });
 
   it('links mails to the port the api listens on unless PUBLIC_URL says otherwise', () => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { CHAT_NODE_FLAGS } from '../src/chat/node-flags.js';
 import { configVariables } from '../src/config.js';
+import { configDocs, configTableEnd, configTableStart } from '../src/config-docs.js';
 import { projectRoot } from '../src/platform/paths.js';
 
 const read = (f: string) => fs.readFileSync(path.join(projectRoot, f), 'utf8');
@@ -36,7 +37,7 @@ describe('documentation', () => {
   /** The configuration table of docs/operations.md: the variable of each row between its markers. */
   const configTable = () => {
     const ops = read('docs/operations.md');
-    const table = ops.slice(ops.indexOf('<!-- config-table:start -->'), ops.indexOf('<!-- config-table:end -->'));
+    const table = ops.slice(ops.indexOf(configTableStart), ops.indexOf(configTableEnd));
     return [...table.matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1]);
   };
 
@@ -47,6 +48,12 @@ describe('documentation', () => {
 
   it('the configuration table lists exactly the settings of src/config.ts, in their order', () => {
     expect(configTable()).toEqual(configVariables);
+  });
+
+  it('the configuration table and .env.example are the ones npm run config:docs writes', () => {
+    const generated = configDocs(read);
+    expect(generated.map((g) => g.file).sort()).toEqual(['.env.example', 'docs/operations.md']);
+    for (const { file, text } of generated) expect({ file, text: read(file) }).toEqual({ file, text });
   });
 
   it('names only npm scripts that exist', () => {
