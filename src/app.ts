@@ -155,7 +155,7 @@ export function buildApp(ctx: Context): Express {
   app.use(API_BASE, privateResponses);
   registerAuthRoutes(api, ctx, guards);
   registerUserRoutes(api, ctx, guards);
-  registerBoardRoutes(api, ctx, guards);
+  registerBoardRoutes(api, ctx);
   registerPostRoutes(api, ctx, guards);
   registerCommentRoutes(api, ctx, guards);
   registerFileRoutes(api, ctx, guards);

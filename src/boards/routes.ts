@@ -1,8 +1,5 @@
-import type { Request } from 'express';
-import type { Guards } from '../auth/guards.js';
 import type { Context } from '../context.js';
-import type { ApiRouter } from '../http/api.js';
-import type { BoardInput, BoardPatch } from './service.js';
+import { created, noContent, ok, type ApiRouter } from '../http/api.js';
 
 const boardSchema = {
   type: 'object',
@@ -17,17 +14,14 @@ const boardSchema = {
     updateDate: { type: 'string', format: 'date-time' },
     access: { enum: ['admin', 'public', 'granted'], description: 'why the caller may read it' },
   },
-};
-const nameSchema = { type: 'string', minLength: 1, maxLength: 128, pattern: '\\S', description: 'name must have a visible character (at most 128)' };
-const informationSchema = { type: 'string', maxLength: 512 };
-const userIdsSchema = { type: 'array', maxItems: 1000, items: { type: 'integer', minimum: 1 } };
-const boardParams = { type: 'object', required: ['boardId'], properties: { boardId: { type: 'integer', minimum: 1 } } };
-const boardId = (req: Request) => (req.params as unknown as { boardId: number }).boardId;
+} as const;
+const nameSchema = { type: 'string', minLength: 1, maxLength: 128, pattern: '\\S', description: 'name must have a visible character (at most 128)' } as const;
+const informationSchema = { type: 'string', maxLength: 512 } as const;
+const userIdsSchema = { type: 'array', maxItems: 1000, items: { type: 'integer', minimum: 1 } } as const;
+const boardParams = { type: 'object', required: ['boardId'], properties: { boardId: { type: 'integer', minimum: 1 } } } as const;
 
-export function registerBoardRoutes(api: ApiRouter, ctx: Context, guards: Guards): void {
+export function registerBoardRoutes(api: ApiRouter, ctx: Context): void {
   const { boards } = ctx.services;
-  const read = guards.readAuth(ctx.config.anonymousRead);
-  const viewer = (req: Request) => req.user ?? null;
 
   api.route(
     {
@@ -36,11 +30,10 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context, guards: Guards
       operationId: 'listBoards',
       summary: 'The boards the caller may read',
       tags: ['boards'],
-      auth: true,
+      auth: 'optional',
       responses: { 200: { description: 'Boards', schema: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: boardSchema } } } } },
     },
-    read,
-    async (req, res) => res.json({ items: await boards.list(viewer(req)) }),
+    async ({ viewer }) => ok({ items: await boards.list(viewer) }),
   );
 
   api.route(
@@ -50,7 +43,7 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context, guards: Guards
       operationId: 'createBoard',
       summary: 'Create a board (admin); a hidden one may name the users granted at once',
       tags: ['boards'],
-      auth: true,
+      auth: 'required',
       body: {
         type: 'object',
         additionalProperties: false,
@@ -59,10 +52,9 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context, guards: Guards
       },
       responses: { 201: { description: 'Created', schema: boardSchema } },
     },
-    guards.requireAuth,
-    async (req, res) => {
-      const board = await boards.create(viewer(req), req.body as BoardInput);
-      res.status(201).location(`/api/v1/boards/${board.id}`).json(board);
+    async ({ viewer, body }) => {
+      const board = await boards.create(viewer, body);
+      return created(`/boards/${board.id}`, board);
     },
   );
 
@@ -73,12 +65,11 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context, guards: Guards
       operationId: 'getBoard',
       summary: 'A board (404 when the caller may not read it)',
       tags: ['boards'],
-      auth: true,
+      auth: 'optional',
       params: boardParams,
       responses: { 200: { description: 'Board', schema: boardSchema } },
     },
-    read,
-    async (req, res) => res.json(await boards.get(viewer(req), boardId(req))),
+    async ({ viewer, params }) => ok(await boards.get(viewer, params.boardId)),
   );
 
   api.route(
@@ -88,7 +79,7 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context, guards: Guards
       operationId: 'updateBoard',
       summary: 'Edit, hide/show or disable a board (admin). Hiding grants it to the admins and `userIds`; showing deletes its grants',
       tags: ['boards'],
-      auth: true,
+      auth: 'required',
       params: boardParams,
       body: {
         type: 'object',
@@ -98,8 +89,7 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context, guards: Guards
       },
       responses: { 200: { description: 'Updated', schema: boardSchema } },
     },
-    guards.requireAuth,
-    async (req, res) => res.json(await boards.update(viewer(req), boardId(req), req.body as BoardPatch)),
+    async ({ viewer, params, body }) => ok(await boards.update(viewer, params.boardId, body)),
   );
 
   api.route(
@@ -109,18 +99,17 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context, guards: Guards
       operationId: 'deleteBoard',
       summary: 'Delete a board and everything on it (admin)',
       tags: ['boards'],
-      auth: true,
+      auth: 'required',
       params: boardParams,
       responses: { 204: { description: 'Deleted' } },
     },
-    guards.requireAuth,
-    async (req, res) => {
-      await boards.remove(viewer(req), boardId(req));
-      res.status(204).end();
+    async ({ viewer, params }) => {
+      await boards.remove(viewer, params.boardId);
+      return noContent();
     },
   );
 
-  const grantsSchema = { type: 'object', required: ['userIds'], properties: { userIds: { type: 'array', items: { type: 'integer' } } } };
+  const grantsSchema = { type: 'object', required: ['userIds'], properties: { userIds: { type: 'array', items: { type: 'integer' } } } } as const;
   api.route(
     {
       method: 'get',
@@ -128,12 +117,11 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context, guards: Guards
       operationId: 'getBoardGrants',
       summary: 'Who holds a grant (admin)',
       tags: ['boards'],
-      auth: true,
+      auth: 'required',
       params: boardParams,
       responses: { 200: { description: 'Grants', schema: grantsSchema } },
     },
-    guards.requireAuth,
-    async (req, res) => res.json(await boards.grants(viewer(req), boardId(req))),
+    async ({ viewer, params }) => ok(await boards.grants(viewer, params.boardId)),
   );
 
   api.route(
@@ -143,12 +131,11 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context, guards: Guards
       operationId: 'setBoardGrants',
       summary: 'Set exactly who holds a grant (admin)',
       tags: ['boards'],
-      auth: true,
+      auth: 'required',
       params: boardParams,
       body: { type: 'object', additionalProperties: false, required: ['userIds'], properties: { userIds: userIdsSchema } },
       responses: { 200: { description: 'Grants', schema: grantsSchema } },
     },
-    guards.requireAuth,
-    async (req, res) => res.json(await boards.setGrants(viewer(req), boardId(req), (req.body as { userIds: number[] }).userIds)),
+    async ({ viewer, params, body }) => ok(await boards.setGrants(viewer, params.boardId, body.userIds)),
   );
 }

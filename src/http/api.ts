@@ -1,10 +1,17 @@
-// Routes are declared once, with their JSON Schemas: the declaration mounts the handler behind ajv validation
-// and registers the operation in the OpenAPI document. Routes parse and authorize; services decide.
+// Routes are declared once, with their JSON Schemas: the declaration types the handler's input (FromSchema),
+// mounts the authentication its `auth` names, validates body, query and params with ajv, writes the handler's
+// reply, and registers the operation in the OpenAPI document (security and error responses included), so the
+// document cannot disagree with what is enforced. Handlers call services; services decide.
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { UnsupportedMediaTypeError, ValidationError } from './errors.js';
 import { boundIntegers, compile, fieldErrors, valueErrors, type JsonSchema } from './schema.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+export type Auth = 'none' | 'optional' | 'required';
 
 export interface ResponseSpec {
   description: string;
@@ -32,8 +39,8 @@ export interface RouteSpec {
   /** Longer prose for the document; access, rate limits and error codes are added to it from the route. */
   description?: string;
   tags?: string[];
-  /** Needs an access token (documents the bearer requirement; the guard itself is a handler). */
-  auth?: boolean;
+  /** none: no token is read; optional: anonymous allowed when ANONYMOUS_READ is on, a sent token is checked; required: a valid access token. */
+  auth?: Auth;
   body?: JsonSchema;
   /** The body may also be multipart/form-data: the body's fields as text parts plus files in `fileField`. */
   multipart?: MultipartSpec;
@@ -132,17 +139,161 @@ export class ApiRegistry {
 /** A route handler or guard; a returned promise's rejection reaches the error handler (Express 5). */
 export type Handler = (req: Request, res: Response, next: NextFunction) => unknown;
 
-/** An express Router whose routes are validated and documented. */
+/** A file a multipart request stored (see files/upload.ts); the route layer only passes it on. */
+export interface UploadedFile {
+  key: string;
+  storedName: string;
+  originalName: string;
+  size: number;
+  mimeType: string;
+  sha256: string;
+}
+
+/** Reads a multipart request: its text fields (validated by `validate`) and the files of `fileField`, stored. */
+export type ReceiveUpload = (req: Request, opts: { fileField: string; validate: (fields: Record<string, string>) => void }) => Promise<{ fields: Record<string, string>; files: UploadedFile[] }>;
+
+/** The TypeScript type of what a schema accepts (after ajv's defaults and, for query and params, coercion). */
+type Infer<S> = [S] extends [undefined] ? undefined : S extends JSONSchema ? FromSchema<S> : never;
+
+/** Who is asking: the verified access token (Express.User), or null for an anonymous caller. */
+export type Caller<A extends Auth> = A extends 'required' ? Express.User : Express.User | null;
+
+export interface Input<B, Q, P, A extends Auth> {
+  body: Infer<B>;
+  query: Infer<Q>;
+  params: Infer<P>;
+  viewer: Caller<A>;
+  /** The stored files of a multipart request (empty for a JSON one). */
+  files: UploadedFile[];
+  req: Request;
+  res: Response;
+}
+
+/** What a handler answers: a status, a JSON body, a Location relative to the router's base, headers. */
+export interface Reply {
+  status: number;
+  body?: unknown;
+  location?: string;
+  headers?: Record<string, string>;
+}
+/** The handler wrote the response itself (a file, a stream). */
+export const STREAMED = Symbol('streamed');
+
+export const ok = (body: unknown, headers?: Record<string, string>): Reply => ({ status: 200, body, headers });
+export const created = (location: string, body: unknown): Reply => ({ status: 201, location, body });
+export const accepted = (body: unknown, location?: string): Reply => ({ status: 202, body, location });
+export const noContent = (): Reply => ({ status: 204 });
+
+export interface Operation<B, Q, P, A extends Auth> extends Omit<RouteSpec, 'auth' | 'body' | 'query' | 'params' | 'multipart'> {
+  auth: A;
+  body?: B;
+  query?: Q;
+  params?: P;
+  multipart?: MultipartSpec & {
+    /** Runs before any file is read (say, "may this caller post here?"), so that a refused request stores nothing. */
+    before?: (input: Omit<Input<B, Q, P, A>, 'body' | 'files'>) => Promise<unknown>;
+  };
+  /** Handlers that run before authentication, e.g. rate limiters (documented through describeHandler). */
+  before?: Handler[];
+}
+
+export interface ApiRouterOptions {
+  /** The authentication guards (`auth: optional | required`). */
+  guards?: { requireAuth: Handler; readAuth(anonymousAllowed: boolean): Handler };
+  /** ANONYMOUS_READ: whether `auth: optional` lets anonymous callers in. */
+  anonymousRead?: boolean;
+  /** Reads multipart bodies (`multipart` operations). */
+  receiveUpload?: ReceiveUpload;
+  /** Check every reply against its documented status and schema (tests: a drifting document fails them). */
+  validateResponses?: boolean;
+}
+
+/** Replies that disagree with the document are a bug of the server: the message says which and how. */
+class UndocumentedReplyError extends Error {}
+
+/** An express Router whose routes are typed, authenticated, validated and documented from one declaration. */
 export class ApiRouter {
   readonly router: Router = express.Router();
+  private readonly responseAjv?: Ajv2020;
 
   constructor(
     private readonly registry: ApiRegistry,
     readonly basePath: string,
-  ) {}
+    private readonly options: ApiRouterOptions = {},
+  ) {
+    if (options.validateResponses) {
+      this.responseAjv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
+      addFormats.default(this.responseAjv);
+    }
+  }
 
-  route(declared: RouteSpec, ...handlers: Handler[]): void {
+  route<const B extends JSONSchema | undefined = undefined, const Q extends JSONSchema | undefined = undefined, const P extends JSONSchema | undefined = undefined, const A extends Auth = 'none'>(
+    declared: Operation<B, Q, P, A>,
+    handler: (input: Input<B, Q, P, A>) => Reply | typeof STREAMED | Promise<Reply | typeof STREAMED>,
+  ): void {
+    const { before = [], multipart, ...rest } = declared;
     // validated and documented with the same bounded schemas
+    const spec: RouteSpec = {
+      ...rest,
+      ...(multipart ? { multipart } : {}),
+      body: boundIntegers(declared.body as JsonSchema | undefined),
+      query: boundIntegers(declared.query as JsonSchema | undefined),
+      params: boundIntegers(declared.params as JsonSchema | undefined),
+    };
+    const guard = this.guard(declared.auth);
+    const handlers = [...before, ...(guard ? [guard] : [])];
+    const docs = handlers.map((h) => handlerDocs.get(h)).filter((d): d is HandlerDoc => d !== undefined);
+    this.registry.add({ ...spec, fullPath: this.basePath + spec.path, handlerDocs: docs });
+    const formCheck = multipart ? formValidator(multipart.form ?? spec.body ?? { type: 'object' }) : undefined;
+    const checkReply = this.replyChecker(spec);
+    const run: RequestHandler = async (req, res) => {
+      const base = { query: req.query, params: req.params, viewer: req.user ?? null, req, res } as unknown as Omit<Input<B, Q, P, A>, 'body' | 'files'>;
+      let body: unknown = req.body;
+      let files: UploadedFile[] = [];
+      if (multipart && formCheck && req.is('multipart/form-data')) {
+        if (!this.options.receiveUpload) throw new Error(`${spec.operationId}: a multipart operation needs receiveUpload`);
+        await multipart.before?.(base);
+        const upload = await this.options.receiveUpload(req, { fileField: multipart.fileField, validate: formCheck });
+        body = upload.fields;
+        files = upload.files;
+      }
+      const reply = await handler({ ...base, body, files } as Input<B, Q, P, A>);
+      if (reply === STREAMED) return;
+      checkReply?.(reply);
+      if (reply.headers) res.set(reply.headers);
+      if (reply.location !== undefined) res.location(this.basePath + reply.location);
+      res.status(reply.status);
+      if (reply.body === undefined) res.end();
+      else res.json(reply.body);
+    };
+    this.router[spec.method](spec.path, ...(handlers as RequestHandler[]), validate(spec), run);
+  }
+
+  private guard(auth: Auth): Handler | undefined {
+    if (auth === 'none') return undefined;
+    const { guards } = this.options;
+    if (!guards) throw new Error(`a route with auth: ${auth} needs the guards`);
+    return auth === 'required' ? guards.requireAuth : guards.readAuth(this.options.anonymousRead ?? false);
+  }
+
+  /** Under validateResponses: a reply's status must be documented, and its body must match the documented schema. */
+  private replyChecker(spec: RouteSpec): ((reply: Reply) => void) | undefined {
+    const ajv = this.responseAjv;
+    if (!ajv) return undefined;
+    const validators = new Map<number, ValidateFunction | null>();
+    for (const [status, r] of Object.entries(spec.responses)) validators.set(Number(status), r.schema && !r.contentType ? ajv.compile(r.schema) : null);
+    return (reply) => {
+      if (!validators.has(reply.status)) throw new UndocumentedReplyError(`${spec.operationId} answered ${reply.status}, which its declaration does not document`);
+      const check = validators.get(reply.status);
+      // (the reply as a client reads it: dates become strings)
+      if (check && !check(JSON.parse(JSON.stringify(reply.body ?? null)))) {
+        throw new UndocumentedReplyError(`${spec.operationId} answered ${reply.status} with a body its documented schema refuses: ${ajv.errorsText(check.errors)}`);
+      }
+    };
+  }
+
+  /** A route declared with express handlers of its own (operations that are not JSON in, JSON out). */
+  raw(declared: RouteSpec, ...handlers: Handler[]): void {
     const spec: RouteSpec = { ...declared, body: boundIntegers(declared.body), query: boundIntegers(declared.query), params: boundIntegers(declared.params) };
     const docs = handlers.map((h) => handlerDocs.get(h)).filter((d): d is HandlerDoc => d !== undefined);
     this.registry.add({ ...spec, fullPath: this.basePath + spec.path, handlerDocs: docs });
