@@ -20,7 +20,7 @@ export function toAdminError(e: unknown): Error {
     if (e.errors?.length) {
       return new ValidationError(Object.fromEntries(e.errors.map((f) => [f.field.split('.')[0], { message: f.message, type: f.code }])), { message: e.message, type: e.code });
     }
-    return new AdminAppError(e.message, { code: e.code, status: e.status });
+    return new AdminAppError(e.message, { code: e.code, kind: e.kind });
   }
   return e as Error;
 }

@@ -142,7 +142,7 @@ export function buildApp(ctx: Context): Express {
     async (_req, res) => {
       const { ready, checks, notes } = await readiness(ctx);
       const failing = Object.keys(checks).filter((k) => checks[k] !== 'ok');
-      if (!ready) throw new ServiceUnavailableError('not_ready', `Not ready: ${failing.join(', ')}.`, { checks });
+      if (!ready) throw new ServiceUnavailableError('not_ready', `Not ready: ${failing.join(', ')}.`, { extra: { checks } });
       res.json({ status: 'ok', checks, ...(notes ? { notes } : {}), orphanSweep: ctx.services.orphanSweep.stats() });
     },
   );
@@ -173,7 +173,7 @@ export function buildApp(ctx: Context): Express {
   app.use('/docs', docsRouter());
   app.use(webRouter({ confirmResetPath: `${API_BASE}/auth/password-reset/confirm` }));
 
-  app.use((req, _res, next) => next(new NotFoundError(`No route for ${req.method} ${req.path}.`)));
+  app.use((req, _res, next) => next(new NotFoundError('not_found', `No route for ${req.method} ${req.path}.`)));
   app.use(errorHandler(ctx.logger));
   return app;
 }

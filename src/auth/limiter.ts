@@ -51,7 +51,7 @@ export class AttemptLimiter {
   async attempt(counters: Counter[]): Promise<Attempt> {
     const keys = counters.map((c) => c.key);
     const refusedFor = Number(await this.redis.eval(COUNT, keys.length, ...keys, this.windowSeconds, ...counters.map((c) => c.limit)));
-    if (refusedFor > 0) throw new TooManyRequestsError(refusedFor);
+    if (refusedFor > 0) throw TooManyRequestsError.retryAfter(refusedFor);
     const failuresOnly = counters.filter((c) => !c.everyAttempt).map((c) => c.key);
     return {
       succeeded: async () => {

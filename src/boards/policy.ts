@@ -50,13 +50,13 @@ export class BoardPolicy {
   /** The viewer's access to the board, or a 404 when they have none. */
   async requireRead(viewer: Viewer, boardId: number): Promise<BoardAccess> {
     const access = await this.access(viewer, boardId);
-    if (!access) throw new NotFoundError('No such board.', 'board_not_found');
+    if (!access) throw new NotFoundError('board_not_found', 'No such board.');
     return access;
   }
 
   /** Writing (posts, comments, likes) follows reading, but never anonymously. */
   async requireWrite(viewer: Viewer, boardId: number): Promise<BoardAccess> {
-    if (!viewer) throw new NotFoundError('No such board.', 'board_not_found');
+    if (!viewer) throw new NotFoundError('board_not_found', 'No such board.');
     return this.requireRead(viewer, boardId);
   }
 

@@ -39,7 +39,7 @@ for i = 3, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 return 1`;
 
-export const sessionNotFound = () => new NotFoundError('No such chat session.', 'chat_session_not_found');
+export const sessionNotFound = () => new NotFoundError('chat_session_not_found', 'No such chat session.');
 
 export class ChatAccess {
   constructor(

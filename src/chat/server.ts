@@ -122,7 +122,7 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
       },
     })
     .any('/*', (res, req) => {
-      sendProblem(res, new NotFoundError(`No route matches ${req.getCaseSensitiveMethod()} ${req.getUrl()}.`));
+      sendProblem(res, new NotFoundError('not_found', `No route matches ${req.getCaseSensitiveMethod()} ${req.getUrl()}.`));
     });
 
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {

@@ -61,7 +61,7 @@ export class FilesService {
   /** A file the viewer may read: its post (and comment) pass the same rule as reading them directly. */
   async find(viewer: Principal | null, fileId: string): Promise<FileDownload> {
     const m = /^([pc])([1-9][0-9]{0,9})$/.exec(fileId);
-    const notFound = () => new NotFoundError('No such file.', 'file_not_found');
+    const notFound = () => new NotFoundError('file_not_found', 'No such file.');
     // a file of a post the viewer may not read is as absent as a missing one
     const readable = (postId: number) =>
       this.posts.requirePost(viewer, postId).catch((e: unknown) => {

@@ -41,7 +41,7 @@ export function createLimiter(redis: Redis, opts: LimiterOptions): RequestHandle
     handler: (req, _res, next) => {
       const info = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit;
       const reset = info?.resetTime?.getTime() ?? Date.now() + opts.windowSeconds * 1000;
-      next(new TooManyRequestsError((reset - Date.now()) / 1000));
+      next(TooManyRequestsError.retryAfter((reset - Date.now()) / 1000));
     },
     validate: { keyGeneratorIpFallback: false },
   });

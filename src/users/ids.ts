@@ -8,6 +8,6 @@ export async function requireUserIds(prisma: Db, userIds: number[], field = 'use
   if (!ids.length) return ids;
   const found = await prisma.user.findMany({ where: { id: { in: ids }, deletedAt: null }, select: { id: true } });
   const missing = ids.filter((id) => !found.some((u) => u.id === id));
-  if (missing.length) throw new ValidationError([{ field, in: 'body', code: 'unknown_user', message: `${field} has unknown users: ${missing.join(', ')}` }]);
+  if (missing.length) throw ValidationError.of([{ field, in: 'body', code: 'unknown_user', message: `${field} has unknown users: ${missing.join(', ')}` }]);
   return ids;
 }
