@@ -3,7 +3,7 @@
 // or a notice instead of a 500.
 import { AppError as AdminAppError, ValidationError, flat, type ActionContext, type ActionRequest, type ActionResponse, type BaseRecord } from 'adminjs';
 import type { Principal } from '../src/auth/sessions.js';
-import { AppError } from '../src/http/errors.js';
+import { AppError } from '../src/errors.js';
 import { uniqueViolation } from './prisma.js';
 import { principalOf } from './services.js';
 

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import busboy from 'busboy';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../src/http/errors.js';
+import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../src/errors.js';
 import type { Logger } from '../src/platform/logger.js';
 
 export interface BodyLimits {

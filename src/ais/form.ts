@@ -1,7 +1,7 @@
 // POST /ais as JSON or as a multipart form with a `dataset` CSV file: either way, the service's create input.
 import busboy from 'busboy';
 import type { Request } from 'express';
-import { BadRequestError, PayloadTooLargeError, ValidationError, type AppError } from '../http/errors.js';
+import { BadRequestError, PayloadTooLargeError, ValidationError, type AppError } from '../errors.js';
 import { compile, fieldErrors } from '../http/schema.js';
 import { createForm } from './schemas.js';
 import type { AiCreateInput } from './service.js';

@@ -3,7 +3,7 @@
 // what the worker wrote; the states themselves are written by states.ts.
 import type { Principal } from '../auth/sessions.js';
 import { isStaff } from '../boards/policy.js';
-import { ConflictError, ForbiddenError, ValidationError } from '../http/errors.js';
+import { ConflictError, ForbiddenError, ValidationError } from '../errors.js';
 import type { Page } from '../http/pagination.js';
 import { queueNames } from '../platform/queue.js';
 import { cancelJobs, enqueuePredictions, type QueueDeps } from './enqueue.js';

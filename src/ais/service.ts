@@ -5,7 +5,8 @@
 import type { AuditLog } from '../audit/service.js';
 import { isStaff } from '../boards/policy.js';
 import type { Config } from '../config.js';
-import { ConflictError, ValidationError, toAppError } from '../http/errors.js';
+import { ConflictError, ValidationError } from '../errors.js';
+import { toAppError } from '../platform/known-errors.js';
 import type { Page } from '../http/pagination.js';
 import type { Logger } from '../platform/logger.js';
 import type { Db } from '../platform/prisma.js';

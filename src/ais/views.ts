@@ -2,7 +2,7 @@
 // shared not-found and permission answers, and the pages of lists (newest first, by id).
 import type { Principal } from '../auth/sessions.js';
 import { isStaff } from '../boards/policy.js';
-import { ForbiddenError, NotFoundError, type FieldError } from '../http/errors.js';
+import { ForbiddenError, NotFoundError, type FieldError } from '../errors.js';
 import { decodeKey, encodeKey } from '../http/pagination.js';
 import type { Db, Prisma } from '../platform/prisma.js';
 import type { JobStatus } from './jobs.js';

@@ -2,7 +2,7 @@
 // counts an attempt in several fixed-window counters at once, atomically: either every counter is under
 // its limit and each is counted, or the attempt is refused (429) and nothing is counted — so refused
 // attempts from one address never eat into a counter that other addresses share.
-import { TooManyRequestsError } from '../http/errors.js';
+import { TooManyRequestsError } from '../errors.js';
 import { redisKeys } from '../platform/keys.js';
 import type { Redis } from '../platform/redis.js';
 

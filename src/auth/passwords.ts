@@ -2,7 +2,7 @@
 // and a thread of the pool), and the check that does the same work whether or not an account exists.
 import crypto from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
-import { ServiceUnavailableError } from '../http/errors.js';
+import { ServiceUnavailableError } from '../errors.js';
 
 // OWASP's argon2id baseline (m=19 MiB, t=2, p=1).
 const options = { algorithm: 2 /* Algorithm.Argon2id (a const enum) */, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;

@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import type { User } from '@prisma/client';
 import type { AuditLog } from '../audit/service.js';
 import type { Config } from '../config.js';
-import { BadRequestError, ForbiddenError, NotFoundError, TooManyRequestsError, UnauthorizedError, ValidationError, type AppError } from '../http/errors.js';
+import { BadRequestError, ForbiddenError, NotFoundError, TooManyRequestsError, UnauthorizedError, ValidationError, type AppError } from '../errors.js';
 import type { Logger } from '../platform/logger.js';
 import type { Mailer } from '../platform/mail.js';
 import type { Db } from '../platform/prisma.js';

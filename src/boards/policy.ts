@@ -5,7 +5,7 @@
 // Everyone else gets 404: a board one may not read does not exist for them (its name never leaks).
 // The check costs one Redis round trip in the common case (board state and grant membership cached,
 // deleted on every change by BoardsService); only a cache miss reads the database.
-import { NotFoundError } from '../http/errors.js';
+import { NotFoundError } from '../errors.js';
 import type { Principal } from '../auth/sessions.js';
 import { redisKeys, redisTtl } from '../platform/keys.js';
 import type { Db } from '../platform/prisma.js';

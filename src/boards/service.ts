@@ -2,7 +2,8 @@
 // board's cached access state so the policy sees it on the very next request.
 import type { AuditLog } from '../audit/service.js';
 import type { Principal } from '../auth/sessions.js';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError, toAppError } from '../http/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import { toAppError } from '../platform/known-errors.js';
 import { postFileKeys } from '../files/service.js';
 import { deleteFiles } from '../files/upload.js';
 import type { Logger } from '../platform/logger.js';

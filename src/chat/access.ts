@@ -8,7 +8,7 @@
 // exist is not cached: anyone may ask for any id, and a key per unknown id would let them fill Redis (a miss is one
 // primary-key read; chat joins of unknown sessions also count as invalid frames).
 import type { Principal } from '../auth/sessions.js';
-import { NotFoundError } from '../http/errors.js';
+import { NotFoundError } from '../errors.js';
 import { redisKeys, redisTtl } from '../platform/keys.js';
 import type { Db } from '../platform/prisma.js';
 import type { Redis } from '../platform/redis.js';

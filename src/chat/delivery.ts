@@ -6,7 +6,8 @@
 // published to a session (that session's sockets), and every SWEEP_MS over all sockets (uWS may write a publish
 // out after the tick's check). A slow socket thus holds at most the limit plus what one tick published to it.
 import type { TemplatedApp } from 'uWebSockets.js';
-import { InternalError, toAppError } from '../http/errors.js';
+import { InternalError } from '../errors.js';
+import { toAppError } from '../platform/known-errors.js';
 import type { Logger } from '../platform/logger.js';
 import { CloseCodes, replyTopic, sessionTopic, type ChatSocket, type ErrorContext } from './connection.js';
 import type { ConnectionRegistry } from './connections.js';

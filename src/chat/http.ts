@@ -1,6 +1,7 @@
 // Plain HTTP answers of the chat server (uWS HttpResponse): JSON and problem+json bodies, written corked.
 import type { HttpResponse } from 'uWebSockets.js';
-import { httpFailureOf, problemOf, type AppError } from '../http/errors.js';
+import type { AppError } from '../errors.js';
+import { httpFailureOf, problemOf } from '../http/errors.js';
 
 const statusLines: Record<number, string> = {
   200: '200 OK',

@@ -3,7 +3,7 @@
 // and deletes at once (ChatBus). New messages arrive through the chat server's group commit (message-store.ts).
 import type { AuditLog } from '../audit/service.js';
 import type { Config } from '../config.js';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../http/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { encodeKey } from '../http/pagination.js';
 import type { Db, Prisma } from '../platform/prisma.js';
 import type { ChatAccess, ChatViewer } from './access.js';

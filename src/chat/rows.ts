@@ -1,6 +1,7 @@
 // What the chat services read from the database and how clients see it: the Prisma selects of sessions and
 // messages, the views built from them, history cursors, and the database errors the services tell apart.
-import { toAppError, ValidationError } from '../http/errors.js';
+import { ValidationError } from '../errors.js';
+import { toAppError } from '../platform/known-errors.js';
 import { decodeKey, invalidCursor } from '../http/pagination.js';
 import type { Prisma } from '../platform/prisma.js';
 import type { SessionSnapshot } from './bus.js';

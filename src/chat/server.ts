@@ -13,7 +13,7 @@
 // On stop, pending messages are written and acknowledged, then every socket is closed with 1001.
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { Context } from '../context.js';
-import { NotFoundError } from '../http/errors.js';
+import { NotFoundError } from '../errors.js';
 import { CloseCodes, type SocketData } from './connection.js';
 import { ConnectionRegistry } from './connections.js';
 import { CorkAnchor, isCorkAnchor } from './cork-anchor.js';

@@ -2,7 +2,7 @@
 // them. Access goes through ChatAccess (Redis-cached); changes that connected sockets must see are published on the
 // ChatBus as control events, and the changes a moderator makes are audited.
 import type { AuditLog } from '../audit/service.js';
-import { ForbiddenError, NotFoundError } from '../http/errors.js';
+import { ForbiddenError, NotFoundError } from '../errors.js';
 import { encodeKey, type Page } from '../http/pagination.js';
 import type { Db, Prisma } from '../platform/prisma.js';
 import { requireUserIds } from '../users/ids.js';

@@ -3,7 +3,7 @@
 import type { AuditLog } from '../audit/service.js';
 import type { Principal } from '../auth/sessions.js';
 import { isStaff, type BoardPolicy } from '../boards/policy.js';
-import { ForbiddenError, NotFoundError } from '../http/errors.js';
+import { ForbiddenError, NotFoundError } from '../errors.js';
 import { decodeKey, encodeKey, type Page } from '../http/pagination.js';
 import { fileRows, fileSelect, publicFiles } from '../files/service.js';
 import { deleteFiles, type ReceivedFile } from '../files/upload.js';

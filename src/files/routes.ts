@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Guards } from '../auth/guards.js';
 import type { Context } from '../context.js';
 import type { ApiRouter } from '../http/api.js';
-import { OutOfRangeError } from '../http/errors.js';
+import { OutOfRangeError } from '../errors.js';
 
 export function registerFileRoutes(api: ApiRouter, ctx: Context, guards: Guards): void {
   const { files } = ctx.services;

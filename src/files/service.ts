@@ -4,7 +4,7 @@
 import type { Prisma } from '@prisma/client';
 import type { Principal } from '../auth/sessions.js';
 import { isStaff } from '../boards/policy.js';
-import { NotFoundError } from '../http/errors.js';
+import { NotFoundError } from '../errors.js';
 import type { Db } from '../platform/prisma.js';
 import type { Storage } from '../platform/storage.js';
 import type { PostsService } from '../posts/service.js';

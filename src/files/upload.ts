@@ -6,7 +6,7 @@ import busboy from 'busboy';
 import type { Request } from 'express';
 import { fileTypeFromBuffer } from 'file-type';
 import { Transform, type TransformCallback } from 'node:stream';
-import { AppError, BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, type ErrorDetails } from '../http/errors.js';
+import { AppError, BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, type ErrorDetails } from '../errors.js';
 import type { Logger } from '../platform/logger.js';
 import { randomObjectName, type Storage } from '../platform/storage.js';
 

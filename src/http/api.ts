@@ -1,7 +1,7 @@
 // Routes are declared once, with their JSON Schemas: the declaration mounts the handler behind ajv validation
 // and registers the operation in the OpenAPI document. Routes parse and authorize; services decide.
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
-import { UnsupportedMediaTypeError, ValidationError } from './errors.js';
+import { UnsupportedMediaTypeError, ValidationError } from '../errors.js';
 import { boundIntegers, compile, fieldErrors, valueErrors, type JsonSchema } from './schema.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';

@@ -1,7 +1,7 @@
 // Request bodies are accepted uncompressed only, on every path (API, admin panel, uploads): a body with a
 // Content-Encoding other than identity is refused with 415 before any parser reads it.
 import type { NextFunction, Request, Response } from 'express';
-import { UnsupportedMediaTypeError } from './errors.js';
+import { UnsupportedMediaTypeError } from '../errors.js';
 
 const hasBody = (req: Request) => req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 

@@ -7,9 +7,6 @@ import type { Logger } from '../platform/logger.js';
 import { toAppError } from '../platform/known-errors.js';
 import { StorageUnavailableError } from '../platform/storage.js';
 
-export * from '../errors.js';
-export { toAppError } from '../platform/known-errors.js';
-
 /** The status of each kind of error. */
 export const statusOfKind: Record<ErrorKind, number> = {
   invalid: 400,

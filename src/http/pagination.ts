@@ -1,6 +1,6 @@
 // Pagination shared by list endpoints: keyset (`cursor`, stable under inserts) or page numbers (`page`, for
 // simple clients). Cursors are opaque base64url strings of the last item's sort key.
-import { ValidationError } from './errors.js';
+import { ValidationError } from '../errors.js';
 
 export const paginationQuery = {
   limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },

@@ -6,7 +6,7 @@ import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import { redisKeys } from '../platform/keys.js';
 import type { Redis } from '../platform/redis.js';
 import { describeHandler } from './api.js';
-import { TooManyRequestsError } from './errors.js';
+import { TooManyRequestsError } from '../errors.js';
 
 export interface LimiterOptions {
   name: string;

@@ -1,5 +1,5 @@
 // Lists of user ids in requests (grants, chat members): every id must be an open account.
-import { ValidationError } from '../http/errors.js';
+import { ValidationError } from '../errors.js';
 import type { Db } from '../platform/prisma.js';
 
 /** The distinct ids, each an existing, open account; otherwise one 400 naming the unknown ones in `field`. */

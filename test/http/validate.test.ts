@@ -6,7 +6,8 @@ import express from 'express';
 import pino from 'pino';
 import request from 'supertest';
 import { ApiRegistry, ApiRouter } from '../../src/http/api.js';
-import { ConflictError, TooManyRequestsError, errorHandler } from '../../src/http/errors.js';
+import { ConflictError, TooManyRequestsError } from '../../src/errors.js';
+import { errorHandler } from '../../src/http/errors.js';
 import { buildOpenApi } from '../../src/http/openapi.js';
 import { newUserSchema } from '../../src/users/schemas.js';
 
