@@ -11,7 +11,7 @@ import { toAppError } from '../platform/known-errors.js';
 import type { Logger } from '../platform/logger.js';
 import { CloseCodes, replyTopic, sessionTopic, type ChatSocket, type ErrorContext } from './connection.js';
 import type { ConnectionRegistry } from './connections.js';
-import { frames } from './frames.js';
+import { errorFrameOf, frames } from './frames.js';
 import type { ChatMetrics } from './metrics.js';
 
 const SWEEP_MS = 250;
@@ -84,7 +84,7 @@ export class Delivery {
     const known = toAppError(err);
     if (!known) this.opts.log.error({ err, connId: this.opts.connections.idOf(ws.getUserData()) }, 'chat request failed');
     const e = known ?? new InternalError();
-    this.error(ws, e.code, e.message, extra);
+    this.send(ws, errorFrameOf(e, extra));
   }
 
   /** Closes a socket from the server side (logged once). */
