@@ -16,7 +16,7 @@ export function verifyPassword(passwordHash: string, password: string): Promise<
   return verify(passwordHash, password).catch(() => false);
 }
 
-/** No hashing slot freed up in time: 503 with Retry-After. */
+/** No hashing slot freed up in time: unavailable, worth a retry in a second. */
 export class PasswordHashingBusyError extends ServiceUnavailableError {
   constructor() {
     super('server_busy', 'The server is busy checking passwords; try again in a moment.', { retryAfter: 1 });
