@@ -1,7 +1,7 @@
 // Routes are declared once, with their JSON Schemas: the declaration mounts the handler behind ajv validation
 // and registers the operation in the OpenAPI document. Routes parse and authorize; services decide.
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
-import { UnsupportedMediaTypeError, ValidationError } from './errors.js';
+import { UnsupportedMediaTypeError, ValidationError } from '../errors.js';
 import { boundIntegers, compile, fieldErrors, valueErrors, type JsonSchema } from './schema.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -103,11 +103,11 @@ export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params' | 'mu
     }
     // a multipart body is validated by its handler once the parts have been read (formValidator)
     if (body && !(spec.multipart && req.is('multipart/form-data'))) {
-      if (!req.is('application/json')) return next(new UnsupportedMediaTypeError('application/json'));
+      if (!req.is('application/json')) return next(new UnsupportedMediaTypeError());
       if (!body(req.body)) errors.push(...fieldErrors(body.errors, 'body'));
       else errors.push(...valueErrors(req.body, 'body'));
     }
-    next(errors.length ? new ValidationError(errors) : undefined);
+    next(errors.length ? ValidationError.of(errors) : undefined);
   };
 }
 
@@ -115,9 +115,9 @@ export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params' | 'mu
 export function formValidator(schema: JsonSchema): (fields: Record<string, string>) => void {
   const check = compile(schema, true);
   return (fields) => {
-    if (!check(fields)) throw new ValidationError(fieldErrors(check.errors, 'body'));
+    if (!check(fields)) throw ValidationError.of(fieldErrors(check.errors, 'body'));
     const invalid = valueErrors(fields, 'body');
-    if (invalid.length) throw new ValidationError(invalid);
+    if (invalid.length) throw ValidationError.of(invalid);
   };
 }
 
