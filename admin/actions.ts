@@ -3,7 +3,7 @@
 // or a notice instead of a 500.
 import { AppError as AdminAppError, ValidationError, flat, type ActionContext, type ActionRequest, type ActionResponse, type BaseRecord } from 'adminjs';
 import type { Principal } from '../src/auth/sessions.js';
-import { AppError } from '../src/http/errors.js';
+import { AppError } from '../src/errors.js';
 import { uniqueViolation } from './prisma.js';
 import { principalOf } from './services.js';
 
@@ -20,7 +20,7 @@ export function toAdminError(e: unknown): Error {
     if (e.errors?.length) {
       return new ValidationError(Object.fromEntries(e.errors.map((f) => [f.field.split('.')[0], { message: f.message, type: f.code }])), { message: e.message, type: e.code });
     }
-    return new AdminAppError(e.message, { code: e.code, status: e.status });
+    return new AdminAppError(e.message, { code: e.code, kind: e.kind });
   }
   return e as Error;
 }

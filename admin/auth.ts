@@ -40,7 +40,7 @@ export class AdminAuth {
       return new AdminLoginError(reason, retryAfter);
     };
     const { user, known, refused } = await auth.checkSignIn(name.includes('@') ? { email: name } : { name }, password, meta);
-    if (refused) throw await fail('rate_limited', known, Number(refused.headers?.['Retry-After'] ?? 1));
+    if (refused) throw await fail('rate_limited', known, refused.retryAfter ?? 1);
     if (!user || !isStaffRole(user.role) || user.isBanned) throw await fail(!user ? 'invalid_credentials' : user.isBanned ? 'banned' : 'not_staff', known);
     await this.ctx.audit.record({ actor: { id: user.id, name: user.name }, action: 'admin.login', ip: meta.ip, requestId: meta.requestId });
     return { id: user.id, email: user.email, title: user.name, role: user.role, loginAt: Date.now() };

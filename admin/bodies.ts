@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import busboy from 'busboy';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { AppError, BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../src/http/errors.js';
+import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../src/errors.js';
 import type { Logger } from '../src/platform/logger.js';
 
 export interface BodyLimits {
@@ -85,7 +85,7 @@ function parseForm(text: string, limits: BodyLimits): Record<string, string> {
   const fields: Record<string, string> = {};
   let count = 0;
   for (const [k, v] of params) {
-    if (++count > limits.maxFields) throw new AppError(413, 'too_many_fields', 'The form has too many fields.');
+    if (++count > limits.maxFields) throw new PayloadTooLargeError('too_many_fields', 'The form has too many fields.');
     fields[k] = v;
   }
   return fields;
@@ -121,7 +121,7 @@ function parseMultipart(req: Request, limits: BodyLimits, dir: string, track: (f
     };
     bb.on('field', (name, value, info) => {
       fieldBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
-      if (info.valueTruncated || fieldBytes > limits.maxFieldsBytes) return fail(new AppError(413, 'field_too_large', 'The form fields are too large.'));
+      if (info.valueTruncated || fieldBytes > limits.maxFieldsBytes) return fail(new PayloadTooLargeError('field_too_large', 'The form fields are too large.'));
       fields[name] = value;
     });
     bb.on('file', (name, stream, info) => {
@@ -144,10 +144,10 @@ function parseMultipart(req: Request, limits: BodyLimits, dir: string, track: (f
         if (fileBytes > limits.maxFileBytes) {
           stream.unpipe(out);
           stream.resume();
-          fail(new AppError(413, 'upload_too_large', `The files together may not exceed ${limits.maxFileBytes} bytes.`));
+          fail(new PayloadTooLargeError('upload_too_large', `The files together may not exceed ${limits.maxFileBytes} bytes.`));
         }
       });
-      stream.on('limit', () => fail(new AppError(413, 'upload_too_large', `The files together may not exceed ${limits.maxFileBytes} bytes.`)));
+      stream.on('limit', () => fail(new PayloadTooLargeError('upload_too_large', `The files together may not exceed ${limits.maxFileBytes} bytes.`)));
       out.on('error', (e) => fail(e));
       stream.pipe(out);
       out.once('finish', () => {
@@ -156,9 +156,9 @@ function parseMultipart(req: Request, limits: BodyLimits, dir: string, track: (f
     });
     bb.on('filesLimit', () => {
       // the sign-in form takes no files: their parts are skipped, the fields still count
-      if (limits.maxFiles > 0) fail(new AppError(413, 'too_many_files', `At most ${limits.maxFiles} files may be sent.`));
+      if (limits.maxFiles > 0) fail(new PayloadTooLargeError('too_many_files', `At most ${limits.maxFiles} files may be sent.`));
     });
-    bb.on('fieldsLimit', () => fail(new AppError(413, 'too_many_fields', 'The form has too many fields.')));
+    bb.on('fieldsLimit', () => fail(new PayloadTooLargeError('too_many_fields', 'The form has too many fields.')));
     bb.on('error', (e: Error) => fail(new BadRequestError('malformed_multipart', `The multipart body cannot be read: ${e.message}`)));
     bb.on('close', () => {
       void Promise.all(writes).then(() => {
@@ -236,7 +236,7 @@ export function adminBodies(opts: AdminBodyOptions): RequestHandler {
       if (type === 'application/json') return { fields: parseJson(await readText(req, limits.maxFieldsBytes)), files: {} };
       if (type === 'application/x-www-form-urlencoded') return { fields: parseForm(await readText(req, limits.maxFieldsBytes), limits), files: {} };
       req.resume();
-      throw new UnsupportedMediaTypeError('application/json, application/x-www-form-urlencoded or multipart/form-data');
+      throw new UnsupportedMediaTypeError('unsupported_media_type', 'The request body must be application/json, application/x-www-form-urlencoded or multipart/form-data.');
     };
     parse().then(
       (parsed) => {

@@ -15,7 +15,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import session, { type SessionOptions } from 'express-session';
 import helmet from 'helmet';
 import type { Context } from '../src/context.js';
-import { ForbiddenError } from '../src/http/errors.js';
+import { ForbiddenError } from '../src/errors.js';
 import { clientMeta } from '../src/http/request-id.js';
 import { setLogContext } from '../src/platform/log-context.js';
 import { redisKeys } from '../src/platform/keys.js';

@@ -17,7 +17,8 @@ import { registerAuthRoutes } from './auth/routes.js';
 import type { Context } from './context.js';
 import { ApiRegistry, ApiRouter, documentGuards } from './http/api.js';
 import { identityBodiesOnly } from './http/content-encoding.js';
-import { NotFoundError, ServiceUnavailableError, errorHandler } from './http/errors.js';
+import { NotFoundError, ServiceUnavailableError } from './errors.js';
+import { errorHandler } from './http/errors.js';
 import { buildOpenApi, docsRouter } from './http/openapi.js';
 import { requestId } from './http/request-id.js';
 import { runWithLogContext } from './platform/log-context.js';
@@ -143,7 +144,7 @@ export function buildApp(ctx: Context): Express {
     async (_req, res) => {
       const { ready, checks, notes } = await readiness(ctx);
       const failing = Object.keys(checks).filter((k) => checks[k] !== 'ok');
-      if (!ready) throw new ServiceUnavailableError('not_ready', `Not ready: ${failing.join(', ')}.`, { checks });
+      if (!ready) throw new ServiceUnavailableError('not_ready', `Not ready: ${failing.join(', ')}.`, { extra: { checks } });
       res.json({ status: 'ok', checks, ...(notes ? { notes } : {}), orphanSweep: ctx.services.orphanSweep.stats() });
     },
   );
@@ -175,7 +176,7 @@ export function buildApp(ctx: Context): Express {
   app.use('/docs', docsRouter());
   app.use(webRouter({ confirmResetPath: `${API_BASE}/auth/password-reset/confirm` }));
 
-  app.use((req, _res, next) => next(new NotFoundError(`No route for ${req.method} ${req.path}.`)));
+  app.use((req, _res, next) => next(new NotFoundError('not_found', `No route for ${req.method} ${req.path}.`)));
   app.use(errorHandler(ctx.logger));
   return app;
 }

@@ -1,7 +1,7 @@
 // Putting AI jobs on their queues and taking waiting ones off. A queue that does not take a job leaves its row
 // failed (states.ts) and the caller gets 503 queue_unavailable; nothing is left queued without a job.
 import type { Config } from '../config.js';
-import { ServiceUnavailableError } from '../http/errors.js';
+import { ServiceUnavailableError } from '../errors.js';
 import { queueNames, type Queues } from '../platform/queue.js';
 import { jobNames, jobOptions, type PredictJobData, type TrainJobData } from './jobs.js';
 import { predictionStates, trainingStates, type PredictionRef, type StateDeps } from './states.js';

@@ -1,7 +1,7 @@
 // POST /ais as JSON or as a multipart form with a `dataset` CSV file: either way, the service's create input.
 import busboy from 'busboy';
 import type { Request } from 'express';
-import { AppError, BadRequestError, ValidationError } from '../http/errors.js';
+import { BadRequestError, PayloadTooLargeError, ValidationError, type AppError } from '../errors.js';
 import { compile, fieldErrors } from '../http/schema.js';
 import { createForm } from './schemas.js';
 import type { AiCreateInput } from './service.js';
@@ -26,12 +26,12 @@ function readForm(req: Request, maxBytes: number): Promise<DatasetForm> {
       failed ??= e;
     };
     bb.on('field', (name, value, info) => {
-      if (info.valueTruncated) fail(new ValidationError([{ field: name, in: 'body', code: 'too_long', message: `${name} is too long` }]));
+      if (info.valueTruncated) fail(ValidationError.of([{ field: name, in: 'body', code: 'too_long', message: `${name} is too long` }]));
       form.fields[name] = value;
     });
     bb.on('file', (name, stream) => {
       if (name !== 'dataset') {
-        fail(new ValidationError([{ field: name, in: 'body', code: 'unknown_field', message: `${name} is not an accepted file field (use dataset)` }]));
+        fail(ValidationError.of([{ field: name, in: 'body', code: 'unknown_field', message: `${name} is not an accepted file field (use dataset)` }]));
         stream.resume();
         return;
       }
@@ -39,7 +39,7 @@ function readForm(req: Request, maxBytes: number): Promise<DatasetForm> {
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('limit', () =>
         fail(
-          new AppError(413, 'dataset_too_large', `The dataset is larger than ${maxBytes} bytes (AI_DATASET_MAX_BYTES).`, {
+          new PayloadTooLargeError('dataset_too_large', `The dataset is larger than ${maxBytes} bytes (AI_DATASET_MAX_BYTES).`, {
             errors: [{ field: 'dataset', in: 'body', code: 'dataset_too_large', message: `dataset must be at most ${maxBytes} bytes` }],
           }),
         ),
@@ -48,7 +48,7 @@ function readForm(req: Request, maxBytes: number): Promise<DatasetForm> {
         form.dataset = Buffer.concat(chunks);
       });
     });
-    bb.on('filesLimit', () => fail(new ValidationError([{ field: 'dataset', in: 'body', code: 'too_many_files', message: 'send one dataset file' }])));
+    bb.on('filesLimit', () => fail(ValidationError.of([{ field: 'dataset', in: 'body', code: 'too_many_files', message: 'send one dataset file' }])));
     bb.on('fieldsLimit', () => fail(new BadRequestError('too_many_fields', 'The form has too many fields.')));
     bb.on('partsLimit', () => fail(new BadRequestError('too_many_fields', 'The form has too many parts.')));
     bb.on('error', () => reject(new BadRequestError('malformed_multipart', 'The multipart body is not valid.')));
@@ -65,7 +65,7 @@ export async function createInput(req: Request, maxBytes: number): Promise<AiCre
     return { name: b.name, description: b.description, datasetCsv: b.dataset, features: b.features, target: b.target };
   }
   const form = await readForm(req, maxBytes);
-  if (!checkForm(form.fields)) throw new ValidationError(fieldErrors(checkForm.errors, 'body'));
+  if (!checkForm(form.fields)) throw ValidationError.of(fieldErrors(checkForm.errors, 'body'));
   const f = form.fields;
   return {
     name: f.name,

@@ -3,7 +3,7 @@
 // what the worker wrote; the states themselves are written by states.ts.
 import type { Principal } from '../auth/sessions.js';
 import { isStaff } from '../boards/policy.js';
-import { AppError, ForbiddenError, ValidationError } from '../http/errors.js';
+import { ConflictError, ForbiddenError, ValidationError } from '../errors.js';
 import type { Page } from '../http/pagination.js';
 import { queueNames } from '../platform/queue.js';
 import { cancelJobs, enqueuePredictions, type QueueDeps } from './enqueue.js';
@@ -84,7 +84,7 @@ export class AiPredictions {
     const hasMany = body.inputs !== undefined;
     if (hasOne === hasMany) {
       const msg = 'give either input (one row) or inputs (a batch of rows)';
-      throw new ValidationError([field('input', hasOne ? 'input_conflict' : 'input_required', msg)]);
+      throw ValidationError.of([field('input', hasOne ? 'input_conflict' : 'input_required', msg)]);
     }
     try {
       if (hasOne) {
@@ -92,13 +92,13 @@ export class AiPredictions {
         return body.input;
       }
       const rows = body.inputs;
-      if (!Array.isArray(rows) || rows.length === 0) throw new ValidationError([field('inputs', 'input_length', 'inputs must be a non-empty array of rows')]);
+      if (!Array.isArray(rows) || rows.length === 0) throw ValidationError.of([field('inputs', 'input_length', 'inputs must be a non-empty array of rows')]);
       const limit = this.deps.config.ai.batchLimit;
-      if (rows.length > limit) throw new ValidationError([field('inputs', 'batch_too_large', `inputs may hold at most ${limit} rows (AI_BATCH_LIMIT)`)]);
+      if (rows.length > limit) throw ValidationError.of([field('inputs', 'batch_too_large', `inputs may hold at most ${limit} rows (AI_BATCH_LIMIT)`)]);
       rows.forEach((row, i) => checkInput(features, row, i));
       return rows as number[][];
     } catch (e) {
-      if (e instanceof InputError) throw new ValidationError([field(e.index === undefined ? 'input' : `inputs.${e.index}`, e.code, e.message)]);
+      if (e instanceof InputError) throw ValidationError.of([field(e.index === undefined ? 'input' : `inputs.${e.index}`, e.code, e.message)]);
       throw e;
     }
   }
@@ -106,7 +106,7 @@ export class AiPredictions {
   private async requirePredictable(viewer: Principal, aiId: number): Promise<{ artifactKey: string; features: number }> {
     const ai = await readableModel(this.deps.prisma, viewer, aiId);
     const features = (ai.metrics as Partial<Metrics> | null)?.features?.length;
-    if (!ai.isAvailable || !ai.artifactKey || !features) throw new AppError(409, 'ai_not_available', 'This model is not available for predictions (not trained yet, or disabled).');
+    if (!ai.isAvailable || !ai.artifactKey || !features) throw new ConflictError('ai_not_available', 'This model is not available for predictions (not trained yet, or disabled).');
     return { artifactKey: ai.artifactKey, features };
   }
 
@@ -145,7 +145,7 @@ export class AiPredictions {
   /** Asks again with a new input: the log goes back to `queued` (409 while its current job is running). */
   async updateLog(viewer: Viewer, id: number, body: PredictBody): Promise<AiLogView> {
     const log = await this.getLog(viewer, id);
-    const running = () => new AppError(409, 'ailog_running', 'This prediction is running; try again once it has finished.');
+    const running = () => new ConflictError('ailog_running', 'This prediction is running; try again once it has finished.');
     if (log.status === 'running') throw running();
     const { artifactKey, features } = await this.requirePredictable(viewer!, log.aiId);
     const input = this.checkBody(body, features);

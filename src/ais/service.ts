@@ -5,7 +5,8 @@
 import type { AuditLog } from '../audit/service.js';
 import { isStaff } from '../boards/policy.js';
 import type { Config } from '../config.js';
-import { AppError, ConflictError, ValidationError, toAppError } from '../http/errors.js';
+import { ConflictError, ValidationError } from '../errors.js';
+import { toAppError } from '../platform/known-errors.js';
 import type { Page } from '../http/pagination.js';
 import type { Logger } from '../platform/logger.js';
 import type { Db } from '../platform/prisma.js';
@@ -85,7 +86,7 @@ export class AisService {
 
   private nameTaken(e: unknown) {
     const app = toAppError(e);
-    if (app?.status === 409) return new ConflictError('already_exists', 'An AI model with this name already exists.', ['name']);
+    if (app?.kind === 'conflict') return new ConflictError('already_exists', 'An AI model with this name already exists.', { fields: ['name'] });
     return app ?? e;
   }
 
@@ -97,16 +98,16 @@ export class AisService {
     let spec: { features: string[]; target: string } | null = null;
     if (input.datasetCsv !== undefined) {
       csv = Buffer.isBuffer(input.datasetCsv) ? input.datasetCsv : Buffer.from(input.datasetCsv, 'utf8');
-      if (csv.length > limits.datasetMaxBytes) throw new ValidationError([field('dataset', 'dataset_too_large', `dataset must be at most ${limits.datasetMaxBytes} bytes`)]);
+      if (csv.length > limits.datasetMaxBytes) throw ValidationError.of([field('dataset', 'dataset_too_large', `dataset must be at most ${limits.datasetMaxBytes} bytes`)]);
       try {
         const parsed = parseDataset(csv, { features: input.features, target: input.target, maxRows: limits.datasetMaxRows });
         spec = { features: parsed.features, target: parsed.target };
       } catch (e) {
-        if (e instanceof DatasetError) throw new ValidationError([field('dataset', e.code, e.message)], `The dataset is not valid: ${e.message}`);
+        if (e instanceof DatasetError) throw ValidationError.of([field('dataset', e.code, e.message)], `The dataset is not valid: ${e.message}`);
         throw e;
       }
     } else if (input.features !== undefined || input.target !== undefined) {
-      throw new ValidationError([field(input.features !== undefined ? 'features' : 'target', 'dataset_required', 'declared columns need an uploaded dataset')]);
+      throw ValidationError.of([field(input.features !== undefined ? 'features' : 'target', 'dataset_required', 'declared columns need an uploaded dataset')]);
     }
 
     const created = await this.prisma.ai
@@ -145,7 +146,7 @@ export class AisService {
     const jobId = trainJobId();
     if (!(await trainingStates.queue(this.prisma, aiId, jobId))) {
       if (!(await this.prisma.ai.count({ where: { id: aiId } }))) throw notFound();
-      throw new AppError(409, 'ai_training_in_progress', 'This model is already queued for training or training.');
+      throw new ConflictError('ai_training_in_progress', 'This model is already queued for training or training.');
     }
     await enqueueTraining(this.deps, aiId, jobId, actor.id);
     await this.deps.audit.record({ actor: { id: actor.id }, action: 'ai.train_requested', target: { type: 'ai', id: aiId }, details: { jobId } });
@@ -157,7 +158,7 @@ export class AisService {
     const before = await this.prisma.ai.findUnique({ where: { id: aiId }, select: { version: true } });
     if (!before) throw notFound();
     if (patch.isAvailable === true && before.version === 0)
-      throw new AppError(409, 'ai_not_trained', 'The model has no trained artifact yet: it cannot be made available.', {
+      throw new ConflictError('ai_not_trained', 'The model has no trained artifact yet: it cannot be made available.', {
         errors: [field('isAvailable', 'ai_not_trained', 'isAvailable needs a trained model')],
       });
     const row = await this.prisma.ai

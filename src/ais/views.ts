@@ -2,7 +2,7 @@
 // shared not-found and permission answers, and the pages of lists (newest first, by id).
 import type { Principal } from '../auth/sessions.js';
 import { isStaff } from '../boards/policy.js';
-import { ForbiddenError, NotFoundError, type FieldError } from '../http/errors.js';
+import { ForbiddenError, NotFoundError, type FieldError } from '../errors.js';
 import { decodeKey, encodeKey } from '../http/pagination.js';
 import type { Db, Prisma } from '../platform/prisma.js';
 import type { JobStatus } from './jobs.js';
@@ -109,8 +109,8 @@ export function aiView(viewer: Viewer, row: AiRow): AiView {
   return { ...base, createdById: row.createdById, jobId: row.jobId, error: row.error, artifactKey: row.artifactKey, datasetKey: row.datasetKey };
 }
 
-export const notFound = () => new NotFoundError('No such AI model.', 'ai_not_found');
-export const logNotFound = () => new NotFoundError('No such AI log.', 'ailog_not_found');
+export const notFound = () => new NotFoundError('ai_not_found', 'No such AI model.');
+export const logNotFound = () => new NotFoundError('ailog_not_found', 'No such AI log.');
 export const field = (name: string, code: string, message: string): FieldError => ({ field: name, in: 'body', code, message });
 
 export function requireAdmin(actor: Viewer): asserts actor is Principal {

@@ -4,7 +4,7 @@
 import type { RequestHandler } from 'express';
 import passport from 'passport';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
-import { ForbiddenError, UnauthorizedError } from '../http/errors.js';
+import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import { setLogContext } from '../platform/log-context.js';
 import type { Role } from '../users/schemas.js';
 import type { AccessTokenClaims, Principal, Sessions } from './sessions.js';

@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import type { User } from '@prisma/client';
 import type { AuditLog } from '../audit/service.js';
 import type { Config } from '../config.js';
-import { AppError, ForbiddenError, NotFoundError, TooManyRequestsError, UnauthorizedError, ValidationError } from '../http/errors.js';
+import { BadRequestError, ForbiddenError, NotFoundError, TooManyRequestsError, UnauthorizedError, ValidationError, type AppError } from '../errors.js';
 import type { Logger } from '../platform/logger.js';
 import type { Mailer } from '../platform/mail.js';
 import type { Db } from '../platform/prisma.js';
@@ -159,7 +159,7 @@ export class AuthService {
   async forcePasswordReset(actor: Principal, userId: number, meta: RequestContext): Promise<void> {
     if (!isStaffRole(actor.role)) throw new ForbiddenError('forbidden', 'Only admins send password reset mails.');
     const user = await this.deps.prisma.user.findUnique({ where: { id: userId } });
-    if (!user || user.deletedAt) throw new NotFoundError('No such user.');
+    if (!user || user.deletedAt) throw new NotFoundError('not_found', 'No such user.');
     const token = await this.createResetToken(user, meta, { id: actor.id });
     this.later('password reset mail could not be sent', () => this.mailReset(user, token));
   }
@@ -195,9 +195,9 @@ export class AuthService {
   async confirmPasswordReset(token: string, password: string, meta: RequestContext): Promise<void> {
     const { prisma, sessions, passwords, audit } = this.deps;
     if (!validatePassword(password))
-      throw new ValidationError(fieldErrors(validatePassword.errors, 'body').map((e) => ({ ...e, field: 'password', message: `password ${e.message.replace(/^the body /, '')}` })));
+      throw ValidationError.of(fieldErrors(validatePassword.errors, 'body').map((e) => ({ ...e, field: 'password', message: `password ${e.message.replace(/^the body /, '')}` })));
     const invalid = () =>
-      new AppError(400, 'invalid_reset_token', 'The reset token is invalid, expired or already used.', {
+      new BadRequestError('invalid_reset_token', 'The reset token is invalid, expired or already used.', {
         errors: [{ field: 'token', in: 'body', code: 'invalid', message: 'token is invalid, expired or already used' }],
       });
     const row = await prisma.passwordResetToken.findUnique({ where: { tokenHash: sha256(token) } });

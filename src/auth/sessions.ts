@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Config } from '../config.js';
-import { UnauthorizedError } from '../http/errors.js';
+import { UnauthorizedError } from '../errors.js';
 import { prefixedChannel, redisChannels, redisKeys, redisTtl } from '../platform/keys.js';
 import type { Db } from '../platform/prisma.js';
 import type { Redis } from '../platform/redis.js';

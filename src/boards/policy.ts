@@ -5,7 +5,7 @@
 // Everyone else gets 404: a board one may not read does not exist for them (its name never leaks).
 // The check costs one Redis round trip in the common case (board state and grant membership cached,
 // deleted on every change by BoardsService); only a cache miss reads the database.
-import { NotFoundError } from '../http/errors.js';
+import { NotFoundError } from '../errors.js';
 import type { Principal } from '../auth/sessions.js';
 import { redisKeys, redisTtl } from '../platform/keys.js';
 import type { Db } from '../platform/prisma.js';
@@ -50,13 +50,13 @@ export class BoardPolicy {
   /** The viewer's access to the board, or a 404 when they have none. */
   async requireRead(viewer: Viewer, boardId: number): Promise<BoardAccess> {
     const access = await this.access(viewer, boardId);
-    if (!access) throw new NotFoundError('No such board.', 'board_not_found');
+    if (!access) throw new NotFoundError('board_not_found', 'No such board.');
     return access;
   }
 
   /** Writing (posts, comments, likes) follows reading, but never anonymously. */
   async requireWrite(viewer: Viewer, boardId: number): Promise<BoardAccess> {
-    if (!viewer) throw new NotFoundError('No such board.', 'board_not_found');
+    if (!viewer) throw new NotFoundError('board_not_found', 'No such board.');
     return this.requireRead(viewer, boardId);
   }
 

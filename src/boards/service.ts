@@ -2,7 +2,8 @@
 // board's cached access state so the policy sees it on the very next request.
 import type { AuditLog } from '../audit/service.js';
 import type { Principal } from '../auth/sessions.js';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError, toAppError } from '../http/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import { toAppError } from '../platform/known-errors.js';
 import { postFileKeys } from '../files/service.js';
 import { deleteFiles } from '../files/upload.js';
 import type { Logger } from '../platform/logger.js';
@@ -65,14 +66,14 @@ export class BoardsService {
   async get(viewer: Principal | null, boardId: number) {
     const access = await this.policy.requireRead(viewer, boardId);
     const board = await this.prisma.board.findUnique({ where: { id: boardId }, select: boardSelect });
-    if (!board) throw new NotFoundError('No such board.', 'board_not_found');
+    if (!board) throw new NotFoundError('board_not_found', 'No such board.');
     return { ...board, access };
   }
 
   async create(actor: Principal | null, input: BoardInput) {
     this.requireAdmin(actor);
     const hidden = input.isVisible === false;
-    if (input.userIds?.length && !hidden) throw new ValidationError([{ field: 'userIds', in: 'body', code: 'not_hidden', message: 'userIds is only for hidden boards (isVisible: false)' }]);
+    if (input.userIds?.length && !hidden) throw ValidationError.of([{ field: 'userIds', in: 'body', code: 'not_hidden', message: 'userIds is only for hidden boards (isVisible: false)' }]);
     const grantees = hidden ? [...new Set([...(await this.checkUsers(input.userIds ?? [])), ...(await this.adminIds())])] : [];
     const board = await this.prisma
       .$transaction(async (tx) => {
@@ -95,11 +96,11 @@ export class BoardsService {
   async update(actor: Principal | null, boardId: number, patch: BoardPatch) {
     this.requireAdmin(actor);
     const before = await this.prisma.board.findUnique({ where: { id: boardId } });
-    if (!before) throw new NotFoundError('No such board.', 'board_not_found');
+    if (!before) throw new NotFoundError('board_not_found', 'No such board.');
     const hiding = before.isVisible && patch.isVisible === false;
     const showing = !before.isVisible && patch.isVisible === true;
     if (patch.userIds?.length && !hiding)
-      throw new ValidationError([{ field: 'userIds', in: 'body', code: 'not_hiding', message: 'userIds is only accepted when hiding a public board; use PUT /boards/{boardId}/grants otherwise' }]);
+      throw ValidationError.of([{ field: 'userIds', in: 'body', code: 'not_hiding', message: 'userIds is only accepted when hiding a public board; use PUT /boards/{boardId}/grants otherwise' }]);
     const grantees = hiding ? [...new Set([...(await this.checkUsers(patch.userIds ?? [])), ...(await this.adminIds())])] : [];
     const board = await this.prisma
       .$transaction(async (tx) => {
@@ -136,7 +137,7 @@ export class BoardsService {
       const found = await postFileKeys(tx, { boardId });
       return { gone: await tx.board.deleteMany({ where: { id: boardId } }), keys: found };
     });
-    if (!gone.count) throw new NotFoundError('No such board.', 'board_not_found');
+    if (!gone.count) throw new NotFoundError('board_not_found', 'No such board.');
     // the board's posts, comments and file rows went with it (cascade); their files go after the commit
     await deleteFiles(this.storage, keys, this.logger);
     await this.policy.invalidate(boardId);
@@ -145,7 +146,7 @@ export class BoardsService {
 
   async grants(actor: Principal | null, boardId: number) {
     this.requireAdmin(actor);
-    if (!(await this.prisma.board.count({ where: { id: boardId } }))) throw new NotFoundError('No such board.', 'board_not_found');
+    if (!(await this.prisma.board.count({ where: { id: boardId } }))) throw new NotFoundError('board_not_found', 'No such board.');
     const rows = await this.prisma.userBoardPermission.findMany({ where: { boardId }, orderBy: { userId: 'asc' }, select: { userId: true } });
     return { userIds: rows.map((r) => r.userId) };
   }
@@ -153,7 +154,7 @@ export class BoardsService {
   /** Sets exactly who holds a grant: missing ones are added, others removed. */
   async setGrants(actor: Principal | null, boardId: number, userIds: number[]) {
     this.requireAdmin(actor);
-    if (!(await this.prisma.board.count({ where: { id: boardId } }))) throw new NotFoundError('No such board.', 'board_not_found');
+    if (!(await this.prisma.board.count({ where: { id: boardId } }))) throw new NotFoundError('board_not_found', 'No such board.');
     const wanted = await this.checkUsers(userIds);
     const { added, removed } = await this.prisma.$transaction(async (tx) => {
       const current = (await tx.userBoardPermission.findMany({ where: { boardId }, select: { userId: true } })).map((g) => g.userId);
@@ -186,7 +187,7 @@ export class BoardsService {
     if (wanted.length) {
       const found = await this.prisma.board.findMany({ where: { id: { in: wanted } }, select: { id: true } });
       const missing = wanted.filter((id) => !found.some((b) => b.id === id));
-      if (missing.length) throw new ValidationError([{ field: 'boardIds', in: 'body', code: 'unknown_board', message: `boardIds has unknown boards: ${missing.join(', ')}` }]);
+      if (missing.length) throw ValidationError.of([{ field: 'boardIds', in: 'body', code: 'unknown_board', message: `boardIds has unknown boards: ${missing.join(', ')}` }]);
     }
     const { added, removed } = await this.prisma.$transaction(async (tx) => {
       const current = (await tx.userBoardPermission.findMany({ where: { userId }, select: { boardId: true } })).map((g) => g.boardId);
@@ -204,7 +205,7 @@ export class BoardsService {
 
   private nameTaken(e: unknown) {
     const app = toAppError(e);
-    if (app?.status === 409) return new ConflictError('already_exists', 'A board with this name already exists.', ['name']);
+    if (app?.kind === 'conflict') return new ConflictError('already_exists', 'A board with this name already exists.', { fields: ['name'] });
     return app ?? e;
   }
 }

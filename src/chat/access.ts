@@ -8,7 +8,7 @@
 // exist is not cached: anyone may ask for any id, and a key per unknown id would let them fill Redis (a miss is one
 // primary-key read; chat joins of unknown sessions also count as invalid frames).
 import type { Principal } from '../auth/sessions.js';
-import { NotFoundError } from '../http/errors.js';
+import { NotFoundError } from '../errors.js';
 import { redisKeys, redisTtl } from '../platform/keys.js';
 import type { Db } from '../platform/prisma.js';
 import type { Redis } from '../platform/redis.js';
@@ -39,7 +39,7 @@ for i = 3, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 return 1`;
 
-export const sessionNotFound = () => new NotFoundError('No such chat session.', 'chat_session_not_found');
+export const sessionNotFound = () => new NotFoundError('chat_session_not_found', 'No such chat session.');
 
 export class ChatAccess {
   constructor(

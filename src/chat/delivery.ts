@@ -6,11 +6,12 @@
 // published to a session (that session's sockets), and every SWEEP_MS over all sockets (uWS may write a publish
 // out after the tick's check). A slow socket thus holds at most the limit plus what one tick published to it.
 import type { TemplatedApp } from 'uWebSockets.js';
-import { AppError, toAppError } from '../http/errors.js';
+import { InternalError } from '../errors.js';
+import { toAppError } from '../platform/known-errors.js';
 import type { Logger } from '../platform/logger.js';
 import { CloseCodes, replyTopic, sessionTopic, type ChatSocket, type ErrorContext } from './connection.js';
 import type { ConnectionRegistry } from './connections.js';
-import { frames } from './frames.js';
+import { errorFrameOf, frames } from './frames.js';
 import type { ChatMetrics } from './metrics.js';
 
 const SWEEP_MS = 250;
@@ -82,8 +83,8 @@ export class Delivery {
   appError(ws: ChatSocket, err: unknown, extra: ErrorContext): void {
     const known = toAppError(err);
     if (!known) this.opts.log.error({ err, connId: this.opts.connections.idOf(ws.getUserData()) }, 'chat request failed');
-    const e = known ?? new AppError(500, 'internal_error', 'An unexpected error occurred.');
-    this.error(ws, e.code, e.message, extra);
+    const e = known ?? new InternalError();
+    this.send(ws, errorFrameOf(e, extra));
   }
 
   /** Closes a socket from the server side (logged once). */

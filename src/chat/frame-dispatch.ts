@@ -3,7 +3,7 @@
 // session whose join is still in progress wait for it. Invalid frames and refused joins are answered with an error
 // frame and counted per socket; CHAT_MAX_INVALID_FRAMES of them close the socket with 1008.
 import type { Config } from '../config.js';
-import { toAppError } from '../http/errors.js';
+import { toAppError } from '../platform/known-errors.js';
 import type { Logger } from '../platform/logger.js';
 import { runWithLogContext } from '../platform/log-context.js';
 import type { ChatBus } from './bus.js';

@@ -1,5 +1,6 @@
 // Server → client frames of the chat protocol (docs/chat-protocol.md), serialized once each: a frame published to
 // a session is one string shared by every socket and every replica.
+import type { AppError } from '../errors.js';
 import type { SessionSnapshot } from './bus.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -34,3 +35,6 @@ export const frames = {
   pong: (ref?: Ref) => JSON.stringify({ v: 1, type: 'pong', ...withRef(ref) }),
   error: (code: string, message: string, extra: { clientMsgId?: string; ref?: Ref; sessionId?: number } = {}) => JSON.stringify({ v: 1, type: 'error', code, message, ...extra }),
 } as const;
+
+/** A failed request's error frame: whatever the kind, the client branches on the code. */
+export const errorFrameOf = (err: AppError, extra: { clientMsgId?: string; ref?: Ref; sessionId?: number } = {}): string => frames.error(err.code, err.message, extra);

@@ -1,6 +1,7 @@
 // Plain HTTP answers of the chat server (uWS HttpResponse): JSON and problem+json bodies, written corked.
 import type { HttpResponse } from 'uWebSockets.js';
-import { problemOf, type AppError } from '../http/errors.js';
+import type { AppError } from '../errors.js';
+import { httpFailureOf, problemOf } from '../http/errors.js';
 
 const statusLines: Record<number, string> = {
   200: '200 OK',
@@ -22,7 +23,8 @@ export function sendJson(res: HttpResponse, status: number, contentType: string,
   });
 }
 
-/** A problem+json answer, with the error's own headers (WWW-Authenticate on a 401). */
+/** A problem+json answer, mapped as the API maps it (status by kind, WWW-Authenticate on a 401). */
 export function sendProblem(res: HttpResponse, err: AppError, closeConnection = false): void {
-  sendJson(res, err.status, 'application/problem+json', JSON.stringify(problemOf(err)), closeConnection, err.headers);
+  const failure = httpFailureOf(err);
+  sendJson(res, failure.status, 'application/problem+json', JSON.stringify(problemOf(failure)), closeConnection, failure.headers);
 }

@@ -3,7 +3,7 @@
 // and deletes at once (ChatBus). New messages arrive through the chat server's group commit (message-store.ts).
 import type { AuditLog } from '../audit/service.js';
 import type { Config } from '../config.js';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../http/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { encodeKey } from '../http/pagination.js';
 import type { Db, Prisma } from '../platform/prisma.js';
 import type { ChatAccess, ChatViewer } from './access.js';
@@ -19,7 +19,7 @@ export interface HistoryQuery {
   after?: string;
 }
 
-const messageNotFound = () => new NotFoundError('No such message.', 'chat_message_not_found');
+const messageNotFound = () => new NotFoundError('chat_message_not_found', 'No such message.');
 
 export class ChatMessageService {
   constructor(
@@ -32,7 +32,7 @@ export class ChatMessageService {
 
   /** History, newest first, with keyset cursors: `nextCursor` (pass as `before`) pages to older messages, `prevCursor` (as `after`) to newer ones. */
   async history(viewer: ChatViewer, id: number, q: HistoryQuery): Promise<{ items: ChatMessageView[]; nextCursor: string | null; prevCursor: string | null }> {
-    if (q.before && q.after) throw new ValidationError([{ field: 'after', in: 'query', code: 'conflict', message: 'give before or after, not both' }]);
+    if (q.before && q.after) throw ValidationError.of([{ field: 'after', in: 'query', code: 'conflict', message: 'give before or after, not both' }]);
     const a = await this.access.require(viewer, id);
     const before = q.before ? cursorOf('before', q.before) : undefined;
     const after = q.after ? cursorOf('after', q.after) : undefined;
@@ -116,7 +116,7 @@ export class ChatMessageService {
   /** Message content: a visible character, at most CHAT_MAX_MESSAGE_LENGTH characters. */
   checkContent(content: string): void {
     if (content.length > this.config.maxMessageLength || !/\S/.test(content)) {
-      throw new ValidationError([
+      throw ValidationError.of([
         { field: 'content', in: 'body', code: content.length ? 'too_long' : 'too_short', message: `content must have a visible character (at most ${this.config.maxMessageLength})` },
       ]);
     }

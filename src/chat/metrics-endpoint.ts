@@ -5,7 +5,7 @@
 // client look local.
 import crypto from 'node:crypto';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
-import { ForbiddenError, UnauthorizedError, type AppError } from '../http/errors.js';
+import { ForbiddenError, UnauthorizedError, type AppError } from '../errors.js';
 import { sendJson, sendProblem } from './http.js';
 import type { ChatMetrics } from './metrics.js';
 

@@ -13,7 +13,7 @@
 // On stop, pending messages are written and acknowledged, then every socket is closed with 1001.
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { Context } from '../context.js';
-import { NotFoundError } from '../http/errors.js';
+import { NotFoundError } from '../errors.js';
 import { CloseCodes, type SocketData } from './connection.js';
 import { ConnectionRegistry } from './connections.js';
 import { CorkAnchor, isCorkAnchor } from './cork-anchor.js';
@@ -122,7 +122,7 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
       },
     })
     .any('/*', (res, req) => {
-      sendProblem(res, new NotFoundError(`No route matches ${req.getCaseSensitiveMethod()} ${req.getUrl()}.`));
+      sendProblem(res, new NotFoundError('not_found', `No route matches ${req.getCaseSensitiveMethod()} ${req.getUrl()}.`));
     });
 
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {

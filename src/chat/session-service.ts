@@ -2,7 +2,7 @@
 // them. Access goes through ChatAccess (Redis-cached); changes that connected sockets must see are published on the
 // ChatBus as control events, and the changes a moderator makes are audited.
 import type { AuditLog } from '../audit/service.js';
-import { ForbiddenError, NotFoundError } from '../http/errors.js';
+import { ForbiddenError, NotFoundError } from '../errors.js';
 import { encodeKey, type Page } from '../http/pagination.js';
 import type { Db, Prisma } from '../platform/prisma.js';
 import { requireUserIds } from '../users/ids.js';
@@ -140,7 +140,7 @@ export class ChatSessionService {
     const a = await this.access.require(viewer, id);
     requireCreatorOrStaff(a);
     const user = await this.prisma.user.findUnique({ where: { id: userId }, select: { id: true, deletedAt: true } });
-    if (!user || user.deletedAt) throw new NotFoundError('No such user.', 'user_not_found');
+    if (!user || user.deletedAt) throw new NotFoundError('user_not_found', 'No such user.');
     const created = await this.prisma.chatSessionMember.create({ data: { sessionId: id, userId } }).then(
       () => true,
       (e: unknown) => {
@@ -158,7 +158,7 @@ export class ChatSessionService {
     const a = await this.access.require(viewer, id);
     if (userId !== viewer.id) requireCreatorOrStaff(a);
     const gone = await this.prisma.chatSessionMember.deleteMany({ where: { sessionId: id, userId } });
-    if (!gone.count) throw new NotFoundError('This user is not a member of the session.', 'chat_member_not_found');
+    if (!gone.count) throw new NotFoundError('chat_member_not_found', 'This user is not a member of the session.');
     await this.access.invalidate(id);
     await this.bus.control({ kind: 'member_removed', sessionId: id, userId });
     if (userId !== viewer.id) await this.audit.record({ actor: { id: viewer.id }, action: 'chat.member_removed', target: { type: 'chat_session', id }, details: { userId } });

@@ -3,7 +3,7 @@
 // is a 401 problem and the connection closes.
 import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
 import type { Sessions, WsTicket } from '../auth/sessions.js';
-import { ServiceUnavailableError, UnauthorizedError } from '../http/errors.js';
+import { ServiceUnavailableError, UnauthorizedError } from '../errors.js';
 import type { Logger } from '../platform/logger.js';
 import type { ChatViewer } from './access.js';
 import { NONE, type SocketData } from './connection.js';

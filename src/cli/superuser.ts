@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { createAuditLog } from '../audit/index.js';
 import type { AuditLog } from '../audit/service.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
-import { AppError } from '../http/errors.js';
+import { AppError, type ErrorKind } from '../errors.js';
 import { pendingMigrations } from '../platform/migrate.js';
 import { createLogger } from '../platform/logger.js';
 import { createPrisma } from '../platform/prisma.js';
@@ -16,6 +16,11 @@ import { UsersService } from '../users/service.js';
 import { createPrompter, readAll, type PromptInput } from './prompt.js';
 
 export const EXIT = { ok: 0, failure: 1, invalid: 2, exists: 3 } as const;
+
+/** The exit code of a service's refusal, by its kind: anything but bad input or a taken value is a failure. */
+export function exitCodeOf(kind: ErrorKind): number {
+  return kind === 'invalid' ? EXIT.invalid : kind === 'conflict' ? EXIT.exists : EXIT.failure;
+}
 
 /** The command's standard streams: the process's own in the bin, in-memory streams in the tests. */
 export interface CliIo {
@@ -135,13 +140,11 @@ async function createUser(config: Config, input: { name: string; email: string; 
     audit = await createAuditLog(config, prisma, createLogger(config, 'cli'));
     return await new UsersService({ prisma, audit }).create(input, 'superuser', null);
   } catch (e) {
-    if (e instanceof AppError && e.status === 409) {
-      fail(EXIT.exists, `a user with this ${e.errors?.map((f) => f.field).join(' and ') ?? 'name or email'} already exists; nothing was changed`);
-    }
-    if (e instanceof AppError && e.status === 400) {
-      fail(EXIT.invalid, e.errors?.map((f) => f.message).join('; ') ?? e.message);
-    }
-    throw e;
+    if (!(e instanceof AppError)) throw e;
+    const code = exitCodeOf(e.kind);
+    if (code === EXIT.exists) fail(code, `a user with this ${e.errors?.map((f) => f.field).join(' and ') ?? 'name or email'} already exists; nothing was changed`);
+    if (code === EXIT.invalid) fail(code, e.errors?.map((f) => f.message).join('; ') ?? e.message);
+    fail(code, e.message);
   } finally {
     await audit?.close();
     await prisma.$disconnect();

@@ -3,7 +3,7 @@
 import type { AuditLog } from '../audit/service.js';
 import type { Principal } from '../auth/sessions.js';
 import { isStaff, type BoardPolicy } from '../boards/policy.js';
-import { ForbiddenError, NotFoundError } from '../http/errors.js';
+import { ForbiddenError, NotFoundError } from '../errors.js';
 import { decodeKey, encodeKey, type Page } from '../http/pagination.js';
 import { fileRows, fileSelect, publicFiles } from '../files/service.js';
 import { deleteFiles, type ReceivedFile } from '../files/upload.js';
@@ -40,7 +40,7 @@ export class CommentsService {
   ) {}
 
   private async requireComment(viewer: Principal | null, commentId: number) {
-    const absent = () => new NotFoundError('No such comment.', 'comment_not_found');
+    const absent = () => new NotFoundError('comment_not_found', 'No such comment.');
     const comment = await this.prisma.comment.findUnique({ where: { id: commentId }, select: { id: true, postId: true, authorId: true, isVisible: true } });
     if (!comment) throw absent();
     // a comment under a post (or board) the viewer may not read is as absent as a missing one
@@ -100,7 +100,7 @@ export class CommentsService {
         this.logger,
       );
       // the post was deleted while the upload ran
-      if ((e as { code?: string }).code === 'P2003') throw new NotFoundError('No such post.', 'post_not_found');
+      if ((e as { code?: string }).code === 'P2003') throw new NotFoundError('post_not_found', 'No such post.');
       throw e;
     }
   }

@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Guards } from '../auth/guards.js';
 import type { Context } from '../context.js';
 import type { ApiRouter } from '../http/api.js';
-import { AppError } from '../http/errors.js';
+import { OutOfRangeError } from '../errors.js';
 
 export function registerFileRoutes(api: ApiRouter, ctx: Context, guards: Guards): void {
   const { files } = ctx.services;
@@ -44,7 +44,7 @@ export function registerFileRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       const ranges = ifRange === undefined || ifRange === etag ? req.range(file.size, { combine: true }) : undefined;
       if (ranges === -1) {
         res.set('Content-Range', `bytes */${file.size}`);
-        throw new AppError(416, 'range_not_satisfiable', `The file has ${file.size} bytes.`);
+        throw new OutOfRangeError('range_not_satisfiable', `The file has ${file.size} bytes.`);
       }
       // Content-Disposition: attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded name>
       res.attachment(file.originalName);

@@ -4,7 +4,7 @@
 import type { Prisma } from '@prisma/client';
 import type { Principal } from '../auth/sessions.js';
 import { isStaff } from '../boards/policy.js';
-import { NotFoundError } from '../http/errors.js';
+import { NotFoundError } from '../errors.js';
 import type { Db } from '../platform/prisma.js';
 import type { Storage } from '../platform/storage.js';
 import type { PostsService } from '../posts/service.js';
@@ -61,7 +61,7 @@ export class FilesService {
   /** A file the viewer may read: its post (and comment) pass the same rule as reading them directly. */
   async find(viewer: Principal | null, fileId: string): Promise<FileDownload> {
     const m = /^([pc])([1-9][0-9]{0,9})$/.exec(fileId);
-    const notFound = () => new NotFoundError('No such file.', 'file_not_found');
+    const notFound = () => new NotFoundError('file_not_found', 'No such file.');
     // a file of a post the viewer may not read is as absent as a missing one
     const readable = (postId: number) =>
       this.posts.requirePost(viewer, postId).catch((e: unknown) => {

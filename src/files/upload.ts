@@ -6,7 +6,7 @@ import busboy from 'busboy';
 import type { Request } from 'express';
 import { fileTypeFromBuffer } from 'file-type';
 import { Transform, type TransformCallback } from 'node:stream';
-import { AppError, BadRequestError, ValidationError } from '../http/errors.js';
+import { AppError, BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, type ErrorDetails } from '../errors.js';
 import type { Logger } from '../platform/logger.js';
 import { randomObjectName, type Storage } from '../platform/storage.js';
 
@@ -44,10 +44,9 @@ export function typeAllowed(type: string, allowed: string[]): boolean {
   return allowed.some((a) => a === type || (a.endsWith('/*') && type.startsWith(a.slice(0, -1))));
 }
 
-class UploadError extends AppError {
-  constructor(status: number, code: string, message: string, field?: string) {
-    super(status, code, message, field ? { errors: [{ field, in: 'body', code, message }] } : {});
-  }
+/** A refused upload, with a field error on `field` when one part is to blame. */
+function uploadError(Kind: new (code: string, message: string, details?: ErrorDetails) => AppError, code: string, message: string, field?: string): AppError {
+  return new Kind(code, message, field ? { errors: [{ field, in: 'body', code, message }] } : {});
 }
 
 /** Plain text has no magic number: UTF-8 without NUL or other control bytes (tabs and newlines aside). */
@@ -86,7 +85,7 @@ class Guard extends Transform {
 
   override _flush(cb: TransformCallback): void {
     if (this.mimeType) return cb();
-    if (this.headBytes === 0) return cb(new UploadError(400, 'empty_file', 'An attached file is empty.', this.field));
+    if (this.headBytes === 0) return cb(uploadError(BadRequestError, 'empty_file', 'An attached file is empty.', this.field));
     this.decide().then(() => cb(), cb);
   }
 
@@ -96,7 +95,7 @@ class Guard extends Transform {
     const sniffed = await fileTypeFromBuffer(head);
     const type = sniffed?.mime ?? (looksLikeText(head) ? 'text/plain' : 'application/octet-stream');
     if (!typeAllowed(type, this.allowed)) {
-      throw new UploadError(415, 'file_type_not_allowed', `Files of type ${type} are not accepted (allowed: ${this.allowed.join(', ')}).`, this.field);
+      throw uploadError(UnsupportedMediaTypeError, 'file_type_not_allowed', `Files of type ${type} are not accepted (allowed: ${this.allowed.join(', ')}).`, this.field);
     }
     this.mimeType = type;
     this.push(head);
@@ -133,7 +132,7 @@ export function receiveUpload(req: Request, storage: Storage, limits: UploadLimi
   // a declared body beyond the total (plus room for the text fields) is refused before a byte is read
   if (Number.isFinite(declared) && declared > limits.maxTotalBytes + 256 * 1024) {
     req.resume();
-    return Promise.reject(new UploadError(413, 'upload_too_large', `The attachments together may not exceed ${limits.maxTotalBytes} bytes.`));
+    return Promise.reject(uploadError(PayloadTooLargeError, 'upload_too_large', `The attachments together may not exceed ${limits.maxTotalBytes} bytes.`));
   }
   let bb: busboy.Busboy;
   try {
@@ -189,7 +188,7 @@ export function receiveUpload(req: Request, storage: Storage, limits: UploadLimi
     };
 
     bb.on('field', (name, value, info) => {
-      if (info.nameTruncated || info.valueTruncated) return fail(new UploadError(413, 'field_too_large', `The field ${name} is too long.`, name));
+      if (info.nameTruncated || info.valueTruncated) return fail(uploadError(PayloadTooLargeError, 'field_too_large', `The field ${name} is too long.`, name));
       fields[name] = value;
     });
 
@@ -202,17 +201,17 @@ export function receiveUpload(req: Request, storage: Storage, limits: UploadLimi
       }
       if (name !== fileField) {
         stream.resume();
-        return fail(new ValidationError([{ field: name, in: 'body', code: 'unexpected_file', message: `Files go in the "${fileField}" field.` }]));
+        return fail(ValidationError.of([{ field: name, in: 'body', code: 'unexpected_file', message: `Files go in the "${fileField}" field.` }]));
       }
       const guard = new Guard(field, limits.allowedTypes, (n) => {
         total += n;
-        return total > limits.maxTotalBytes ? new UploadError(413, 'upload_too_large', `The attachments together may not exceed ${limits.maxTotalBytes} bytes.`) : null;
+        return total > limits.maxTotalBytes ? uploadError(PayloadTooLargeError, 'upload_too_large', `The attachments together may not exceed ${limits.maxTotalBytes} bytes.`) : null;
       });
       active.add(guard);
       // storage.put attaches its pipeline after an await: until then the guard's error must not go unhandled
       // (the pipeline still sees it, the stream being already errored)
       guard.on('error', () => undefined);
-      stream.on('limit', () => guard.destroy(new UploadError(413, 'file_too_large', `Each file may have at most ${limits.maxFileBytes} bytes.`, field)));
+      stream.on('limit', () => guard.destroy(uploadError(PayloadTooLargeError, 'file_too_large', `Each file may have at most ${limits.maxFileBytes} bytes.`, field)));
       stream.on('error', (e: Error) => guard.destroy(new BadRequestError('malformed_multipart', e.message)));
       stream.pipe(guard);
       const storedName = randomObjectName();
@@ -234,9 +233,9 @@ export function receiveUpload(req: Request, storage: Storage, limits: UploadLimi
       );
     });
 
-    bb.on('filesLimit', () => fail(new UploadError(413, 'too_many_files', `At most ${limits.maxFiles} files may be attached.`, fileField)));
-    bb.on('fieldsLimit', () => fail(new UploadError(413, 'too_many_fields', 'The form has too many fields.')));
-    bb.on('partsLimit', () => fail(new UploadError(413, 'too_many_parts', 'The form has too many parts.')));
+    bb.on('filesLimit', () => fail(uploadError(PayloadTooLargeError, 'too_many_files', `At most ${limits.maxFiles} files may be attached.`, fileField)));
+    bb.on('fieldsLimit', () => fail(uploadError(PayloadTooLargeError, 'too_many_fields', 'The form has too many fields.')));
+    bb.on('partsLimit', () => fail(uploadError(PayloadTooLargeError, 'too_many_parts', 'The form has too many parts.')));
     bb.on('error', (e: Error) => fail(new BadRequestError('malformed_multipart', `The multipart body cannot be read: ${e.message}`)));
     bb.on('close', () => void settle());
     // a client that goes away mid-upload: nothing it sent is kept

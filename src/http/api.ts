@@ -7,7 +7,7 @@ import type { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
-import { UnsupportedMediaTypeError, ValidationError } from './errors.js';
+import { UnsupportedMediaTypeError, ValidationError } from '../errors.js';
 import { boundIntegers, compile, fieldErrors, valueErrors, type JsonSchema } from './schema.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -110,11 +110,11 @@ export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params' | 'mu
     }
     // a multipart body is validated by its handler once the parts have been read (formValidator)
     if (body && !(spec.multipart && req.is('multipart/form-data'))) {
-      if (!req.is('application/json')) return next(new UnsupportedMediaTypeError('application/json'));
+      if (!req.is('application/json')) return next(new UnsupportedMediaTypeError());
       if (!body(req.body)) errors.push(...fieldErrors(body.errors, 'body'));
       else errors.push(...valueErrors(req.body, 'body'));
     }
-    next(errors.length ? new ValidationError(errors) : undefined);
+    next(errors.length ? ValidationError.of(errors) : undefined);
   };
 }
 
@@ -122,9 +122,9 @@ export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params' | 'mu
 export function formValidator(schema: JsonSchema): (fields: Record<string, string>) => void {
   const check = compile(schema, true);
   return (fields) => {
-    if (!check(fields)) throw new ValidationError(fieldErrors(check.errors, 'body'));
+    if (!check(fields)) throw ValidationError.of(fieldErrors(check.errors, 'body'));
     const invalid = valueErrors(fields, 'body');
-    if (invalid.length) throw new ValidationError(invalid);
+    if (invalid.length) throw ValidationError.of(invalid);
   };
 }
 

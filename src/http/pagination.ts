@@ -1,6 +1,6 @@
 // Pagination shared by list endpoints: keyset (`cursor`, stable under inserts) or page numbers (`page`, for
 // simple clients). Cursors are opaque base64url strings of the last item's sort key.
-import { ValidationError } from './errors.js';
+import { ValidationError } from '../errors.js';
 
 export const paginationQuery = {
   limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
@@ -19,7 +19,7 @@ export function encodeKey(key: (string | number)[]): string {
 
 /** The 400 for a cursor this API did not hand out (or one whose values do not make sense). */
 export function invalidCursor(): ValidationError {
-  return new ValidationError([{ field: 'cursor', in: 'query', code: 'invalid_cursor', message: 'cursor is not a cursor this API returned' }]);
+  return ValidationError.of([{ field: 'cursor', in: 'query', code: 'invalid_cursor', message: 'cursor is not a cursor this API returned' }]);
 }
 
 export function decodeKey(cursor: string, shape: ('string' | 'number')[]): (string | number)[] {

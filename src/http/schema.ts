@@ -3,7 +3,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import type { FieldError } from './errors.js';
+import type { FieldError } from '../errors.js';
 
 export type JsonSchema = Record<string, unknown>;
 

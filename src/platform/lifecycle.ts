@@ -48,10 +48,16 @@ function startupErrors(e: unknown): StartupError[] | null {
 export async function runProcess(service: string, start: (config: Config, logger: Logger) => Promise<() => Promise<void>>): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config, service);
+  // the signal handlers come first: a process that already answers (its port open while `start` finishes)
+  // must stop cleanly on SIGTERM, not die of the signal's default action; a signal during start stops it once started
+  let started: Promise<() => Promise<void>> | undefined;
+  onShutdownSignal(logger, config.shutdownTimeoutMs, async () => {
+    if (started) await (await started)();
+  });
   try {
     await checkServices(config);
-    const stop = await start(config, logger);
-    onShutdownSignal(logger, config.shutdownTimeoutMs, stop);
+    started = start(config, logger);
+    await started;
   } catch (e) {
     const known = startupErrors(e);
     if (known) for (const err of known) process.stderr.write(`agora: ${err.message}\n`);

@@ -3,7 +3,7 @@
 import type { AuditLog } from '../audit/service.js';
 import type { Principal } from '../auth/sessions.js';
 import { isStaff, type BoardPolicy } from '../boards/policy.js';
-import { ForbiddenError, NotFoundError } from '../http/errors.js';
+import { ForbiddenError, NotFoundError } from '../errors.js';
 import { decodeKey, encodeKey, invalidCursor, type Page } from '../http/pagination.js';
 import { deleteFiles, type ReceivedFile } from '../files/upload.js';
 import { fileRows, fileSelect, postFileKeys, publicFiles } from '../files/service.js';
@@ -67,7 +67,7 @@ export class PostsService {
    * viewer may not read answers exactly like a missing one (its board's existence does not leak either).
    */
   private async checkRead<P extends { boardId: number; isVisible: boolean }>(viewer: Principal | null, post: P | null, boardId?: number): Promise<P> {
-    const absent = () => new NotFoundError('No such post.', 'post_not_found');
+    const absent = () => new NotFoundError('post_not_found', 'No such post.');
     if (!post || (boardId !== undefined && post.boardId !== boardId)) throw absent();
     if (!(await this.policy.access(viewer, post.boardId))) throw absent();
     if (!post.isVisible && !isStaff(viewer)) throw absent();
@@ -138,7 +138,7 @@ export class PostsService {
    */
   async create(viewer: Principal | null, boardId: number, input: { name: string; content: string }, files: ReceivedFile[] = []) {
     try {
-      if (!viewer) throw new NotFoundError('No such board.', 'board_not_found');
+      if (!viewer) throw new NotFoundError('board_not_found', 'No such board.');
       await this.policy.requireWrite(viewer, boardId);
       const post = await this.prisma.post.create({
         data: { boardId, authorId: viewer.id, name: input.name, content: input.content, isFileAttached: files.length > 0, files: { create: fileRows(files) } },

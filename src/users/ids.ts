@@ -1,5 +1,5 @@
 // Lists of user ids in requests (grants, chat members): every id must be an open account.
-import { ValidationError } from '../http/errors.js';
+import { ValidationError } from '../errors.js';
 import type { Db } from '../platform/prisma.js';
 
 /** The distinct ids, each an existing, open account; otherwise one 400 naming the unknown ones in `field`. */
@@ -8,6 +8,6 @@ export async function requireUserIds(prisma: Db, userIds: number[], field = 'use
   if (!ids.length) return ids;
   const found = await prisma.user.findMany({ where: { id: { in: ids }, deletedAt: null }, select: { id: true } });
   const missing = ids.filter((id) => !found.some((u) => u.id === id));
-  if (missing.length) throw new ValidationError([{ field, in: 'body', code: 'unknown_user', message: `${field} has unknown users: ${missing.join(', ')}` }]);
+  if (missing.length) throw ValidationError.of([{ field, in: 'body', code: 'unknown_user', message: `${field} has unknown users: ${missing.join(', ')}` }]);
   return ids;
 }

@@ -5,7 +5,8 @@ import { Passwords } from '../auth/passwords.js';
 import type { Principal, Sessions } from '../auth/sessions.js';
 import type { BoardsService } from '../boards/service.js';
 import type { Config } from '../config.js';
-import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError, toAppError } from '../http/errors.js';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import { toAppError } from '../platform/known-errors.js';
 import { decodeKey, encodeKey, type Page } from '../http/pagination.js';
 import { compile, fieldErrors } from '../http/schema.js';
 import { redisKeys } from '../platform/keys.js';
@@ -111,7 +112,7 @@ export class UsersService {
 
   private async requireUser(id: number) {
     const user = await this.prisma.user.findUnique({ where: { id } });
-    if (!user || user.deletedAt) throw new NotFoundError('No such user.');
+    if (!user || user.deletedAt) throw new NotFoundError('not_found', 'No such user.');
     return user;
   }
 
@@ -133,7 +134,7 @@ export class UsersService {
    */
   private async checkCurrentPassword(user: { id: number; passwordHash: string }, current: string | undefined) {
     const refuse = (code: 'required' | 'mismatch') =>
-      new AppError(400, 'invalid_current_password', 'The current password is required to change the email or the password, and it did not match.', {
+      new BadRequestError('invalid_current_password', 'The current password is required to change the email or the password, and it did not match.', {
         errors: [{ field: 'currentPassword', in: 'body', code, message: code === 'required' ? 'currentPassword is required' : 'currentPassword does not match' }],
       });
     if (current === undefined) throw refuse('required');
@@ -157,7 +158,7 @@ export class UsersService {
 
   /** Changing email or password needs the current password; a new password ends every other session. */
   async updateMe(principal: Principal, input: UpdateMe) {
-    if (!validateUpdateMe(input)) throw new ValidationError(fieldErrors(validateUpdateMe.errors, 'body'));
+    if (!validateUpdateMe(input)) throw ValidationError.of(fieldErrors(validateUpdateMe.errors, 'body'));
     const user = await this.requireUser(principal.id);
     if (input.email !== undefined || input.password !== undefined) await this.checkCurrentPassword(user, input.currentPassword);
     const email = input.email?.toLowerCase();
@@ -167,7 +168,7 @@ export class UsersService {
     });
     if (clash) {
       const fields = [...(clash.name === input.name ? ['name'] : []), ...(clash.email === email ? ['email'] : [])];
-      throw new ConflictError('already_exists', `${fields.join(' and ')} already taken`, fields);
+      throw new ConflictError('already_exists', `${fields.join(' and ')} already taken`, { fields });
     }
     const data = { ...(input.name ? { name: input.name } : {}), ...(email ? { email } : {}), ...(input.password ? { passwordHash: await this.passwords.hash(input.password) } : {}) };
     const updated = await this.prisma.user.update({ where: { id: user.id }, data, select: publicUserSelect }).catch((e: unknown) => {
@@ -209,8 +210,8 @@ export class UsersService {
   async setBanned(actor: Principal, id: number, banned: boolean, reason?: string) {
     if (!isStaffRole(actor.role)) throw new ForbiddenError('forbidden', 'Only admins ban and unban accounts.');
     // the rule for every caller (REST, admin panel): a ban needs a reason
-    if (banned && !reason?.trim()) throw new ValidationError([{ field: 'reason', in: 'body', code: 'required', message: 'A ban needs a reason.' }]);
-    if (banned && reason!.length > 512) throw new ValidationError([{ field: 'reason', in: 'body', code: 'too_long', message: 'The reason may have at most 512 characters.' }]);
+    if (banned && !reason?.trim()) throw ValidationError.of([{ field: 'reason', in: 'body', code: 'required', message: 'A ban needs a reason.' }]);
+    if (banned && reason!.length > 512) throw ValidationError.of([{ field: 'reason', in: 'body', code: 'too_long', message: 'The reason may have at most 512 characters.' }]);
     const user = await this.requireUser(id);
     if (user.id === actor.id) throw new ForbiddenError('cannot_ban_self', 'You cannot ban yourself.');
     if (user.role === 'superuser' || (user.role === 'admin' && actor.role !== 'superuser')) throw new ForbiddenError('forbidden', 'Only a superuser may ban an admin, and nobody a superuser.');
@@ -277,7 +278,7 @@ export class UsersService {
    */
   async adminUpdate(actor: Principal, id: number, patch: AdminUserPatch) {
     if (!isStaffRole(actor.role)) throw new ForbiddenError('forbidden', 'Only admins change accounts.');
-    if (!validateAdminPatch(patch)) throw new ValidationError(fieldErrors(validateAdminPatch.errors, 'body'));
+    if (!validateAdminPatch(patch)) throw ValidationError.of(fieldErrors(validateAdminPatch.errors, 'body'));
     if (patch.role !== undefined && actor.role !== 'superuser') throw new ForbiddenError('forbidden', 'Only a superuser may change roles.');
     const user = await this.requireUser(id);
     if (user.id !== actor.id && isStaffRole(user.role) && actor.role !== 'superuser') throw new ForbiddenError('forbidden', "Only a superuser may change an admin's account.");
@@ -290,7 +291,7 @@ export class UsersService {
       });
       if (clash) {
         const fields = [...(data.name && clash.name === data.name ? ['name'] : []), ...(data.email && clash.email === data.email ? ['email'] : [])];
-        throw new ConflictError('already_exists', `${fields.join(' and ')} already taken`, fields);
+        throw new ConflictError('already_exists', `${fields.join(' and ')} already taken`, { fields });
       }
       await this.prisma.user.update({ where: { id }, data }).catch((e: unknown) => {
         throw toAppError(e) ?? e;
@@ -319,13 +320,13 @@ export class UsersService {
    * email is a ConflictError naming the field (also when another request wins the race to the insert).
    */
   async create(input: NewUser, role: Role = 'user', actor?: Actor) {
-    if (!validateNewUser(input)) throw new ValidationError(fieldErrors(validateNewUser.errors, 'body'));
+    if (!validateNewUser(input)) throw ValidationError.of(fieldErrors(validateNewUser.errors, 'body'));
     const name = input.name;
     const email = input.email.toLowerCase();
     const taken = await this.prisma.user.findFirst({ where: { OR: [{ name }, { email }] }, select: { name: true, email: true } });
     if (taken) {
       const fields = [...(taken.name === name ? ['name'] : []), ...(taken.email === email ? ['email'] : [])];
-      throw new ConflictError('already_exists', `${fields.join(' and ')} already taken`, fields);
+      throw new ConflictError('already_exists', `${fields.join(' and ')} already taken`, { fields });
     }
     const passwordHash = await this.passwords.hash(input.password);
     try {

@@ -271,10 +271,10 @@ describe('predictions', () => {
     // the service (shared with the admin panel) checks on its own
     const principal = { id: s.member.id, role: 'user' as const, jti: 'j', sid: 's', exp: 0 };
     await expect(s.t.ctx.services.ais.predict(principal, model.id, { input: [1, 2, 3, 4, 5, 6, 7, Infinity] })).rejects.toMatchObject({
-      status: 400,
+      kind: 'invalid',
       errors: [{ field: 'input', code: 'input_not_finite' }],
     });
-    await expect(s.t.ctx.services.ais.predict(principal, model.id, { inputs: [FORMULA, 'x'] })).rejects.toMatchObject({ status: 400, errors: [{ field: 'inputs.1', code: 'input_length' }] });
+    await expect(s.t.ctx.services.ais.predict(principal, model.id, { inputs: [FORMULA, 'x'] })).rejects.toMatchObject({ kind: 'invalid', errors: [{ field: 'inputs.1', code: 'input_length' }] });
     expectProblem(await predict(s.member, 999999, { input: FORMULA }), 404, 'ai_not_found');
     expectProblem(await call(s.app, null, 'post', `/ais/${model.id}/ailogs`, { input: FORMULA }), 401, 'unauthorized');
     // nothing was queued for any of them

@@ -80,7 +80,7 @@ describe.each(adapters)('audit log contract (%s)', (_name, make) => {
       cursor = page.nextCursor;
     }
     expect(seen).toEqual([11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
-    await expect(audit.query({ limit: 5, cursor: 'not-a-cursor' })).rejects.toMatchObject({ status: 400, code: 'validation_failed' });
+    await expect(audit.query({ limit: 5, cursor: 'not-a-cursor' })).rejects.toMatchObject({ kind: 'invalid', code: 'validation_failed' });
   });
 
   it('takes the request id from the request being served', async () => {

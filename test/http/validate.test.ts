@@ -6,7 +6,8 @@ import express from 'express';
 import pino from 'pino';
 import request from 'supertest';
 import { ApiRegistry, ApiRouter } from '../../src/http/api.js';
-import { ConflictError, TooManyRequestsError, errorHandler } from '../../src/http/errors.js';
+import { ConflictError, TooManyRequestsError } from '../../src/errors.js';
+import { errorHandler } from '../../src/http/errors.js';
 import { buildOpenApi } from '../../src/http/openapi.js';
 import { newUserSchema } from '../../src/users/schemas.js';
 
@@ -31,10 +32,10 @@ function testApp() {
     throw new Error('SELECT * FROM users WHERE secret -- internal detail');
   });
   api.route({ method: 'get', path: '/taken', operationId: 'taken', summary: 'conflict', responses: { 200: { description: 'never' } } }, () => {
-    throw new ConflictError('already_exists', 'name already taken', ['name']);
+    throw new ConflictError('already_exists', 'name already taken', { fields: ['name'] });
   });
   api.route({ method: 'get', path: '/slow-down', operationId: 'slowDown', summary: '429', responses: { 200: { description: 'never' } } }, () => {
-    throw new TooManyRequestsError(12.2);
+    throw TooManyRequestsError.retryAfter(12.2);
   });
   const app = express();
   app.use(express.json());

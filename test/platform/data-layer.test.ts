@@ -1,7 +1,8 @@
 // The Prisma client for the configured provider against the migrated database: relations, enums, JSON,
 // unique constraints mapped to 409 problems, cascading deletes.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { toAppError } from '../../src/http/errors.js';
+import { statusOfKind } from '../../src/http/errors.js';
+import { toAppError } from '../../src/platform/known-errors.js';
 import type { Db } from '../../src/platform/prisma.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { testProvider } from '../helpers/db.js';
@@ -27,7 +28,7 @@ describe(`data layer (${testProvider})`, () => {
   it('maps a unique violation to a 409 problem naming the field', async () => {
     const err = await prisma.user.create({ data: { name: 'alice', email: 'other@example.com', passwordHash: 'x' } }).catch((e: unknown) => e);
     const app = toAppError(err);
-    expect(app?.status).toBe(409);
+    expect(app && statusOfKind[app.kind]).toBe(409);
     expect(app?.code).toBe('already_exists');
     expect(app?.errors?.map((e) => e.field)).toEqual(['name']);
   });
@@ -45,7 +46,7 @@ describe(`data layer (${testProvider})`, () => {
     const post = await prisma.post.create({ data: { boardId: board.id, authorId: author.id, name: 'hello', content: 'world' } });
     await prisma.postLike.create({ data: { postId: post.id, userId: author.id } });
     const dup = await prisma.postLike.create({ data: { postId: post.id, userId: author.id } }).catch((e: unknown) => e);
-    expect(toAppError(dup)?.status).toBe(409);
+    expect(toAppError(dup)?.kind).toBe('conflict');
     await prisma.postFile.create({
       data: { postId: post.id, storedName: 'abc', originalName: 'a.txt', path: 'posts/abc', size: 1, mimeType: 'text/plain', sha256: 'f'.repeat(64) },
     });
@@ -66,7 +67,7 @@ describe(`data layer (${testProvider})`, () => {
     const s = await prisma.chatSession.create({ data: { creatorId: u.id, name: 'room' } });
     await prisma.chatMessage.create({ data: { sessionId: s.id, authorId: u.id, content: 'hi', clientMsgId: 'm1' } });
     const again = await prisma.chatMessage.create({ data: { sessionId: s.id, authorId: u.id, content: 'hi', clientMsgId: 'm1' } }).catch((e: unknown) => e);
-    expect(toAppError(again)?.status).toBe(409);
+    expect(toAppError(again)?.kind).toBe('conflict');
     // messages without a client id never collide
     await prisma.chatMessage.createMany({ data: [1, 2].map(() => ({ sessionId: s.id, authorId: u.id, content: 'x' })) });
     expect(await prisma.chatMessage.count({ where: { sessionId: s.id } })).toBe(3);

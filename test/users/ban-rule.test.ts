@@ -1,7 +1,7 @@
 // The ban rule lives in UsersService, so every caller (REST, admin panel) gets it: a ban needs a reason.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Principal } from '../../src/auth/sessions.js';
-import { ValidationError } from '../../src/http/errors.js';
+import { ValidationError } from '../../src/errors.js';
 import { PASSWORD } from '../helpers/auth.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 

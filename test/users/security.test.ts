@@ -10,7 +10,8 @@ import mariadb from 'mariadb';
 import request from 'supertest';
 import { buildApp } from '../../src/app.js';
 import type { Principal } from '../../src/auth/sessions.js';
-import { AppError } from '../../src/http/errors.js';
+import { AppError } from '../../src/errors.js';
+import { statusOfKind } from '../../src/http/errors.js';
 import { mariadbUrl } from '../../src/platform/prisma.js';
 import { API, expectProblem, login, makeAdmin, me, PASSWORD, signup, type TestUser } from '../helpers/auth.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
@@ -95,7 +96,7 @@ describe('account names and closing', () => {
     expectProblem(byAdmin, 400, 'validation_failed');
     expect(byAdmin.body.errors[0]).toMatchObject({ field: 'email', code: 'invalid_format' });
     const viaService = await failure(t.ctx.services.users.create({ name: `deleted_${victim.id}`, email: 'root@example.com', password: PASSWORD }, 'superuser', null));
-    expect({ status: viaService.status, code: viaService.code, fields: viaService.errors?.map((e) => e.field) }).toEqual({ status: 400, code: 'validation_failed', fields: ['name'] });
+    expect({ status: statusOfKind[viaService.kind], code: viaService.code, fields: viaService.errors?.map((e) => e.field) }).toEqual({ status: 400, code: 'validation_failed', fields: ['name'] });
     expect((await t.ctx.prisma.user.findUniqueOrThrow({ where: { id: attacker.id } })).name).toBe(attacker.name);
 
     const victimToken = (await login(app, victim)).access;
@@ -388,7 +389,7 @@ describe('staff-only rules hold whoever calls the service', () => {
       auth.forcePasswordReset(principal(member, 'user'), victim.id, {}),
     ]) {
       const e = await failure(attempt);
-      expect({ status: e.status, code: e.code }).toEqual({ status: 403, code: 'forbidden' });
+      expect({ status: statusOfKind[e.kind], code: e.code }).toEqual({ status: 403, code: 'forbidden' });
     }
     expect((await t.ctx.prisma.user.findUniqueOrThrow({ where: { id: victim.id } })).isBanned).toBe(false);
     expect(await t.ctx.prisma.passwordResetToken.count({ where: { userId: victim.id } })).toBe(0);
