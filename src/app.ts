@@ -15,7 +15,8 @@ import { registerPostRoutes } from './posts/routes.js';
 import { registerCommentRoutes } from './comments/routes.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import type { Context } from './context.js';
-import { ApiRegistry, ApiRouter, documentGuards } from './http/api.js';
+import { ApiRegistry, ApiRouter, documentGuards, ok } from './http/api.js';
+import { receiveUpload } from './files/upload.js';
 import { identityBodiesOnly } from './http/content-encoding.js';
 import { NotFoundError, ServiceUnavailableError } from './errors.js';
 import { errorHandler } from './http/errors.js';
@@ -120,44 +121,51 @@ export function buildApp(ctx: Context): Express {
   const registry = new ApiRegistry();
 
   // health: liveness needs nothing; readiness proves the database and Redis answer and the uploads folder takes writes
-  const ops = new ApiRouter(registry, '');
-  ops.route(
-    {
+  const validateResponses = ctx.config.nodeEnv === 'test';
+  const ops = new ApiRouter(registry, '', { validateResponses });
+  ops
+    .route({
       method: 'get',
       path: '/healthz',
       operationId: 'getHealth',
       summary: 'Liveness: the process is up',
       tags: ['operations'],
+      auth: 'none',
       responses: { 200: { description: 'Up', schema: healthSchema } },
-    },
-    (_req, res) => res.json({ status: 'ok', version: packageVersion }),
-  );
-  ops.route(
-    {
+    })
+    .handle(() => ok({ status: 'ok', version: packageVersion }));
+  ops
+    .route({
       method: 'get',
       path: '/readyz',
       operationId: 'getReadiness',
       summary: 'Readiness: the database and Redis answer, the uploads folder takes writes',
       tags: ['operations'],
+      auth: 'none',
       responses: { 200: { description: 'Ready', schema: readySchema }, 503: { description: 'A dependency is down (`not_ready`; `checks` names it)' } },
-    },
-    async (_req, res) => {
+    })
+    .handle(async () => {
       const { ready, checks, notes } = await readiness(ctx);
       const failing = Object.keys(checks).filter((k) => checks[k] !== 'ok');
       if (!ready) throw new ServiceUnavailableError('not_ready', `Not ready: ${failing.join(', ')}.`, { extra: { checks } });
-      res.json({ status: 'ok', checks, ...(notes ? { notes } : {}), orphanSweep: ctx.services.orphanSweep.stats() });
-    },
-  );
+      return ok({ status: 'ok', checks, ...(notes ? { notes } : {}), orphanSweep: ctx.services.orphanSweep.stats() });
+    });
   app.use(ops.router);
 
-  const api = new ApiRouter(registry, API_BASE);
-  // Feature routers register here, each as `register<Feature>Routes(api, ctx, guards)`.
+  // Feature routers register here, each as `register<Feature>Routes(api, ctx)`: the router authenticates what
+  // each route's `auth` asks for, reads multipart bodies into storage, and (in tests) checks every reply.
   const guards = documentGuards(createGuards(ctx.sessions, ctx.config.jwtSecret));
+  const api = new ApiRouter(registry, API_BASE, {
+    guards,
+    anonymousRead: ctx.config.anonymousRead,
+    receiveUpload: (req, { fileField, validate }) => receiveUpload(req, ctx.storage, ctx.config.uploads, { fileField, validate }),
+    validateResponses,
+  });
   app.use(API_BASE, privateResponses);
   registerAuthRoutes(api, ctx, guards);
   registerUserRoutes(api, ctx, guards);
   registerBoardRoutes(api, ctx);
-  registerPostRoutes(api, ctx, guards);
+  registerPostRoutes(api, ctx);
   registerCommentRoutes(api, ctx, guards);
   registerFileRoutes(api, ctx, guards);
   registerAuditRoutes(api, ctx, guards);

@@ -23,8 +23,8 @@ const boardParams = { type: 'object', required: ['boardId'], properties: { board
 export function registerBoardRoutes(api: ApiRouter, ctx: Context): void {
   const { boards } = ctx.services;
 
-  api.route(
-    {
+  api
+    .route({
       method: 'get',
       path: '/boards',
       operationId: 'listBoards',
@@ -32,12 +32,11 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context): void {
       tags: ['boards'],
       auth: 'optional',
       responses: { 200: { description: 'Boards', schema: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: boardSchema } } } } },
-    },
-    async ({ viewer }) => ok({ items: await boards.list(viewer) }),
-  );
+    })
+    .handle(async ({ viewer }) => ok({ items: await boards.list(viewer) }));
 
-  api.route(
-    {
+  api
+    .route({
       method: 'post',
       path: '/boards',
       operationId: 'createBoard',
@@ -51,15 +50,14 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context): void {
         properties: { name: nameSchema, information: informationSchema, isVisible: { type: 'boolean' }, isAvailable: { type: 'boolean' }, userIds: userIdsSchema },
       },
       responses: { 201: { description: 'Created', schema: boardSchema } },
-    },
-    async ({ viewer, body }) => {
+    })
+    .handle(async ({ viewer, body }) => {
       const board = await boards.create(viewer, body);
       return created(`/boards/${board.id}`, board);
-    },
-  );
+    });
 
-  api.route(
-    {
+  api
+    .route({
       method: 'get',
       path: '/boards/:boardId',
       operationId: 'getBoard',
@@ -68,12 +66,11 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context): void {
       auth: 'optional',
       params: boardParams,
       responses: { 200: { description: 'Board', schema: boardSchema } },
-    },
-    async ({ viewer, params }) => ok(await boards.get(viewer, params.boardId)),
-  );
+    })
+    .handle(async ({ viewer, params }) => ok(await boards.get(viewer, params.boardId)));
 
-  api.route(
-    {
+  api
+    .route({
       method: 'patch',
       path: '/boards/:boardId',
       operationId: 'updateBoard',
@@ -88,12 +85,11 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context): void {
         properties: { name: nameSchema, information: informationSchema, isVisible: { type: 'boolean' }, isAvailable: { type: 'boolean' }, userIds: userIdsSchema },
       },
       responses: { 200: { description: 'Updated', schema: boardSchema } },
-    },
-    async ({ viewer, params, body }) => ok(await boards.update(viewer, params.boardId, body)),
-  );
+    })
+    .handle(async ({ viewer, params, body }) => ok(await boards.update(viewer, params.boardId, body)));
 
-  api.route(
-    {
+  api
+    .route({
       method: 'delete',
       path: '/boards/:boardId',
       operationId: 'deleteBoard',
@@ -102,16 +98,15 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context): void {
       auth: 'required',
       params: boardParams,
       responses: { 204: { description: 'Deleted' } },
-    },
-    async ({ viewer, params }) => {
+    })
+    .handle(async ({ viewer, params }) => {
       await boards.remove(viewer, params.boardId);
       return noContent();
-    },
-  );
+    });
 
   const grantsSchema = { type: 'object', required: ['userIds'], properties: { userIds: { type: 'array', items: { type: 'integer' } } } } as const;
-  api.route(
-    {
+  api
+    .route({
       method: 'get',
       path: '/boards/:boardId/grants',
       operationId: 'getBoardGrants',
@@ -120,12 +115,11 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context): void {
       auth: 'required',
       params: boardParams,
       responses: { 200: { description: 'Grants', schema: grantsSchema } },
-    },
-    async ({ viewer, params }) => ok(await boards.grants(viewer, params.boardId)),
-  );
+    })
+    .handle(async ({ viewer, params }) => ok(await boards.grants(viewer, params.boardId)));
 
-  api.route(
-    {
+  api
+    .route({
       method: 'put',
       path: '/boards/:boardId/grants',
       operationId: 'setBoardGrants',
@@ -135,7 +129,6 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context): void {
       params: boardParams,
       body: { type: 'object', additionalProperties: false, required: ['userIds'], properties: { userIds: userIdsSchema } },
       responses: { 200: { description: 'Grants', schema: grantsSchema } },
-    },
-    async ({ viewer, params, body }) => ok(await boards.setGrants(viewer, params.boardId, body.userIds)),
-  );
+    })
+    .handle(async ({ viewer, params, body }) => ok(await boards.setGrants(viewer, params.boardId, body.userIds)));
 }

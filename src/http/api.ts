@@ -189,13 +189,22 @@ export interface Operation<B, Q, P, A extends Auth> extends Omit<RouteSpec, 'aut
   body?: B;
   query?: Q;
   params?: P;
-  multipart?: MultipartSpec & {
-    /** Runs before any file is read (say, "may this caller post here?"), so that a refused request stores nothing. */
-    before?: (input: Omit<Input<B, Q, P, A>, 'body' | 'files'>) => Promise<unknown>;
-  };
+  multipart?: MultipartSpec;
   /** Handlers that run before authentication, e.g. rate limiters (documented through describeHandler). */
   before?: Handler[];
 }
+
+export type Handle<B, Q, P, A extends Auth> = (input: Input<B, Q, P, A>) => Reply | typeof STREAMED | Promise<Reply | typeof STREAMED>;
+
+export interface HandleOptions<B, Q, P, A extends Auth> {
+  /** Runs before a multipart body's files are read (say, "may this caller post here?"), so that a refused request stores nothing. */
+  beforeUpload?: (input: Omit<Input<B, Q, P, A>, 'body' | 'files'>) => Promise<unknown>;
+}
+
+type AnyOperation = Operation<unknown, unknown, unknown, Auth>;
+type AnyInput = Omit<Input<unknown, unknown, unknown, Auth>, 'body' | 'query' | 'params'> & { body: unknown; query: unknown; params: unknown };
+type AnyHandle = (input: AnyInput) => Reply | typeof STREAMED | Promise<Reply | typeof STREAMED>;
+type AnyHandleOptions = { beforeUpload?: (input: Omit<AnyInput, 'body' | 'files'>) => Promise<unknown> };
 
 export interface ApiRouterOptions {
   /** The authentication guards (`auth: optional | required`). */
@@ -227,10 +236,18 @@ export class ApiRouter {
     }
   }
 
+  /**
+   * Declares an operation; `.handle(handler)` mounts it. (Two steps, so that the schemas' types are settled before
+   * the handler is checked against them.)
+   */
   route<const B extends JSONSchema | undefined = undefined, const Q extends JSONSchema | undefined = undefined, const P extends JSONSchema | undefined = undefined, const A extends Auth = 'none'>(
     declared: Operation<B, Q, P, A>,
-    handler: (input: Input<B, Q, P, A>) => Reply | typeof STREAMED | Promise<Reply | typeof STREAMED>,
-  ): void {
+  ): { handle(handler: Handle<B, Q, P, A>, options?: HandleOptions<B, Q, P, A>): void } {
+    // the one place where the declared types meet the untyped request: validate() makes them true at run time
+    return { handle: (handler, options) => this.mount(declared as AnyOperation, handler as unknown as AnyHandle, options as unknown as AnyHandleOptions) };
+  }
+
+  private mount(declared: AnyOperation, handler: AnyHandle, options: AnyHandleOptions = {}): void {
     const { before = [], multipart, ...rest } = declared;
     // validated and documented with the same bounded schemas
     const spec: RouteSpec = {
@@ -247,17 +264,17 @@ export class ApiRouter {
     const formCheck = multipart ? formValidator(multipart.form ?? spec.body ?? { type: 'object' }) : undefined;
     const checkReply = this.replyChecker(spec);
     const run: RequestHandler = async (req, res) => {
-      const base = { query: req.query, params: req.params, viewer: req.user ?? null, req, res } as unknown as Omit<Input<B, Q, P, A>, 'body' | 'files'>;
+      const base = { query: req.query, params: req.params, viewer: req.user ?? null, req, res };
       let body: unknown = req.body;
       let files: UploadedFile[] = [];
       if (multipart && formCheck && req.is('multipart/form-data')) {
         if (!this.options.receiveUpload) throw new Error(`${spec.operationId}: a multipart operation needs receiveUpload`);
-        await multipart.before?.(base);
+        await options.beforeUpload?.(base);
         const upload = await this.options.receiveUpload(req, { fileField: multipart.fileField, validate: formCheck });
         body = upload.fields;
         files = upload.files;
       }
-      const reply = await handler({ ...base, body, files } as Input<B, Q, P, A>);
+      const reply = await handler({ ...base, body, files });
       if (reply === STREAMED) return;
       checkReply?.(reply);
       if (reply.headers) res.set(reply.headers);

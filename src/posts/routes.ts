@@ -1,13 +1,9 @@
-import type { Request } from 'express';
-import type { Guards } from '../auth/guards.js';
 import type { Context } from '../context.js';
-import { formValidator, type ApiRouter } from '../http/api.js';
-import { isMultipart, receiveUpload, type ReceivedFile } from '../files/upload.js';
+import { created, noContent, ok, type ApiRouter } from '../http/api.js';
 import { pageSchema, paginationQuery } from '../http/pagination.js';
 import { visibleText as text } from '../http/schema.js';
 import { authorSchema as author } from '../users/schemas.js';
 import { filesSchema, uploadErrors } from '../files/schemas.js';
-import type { PostListQuery } from './service.js';
 
 const postListItem = {
   type: 'object',
@@ -33,28 +29,24 @@ const postSchema = {
     files: filesSchema,
   },
 };
-const int = { type: 'integer', minimum: 1 };
-const boardParams = { type: 'object', required: ['boardId'], properties: { boardId: int } };
-const postParams = { type: 'object', required: ['boardId', 'postId'], properties: { boardId: int, postId: int } };
-const p = (req: Request) => req.params as unknown as { boardId: number; postId: number };
-const postIdParams = { type: 'object', required: ['postId'], properties: { postId: int } };
+const int = { type: 'integer', minimum: 1 } as const;
+const boardParams = { type: 'object', required: ['boardId'], properties: { boardId: int } } as const;
+const postParams = { type: 'object', required: ['boardId', 'postId'], properties: { boardId: int, postId: int } } as const;
+const postIdParams = { type: 'object', required: ['postId'], properties: { postId: int } } as const;
 
-const postBody = { type: 'object', additionalProperties: false, required: ['name', 'content'], properties: { name: text(64), content: text(65_535) } };
-const validatePostForm = formValidator(postBody);
+const postBody = { type: 'object', additionalProperties: false, required: ['name', 'content'], properties: { name: text(64), content: text(65_535) } } as const;
 
-export function registerPostRoutes(api: ApiRouter, ctx: Context, guards: Guards): void {
+export function registerPostRoutes(api: ApiRouter, ctx: Context): void {
   const { posts } = ctx.services;
-  const read = guards.readAuth(ctx.config.anonymousRead);
-  const viewer = (req: Request) => req.user ?? null;
 
-  api.route(
-    {
+  api
+    .route({
       method: 'get',
       path: '/boards/:boardId/posts',
       operationId: 'listPosts',
       summary: 'Posts of a board: newest first or by views/likes/comments; keyset (`cursor`) or `page`; `q` searches titles',
       tags: ['posts'],
-      auth: true,
+      auth: 'optional',
       params: boardParams,
       query: {
         type: 'object',
@@ -62,107 +54,90 @@ export function registerPostRoutes(api: ApiRouter, ctx: Context, guards: Guards)
         properties: { ...paginationQuery, sort: { enum: ['new', 'views', 'likes', 'comments'], default: 'new' }, q: { type: 'string', minLength: 1, maxLength: 64 } },
       },
       responses: { 200: { description: 'A page of posts (no content)', schema: pageSchema(postListItem) } },
-    },
-    read,
-    async (req, res) => res.json(await posts.list(viewer(req), p(req).boardId, req.query as unknown as PostListQuery)),
-  );
+    })
+    .handle(async ({ viewer, params, query }) => ok(await posts.list(viewer, params.boardId, query)));
 
-  api.route(
-    {
+  api
+    .route({
       method: 'post',
       path: '/boards/:boardId/posts',
       operationId: 'createPost',
       summary: 'Write a post: JSON, or multipart/form-data with `name`, `content` and files in `files` (all stored or none)',
       tags: ['posts'],
-      auth: true,
+      auth: 'required',
       params: boardParams,
       body: postBody,
       multipart: { fileField: 'files' },
       responses: { 201: { description: 'Created', schema: postSchema }, ...uploadErrors },
-    },
-    guards.requireAuth,
-    async (req, res) => {
-      let input = req.body as { name: string; content: string };
-      let files: ReceivedFile[] = [];
-      if (isMultipart(req)) {
-        // the write rule first: a request that may not post stores nothing
-        await posts.requireWrite(req.user!, p(req).boardId);
-        const upload = await receiveUpload(req, ctx.storage, ctx.config.uploads, { validate: validatePostForm });
-        input = upload.fields as typeof input;
-        files = upload.files;
-      }
-      const post = await posts.create(viewer(req), p(req).boardId, input, files);
-      res.status(201).location(`/api/v1/boards/${post.boardId}/posts/${post.id}`).json(post);
-    },
-  );
+    })
+    .handle(
+      async ({ viewer, params, body, files }) => {
+        const post = await posts.create(viewer, params.boardId, body, files);
+        return created(`/boards/${post.boardId}/posts/${post.id}`, post);
+      },
+      // the write rule first: a request that may not post stores nothing
+      { beforeUpload: ({ viewer, params }) => posts.requireWrite(viewer, params.boardId) },
+    );
 
-  api.route(
-    {
+  api
+    .route({
       method: 'get',
       path: '/boards/:boardId/posts/:postId',
       operationId: 'getPost',
       summary: 'A post with its content',
       tags: ['posts'],
-      auth: true,
+      auth: 'optional',
       params: postParams,
       responses: { 200: { description: 'Post', schema: postSchema } },
-    },
-    read,
-    async (req, res) => res.json(await posts.get(viewer(req), p(req).boardId, p(req).postId, req.user ? `user:${req.user.id}` : `ip:${req.ip ?? 'unknown'}`)),
-  );
+    })
+    .handle(async ({ viewer, params, req }) => ok(await posts.get(viewer, params.boardId, params.postId, viewer ? `user:${viewer.id}` : `ip:${req.ip ?? 'unknown'}`)));
 
-  api.route(
-    {
+  api
+    .route({
       method: 'patch',
       path: '/boards/:boardId/posts/:postId',
       operationId: 'updatePost',
       summary: 'Edit a post (author or moderator); moderators may hide or show it',
       tags: ['posts'],
-      auth: true,
+      auth: 'required',
       params: postParams,
       body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { name: text(64), content: text(65_535), isVisible: { type: 'boolean' } } },
       responses: { 200: { description: 'Updated', schema: postSchema } },
-    },
-    guards.requireAuth,
-    async (req, res) => res.json(await posts.update(req.user!, p(req).boardId, p(req).postId, req.body as { name?: string; content?: string; isVisible?: boolean })),
-  );
+    })
+    .handle(async ({ viewer, params, body }) => ok(await posts.update(viewer, params.boardId, params.postId, body)));
 
-  api.route(
-    {
+  api
+    .route({
       method: 'delete',
       path: '/boards/:boardId/posts/:postId',
       operationId: 'deletePost',
       summary: 'Delete a post (author or moderator)',
       tags: ['posts'],
-      auth: true,
+      auth: 'required',
       params: postParams,
       responses: { 204: { description: 'Deleted' } },
-    },
-    guards.requireAuth,
-    async (req, res) => {
-      await posts.remove(req.user!, p(req).boardId, p(req).postId);
-      res.status(204).end();
-    },
-  );
+    })
+    .handle(async ({ viewer, params }) => {
+      await posts.remove(viewer, params.boardId, params.postId);
+      return noContent();
+    });
 
   const likeSchema = { type: 'object', properties: { postId: { type: 'integer' }, liked: { type: 'boolean' }, numberOfLike: { type: 'integer' } } };
   for (const [method, liked] of [
     ['put', true],
     ['delete', false],
   ] as const) {
-    api.route(
-      {
+    api
+      .route({
         method,
         path: '/posts/:postId/like',
         operationId: liked ? 'likePost' : 'unlikePost',
         summary: liked ? 'Like a post (idempotent)' : 'Take a like back (idempotent)',
         tags: ['posts'],
-        auth: true,
+        auth: 'required',
         params: postIdParams,
         responses: { 200: { description: 'The like state and count', schema: likeSchema } },
-      },
-      guards.requireAuth,
-      async (req, res) => res.json(await posts.like(req.user!, p(req).postId, liked)),
-    );
+      })
+      .handle(async ({ viewer, params }) => ok(await posts.like(viewer, params.postId, liked)));
   }
 }
