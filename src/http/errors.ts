@@ -81,6 +81,12 @@ export class ServiceUnavailableError extends AppError {
     super(503, code, message, { extra });
   }
 }
+/** A backing service (Redis, the database) did not answer: nothing is wrong with the request; retrying later works. */
+export class DependencyUnavailableError extends AppError {
+  constructor(message = 'A backing service is not reachable; try again shortly.', cause?: unknown) {
+    super(503, 'dependency_unavailable', message, { cause });
+  }
+}
 
 export const problemTitles: Record<number, string> = {
   400: 'Bad Request',
@@ -173,7 +179,7 @@ export function toAppError(err: unknown): AppError | null {
   }
   // Redis unreachable (ioredis fails fast instead of queueing): the service is unavailable, not broken
   if (err instanceof Error && (err.name === 'MaxRetriesPerRequestError' || err.message === 'Connection is closed.')) {
-    return new ServiceUnavailableError('dependency_unavailable', 'A backing service is not reachable; try again shortly.');
+    return new DependencyUnavailableError(undefined, err);
   }
   // the disk refused a write (full, read-only): nothing was kept, and retrying later may work
   if (err instanceof StorageUnavailableError) {
