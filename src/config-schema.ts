@@ -74,6 +74,7 @@ export const envSchema = {
     CHAT_HISTORY_RATE_PER_SECOND: { type: 'integer', minimum: 1, maximum: 10000000, default: 2 },
     CHAT_HISTORY_BURST: { type: 'integer', minimum: 1, maximum: 10000000, default: 10 },
     CHAT_TYPING_INTERVAL_MS: { type: 'integer', minimum: 0, maximum: 60000, default: 2000 },
+    CHAT_WRITE_FAILURE_LOG_INTERVAL_MS: { type: 'integer', minimum: 100, maximum: 3600000, default: 60000 },
     METRICS_TOKEN: { type: 'string', pattern: '^[A-Za-z0-9._~+/=-]{16,256}$' },
     UPLOAD_MAX_FILE_BYTES: { type: 'integer', minimum: 1, maximum: 4294967295, default: 10485760 },
     UPLOAD_MAX_FILES: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
