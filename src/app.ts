@@ -18,6 +18,7 @@ import { ApiRegistry, ApiRouter, documentGuards } from './http/api.js';
 import { identityBodiesOnly } from './http/content-encoding.js';
 import { NotFoundError, ServiceUnavailableError, errorHandler } from './http/errors.js';
 import { buildOpenApi, docsRouter } from './http/openapi.js';
+import { idempotency } from './http/idempotency.js';
 import { requestId } from './http/request-id.js';
 import { runWithLogContext } from './platform/log-context.js';
 import { packageVersion } from './platform/paths.js';
@@ -129,7 +130,7 @@ export function buildApp(ctx: Context): Express {
   );
   app.use(ops.router);
 
-  const api = new ApiRouter(registry, API_BASE);
+  const api = new ApiRouter(registry, API_BASE, idempotency(ctx.redis));
   // Feature routers register here, each as `register<Feature>Routes(api, ctx, guards)`.
   const guards = documentGuards(createGuards(ctx.sessions, ctx.config.jwtSecret));
   app.use(API_BASE, privateResponses);
