@@ -87,16 +87,13 @@ describe('chat with Redis killed and restarted', () => {
     expect(historyRes.status).toBe(503);
     expect(historyRes.body).toMatchObject({ code: 'dependency_unavailable' });
 
-    const restarted = Date.now();
     await redis.start();
 
     // every socket with joined sessions is told to catch up, on both replicas
     const resyncB = await bobB.next((f) => f.type === 'resync', 'resync on B', 60_000);
     expect(resyncB).toEqual({ v: 1, type: 'resync', sessionIds: [room.id] });
     expect(await aliceA.next((f) => f.type === 'resync', 'resync on A', 60_000)).toEqual({ v: 1, type: 'resync', sessionIds: [room.id] });
-    const resyncMs = Date.now() - restarted;
     for (const chat of [a.chat, chatB]) await eventually(async () => (await readyz(chat)).status === 200, 'chat /readyz 200 again', 60_000);
-    const readyMs = Date.now() - restarted;
     // what B missed is in the history
     bobB.send({ type: 'history', sessionId: room.id, limit: 10, ref: 'h1' });
     const history = await bobB.next((f) => f.type === 'history' && f.ref === 'h1', 'history');
@@ -118,6 +115,5 @@ describe('chat with Redis killed and restarted', () => {
     bobB.send({ type: 'join', sessionId: other.id, ref: 'j2' });
     expect(await bobB.next((f) => f.ref === 'j2', 'join again')).toMatchObject({ type: 'joined', sessionId: other.id });
     expect((await request(a.app).get(`${API}/boards/${board.id}`)).status).toBe(200);
-    process.stdout.write(`redis outage: resync after ${resyncMs} ms, both chats ready after ${readyMs} ms\n`);
   }, 300_000);
 });
