@@ -85,7 +85,10 @@ export function idempotency(redis: Redis): RequestHandler {
           redisTtl.idempotencySeconds,
         );
       }
-      store.catch((err: unknown) => req.log?.warn({ err: (err as Error).message }, 'could not store the answer of an idempotent request')).finally(() => send(body));
+      void store
+        .catch((err: unknown) => req.log?.warn({ err: (err as Error).message }, 'could not store the answer of an idempotent request'))
+        .then(() => send(body))
+        .catch((err: unknown) => req.log?.error({ err }, 'could not send the answer of an idempotent request'));
       return res;
     }) as Response['send'];
     // no answer at all (the client went away first): the key is free again
