@@ -20,10 +20,12 @@ import { identityBodiesOnly } from './http/content-encoding.js';
 import { NotFoundError, ServiceUnavailableError } from './errors.js';
 import { errorHandler } from './http/errors.js';
 import { buildOpenApi, docsRouter } from './http/openapi.js';
+import { idempotency } from './http/idempotency.js';
 import { requestId } from './http/request-id.js';
 import { runWithLogContext } from './platform/log-context.js';
 import { packageVersion } from './platform/paths.js';
 import { readRedisPersistence } from './platform/redis.js';
+import { probe, withTimeout } from './platform/readiness.js';
 import { registerUserRoutes } from './users/routes.js';
 import { webRouter } from './web/routes.js';
 
@@ -55,28 +57,8 @@ const readySchema = {
   },
 };
 
-async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** Each dependency the api needs to serve requests: "ok" or why not. */
 export async function readiness(ctx: Context): Promise<{ ready: boolean; checks: Record<string, string>; notes?: Record<string, string> }> {
-  const probe = async (f: () => Promise<unknown>) => {
-    try {
-      await withTimeout(f(), 2_000);
-      return 'ok';
-    } catch (e) {
-      return `error: ${(e as Error).message.split('\n')[0]}`;
-    }
-  };
   const [database, redis, storage] = await Promise.all([probe(() => ctx.prisma.$queryRawUnsafe('SELECT 1')), probe(() => ctx.redis.ping()), probe(() => ctx.storage.check())]);
   const checks = { database, redis, storage };
   const notes: Record<string, string> = {};
@@ -150,7 +132,7 @@ export function buildApp(ctx: Context): Express {
   );
   app.use(ops.router);
 
-  const api = new ApiRouter(registry, API_BASE);
+  const api = new ApiRouter(registry, API_BASE, idempotency(ctx.redis));
   // Feature routers register here, each as `register<Feature>Routes(api, ctx, guards)`.
   const guards = documentGuards(createGuards(ctx.sessions, ctx.config.jwtSecret));
   app.use(API_BASE, privateResponses);

@@ -9,7 +9,7 @@ import { NotFoundError } from '../errors.js';
 import type { Principal } from '../auth/sessions.js';
 import { redisKeys, redisTtl } from '../platform/keys.js';
 import type { Db } from '../platform/prisma.js';
-import type { Redis } from '../platform/redis.js';
+import { execBatch, type Redis } from '../platform/redis.js';
 import { isStaffRole } from '../users/schemas.js';
 
 export type BoardAccess = 'admin' | 'public' | 'granted';
@@ -61,13 +61,14 @@ export class BoardPolicy {
   }
 
   async access(viewer: Viewer, boardId: number): Promise<BoardAccess | null> {
-    const [[, cachedState], [, member], [, grantsCached], [, version]] = (await this.redis
-      .pipeline()
-      .get(redisKeys.boardAccess(boardId))
-      .sismember(redisKeys.boardGrants(boardId), viewer ? String(viewer.id) : '-none-')
-      .exists(redisKeys.boardGrants(boardId))
-      .get(redisKeys.boardVersion(boardId))
-      .exec()) as [[unknown, string | null], [unknown, number], [unknown, number], [unknown, string | null]];
+    const [cachedState, member, grantsCached, version] = (await execBatch(
+      this.redis
+        .pipeline()
+        .get(redisKeys.boardAccess(boardId))
+        .sismember(redisKeys.boardGrants(boardId), viewer ? String(viewer.id) : '-none-')
+        .exists(redisKeys.boardGrants(boardId))
+        .get(redisKeys.boardVersion(boardId)),
+    )) as [string | null, number, number, string | null];
     let state: BoardState | null;
     if (cachedState === null) state = await this.loadState(boardId, version ?? '0');
     else state = cachedState === 'none' ? null : (JSON.parse(cachedState) as BoardState);

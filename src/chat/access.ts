@@ -11,7 +11,7 @@ import type { Principal } from '../auth/sessions.js';
 import { NotFoundError } from '../errors.js';
 import { redisKeys, redisTtl } from '../platform/keys.js';
 import type { Db } from '../platform/prisma.js';
-import type { Redis } from '../platform/redis.js';
+import { execBatch, type Redis } from '../platform/redis.js';
 import { isStaffRole } from '../users/schemas.js';
 
 export type ChatViewer = Pick<Principal, 'id' | 'role'>;
@@ -49,13 +49,14 @@ export class ChatAccess {
 
   /** The viewer's access, or null when the session does not exist for them. */
   async access(viewer: ChatViewer, sessionId: number): Promise<SessionAccess | null> {
-    const [[, cachedState], [, member], [, membersCached], [, version]] = (await this.redis
-      .pipeline()
-      .get(redisKeys.chatSessionState(sessionId))
-      .sismember(redisKeys.chatSessionMembers(sessionId), String(viewer.id))
-      .exists(redisKeys.chatSessionMembers(sessionId))
-      .get(redisKeys.chatSessionVersion(sessionId))
-      .exec()) as [[unknown, string | null], [unknown, number], [unknown, number], [unknown, string | null]];
+    const [cachedState, member, membersCached, version] = (await execBatch(
+      this.redis
+        .pipeline()
+        .get(redisKeys.chatSessionState(sessionId))
+        .sismember(redisKeys.chatSessionMembers(sessionId), String(viewer.id))
+        .exists(redisKeys.chatSessionMembers(sessionId))
+        .get(redisKeys.chatSessionVersion(sessionId)),
+    )) as [string | null, number, number, string | null];
     // "none" (a negative entry a replica of another version may have written during an upgrade) is a miss
     const state = cachedState === null || cachedState === 'none' ? await this.loadState(sessionId, version ?? '0') : (JSON.parse(cachedState) as SessionState);
     if (!state) return null;

@@ -1,7 +1,7 @@
 // The sessions this replica has sockets in ("rooms"): who is joined, the session's current state, local presence,
 // and the Redis subscription of the session's channel, held while at least one socket is in the room or joining.
 // Control events (this process's services, or another replica through Redis) are applied here.
-import { ServiceUnavailableError } from '../errors.js';
+import { DependencyUnavailableError } from '../errors.js';
 import type { Logger } from '../platform/logger.js';
 import { isStaffRole } from '../users/schemas.js';
 import type { ChatBus, ChatControl, SessionSnapshot } from './bus.js';
@@ -150,7 +150,7 @@ export class RoomRegistry {
       await room.ready;
     } catch (e) {
       this.release(sessionId, room);
-      throw new ServiceUnavailableError('dependency_unavailable', `Redis is not reachable: ${(e as Error).message}`);
+      throw new DependencyUnavailableError(undefined, `Redis is not reachable: ${(e as Error).message}`);
     }
     return room;
   }

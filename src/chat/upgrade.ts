@@ -3,7 +3,7 @@
 // is a 401 problem and the connection closes.
 import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
 import type { Sessions, WsTicket } from '../auth/sessions.js';
-import { ServiceUnavailableError, UnauthorizedError } from '../errors.js';
+import { DependencyUnavailableError, ServiceUnavailableError, UnauthorizedError } from '../errors.js';
 import type { Logger } from '../platform/logger.js';
 import type { ChatViewer } from './access.js';
 import { NONE, type SocketData } from './connection.js';
@@ -57,7 +57,7 @@ export function createUpgradeHandler(deps: UpgradeDependencies): (res: HttpRespo
         user = live ? await deps.chat.connectUser(issued.userId) : null;
       } catch (e) {
         log.warn({ err: (e as Error).message }, 'chat upgrade: ticket check failed');
-        if (!aborted) sendProblem(res, new ServiceUnavailableError('dependency_unavailable', 'A backing service is not reachable; try again shortly.'), true);
+        if (!aborted) sendProblem(res, new DependencyUnavailableError(), true);
         return;
       }
       if (aborted) return;

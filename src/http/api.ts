@@ -2,6 +2,7 @@
 // and registers the operation in the OpenAPI document. Routes parse and authorize; services decide.
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { UnsupportedMediaTypeError, ValidationError } from '../errors.js';
+import { idempotentRoutes } from './idempotency.js';
 import { boundIntegers, compile, fieldErrors, valueErrors, type JsonSchema } from './schema.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -79,6 +80,8 @@ export interface RegisteredRoute extends RouteSpec {
   fullPath: string;
   /** The documented meaning of the guards and limiters mounted before the handler. */
   handlerDocs: HandlerDoc[];
+  /** Accepts an `Idempotency-Key` header (idempotency.ts). */
+  idempotent?: boolean;
 }
 
 /** Validates and coerces body, query and params; a failure is one 400 listing every offending field. */
@@ -139,13 +142,19 @@ export class ApiRouter {
   constructor(
     private readonly registry: ApiRegistry,
     readonly basePath: string,
+    /** Mounted on the routes listed in idempotency.ts, between their guards and their handler. */
+    private readonly idempotency?: RequestHandler,
   ) {}
 
   route(declared: RouteSpec, ...handlers: Handler[]): void {
     // validated and documented with the same bounded schemas
     const spec: RouteSpec = { ...declared, body: boundIntegers(declared.body), query: boundIntegers(declared.query), params: boundIntegers(declared.params) };
     const docs = handlers.map((h) => handlerDocs.get(h)).filter((d): d is HandlerDoc => d !== undefined);
-    this.registry.add({ ...spec, fullPath: this.basePath + spec.path, handlerDocs: docs });
-    this.router[spec.method](spec.path, validate(spec), ...(handlers as RequestHandler[]));
+    const idempotent = this.idempotency !== undefined && idempotentRoutes.has(`${spec.method} ${spec.path}`);
+    this.registry.add({ ...spec, fullPath: this.basePath + spec.path, handlerDocs: docs, ...(idempotent ? { idempotent } : {}) });
+    const mounted = handlers as RequestHandler[];
+    // the guards run first: the key belongs to the signed-in user
+    if (idempotent) mounted.splice(mounted.length - 1, 0, this.idempotency);
+    this.router[spec.method](spec.path, validate(spec), ...mounted);
   }
 }

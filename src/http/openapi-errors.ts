@@ -59,6 +59,8 @@ const details: Record<string, string> = {
   range_not_satisfiable: 'The file has 1024 bytes.',
   rate_limited: 'Too many requests; try again later.',
   not_ready: 'A dependency is not reachable.',
+  idempotency_key_in_flight: 'A request with this Idempotency-Key is still running; retry once it has finished.',
+  idempotency_key_reused: 'This Idempotency-Key was used for a different request; use a new key for a new request.',
   queue_unavailable: 'The job queue is not reachable; try again shortly.',
   server_busy: 'The server is busy checking passwords; try again in a moment.',
   internal_error: 'An unexpected error occurred.',
@@ -161,6 +163,10 @@ export function errorCodes(route: RegisteredRoute): Map<number, string[]> {
     add(404, notFoundCodes[collection] ?? 'not_found');
   }
   if (access.rateLimits.length) add(429, 'rate_limited');
+  if (route.idempotent) {
+    add(409, 'idempotency_key_in_flight');
+    add(422, 'idempotency_key_reused');
+  }
   // the route's own error responses, and the codes they name (in backticks)
   for (const [status, r] of Object.entries(route.responses)) {
     if (Number(status) >= 400) add(Number(status), ...[...r.description.matchAll(/`([a-z][a-z0-9_]*)`/g)].map((m) => m[1]).filter((c) => c in details));
