@@ -75,7 +75,7 @@ export interface Targets {
   /** Asking a model for predictions. */
   'ai.use': undefined;
   'aiLog.read': { userId: number };
-  /** A model's logs: one's own, or (staff) everyone's or one member's. */
+  /** A model's logs: one member's (`userId`), or everyone's (no `userId`). */
   'aiLog.list': { userId?: number };
   'audit.read': undefined;
   'chatSession.read': { isVisible: boolean; isMember: boolean };
@@ -156,7 +156,7 @@ export const rules: { [P in Permission]: Rule<P> } = {
   'aiLog.read': (viewer, target) => staff(viewer) || (viewer !== null && target?.userId === viewer.id) || absent('ailog_not_found', 'No such AI log.'),
   'aiLog.list': (viewer, target) => {
     if (viewer === null) return forbid('You may not do this.');
-    return staff(viewer) || target?.userId === undefined || target.userId === viewer.id || forbid('Only admins may list other members’ logs.');
+    return staff(viewer) || target === undefined || target.userId === viewer.id || forbid('Only admins may list other members’ logs.');
   },
   'audit.read': staffOnly('Only admins read the audit log.'),
   'chatSession.read': (viewer, target) =>

@@ -42,9 +42,13 @@ export const newUserSchema: JsonSchema = {
   properties: { name: nameSchema, email: emailSchema, password: passwordSchema },
 };
 
+/** A ban (REST, admin panel): the reason is required, not blank, at most 512 characters. */
+export const banBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['reason'],
+  properties: { reason: { type: 'string', minLength: 1, maxLength: 512, pattern: '\\S' } },
+} as const;
+
 export const roles = ['user', 'admin', 'superuser'] as const;
 export type Role = (typeof roles)[number];
-
-/** Admins and superusers: the staff who moderate. */
-export const staffRoles: readonly Role[] = ['admin', 'superuser'];
-export const isStaffRole = (role: Role) => staffRoles.includes(role);
