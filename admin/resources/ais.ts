@@ -16,7 +16,6 @@ export async function aisResource(ctx: Context, c: AdminComponents): Promise<Res
     const name = typeof p.name === 'string' ? p.name.trim() : '';
     const description = typeof p.description === 'string' ? p.description : undefined;
     const datasetCsv = typeof p.datasetCsv === 'string' && p.datasetCsv.trim() ? p.datasetCsv : undefined;
-    if (!name) throw new ValidationError({ name: { message: 'A name is required.', type: 'required' } });
     const ai = await viaService(() => ais.create(viewerOf(context), { name, ...(description !== undefined ? { description } : {}), ...(datasetCsv ? { datasetCsv } : {}) }));
     const record = await resource.findOne(String(ai.id));
     return {

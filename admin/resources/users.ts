@@ -22,10 +22,8 @@ export async function usersResource(ctx: Context, c: AdminComponents): Promise<R
     const was = params(context);
     if (typeof input.name === 'string' && input.name !== was.name) patch.name = input.name;
     if (typeof input.email === 'string' && input.email !== was.email) patch.email = input.email;
-    if (typeof input.role === 'string' && input.role !== was.role) {
-      if (input.role !== 'user' && input.role !== 'admin') throw new ValidationError({ role: { message: 'Superusers are made only from the terminal.', type: 'invalid' } });
-      patch.role = input.role;
-    }
+    // the service takes user or admin (superusers are made only from the terminal)
+    if (typeof input.role === 'string' && input.role !== was.role) patch.role = input.role as AdminUserPatch['role'];
     if (Object.keys(patch).length) await viaService(() => users.adminUpdate(viewerOf(context), recordId(context), patch));
     const fresh = (await resource.findOne(record.id())) ?? record;
     return {

@@ -7,7 +7,7 @@ import type { Context } from '../context.js';
 import type { ApiRouter } from '../http/api.js';
 import { paginationQuery } from '../http/pagination.js';
 import { createInput } from './form.js';
-import { aiLogSchema, aiParams, aiSchema, createBody, createForm, descriptionSchema, int, logParams, nameSchema, page, predictBody, status } from './schemas.js';
+import { aiLogSchema, aiParams, aiPatchBody, aiSchema, createBody, createForm, int, logParams, page, predictBody, status } from './schemas.js';
 import type { AiListQuery, AiLogListQuery, AiPatch, PredictBody } from './service.js';
 import { streamLog } from './stream.js';
 
@@ -79,12 +79,7 @@ export function registerAiRoutes(api: ApiRouter, ctx: Context, guards: Guards): 
       tags: ['ai'],
       auth: true,
       params: aiParams,
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        minProperties: 1,
-        properties: { name: nameSchema, description: descriptionSchema, isVisible: { type: 'boolean' }, isAvailable: { type: 'boolean' } },
-      },
+      body: aiPatchBody,
       responses: { 200: { description: 'Updated', schema: aiSchema } },
     },
     auth,

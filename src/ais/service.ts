@@ -7,6 +7,7 @@ import { access, type Viewer } from '../access/index.js';
 import type { Config } from '../config.js';
 import { AppError, ConflictError, ValidationError, toAppError } from '../http/errors.js';
 import type { Page } from '../http/pagination.js';
+import { compile, fieldErrors } from '../http/schema.js';
 import type { Logger } from '../platform/logger.js';
 import type { Db } from '../platform/prisma.js';
 import { queueNames, type Queues } from '../platform/queue.js';
@@ -18,6 +19,7 @@ import { modelKeys, trainJobId } from './jobs.js';
 import { DatasetError, parseDataset } from './model.js';
 import { AiPredictions, type PredictBody } from './predictions.js';
 import { AiJobRecovery, type AiRecoveryOptions } from './recovery.js';
+import { aiNewFields, aiPatchBody } from './schemas.js';
 import { trainingStates } from './states.js';
 import { aiSelect, aiView, field, notFound, pageArgs, readableModel, toPage, type AiListQuery, type AiLogListQuery, type AiLogView, type AiRow, type AiView } from './views.js';
 
@@ -39,6 +41,9 @@ export interface AiPatch {
   isVisible?: boolean;
   isAvailable?: boolean;
 }
+
+const validateNew = compile(aiNewFields, false);
+const validatePatch = compile(aiPatchBody, false);
 
 export interface AisDeps {
   prisma: Db;
@@ -77,6 +82,8 @@ export class AisService {
   /** Creates a model and queues its first training: 202 with status `queued` and the job id. */
   async create(viewer: Viewer | null, input: AiCreateInput): Promise<AiView> {
     access.require(viewer, 'ai.manage');
+    const fields = { name: input.name, ...(input.description !== undefined ? { description: input.description } : {}) };
+    if (!validateNew(fields)) throw new ValidationError(fieldErrors(validateNew.errors, 'body'));
     const { ai: limits } = this.deps.config;
     let csv: Buffer | null = null;
     let spec: { features: string[]; target: string } | null = null;
@@ -139,6 +146,7 @@ export class AisService {
 
   async update(viewer: Viewer | null, aiId: number, patch: AiPatch): Promise<AiView> {
     access.require(viewer, 'ai.manage');
+    if (!validatePatch(patch)) throw new ValidationError(fieldErrors(validatePatch.errors, 'body'));
     const before = await this.prisma.ai.findUnique({ where: { id: aiId }, select: { version: true } });
     if (!before) throw notFound();
     if (patch.isAvailable === true && before.version === 0)
