@@ -3,7 +3,8 @@
 import type { AuditLog } from '../audit/service.js';
 import { access, type Viewer } from '../access/index.js';
 import type { BoardPolicy } from '../boards/policy.js';
-import { NotFoundError } from '../http/errors.js';
+import { NotFoundError, ValidationError } from '../http/errors.js';
+import { compile, fieldErrors } from '../http/schema.js';
 import { decodeKey, encodeKey, type Page } from '../http/pagination.js';
 import { fileRows, fileSelect, publicFiles } from '../files/service.js';
 import { deleteFiles, type ReceivedFile } from '../files/upload.js';
@@ -12,6 +13,10 @@ import type { Db } from '../platform/prisma.js';
 import type { Storage } from '../platform/storage.js';
 import { counterTransaction, moveCounter } from '../posts/counters.js';
 import type { PostsService } from '../posts/service.js';
+import { commentBody, commentPatchBody } from './schemas.js';
+
+const validateComment = compile(commentBody, false);
+const validatePatch = compile(commentPatchBody, false);
 
 const commentSelect = {
   id: true,
@@ -83,6 +88,7 @@ export class CommentsService {
     try {
       const post = await this.posts.requirePost(viewer, postId);
       await this.policy.requireWrite(viewer, post.boardId);
+      if (!validateComment({ content })) throw new ValidationError(fieldErrors(validateComment.errors, 'body'));
       return out(
         await counterTransaction(this.prisma, postId, async (tx) => {
           const comment = await tx.comment.create({
@@ -109,6 +115,7 @@ export class CommentsService {
     const comment = await this.requireComment(viewer, commentId);
     access.require(viewer, 'comment.update', comment);
     if (patch.isVisible !== undefined) access.require(viewer, 'comment.moderate');
+    if (!validatePatch(patch)) throw new ValidationError(fieldErrors(validatePatch.errors, 'body'));
     const updated = await counterTransaction(this.prisma, comment.postId, async (tx) => {
       if (patch.isVisible !== undefined && patch.isVisible !== comment.isVisible) {
         // only the request that really flips the flag moves the counter

@@ -3,6 +3,8 @@ import type { Guards } from '../auth/guards.js';
 import type { CommentsService } from '../comments/service.js';
 import type { Context } from '../context.js';
 import { formValidator, type ApiRouter } from '../http/api.js';
+import { commentBody, commentPatchBody } from '../comments/schemas.js';
+import { postBody, postPatchBody } from './schemas.js';
 import { isMultipart, receiveUpload, type ReceivedFile } from '../files/upload.js';
 import { paginationQuery } from '../http/pagination.js';
 import type { PostListQuery } from './service.js';
@@ -69,7 +71,6 @@ const page = (items: object) => ({
   required: ['items', 'nextCursor'],
   properties: { items: { type: 'array', items }, nextCursor: { type: ['string', 'null'] }, page: { type: 'integer' } },
 });
-const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S', description: `must have a visible character (at most ${max})` });
 const int = { type: 'integer', minimum: 1 };
 const boardParams = { type: 'object', required: ['boardId'], properties: { boardId: int } };
 const postParams = { type: 'object', required: ['boardId', 'postId'], properties: { boardId: int, postId: int } };
@@ -77,8 +78,6 @@ const postIdParams = { type: 'object', required: ['postId'], properties: { postI
 const commentParams = { type: 'object', required: ['commentId'], properties: { commentId: int } };
 const p = (req: Request) => req.params as unknown as { boardId: number; postId: number; commentId: number };
 
-const postBody = { type: 'object', additionalProperties: false, required: ['name', 'content'], properties: { name: text(64), content: text(65_535) } };
-const commentBody = { type: 'object', additionalProperties: false, required: ['content'], properties: { content: text(2000) } };
 const validatePostForm = formValidator(postBody);
 const validateCommentForm = formValidator(commentBody);
 
@@ -161,7 +160,7 @@ export function registerPostRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       tags: ['posts'],
       auth: true,
       params: postParams,
-      body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { name: text(64), content: text(65_535), isVisible: { type: 'boolean' } } },
+      body: postPatchBody,
       responses: { 200: { description: 'Updated', schema: postSchema } },
     },
     guards.requireAuth,
@@ -275,7 +274,7 @@ export function registerPostRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       tags: ['comments'],
       auth: true,
       params: commentParams,
-      body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { content: text(2000), isVisible: { type: 'boolean' } } },
+      body: commentPatchBody,
       responses: { 200: { description: 'Updated', schema: commentSchema } },
     },
     guards.requireAuth,

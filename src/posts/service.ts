@@ -3,7 +3,8 @@
 import type { AuditLog } from '../audit/service.js';
 import { access, type Viewer } from '../access/index.js';
 import type { BoardPolicy } from '../boards/policy.js';
-import { NotFoundError } from '../http/errors.js';
+import { NotFoundError, ValidationError } from '../http/errors.js';
+import { compile, fieldErrors } from '../http/schema.js';
 import { decodeKey, encodeKey, invalidCursor, type Page } from '../http/pagination.js';
 import { deleteFiles, type ReceivedFile } from '../files/upload.js';
 import { fileRows, fileSelect, postFileKeys, publicFiles } from '../files/service.js';
@@ -11,6 +12,7 @@ import type { Logger } from '../platform/logger.js';
 import type { Db, Prisma } from '../platform/prisma.js';
 import type { Storage } from '../platform/storage.js';
 import { counterTransaction, moveCounter } from './counters.js';
+import { postBody, postPatchBody } from './schemas.js';
 import type { ViewCounter } from './views.js';
 
 export type PostSort = 'new' | 'views' | 'likes' | 'comments';
@@ -22,6 +24,9 @@ export interface PostListQuery {
   sort: PostSort;
   q?: string;
 }
+
+const validatePost = compile(postBody, false);
+const validatePatch = compile(postPatchBody, false);
 
 const sortColumn = { new: 'createDate', views: 'numberOfView', likes: 'numberOfLike', comments: 'numberOfComment' } as const;
 
@@ -140,6 +145,7 @@ export class PostsService {
     try {
       if (!viewer) throw new NotFoundError('No such board.', 'board_not_found');
       await this.policy.requireWrite(viewer, boardId);
+      if (!validatePost(input)) throw new ValidationError(fieldErrors(validatePost.errors, 'body'));
       const post = await this.prisma.post.create({
         data: { boardId, authorId: viewer.id, name: input.name, content: input.content, isFileAttached: files.length > 0, files: { create: fileRows(files) } },
         select: detailSelect,
@@ -160,6 +166,7 @@ export class PostsService {
     const post = await this.requirePost(viewer, postId, boardId);
     access.require(viewer, 'post.update', post);
     if (patch.isVisible !== undefined) access.require(viewer, 'post.moderate');
+    if (!validatePatch(patch)) throw new ValidationError(fieldErrors(validatePatch.errors, 'body'));
     const updated = out(await this.prisma.post.update({ where: { id: postId }, data: patch, select: detailSelect }));
     if (patch.isVisible !== undefined && patch.isVisible !== post.isVisible) {
       await this.audit.record({ actor: { id: viewer.id }, action: patch.isVisible ? 'post.shown' : 'post.hidden', target: { type: 'post', id: postId } });
