@@ -56,7 +56,7 @@ export interface AuditLog {
 }
 
 /** The audit log as a viewer reads it (REST): staff only. */
-export function readAuditLog(audit: AuditLog, viewer: Viewer, q: AuditQuery): Promise<AuditPage> {
+export async function readAuditLog(audit: AuditLog, viewer: Viewer, q: AuditQuery): Promise<AuditPage> {
   access.require(viewer, 'audit.read');
   return audit.query(q);
 }
