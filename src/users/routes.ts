@@ -5,8 +5,8 @@ import type { ApiRouter } from '../http/api.js';
 import { clientMeta } from '../http/request-id.js';
 import { paginationQuery } from '../http/pagination.js';
 import { createLimiter } from '../http/rate-limit.js';
-import { banBody, emailSchema, nameSchema, newUserSchema, type Role } from './schemas.js';
-import { updateMeSchema, type AdminUserPatch } from './service.js';
+import { adminUserPatchBody, banBody, newUserSchema, roleBody, updateMeBody, type Role } from './schemas.js';
+import type { AdminUserPatch } from './service.js';
 
 const userSchema = {
   type: 'object',
@@ -55,7 +55,7 @@ export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       summary: 'Change name, email or password (email and password need currentPassword); a new password ends every session',
       tags: ['users'],
       auth: true,
-      body: updateMeSchema,
+      body: updateMeBody,
       responses: { 200: { description: 'Updated', schema: userSchema } },
     },
     guards.requireAuth,
@@ -158,7 +158,7 @@ export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       tags: ['users'],
       auth: true,
       params: idParams,
-      body: { type: 'object', additionalProperties: false, required: ['role'], properties: { role: { enum: ['user', 'admin'] } } },
+      body: roleBody,
       responses: { 200: { description: 'Updated', schema: userSchema } },
     },
     guards.requireAuth,
@@ -228,7 +228,7 @@ export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       tags: ['users'],
       auth: true,
       params: idParams,
-      body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { name: nameSchema, email: emailSchema, role: { enum: ['user', 'admin'] } } },
+      body: adminUserPatchBody,
       responses: { 200: { description: 'Updated', schema: userSchema } },
     },
     guards.requireAuth,

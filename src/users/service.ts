@@ -12,7 +12,7 @@ import { compile, fieldErrors } from '../http/schema.js';
 import { redisKeys } from '../platform/keys.js';
 import { Prisma, type Db } from '../platform/prisma.js';
 import type { Redis } from '../platform/redis.js';
-import { banBody, closedAccountName, emailSchema, nameSchema, newUserSchema, passwordSchema, type Role } from './schemas.js';
+import { adminUserPatchBody, banBody, closedAccountName, newUserSchema, roleBody, updateMeBody, type Role } from './schemas.js';
 
 export interface NewUser {
   name: string;
@@ -35,15 +35,9 @@ export const publicUserSelect = {
 
 const validateNewUser = compile(newUserSchema, false);
 const validateBan = compile(banBody, false);
-const validateAdminPatch = compile({ type: 'object', properties: { name: nameSchema, email: emailSchema, role: { enum: ['user', 'admin'] } } }, false);
-
-export const updateMeSchema = {
-  type: 'object',
-  additionalProperties: false,
-  minProperties: 1,
-  properties: { name: nameSchema, email: emailSchema, password: passwordSchema, currentPassword: { type: 'string', minLength: 1, maxLength: 128 } },
-};
-const validateUpdateMe = compile(updateMeSchema, false);
+const validateAdminPatch = compile(adminUserPatchBody, false);
+const validateRole = compile(roleBody, false);
+const validateUpdateMe = compile(updateMeBody, false);
 
 export interface UpdateMe {
   name?: string;
@@ -235,6 +229,7 @@ export class UsersService {
    */
   async setRole(viewer: Viewer, id: number, role: Exclude<Role, 'superuser'>) {
     access.require(viewer, 'user.setRole');
+    if (!validateRole({ role })) throw new ValidationError(fieldErrors(validateRole.errors, 'body'));
     const user = await this.requireUser(id);
     access.require(viewer, 'user.setRole', user);
     if (user.role === role) return this.prisma.user.findUniqueOrThrow({ where: { id }, select: publicUserSelect });
