@@ -2,13 +2,15 @@
 // them. Access goes through ChatAccess (Redis-cached); changes that connected sockets must see are published on the
 // ChatBus as control events, and the changes a moderator makes are audited.
 import type { AuditLog } from '../audit/service.js';
-import { NotFoundError } from '../http/errors.js';
+import { NotFoundError, ValidationError } from '../http/errors.js';
 import { encodeKey, type Page } from '../http/pagination.js';
+import { compile, fieldErrors } from '../http/schema.js';
 import type { Db, Prisma } from '../platform/prisma.js';
 import { requireUserIds } from '../users/ids.js';
 import { access, type Viewer } from '../access/index.js';
 import { sessionNotFound, type ChatAccess, type SessionAccess } from './access.js';
 import type { ChatBus, SessionSnapshot } from './bus.js';
+import { sessionBody, sessionPatchBody } from './schemas.js';
 import { cursorOf, isForeignKeyViolation, isUniqueViolation, sessionSelect, snapshot, toSession, type ChatSessionView } from './rows.js';
 
 export interface SessionListQuery {
@@ -33,6 +35,9 @@ export interface SessionPatch {
   isClosed?: boolean;
   isVisible?: boolean;
 }
+
+const validateSession = compile(sessionBody, false);
+const validatePatch = compile(sessionPatchBody, false);
 
 export class ChatSessionService {
   constructor(
@@ -64,6 +69,7 @@ export class ChatSessionService {
 
   /** Any member may open a session; the creator is its first member, `userIds` join at once. */
   async create(viewer: Viewer, input: SessionInput): Promise<ChatSessionView> {
+    if (!validateSession(input)) throw new ValidationError(fieldErrors(validateSession.errors, 'body'));
     // every user id must exist (an open account): one 400 naming the unknown ones
     const userIds = await requireUserIds(
       this.prisma,
@@ -90,6 +96,7 @@ export class ChatSessionService {
     const a = await this.access.require(viewer, id);
     access.require(viewer, 'chatSession.manage', a.state);
     if (patch.isVisible !== undefined) access.require(viewer, 'chatSession.moderate');
+    if (!validatePatch(patch)) throw new ValidationError(fieldErrors(validatePatch.errors, 'body'));
     const row = await this.prisma.chatSession
       .update({
         where: { id },
