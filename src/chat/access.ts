@@ -51,8 +51,9 @@ export class ChatAccess {
   /** The access, or a 404 `chat_session_not_found`. */
   async require(viewer: Viewer, sessionId: number): Promise<SessionAccess> {
     const found = await this.lookup(viewer, sessionId);
-    access.require(viewer, 'chatSession.read', found && { isVisible: found.state.isVisible, isMember: found.isMember });
-    return found!;
+    if (!found) throw sessionNotFound();
+    access.require(viewer, 'chatSession.read', { isVisible: found.state.isVisible, isMember: found.isMember });
+    return found;
   }
 
   /** The session's state and the viewer's membership (undefined: no such session). */

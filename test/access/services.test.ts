@@ -73,4 +73,10 @@ describe('services refuse a member where only staff may act', () => {
     await boards.setGrants(admin, hiddenBoard, [other]);
     expect((await boards.get(stranger, hiddenBoard)).access).toBe('granted');
   });
+
+  it('staff, who read every chat session, still get a 404 for one that does not exist', async () => {
+    const { chat } = t.ctx.services;
+    expect(await refusal(chat.remove(admin, 2_000_000_000))).toEqual({ status: 404, code: 'chat_session_not_found' });
+    expect(await refusal(chat.get(admin, 2_000_000_000))).toEqual({ status: 404, code: 'chat_session_not_found' });
+  });
 });
