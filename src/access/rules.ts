@@ -1,7 +1,8 @@
 // Who may do what: one rule per permission, pure (no database, no Redis). A rule gets the viewer (null when
 // anonymous) and, where the answer depends on it, what the service has loaded about the target: its author,
 // its visibility, a board's state and whether the viewer holds a grant. Without a target a rule answers the
-// part that depends on the role alone (the first check of a service method, before anything is read).
+// part that depends on the role alone (the first check of a service method, before anything is read); so a
+// missing row is the caller's 404 to raise before it asks about the row (staff pass every read rule).
 import type { Role } from '../users/schemas.js';
 
 /** Who is asking: a signed-in account (an API token, an admin-panel session, a chat socket, a job, a CLI). */
