@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { Guards } from '../auth/guards.js';
 import type { Context } from '../context.js';
 import type { ApiRouter } from '../http/api.js';
+import { boardCreateBody, boardGrantsBody, boardPatchBody } from './schemas.js';
 import type { BoardInput, BoardPatch } from './service.js';
 
 const boardSchema = {
@@ -18,9 +19,6 @@ const boardSchema = {
     access: { enum: ['admin', 'public', 'granted'], description: 'why the caller may read it' },
   },
 };
-const nameSchema = { type: 'string', minLength: 1, maxLength: 128, pattern: '\\S', description: 'name must have a visible character (at most 128)' };
-const informationSchema = { type: 'string', maxLength: 512 };
-const userIdsSchema = { type: 'array', maxItems: 1000, items: { type: 'integer', minimum: 1 } };
 const boardParams = { type: 'object', required: ['boardId'], properties: { boardId: { type: 'integer', minimum: 1 } } };
 const boardId = (req: Request) => (req.params as unknown as { boardId: number }).boardId;
 
@@ -48,15 +46,11 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context, guards: Guards
       method: 'post',
       path: '/boards',
       operationId: 'createBoard',
+      permission: 'board.manage',
       summary: 'Create a board (admin); a hidden one may name the users granted at once',
       tags: ['boards'],
       auth: true,
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['name'],
-        properties: { name: nameSchema, information: informationSchema, isVisible: { type: 'boolean' }, isAvailable: { type: 'boolean' }, userIds: userIdsSchema },
-      },
+      body: boardCreateBody,
       responses: { 201: { description: 'Created', schema: boardSchema } },
     },
     guards.requireAuth,
@@ -86,16 +80,12 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context, guards: Guards
       method: 'patch',
       path: '/boards/:boardId',
       operationId: 'updateBoard',
+      permission: 'board.manage',
       summary: 'Edit, hide/show or disable a board (admin). Hiding grants it to the admins and `userIds`; showing deletes its grants',
       tags: ['boards'],
       auth: true,
       params: boardParams,
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        minProperties: 1,
-        properties: { name: nameSchema, information: informationSchema, isVisible: { type: 'boolean' }, isAvailable: { type: 'boolean' }, userIds: userIdsSchema },
-      },
+      body: boardPatchBody,
       responses: { 200: { description: 'Updated', schema: boardSchema } },
     },
     guards.requireAuth,
@@ -107,6 +97,7 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context, guards: Guards
       method: 'delete',
       path: '/boards/:boardId',
       operationId: 'deleteBoard',
+      permission: 'board.manage',
       summary: 'Delete a board and everything on it (admin)',
       tags: ['boards'],
       auth: true,
@@ -126,6 +117,7 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context, guards: Guards
       method: 'get',
       path: '/boards/:boardId/grants',
       operationId: 'getBoardGrants',
+      permission: 'board.manage',
       summary: 'Who holds a grant (admin)',
       tags: ['boards'],
       auth: true,
@@ -141,11 +133,12 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context, guards: Guards
       method: 'put',
       path: '/boards/:boardId/grants',
       operationId: 'setBoardGrants',
+      permission: 'board.manage',
       summary: 'Set exactly who holds a grant (admin)',
       tags: ['boards'],
       auth: true,
       params: boardParams,
-      body: { type: 'object', additionalProperties: false, required: ['userIds'], properties: { userIds: userIdsSchema } },
+      body: boardGrantsBody,
       responses: { 200: { description: 'Grants', schema: grantsSchema } },
     },
     guards.requireAuth,

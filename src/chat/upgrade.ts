@@ -5,7 +5,7 @@ import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets
 import type { Sessions, WsTicket } from '../auth/sessions.js';
 import { DependencyUnavailableError, ServiceUnavailableError, UnauthorizedError } from '../errors.js';
 import type { Logger } from '../platform/logger.js';
-import type { ChatViewer } from './access.js';
+import type { Viewer } from '../access/index.js';
 import { NONE, type SocketData } from './connection.js';
 import type { ConnectionRegistry } from './connections.js';
 import type { CorkAnchor } from './cork-anchor.js';
@@ -49,7 +49,7 @@ export function createUpgradeHandler(deps: UpgradeDependencies): (res: HttpRespo
     let aborted = false;
     res.onAborted(() => (aborted = true));
     void (async () => {
-      let user: ChatViewer | null;
+      let user: Viewer | null;
       try {
         const issued = await deps.sessions.consumeWsTicket(ticket);
         // a ticket dies with the access token it was issued to (logout, logout-all, password change…)

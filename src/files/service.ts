@@ -2,8 +2,7 @@
 // to delete after one is removed, and downloads after the same read rule as the post they belong to.
 // A file's public id names its table: `p<id>` (post file) or `c<id>` (comment file).
 import type { Prisma } from '@prisma/client';
-import type { Principal } from '../auth/sessions.js';
-import { isStaff } from '../boards/policy.js';
+import { access, type Viewer } from '../access/index.js';
 import { NotFoundError } from '../errors.js';
 import type { Db } from '../platform/prisma.js';
 import type { Storage } from '../platform/storage.js';
@@ -59,7 +58,7 @@ export class FilesService {
   ) {}
 
   /** A file the viewer may read: its post (and comment) pass the same rule as reading them directly. */
-  async find(viewer: Principal | null, fileId: string): Promise<FileDownload> {
+  async find(viewer: Viewer | null, fileId: string): Promise<FileDownload> {
     const m = /^([pc])([1-9][0-9]{0,9})$/.exec(fileId);
     const notFound = () => new NotFoundError('file_not_found', 'No such file.');
     // a file of a post the viewer may not read is as absent as a missing one
@@ -80,7 +79,7 @@ export class FilesService {
       const row = await this.prisma.commentFile.findUnique({ where: { id }, select: { ...select, comment: { select: { postId: true, isVisible: true } } } });
       if (!row) throw notFound();
       await readable(row.comment.postId);
-      if (!row.comment.isVisible && !isStaff(viewer)) throw notFound();
+      access.require(viewer, 'comment.read', row.comment, notFound);
       file = { ...row, key: row.path };
     }
     return { originalName: file.originalName, mimeType: file.mimeType, size: file.size, sha256: file.sha256, key: file.key, createDate: file.createDate };

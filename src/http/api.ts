@@ -1,6 +1,7 @@
 // Routes are declared once, with their JSON Schemas: the declaration mounts the handler behind ajv validation
 // and registers the operation in the OpenAPI document. Routes parse and authorize; services decide.
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
+import type { Permission } from '../access/index.js';
 import { UnsupportedMediaTypeError, ValidationError } from '../errors.js';
 import { idempotentRoutes } from './idempotency.js';
 import { boundIntegers, compile, fieldErrors, valueErrors, type JsonSchema } from './schema.js';
@@ -35,6 +36,8 @@ export interface RouteSpec {
   tags?: string[];
   /** Needs an access token (documents the bearer requirement; the guard itself is a handler). */
   auth?: boolean;
+  /** The permission the service requires (documents who may call and the 403; the service enforces it). */
+  permission?: Permission;
   body?: JsonSchema;
   /** The body may also be multipart/form-data: the body's fields as text parts plus files in `fileField`. */
   multipart?: MultipartSpec;
@@ -47,8 +50,6 @@ export interface RouteSpec {
 export interface HandlerDoc {
   /** required: a valid access token is needed (401 without); optional: a token is checked only when sent. */
   auth?: 'required' | 'optional';
-  /** The token's role must be one of these (403 otherwise). */
-  roles?: readonly string[];
   /** A rate limit by this name applies (429 with Retry-After). */
   rateLimit?: string;
 }
@@ -61,18 +62,12 @@ export function describeHandler<H extends object>(handler: H, doc: HandlerDoc): 
   return handler;
 }
 
-/** The guards as the routes receive them, each handler they return described (401, 403 and the roles). */
-export function documentGuards<G extends { requireAuth: object; readAuth(anonymousAllowed: boolean): object; requireRole(...roles: never[]): object[] }>(guards: G): G {
+/** The guards as the routes receive them, each handler they return described (401). */
+export function documentGuards<G extends { requireAuth: object; readAuth(anonymousAllowed: boolean): object }>(guards: G): G {
   describeHandler(guards.requireAuth, { auth: 'required' });
   return {
     ...guards,
     readAuth: (anonymousAllowed: boolean) => describeHandler(guards.readAuth(anonymousAllowed), { auth: anonymousAllowed ? 'optional' : 'required' }),
-    requireRole: (...roles: never[]) => {
-      const handlers = guards.requireRole(...roles);
-      // the last one checks the role; the ones before it authenticate
-      describeHandler(handlers[handlers.length - 1], { auth: 'required', roles });
-      return handlers;
-    },
   };
 }
 

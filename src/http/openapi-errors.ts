@@ -1,7 +1,9 @@
 // The error responses of each operation in the OpenAPI document, derived from its route declaration so they
 // cannot drift from it: validated input → 400, a JSON body → 413 and 415, an authentication guard → 401, a
-// role guard → 403, a path id → 404 (with the resource's own code), a rate limiter → 429. What only a
+// permission the service requires (held by role) → 403, a path id → 404 (with the resource's own code), a rate limiter → 429. What only a
 // service decides (a taken name, a wrong password, "only the author may") is listed per operation below.
+import { rolesWith } from '../access/index.js';
+import { roles } from '../users/schemas.js';
 import type { HandlerDoc, RegisteredRoute } from './api.js';
 import { problemTitles } from './errors.js';
 
@@ -134,7 +136,7 @@ export interface Access {
 export function accessOf(route: RegisteredRoute): Access {
   const docs: HandlerDoc[] = route.handlerDocs;
   const auth = docs.some((d) => d.auth === 'required') ? 'required' : docs.some((d) => d.auth === 'optional') ? 'optional' : route.auth ? 'required' : undefined;
-  return { auth, roles: docs.find((d) => d.roles)?.roles, rateLimits: docs.flatMap((d) => (d.rateLimit ? [d.rateLimit] : [])) };
+  return { auth, roles: route.permission && rolesWith(route.permission, roles), rateLimits: docs.flatMap((d) => (d.rateLimit ? [d.rateLimit] : [])) };
 }
 
 /** Every error status the operation can answer, with its codes. */

@@ -2,9 +2,9 @@ import type { Request } from 'express';
 import type { Guards } from '../auth/guards.js';
 import type { Context } from '../context.js';
 import { formValidator, type ApiRouter } from '../http/api.js';
+import { postBody, postPatchBody } from './schemas.js';
 import { isMultipart, receiveUpload, type ReceivedFile } from '../files/upload.js';
 import { pageSchema, paginationQuery } from '../http/pagination.js';
-import { visibleText as text } from '../http/schema.js';
 import { authorSchema as author } from '../users/schemas.js';
 import { filesSchema, uploadErrors } from '../files/schemas.js';
 import type { PostListQuery } from './service.js';
@@ -39,7 +39,6 @@ const postParams = { type: 'object', required: ['boardId', 'postId'], properties
 const p = (req: Request) => req.params as unknown as { boardId: number; postId: number };
 const postIdParams = { type: 'object', required: ['postId'], properties: { postId: int } };
 
-const postBody = { type: 'object', additionalProperties: false, required: ['name', 'content'], properties: { name: text(64), content: text(65_535) } };
 const validatePostForm = formValidator(postBody);
 
 export function registerPostRoutes(api: ApiRouter, ctx: Context, guards: Guards): void {
@@ -120,7 +119,7 @@ export function registerPostRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       tags: ['posts'],
       auth: true,
       params: postParams,
-      body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { name: text(64), content: text(65_535), isVisible: { type: 'boolean' } } },
+      body: postPatchBody,
       responses: { 200: { description: 'Updated', schema: postSchema } },
     },
     guards.requireAuth,
