@@ -6,7 +6,6 @@ import { access, type Viewer } from '../access/index.js';
 import { NotFoundError } from '../errors.js';
 import type { Db } from '../platform/prisma.js';
 import type { Storage } from '../platform/storage.js';
-import type { PostsService } from '../posts/service.js';
 import type { ReceivedFile } from './upload.js';
 
 export const fileSelect = { id: true, originalName: true, size: true, mimeType: true } as const;
@@ -50,10 +49,15 @@ export interface FileDownload {
   createDate: Date;
 }
 
+/** The posts' read rule, as files need it (the posts service provides it; files never import posts). */
+export interface PostReadRule {
+  requirePost(viewer: Viewer | null, postId: number): Promise<unknown>;
+}
+
 export class FilesService {
   constructor(
     private readonly prisma: Db,
-    private readonly posts: PostsService,
+    private readonly posts: PostReadRule,
     readonly storage: Storage,
   ) {}
 
