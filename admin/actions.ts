@@ -2,10 +2,10 @@
 // place), only on POST (GET only shows what would be changed), and a service's error becomes a form error
 // or a notice instead of a 500.
 import { AppError as AdminAppError, ValidationError, flat, type ActionContext, type ActionRequest, type ActionResponse, type BaseRecord } from 'adminjs';
-import type { Principal } from '../src/auth/sessions.js';
+import type { Viewer } from '../src/access/index.js';
 import { AppError } from '../src/errors.js';
 import { uniqueViolation } from './prisma.js';
-import { principalOf } from './services.js';
+import { viewerOfAdmin } from './services.js';
 
 /** AdminJS's flat form payload as nested values (its `flat` helper, typed). */
 export const unflatten = (payload: Record<string, unknown> | undefined): Record<string, unknown> => (flat.unflatten as (p: Record<string, unknown>) => Record<string, unknown>)(payload ?? {});
@@ -18,7 +18,9 @@ export function toAdminError(e: unknown): Error {
   if (unique) return unique;
   if (e instanceof AppError) {
     if (e.errors?.length) {
-      return new ValidationError(Object.fromEntries(e.errors.map((f) => [f.field.split('.')[0], { message: f.message, type: f.code }])), { message: e.message, type: e.code });
+      // the notice says what the fields say (a form without that field still shows why)
+      const message = e.errors.map((f) => f.message).join(' ');
+      return new ValidationError(Object.fromEntries(e.errors.map((f) => [f.field.split('.')[0], { message: f.message, type: f.code }])), { message, type: e.code });
     }
     return new AdminAppError(e.message, { code: e.code, kind: e.kind });
   }
@@ -33,7 +35,7 @@ export async function viaService<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
-export const actorOf = (context: ActionContext): Principal => principalOf(context.currentAdmin);
+export const viewerOf = (context: ActionContext): Viewer => viewerOfAdmin(context.currentAdmin);
 
 export const recordId = (context: ActionContext): number => Number(context.record?.id());
 
@@ -81,7 +83,8 @@ export function bulkChange(change: (request: ActionRequest, context: ActionConte
         n++;
       } catch (e) {
         // a bad form (e.g. no reason) is the same for every record: the form shows it
-        if (e instanceof ValidationError) throw e;
+        const shown = toAdminError(e);
+        if (shown instanceof ValidationError) throw shown;
         failures.push(`${record.id()}: ${e instanceof AppError ? e.message : 'an unexpected error'}`);
       }
     }
@@ -93,13 +96,9 @@ export function bulkChange(change: (request: ActionRequest, context: ActionConte
   };
 }
 
-/** A required reason from a form (ban): checked here too so the form can show it; UsersService.setBanned enforces it. */
-export function reasonOf(request: ActionRequest): string {
-  const reason = typeof request.payload?.reason === 'string' ? request.payload.reason.trim() : '';
-  if (!reason) throw new ValidationError({ reason: { message: 'A reason is required.', type: 'required' } }, { message: 'A reason is required.', type: 'required' });
-  if (reason.length > 512)
-    throw new ValidationError({ reason: { message: 'At most 512 characters.', type: 'too_long' } }, { message: 'The reason is too long (at most 512 characters).', type: 'too_long' });
-  return reason;
+/** The reason a form sent (ban), trimmed; UsersService.setBanned decides whether it will do. */
+export function reasonOf(request: ActionRequest): string | undefined {
+  return typeof request.payload?.reason === 'string' ? request.payload.reason.trim() : undefined;
 }
 
 /** The form settings read by the AgoraActionForm component. */

@@ -3,7 +3,7 @@
 // audited (`admin.login`, `admin.login_failed` with the reason).
 import type { Context } from '../src/context.js';
 import { redisKeys } from '../src/platform/keys.js';
-import { isStaffRole } from '../src/users/schemas.js';
+import { access } from '../src/access/index.js';
 import type { AdminUser } from './services.js';
 
 export type LoginFailure = 'invalid_credentials' | 'not_staff' | 'banned' | 'rate_limited';
@@ -41,7 +41,7 @@ export class AdminAuth {
     };
     const { user, known, refused } = await auth.checkSignIn(name.includes('@') ? { email: name } : { name }, password, meta);
     if (refused) throw await fail('rate_limited', known, refused.retryAfter ?? 1);
-    if (!user || !isStaffRole(user.role) || user.isBanned) throw await fail(!user ? 'invalid_credentials' : user.isBanned ? 'banned' : 'not_staff', known);
+    if (!user || !access.can(user, 'admin.signIn') || user.isBanned) throw await fail(!user ? 'invalid_credentials' : user.isBanned ? 'banned' : 'not_staff', known);
     await this.ctx.audit.record({ actor: { id: user.id, name: user.name }, action: 'admin.login', ip: meta.ip, requestId: meta.requestId });
     return { id: user.id, email: user.email, title: user.name, role: user.role, loginAt: Date.now() };
   }
@@ -53,7 +53,7 @@ export class AdminAuth {
    */
   async stillValid(admin: AdminUser): Promise<AdminUser | null> {
     const [epoch, standing] = await Promise.all([this.ctx.redis.get(redisKeys.revocationEpoch(admin.id)), this.ctx.services.users.standing(admin.id)]);
-    if (!standing || standing.isBanned || !isStaffRole(standing.role)) return null;
+    if (!standing || standing.isBanned || !access.can(standing, 'admin.signIn')) return null;
     if (epoch !== null && Number(epoch) > admin.loginAt) return null;
     return { ...admin, role: standing.role, email: standing.email, title: standing.name };
   }

@@ -1,5 +1,5 @@
-// The signed-in operator as AdminJS keeps it in its session, and as the services see an actor.
-import type { Principal } from '../src/auth/sessions.js';
+// The signed-in operator as AdminJS keeps it in its session, and as the services see a viewer.
+import type { Viewer } from '../src/access/index.js';
 import type { Role } from '../src/users/schemas.js';
 
 /** The signed-in operator as AdminJS keeps it in the session. */
@@ -13,9 +13,9 @@ export interface AdminUser {
   [key: string]: unknown;
 }
 
-/** The operator as the services see an actor (the same shape as an API principal). */
-export function principalOf(admin: unknown): Principal {
+/** The operator as the services see them. */
+export function viewerOfAdmin(admin: unknown): Viewer {
   const a = admin as AdminUser | undefined;
   if (!a || typeof a.id !== 'number') throw new Error('no signed-in admin');
-  return { id: a.id, role: a.role, jti: 'admin-panel', sid: 'admin-panel', exp: 0 };
+  return { id: a.id, role: a.role };
 }

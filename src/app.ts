@@ -21,10 +21,12 @@ import { identityBodiesOnly } from './http/content-encoding.js';
 import { NotFoundError, ServiceUnavailableError } from './errors.js';
 import { errorHandler } from './http/errors.js';
 import { buildOpenApi, docsRouter } from './http/openapi.js';
+import { idempotency } from './http/idempotency.js';
 import { requestId } from './http/request-id.js';
 import { runWithLogContext } from './platform/log-context.js';
 import { packageVersion } from './platform/paths.js';
 import { readRedisPersistence } from './platform/redis.js';
+import { probe, withTimeout } from './platform/readiness.js';
 import { registerUserRoutes } from './users/routes.js';
 import { webRouter } from './web/routes.js';
 
@@ -56,28 +58,8 @@ const readySchema = {
   },
 };
 
-async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** Each dependency the api needs to serve requests: "ok" or why not. */
 export async function readiness(ctx: Context): Promise<{ ready: boolean; checks: Record<string, string>; notes?: Record<string, string> }> {
-  const probe = async (f: () => Promise<unknown>) => {
-    try {
-      await withTimeout(f(), 2_000);
-      return 'ok';
-    } catch (e) {
-      return `error: ${(e as Error).message.split('\n')[0]}`;
-    }
-  };
   const [database, redis, storage] = await Promise.all([probe(() => ctx.prisma.$queryRawUnsafe('SELECT 1')), probe(() => ctx.redis.ping()), probe(() => ctx.storage.check())]);
   const checks = { database, redis, storage };
   const notes: Record<string, string> = {};
@@ -159,6 +141,7 @@ export function buildApp(ctx: Context): Express {
     guards,
     anonymousRead: ctx.config.anonymousRead,
     receiveUpload: (req, { fileField, validate }) => receiveUpload(req, ctx.storage, ctx.config.uploads, { fileField, validate }),
+    idempotency: idempotency(ctx.redis),
     validateResponses,
   });
   app.use(API_BASE, privateResponses);

@@ -293,6 +293,12 @@ export const settings = {
     doc: "A user's `typing` reaches a session at most once per this many ms (per replica); `0` forwards every accepted one.",
     note: "a user's typing reaches a session at most once per this many ms",
   },
+  CHAT_WRITE_FAILURE_LOG_INTERVAL_MS: {
+    group: 'chat',
+    schema: { type: 'integer', minimum: 100, maximum: 3600000, default: 60000 },
+    doc: 'Messages that cannot be stored (`write_failed`: a full disk, a database gone): the first is logged in full, then one summary per this many ms with the count, until an interval passes without any.',
+    note: 'messages that cannot be stored: the first failure logged in full, then a count per this many ms',
+  },
   METRICS_TOKEN: {
     group: 'chat',
     schema: { type: 'string', pattern: '^[A-Za-z0-9._~+/=-]{16,256}$' },

@@ -10,6 +10,7 @@ export const errorKinds = [
   'forbidden',
   'not_found',
   'conflict',
+  'unprocessable',
   'too_large',
   'unsupported',
   'out_of_range',
@@ -97,6 +98,10 @@ export class ConflictError extends AppError {
     super(code, message, { errors: fields.map((field) => ({ field, in: 'body', code: 'taken', message: `${field} is already taken` })), ...rest });
   }
 }
+/** Well-formed, but it contradicts what was sent before (e.g. an Idempotency-Key reused for another request). */
+export class UnprocessableError extends AppError {
+  readonly kind = 'unprocessable';
+}
 export class PayloadTooLargeError extends AppError {
   readonly kind = 'too_large';
   constructor(code = 'payload_too_large', message = 'The request body is too large.', details: ErrorDetails = {}) {
@@ -130,6 +135,13 @@ export class TooManyRequestsError extends AppError {
 /** A backing service is out of reach or busy: retrying later may work. */
 export class ServiceUnavailableError extends AppError {
   readonly kind = 'unavailable';
+}
+/** A backing service (Redis, the database) did not answer: nothing is wrong with the request; retrying later works. */
+export class DependencyUnavailableError extends AppError {
+  readonly kind = 'unavailable';
+  constructor(code = 'dependency_unavailable', message = 'A backing service is not reachable; try again shortly.', details: ErrorDetails = {}) {
+    super(code, message, details);
+  }
 }
 /** The disk refused a write (full, read-only): nothing was kept. */
 export class InsufficientStorageError extends AppError {

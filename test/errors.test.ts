@@ -10,6 +10,7 @@ import { EXIT, exitCodeOf } from '../src/cli/superuser.js';
 import {
   BadRequestError,
   ConflictError,
+  UnprocessableError,
   ForbiddenError,
   InsufficientStorageError,
   InternalError,
@@ -35,6 +36,7 @@ const statuses: [ErrorKind, number][] = [
   ['forbidden', 403],
   ['not_found', 404],
   ['conflict', 409],
+  ['unprocessable', 422],
   ['too_large', 413],
   ['unsupported', 415],
   ['out_of_range', 416],
@@ -52,6 +54,7 @@ const samples: [ErrorKind, AppError][] = [
   ['forbidden', new ForbiddenError('not_author', 'Only the author or a moderator may change this.')],
   ['not_found', new NotFoundError('post_not_found', 'No such post.')],
   ['conflict', new ConflictError('already_exists', 'name already taken', { fields: ['name'] })],
+  ['unprocessable', new UnprocessableError('idempotency_key_reused', 'This Idempotency-Key was used for a different request.')],
   ['too_large', new PayloadTooLargeError('file_too_large', 'Each file may have at most 10 bytes.')],
   ['unsupported', new UnsupportedMediaTypeError()],
   ['out_of_range', new OutOfRangeError('range_not_satisfiable', 'The file has 3 bytes.')],

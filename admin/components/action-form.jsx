@@ -40,13 +40,7 @@ const ActionForm = (props) => {
     setError(null)
     const data = new FormData()
     data.set('confirm', 'yes')
-    if (custom.form === 'reason') {
-      if (!reason.trim()) {
-        setError('A reason is required.')
-        return
-      }
-      data.set('reason', reason)
-    }
+    if (custom.form === 'reason') data.set('reason', reason)
     if (custom.form === 'pick') data.set('ids', (options || []).filter((o) => o.checked).map((o) => o.value).join(','))
     if (custom.addLabel) data.set('add', add)
     setBusy(true)

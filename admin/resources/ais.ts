@@ -2,7 +2,7 @@
 // through the AI service.
 import { ValidationError, type ResourceWithOptions } from 'adminjs';
 import type { Context } from '../../src/context.js';
-import { actorOf, form, unflatten, recordChange, recordId, viaService, type Handler } from '../actions.js';
+import { viewerOf, form, unflatten, recordChange, recordId, viaService, type Handler } from '../actions.js';
 import { prismaResource } from '../prisma.js';
 import type { AdminComponents } from '../components.js';
 
@@ -16,8 +16,7 @@ export async function aisResource(ctx: Context, c: AdminComponents): Promise<Res
     const name = typeof p.name === 'string' ? p.name.trim() : '';
     const description = typeof p.description === 'string' ? p.description : undefined;
     const datasetCsv = typeof p.datasetCsv === 'string' && p.datasetCsv.trim() ? p.datasetCsv : undefined;
-    if (!name) throw new ValidationError({ name: { message: 'A name is required.', type: 'required' } });
-    const ai = await viaService(() => ais.create(actorOf(context), { name, ...(description !== undefined ? { description } : {}), ...(datasetCsv ? { datasetCsv } : {}) }));
+    const ai = await viaService(() => ais.create(viewerOf(context), { name, ...(description !== undefined ? { description } : {}), ...(datasetCsv ? { datasetCsv } : {}) }));
     const record = await resource.findOne(String(ai.id));
     return {
       ...(record ? { record: record.toJSON(currentAdmin) } : {}),
@@ -29,7 +28,7 @@ export async function aisResource(ctx: Context, c: AdminComponents): Promise<Res
   const remove: Handler = async (request, _response, context) => {
     const { record, resource, h, currentAdmin } = context;
     if (!record || request.method !== 'post') throw new ValidationError({}, { message: 'Deleting needs a POST.' });
-    await viaService(() => ais.remove(actorOf(context), recordId(context)));
+    await viaService(() => ais.remove(viewerOf(context), recordId(context)));
     return { record: record.toJSON(currentAdmin), redirectUrl: h.resourceUrl({ resourceId: resource.id() }), notice: { message: 'Model deleted.', type: 'success' } };
   };
 
@@ -63,7 +62,7 @@ export async function aisResource(ctx: Context, c: AdminComponents): Promise<Res
           component: c.ActionForm,
           custom: form({ form: 'confirm', message: 'Queue a training run of this model; it becomes available once the worker finishes.', submitLabel: 'Train' }),
           handler: recordChange(async (_request, context) => {
-            await ais.train(actorOf(context), recordId(context));
+            await ais.train(viewerOf(context), recordId(context));
             return 'Training queued.';
           }),
         },

@@ -3,8 +3,8 @@
 // board's cached access state and is audited.
 import { ValidationError, type ActionContext, type ResourceWithOptions } from 'adminjs';
 import type { Context } from '../../src/context.js';
-import type { BoardPatch } from '../../src/boards/service.js';
-import { actorOf, form, unflatten, idsOf, recordChange, recordId, viaService, type Handler } from '../actions.js';
+import type { BoardInput, BoardPatch } from '../../src/boards/service.js';
+import { viewerOf, form, unflatten, idsOf, recordChange, recordId, viaService, type Handler } from '../actions.js';
 import { prismaResource } from '../prisma.js';
 import type { AdminComponents } from '../components.js';
 
@@ -21,16 +21,6 @@ function boardInput(payload: Record<string, unknown> | undefined): BoardPatch {
   if (visible !== undefined) out.isVisible = visible;
   if (available !== undefined) out.isAvailable = available;
   return out;
-}
-
-function checkBoard(input: BoardPatch, creating: boolean) {
-  const errors: Record<string, { message: string; type: string }> = {};
-  if (creating || input.name !== undefined) {
-    if (!input.name) errors.name = { message: 'A name is required.', type: 'required' };
-    else if (input.name.length > 128) errors.name = { message: 'At most 128 characters.', type: 'too_long' };
-  }
-  if (input.information !== undefined && input.information.length > 512) errors.information = { message: 'At most 512 characters.', type: 'too_long' };
-  if (Object.keys(errors).length) throw new ValidationError(errors);
 }
 
 /** Names or ids, comma-separated, as user ids (unknown ones are a form error). */
@@ -58,8 +48,7 @@ export async function boardsResource(ctx: Context, c: AdminComponents): Promise<
     const { resource, h, currentAdmin } = context;
     if (request.method !== 'post') return {};
     const input = boardInput(request.payload);
-    checkBoard(input, true);
-    const board = await viaService(() => boards.create(actorOf(context), { ...input, name: input.name! }));
+    const board = await viaService(() => boards.create(viewerOf(context), input as BoardInput));
     const record = await resource.findOne(String(board.id));
     return {
       record: record!.toJSON(currentAdmin),
@@ -73,8 +62,7 @@ export async function boardsResource(ctx: Context, c: AdminComponents): Promise<
     if (!record) throw new ValidationError({}, { message: 'No such board.' });
     if (request.method !== 'post') return { record: record.toJSON(currentAdmin) };
     const input = boardInput(request.payload);
-    checkBoard(input, false);
-    await viaService(() => boards.update(actorOf(context), recordId(context), input));
+    await viaService(() => boards.update(viewerOf(context), recordId(context), input));
     const fresh = (await resource.findOne(record.id())) ?? record;
     return {
       record: fresh.toJSON(currentAdmin),
@@ -86,7 +74,7 @@ export async function boardsResource(ctx: Context, c: AdminComponents): Promise<
   const remove: Handler = async (request, _response, context) => {
     const { record, resource, h, currentAdmin } = context;
     if (!record || request.method !== 'post') throw new ValidationError({}, { message: 'Deleting needs a POST.' });
-    await viaService(() => boards.remove(actorOf(context), recordId(context)));
+    await viaService(() => boards.remove(viewerOf(context), recordId(context)));
     return { record: record.toJSON(currentAdmin), redirectUrl: h.resourceUrl({ resourceId: resource.id() }), notice: { message: 'Board deleted, with its posts.', type: 'success' } };
   };
 
@@ -94,12 +82,12 @@ export async function boardsResource(ctx: Context, c: AdminComponents): Promise<
     if (request.method === 'post') {
       return recordChange(async (req, ctxt: ActionContext) => {
         const wanted = [...new Set([...idsOf(req.payload), ...(await usersNamed(ctx, req.payload?.add))])];
-        const { userIds } = await boards.setGrants(actorOf(ctxt), recordId(ctxt), wanted);
+        const { userIds } = await boards.setGrants(viewerOf(ctxt), recordId(ctxt), wanted);
         return `${userIds.length} member(s) hold a grant.`;
       })(request, response, context);
     }
     const { record, currentAdmin } = context;
-    const { userIds } = await boards.grants(actorOf(context), recordId(context));
+    const { userIds } = await boards.grants(viewerOf(context), recordId(context));
     const holders = await ctx.prisma.user.findMany({ where: { id: { in: userIds } }, orderBy: { name: 'asc' }, select: { id: true, name: true, email: true } });
     const options = holders.map((u) => ({ value: u.id, label: `${u.name} <${u.email}>`, checked: true }));
     return { record: record?.toJSON(currentAdmin), options };
@@ -139,7 +127,7 @@ export async function boardsResource(ctx: Context, c: AdminComponents): Promise<
 
 export async function permissionsResource(ctx: Context): Promise<ResourceWithOptions> {
   const { boards } = ctx.services;
-  const grantsOf = async (context: ActionContext, userId: number) => (await boards.userGrants(actorOf(context), userId)).boardIds;
+  const grantsOf = async (context: ActionContext, userId: number) => (await boards.userGrants(viewerOf(context), userId)).boardIds;
 
   const create: Handler = async (request, _response, context) => {
     const { resource, h, currentAdmin } = context;
@@ -153,7 +141,7 @@ export async function permissionsResource(ctx: Context): Promise<ResourceWithOpt
     if (Object.keys(errors).length) throw new ValidationError(errors);
     const held = await grantsOf(context, userId);
     if (held.includes(boardId)) throw new ValidationError({ board: { message: 'This member already holds a grant for this board.', type: 'unique' } });
-    await viaService(() => ctx.services.users.setBoards(actorOf(context), userId, [...held, boardId]));
+    await viaService(() => ctx.services.users.setBoards(viewerOf(context), userId, [...held, boardId]));
     const row = await ctx.prisma.userBoardPermission.findUnique({ where: { userId_boardId: { userId, boardId } }, select: { id: true } });
     const record = row ? await resource.findOne(String(row.id)) : null;
     return { ...(record ? { record: record.toJSON(currentAdmin) } : {}), redirectUrl: h.resourceUrl({ resourceId: resource.id() }), notice: { message: 'Grant added.', type: 'success' } };
@@ -167,7 +155,7 @@ export async function permissionsResource(ctx: Context): Promise<ResourceWithOpt
     const held = await grantsOf(context, userId);
     await viaService(() =>
       ctx.services.users.setBoards(
-        actorOf(context),
+        viewerOf(context),
         userId,
         held.filter((b) => b !== boardId),
       ),

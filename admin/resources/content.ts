@@ -2,7 +2,7 @@
 // goes with its files), always through the owning service, which audits.
 import { ValidationError, type ActionContext, type ResourceWithOptions } from 'adminjs';
 import type { Context } from '../../src/context.js';
-import { actorOf, form, recordChange, recordId, viaService, type Handler } from '../actions.js';
+import { viewerOf, form, recordChange, recordId, viaService, type Handler } from '../actions.js';
 import { prismaResource } from '../prisma.js';
 import type { AdminComponents } from '../components.js';
 
@@ -26,7 +26,7 @@ export async function postsResource(ctx: Context, c: AdminComponents): Promise<R
   const boardOf = (context: ActionContext) => Number(context.record?.params.board);
   const setVisible = (isVisible: boolean) =>
     recordChange(async (_request, context) => {
-      await posts.update(actorOf(context), boardOf(context), recordId(context), { isVisible });
+      await posts.update(viewerOf(context), boardOf(context), recordId(context), { isVisible });
       return isVisible ? 'The post is visible again.' : 'The post is hidden.';
     });
   return {
@@ -56,7 +56,7 @@ export async function postsResource(ctx: Context, c: AdminComponents): Promise<R
           handler: setVisible(true),
         },
         delete: {
-          handler: removeVia((context) => posts.remove(actorOf(context), boardOf(context), recordId(context)), 'Post deleted, with its comments and files.'),
+          handler: removeVia((context) => posts.remove(viewerOf(context), boardOf(context), recordId(context)), 'Post deleted, with its comments and files.'),
           guard: 'Delete this post with its comments and files?',
         },
       },
@@ -68,7 +68,7 @@ export async function commentsResource(ctx: Context, c: AdminComponents): Promis
   const { comments } = ctx.services;
   const setVisible = (isVisible: boolean) =>
     recordChange(async (_request, context) => {
-      await comments.update(actorOf(context), recordId(context), { isVisible });
+      await comments.update(viewerOf(context), recordId(context), { isVisible });
       return isVisible ? 'The comment is visible again.' : 'The comment is hidden.';
     });
   return {
@@ -98,7 +98,7 @@ export async function commentsResource(ctx: Context, c: AdminComponents): Promis
           isVisible: hidden,
           handler: setVisible(true),
         },
-        delete: { handler: removeVia((context) => comments.remove(actorOf(context), recordId(context)), 'Comment deleted, with its files.'), guard: 'Delete this comment with its files?' },
+        delete: { handler: removeVia((context) => comments.remove(viewerOf(context), recordId(context)), 'Comment deleted, with its files.'), guard: 'Delete this comment with its files?' },
       },
     },
   };
@@ -109,7 +109,7 @@ export async function chatSessionsResource(ctx: Context, c: AdminComponents): Pr
   const { chat } = ctx.services;
   const change = (patch: { isClosed?: boolean; isVisible?: boolean }, message: string) =>
     recordChange(async (_request, context) => {
-      await chat.update(actorOf(context), recordId(context), patch);
+      await chat.update(viewerOf(context), recordId(context), patch);
       return message;
     });
   const closed = ({ record }: ActionContext) => record?.params.isClosed === true;
@@ -154,7 +154,7 @@ export async function chatSessionsResource(ctx: Context, c: AdminComponents): Pr
           isVisible: hidden,
           handler: change({ isVisible: true }, 'The chat is visible again.'),
         },
-        delete: { handler: removeVia((context) => chat.remove(actorOf(context), recordId(context)), 'Chat deleted.'), guard: 'Delete this chat with its messages?' },
+        delete: { handler: removeVia((context) => chat.remove(viewerOf(context), recordId(context)), 'Chat deleted.'), guard: 'Delete this chat with its messages?' },
       },
     },
   };

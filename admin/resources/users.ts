@@ -3,7 +3,7 @@
 import { ValidationError, type ActionContext, type ActionRequest, type ResourceWithOptions } from 'adminjs';
 import type { Context } from '../../src/context.js';
 import type { AdminUserPatch } from '../../src/users/service.js';
-import { actorOf, bulkChange, form, unflatten, idsOf, reasonOf, recordChange, recordId, viaService, type Handler } from '../actions.js';
+import { viewerOf, bulkChange, form, unflatten, idsOf, reasonOf, recordChange, recordId, viaService, type Handler } from '../actions.js';
 import { prismaResource } from '../prisma.js';
 import type { AdminComponents } from '../components.js';
 import { clientOf } from './request.js';
@@ -22,11 +22,9 @@ export async function usersResource(ctx: Context, c: AdminComponents): Promise<R
     const was = params(context);
     if (typeof input.name === 'string' && input.name !== was.name) patch.name = input.name;
     if (typeof input.email === 'string' && input.email !== was.email) patch.email = input.email;
-    if (typeof input.role === 'string' && input.role !== was.role) {
-      if (input.role !== 'user' && input.role !== 'admin') throw new ValidationError({ role: { message: 'Superusers are made only from the terminal.', type: 'invalid' } });
-      patch.role = input.role;
-    }
-    if (Object.keys(patch).length) await viaService(() => users.adminUpdate(actorOf(context), recordId(context), patch));
+    // the service takes user or admin (superusers are made only from the terminal)
+    if (typeof input.role === 'string' && input.role !== was.role) patch.role = input.role as AdminUserPatch['role'];
+    if (Object.keys(patch).length) await viaService(() => users.adminUpdate(viewerOf(context), recordId(context), patch));
     const fresh = (await resource.findOne(record.id())) ?? record;
     return {
       record: fresh.toJSON(currentAdmin),
@@ -38,19 +36,19 @@ export async function usersResource(ctx: Context, c: AdminComponents): Promise<R
   const boardsOfUser: Handler = async (request, response, context) => {
     if (request.method === 'post') {
       return recordChange(async (req, ctxt) => {
-        const { boardIds } = await users.setBoards(actorOf(ctxt), recordId(ctxt), idsOf(req.payload));
+        const { boardIds } = await users.setBoards(viewerOf(ctxt), recordId(ctxt), idsOf(req.payload));
         return boardIds.length ? `Grants set: ${boardIds.length} board(s).` : 'Every grant removed.';
       })(request, response, context);
     }
     const { record, currentAdmin } = context;
-    const held = new Set((await boards.userGrants(actorOf(context), recordId(context))).boardIds);
+    const held = new Set((await boards.userGrants(viewerOf(context), recordId(context))).boardIds);
     const all = await ctx.prisma.board.findMany({ orderBy: { name: 'asc' }, select: { id: true, name: true, isVisible: true, isAvailable: true } });
     const options = all.map((b) => ({ value: b.id, label: `${b.name}${b.isVisible ? '' : ' (hidden)'}${b.isAvailable ? '' : ' (disabled)'}`, checked: held.has(b.id) }));
     return { record: record?.toJSON(currentAdmin), options };
   };
 
-  const ban = (request: ActionRequest, context: ActionContext, id = recordId(context)) => users.setBanned(actorOf(context), id, true, reasonOf(request));
-  const unban = (context: ActionContext, id = recordId(context)) => users.setBanned(actorOf(context), id, false);
+  const ban = (request: ActionRequest, context: ActionContext, id = recordId(context)) => users.setBanned(viewerOf(context), id, true, reasonOf(request));
+  const unban = (context: ActionContext, id = recordId(context)) => users.setBanned(viewerOf(context), id, false);
   const banned = ({ record }: ActionContext) => record?.params.isBanned === true;
 
   return {
@@ -121,7 +119,7 @@ export async function usersResource(ctx: Context, c: AdminComponents): Promise<R
           component: c.ActionForm,
           custom: form({ form: 'confirm', message: 'Send this member a password reset mail. You never see the token.', submitLabel: 'Send the reset mail' }),
           handler: recordChange(async (request, context) => {
-            await auth.forcePasswordReset(actorOf(context), recordId(context), clientOf(request));
+            await auth.forcePasswordReset(viewerOf(context), recordId(context), clientOf(request));
             return 'The reset mail is on its way.';
           }),
         },

@@ -1,16 +1,15 @@
 // Predictions (AiLog rows): any signed-in member, on a model they can see that has a trained artifact. A member
 // sees their own logs, admins everyone's. The service validates, writes the row, queues the job and reads back
 // what the worker wrote; the states themselves are written by states.ts.
-import type { Principal } from '../auth/sessions.js';
-import { isStaff } from '../boards/policy.js';
-import { ConflictError, ForbiddenError, ValidationError } from '../errors.js';
+import { access, type Viewer } from '../access/index.js';
+import { ConflictError, ValidationError } from '../errors.js';
 import type { Page } from '../http/pagination.js';
 import { queueNames } from '../platform/queue.js';
 import { cancelJobs, enqueuePredictions, type QueueDeps } from './enqueue.js';
 import { predictJobId } from './jobs.js';
 import { InputError, checkInput, type Metrics } from './model.js';
 import { predictionStates } from './states.js';
-import { field, logNotFound, logSelect, pageArgs, readableModel, toPage, type AiLogListQuery, type AiLogView, type LogRow, type Viewer } from './views.js';
+import { field, logNotFound, logSelect, pageArgs, readableModel, toPage, type AiLogListQuery, type AiLogView, type LogRow } from './views.js';
 
 /** `{input: [x0, …]}` (one prediction) or `{inputs: [[…], …]}` (a batch). */
 export interface PredictBody {
@@ -103,7 +102,7 @@ export class AiPredictions {
     }
   }
 
-  private async requirePredictable(viewer: Principal, aiId: number): Promise<{ artifactKey: string; features: number }> {
+  private async requirePredictable(viewer: Viewer | null, aiId: number): Promise<{ artifactKey: string; features: number }> {
     const ai = await readableModel(this.deps.prisma, viewer, aiId);
     const features = (ai.metrics as Partial<Metrics> | null)?.features?.length;
     if (!ai.isAvailable || !ai.artifactKey || !features) throw new ConflictError('ai_not_available', 'This model is not available for predictions (not trained yet, or disabled).');
@@ -111,22 +110,23 @@ export class AiPredictions {
   }
 
   /** Queues a prediction (or a batch): 202 with the AiLog in status `queued`. */
-  async predict(viewer: Viewer, aiId: number, body: PredictBody): Promise<AiLogView> {
-    if (!viewer) throw new ForbiddenError('forbidden', 'Sign in to ask for predictions.');
+  async predict(viewer: Viewer | null, aiId: number, body: PredictBody): Promise<AiLogView> {
+    access.require(viewer, 'ai.use');
     const { artifactKey, features } = await this.requirePredictable(viewer, aiId);
     const input = this.checkBody(body, features);
     return this.submissions.submit({ userId: viewer.id, aiId, input, jobId: predictJobId() }, artifactKey);
   }
 
   /** A model's logs, newest first: the viewer's own, or (admins) everyone's or one member's. */
-  async listLogs(viewer: Viewer, aiId: number, query: AiLogListQuery): Promise<Page<AiLogView>> {
-    if (!viewer) throw new ForbiddenError();
+  async listLogs(viewer: Viewer | null, aiId: number, query: AiLogListQuery): Promise<Page<AiLogView>> {
+    access.require(viewer, 'aiLog.list');
     await readableModel(this.deps.prisma, viewer, aiId);
-    const staff = isStaff(viewer);
-    if (!staff && query.userId !== undefined && query.userId !== viewer.id) throw new ForbiddenError('forbidden', 'Only admins may list other members’ logs.');
+    // no userId: everyone's logs for those who may list them, else one's own
+    const userId = query.userId ?? (access.can(viewer, 'aiLog.list', {}) ? undefined : viewer.id);
+    access.require(viewer, 'aiLog.list', { userId });
     const { where, skip } = pageArgs(query);
     const rows = await this.deps.prisma.aiLog.findMany({
-      where: { aiId, ...where, ...(query.status ? { status: query.status } : {}), ...(staff ? (query.userId !== undefined ? { userId: query.userId } : {}) : { userId: viewer.id }) },
+      where: { aiId, ...where, ...(query.status ? { status: query.status } : {}), ...(userId !== undefined ? { userId } : {}) },
       orderBy: { id: 'desc' },
       take: query.limit + 1,
       skip,
@@ -136,18 +136,19 @@ export class AiPredictions {
   }
 
   /** The log of its owner, or of anyone for admins; 404 otherwise. */
-  async getLog(viewer: Viewer, id: number): Promise<AiLogView> {
+  async getLog(viewer: Viewer | null, id: number): Promise<AiLogView> {
     const log = await this.deps.prisma.aiLog.findUnique({ where: { id }, select: logSelect });
-    if (!log || !viewer || (!isStaff(viewer) && log.userId !== viewer.id)) throw logNotFound();
+    if (!log) throw logNotFound();
+    access.require(viewer, 'aiLog.read', log);
     return log;
   }
 
   /** Asks again with a new input: the log goes back to `queued` (409 while its current job is running). */
-  async updateLog(viewer: Viewer, id: number, body: PredictBody): Promise<AiLogView> {
+  async updateLog(viewer: Viewer | null, id: number, body: PredictBody): Promise<AiLogView> {
     const log = await this.getLog(viewer, id);
     const running = () => new ConflictError('ailog_running', 'This prediction is running; try again once it has finished.');
     if (log.status === 'running') throw running();
-    const { artifactKey, features } = await this.requirePredictable(viewer!, log.aiId);
+    const { artifactKey, features } = await this.requirePredictable(viewer, log.aiId);
     const input = this.checkBody(body, features);
     if (!log.isFinished && log.jobId) {
       await cancelJobs(this.deps.queues, queueNames.aiPredict, [log.jobId]);
@@ -159,7 +160,7 @@ export class AiPredictions {
     return this.getLog(viewer, id);
   }
 
-  async removeLog(viewer: Viewer, id: number): Promise<void> {
+  async removeLog(viewer: Viewer | null, id: number): Promise<void> {
     const log = await this.getLog(viewer, id);
     if (!log.isFinished) await cancelJobs(this.deps.queues, queueNames.aiPredict, [log.jobId]);
     await this.deps.prisma.aiLog.deleteMany({ where: { id } });

@@ -7,7 +7,7 @@ import type { Context } from '../context.js';
 import type { ApiRouter } from '../http/api.js';
 import { paginationQuery } from '../http/pagination.js';
 import { createInput } from './form.js';
-import { aiLogSchema, aiParams, aiSchema, createBody, createForm, descriptionSchema, int, logParams, nameSchema, page, predictBody, status } from './schemas.js';
+import { aiLogSchema, aiParams, aiPatchBody, aiSchema, createBody, createForm, int, logParams, page, predictBody, status } from './schemas.js';
 import type { AiListQuery, AiLogListQuery, AiPatch, PredictBody } from './service.js';
 import { streamLog } from './stream.js';
 
@@ -39,6 +39,7 @@ export function registerAiRoutes(api: ApiRouter, ctx: Context, guards: Guards): 
       method: 'post',
       path: '/ais',
       operationId: 'createAi',
+      permission: 'ai.manage',
       summary: 'Create a model and queue its training (admin). JSON, or multipart with a `dataset` CSV file; 202 with status queued',
       tags: ['ai'],
       auth: true,
@@ -73,16 +74,12 @@ export function registerAiRoutes(api: ApiRouter, ctx: Context, guards: Guards): 
       method: 'patch',
       path: '/ais/:aiId',
       operationId: 'updateAi',
+      permission: 'ai.manage',
       summary: 'Rename, describe, hide/show or disable/enable a model (admin)',
       tags: ['ai'],
       auth: true,
       params: aiParams,
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        minProperties: 1,
-        properties: { name: nameSchema, description: descriptionSchema, isVisible: { type: 'boolean' }, isAvailable: { type: 'boolean' } },
-      },
+      body: aiPatchBody,
       responses: { 200: { description: 'Updated', schema: aiSchema } },
     },
     auth,
@@ -94,6 +91,7 @@ export function registerAiRoutes(api: ApiRouter, ctx: Context, guards: Guards): 
       method: 'delete',
       path: '/ais/:aiId',
       operationId: 'deleteAi',
+      permission: 'ai.manage',
       summary: 'Delete a model, its logs, its queued jobs and its artifacts (admin)',
       tags: ['ai'],
       auth: true,
@@ -112,6 +110,7 @@ export function registerAiRoutes(api: ApiRouter, ctx: Context, guards: Guards): 
       method: 'post',
       path: '/ais/:aiId/train',
       operationId: 'trainAi',
+      permission: 'ai.manage',
       summary: 'Queue a new training (admin); 409 while one is queued or running',
       tags: ['ai'],
       auth: true,

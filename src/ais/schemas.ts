@@ -52,6 +52,11 @@ export const descriptionSchema = { type: 'string', maxLength: 256 };
 export const columnSchema = { type: 'string', minLength: 1, maxLength: 64 };
 export const row = { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'number' } };
 
+/** A model's own fields, as the service checks them whoever calls (REST, admin panel). */
+const aiFields = { name: nameSchema, description: descriptionSchema, isVisible: { type: 'boolean' }, isAvailable: { type: 'boolean' } };
+export const aiNewFields = { type: 'object', required: ['name'], properties: aiFields };
+export const aiPatchBody = { type: 'object', additionalProperties: false, minProperties: 1, properties: aiFields };
+
 export const createBody = {
   type: 'object',
   additionalProperties: false,

@@ -3,11 +3,12 @@
 // and reads back what the worker wrote. Admins manage models; members see only visible and available ones
 // (others do not exist for them). Predictions live in predictions.ts, the job states in states.ts.
 import type { AuditLog } from '../audit/service.js';
-import { isStaff } from '../boards/policy.js';
+import { access, type Viewer } from '../access/index.js';
 import type { Config } from '../config.js';
 import { ConflictError, ValidationError } from '../errors.js';
 import { toAppError } from '../platform/known-errors.js';
 import type { Page } from '../http/pagination.js';
+import { compile, fieldErrors } from '../http/schema.js';
 import type { Logger } from '../platform/logger.js';
 import type { Db } from '../platform/prisma.js';
 import { queueNames, type Queues } from '../platform/queue.js';
@@ -19,23 +20,9 @@ import { modelKeys, trainJobId } from './jobs.js';
 import { DatasetError, parseDataset } from './model.js';
 import { AiPredictions, type PredictBody } from './predictions.js';
 import { AiJobRecovery, type AiRecoveryOptions } from './recovery.js';
+import { aiNewFields, aiPatchBody } from './schemas.js';
 import { trainingStates } from './states.js';
-import {
-  aiSelect,
-  aiView,
-  field,
-  notFound,
-  pageArgs,
-  readableModel,
-  requireAdmin,
-  toPage,
-  type AiListQuery,
-  type AiLogListQuery,
-  type AiLogView,
-  type AiRow,
-  type AiView,
-  type Viewer,
-} from './views.js';
+import { aiSelect, aiView, field, notFound, pageArgs, readableModel, toPage, type AiListQuery, type AiLogListQuery, type AiLogView, type AiRow, type AiView } from './views.js';
 
 export type { AiListQuery, AiLogListQuery, AiLogView, AiView, PredictBody };
 
@@ -55,6 +42,9 @@ export interface AiPatch {
   isVisible?: boolean;
   isAvailable?: boolean;
 }
+
+const validateNew = compile(aiNewFields, false);
+const validatePatch = compile(aiPatchBody, false);
 
 export interface AisDeps {
   prisma: Db;
@@ -91,8 +81,10 @@ export class AisService {
   }
 
   /** Creates a model and queues its first training: 202 with status `queued` and the job id. */
-  async create(actor: Viewer, input: AiCreateInput): Promise<AiView> {
-    requireAdmin(actor);
+  async create(viewer: Viewer | null, input: AiCreateInput): Promise<AiView> {
+    access.require(viewer, 'ai.manage');
+    const fields = { name: input.name, ...(input.description !== undefined ? { description: input.description } : {}) };
+    if (!validateNew(fields)) throw ValidationError.of(fieldErrors(validateNew.errors, 'body'));
     const { ai: limits } = this.deps.config;
     let csv: Buffer | null = null;
     let spec: { features: string[]; target: string } | null = null;
@@ -111,7 +103,7 @@ export class AisService {
     }
 
     const created = await this.prisma.ai
-      .create({ data: { name: input.name, description: input.description ?? '', createdById: actor.id, status: trainingStates.created }, select: { id: true } })
+      .create({ data: { name: input.name, description: input.description ?? '', createdById: viewer.id, status: trainingStates.created }, select: { id: true } })
       .catch((e: unknown) => {
         throw this.nameTaken(e);
       });
@@ -130,31 +122,32 @@ export class AisService {
       await this.deleteFiles(created.id, 0);
       throw e;
     }
-    await enqueueTraining(this.deps, row.id, jobId, actor.id);
+    await enqueueTraining(this.deps, row.id, jobId, viewer.id);
     await this.deps.audit.record({
-      actor: { id: actor.id },
+      actor: { id: viewer.id },
       action: 'ai.created',
       target: { type: 'ai', id: row.id },
       details: { name: row.name, jobId, dataset: row.datasetKey ? 'uploaded' : 'default' },
     });
-    return aiView(actor, row);
+    return aiView(viewer, row);
   }
 
   /** Queues a new training of the model (its uploaded dataset, or the default one). 409 while one is queued or running. */
-  async train(actor: Viewer, aiId: number): Promise<AiView> {
-    requireAdmin(actor);
+  async train(viewer: Viewer | null, aiId: number): Promise<AiView> {
+    access.require(viewer, 'ai.manage');
     const jobId = trainJobId();
     if (!(await trainingStates.queue(this.prisma, aiId, jobId))) {
       if (!(await this.prisma.ai.count({ where: { id: aiId } }))) throw notFound();
       throw new ConflictError('ai_training_in_progress', 'This model is already queued for training or training.');
     }
-    await enqueueTraining(this.deps, aiId, jobId, actor.id);
-    await this.deps.audit.record({ actor: { id: actor.id }, action: 'ai.train_requested', target: { type: 'ai', id: aiId }, details: { jobId } });
-    return aiView(actor, await readableModel(this.prisma, actor, aiId));
+    await enqueueTraining(this.deps, aiId, jobId, viewer.id);
+    await this.deps.audit.record({ actor: { id: viewer.id }, action: 'ai.train_requested', target: { type: 'ai', id: aiId }, details: { jobId } });
+    return aiView(viewer, await readableModel(this.prisma, viewer, aiId));
   }
 
-  async update(actor: Viewer, aiId: number, patch: AiPatch): Promise<AiView> {
-    requireAdmin(actor);
+  async update(viewer: Viewer | null, aiId: number, patch: AiPatch): Promise<AiView> {
+    access.require(viewer, 'ai.manage');
+    if (!validatePatch(patch)) throw ValidationError.of(fieldErrors(validatePatch.errors, 'body'));
     const before = await this.prisma.ai.findUnique({ where: { id: aiId }, select: { version: true } });
     if (!before) throw notFound();
     if (patch.isAvailable === true && before.version === 0)
@@ -175,8 +168,8 @@ export class AisService {
       .catch((e: unknown) => {
         throw this.nameTaken(e);
       });
-    await this.deps.audit.record({ actor: { id: actor.id }, action: 'ai.changed', target: { type: 'ai', id: aiId }, details: { patch: { ...patch } } });
-    return aiView(actor, row);
+    await this.deps.audit.record({ actor: { id: viewer.id }, action: 'ai.changed', target: { type: 'ai', id: aiId }, details: { patch: { ...patch } } });
+    return aiView(viewer, row);
   }
 
   private async deleteFiles(aiId: number, version: number): Promise<void> {
@@ -188,8 +181,8 @@ export class AisService {
   }
 
   /** Deletes the model, its logs, its queued jobs and its files. */
-  async remove(actor: Viewer, aiId: number): Promise<void> {
-    requireAdmin(actor);
+  async remove(viewer: Viewer | null, aiId: number): Promise<void> {
+    access.require(viewer, 'ai.manage');
     const ai = await this.prisma.ai.findUnique({ where: { id: aiId }, select: { jobId: true, version: true, name: true } });
     if (!ai) throw notFound();
     const pending = await this.prisma.aiLog.findMany({ where: { aiId, isFinished: false }, select: { jobId: true } });
@@ -204,14 +197,14 @@ export class AisService {
       ),
     ]);
     await this.deleteFiles(aiId, ai.version);
-    await this.deps.audit.record({ actor: { id: actor.id }, action: 'ai.deleted', target: { type: 'ai', id: aiId }, details: { name: ai.name, cancelledJobs: train + predict } });
+    await this.deps.audit.record({ actor: { id: viewer.id }, action: 'ai.deleted', target: { type: 'ai', id: aiId }, details: { name: ai.name, cancelledJobs: train + predict } });
   }
 
   /** Newest first; members see visible, available models only. */
-  async list(viewer: Viewer, query: AiListQuery): Promise<Page<AiView>> {
+  async list(viewer: Viewer | null, query: AiListQuery): Promise<Page<AiView>> {
     const { where, skip } = pageArgs(query);
     const rows = await this.prisma.ai.findMany({
-      where: { ...where, ...(query.status ? { status: query.status } : {}), ...(isStaff(viewer) ? {} : { isVisible: true, isAvailable: true }) },
+      where: { ...where, ...(query.status ? { status: query.status } : {}), ...(access.can(viewer, 'ai.manage') ? {} : { isVisible: true, isAvailable: true }) },
       orderBy: { id: 'desc' },
       take: query.limit + 1,
       skip,
@@ -221,28 +214,28 @@ export class AisService {
     return { items: items.map((r) => aiView(viewer, r)), nextCursor };
   }
 
-  async get(viewer: Viewer, aiId: number): Promise<AiView> {
+  async get(viewer: Viewer | null, aiId: number): Promise<AiView> {
     return aiView(viewer, await readableModel(this.prisma, viewer, aiId));
   }
 
   /** Queues a prediction (or a batch): 202 with the AiLog in status `queued`. */
-  predict(viewer: Viewer, aiId: number, body: PredictBody): Promise<AiLogView> {
+  predict(viewer: Viewer | null, aiId: number, body: PredictBody): Promise<AiLogView> {
     return this.predictions.predict(viewer, aiId, body);
   }
 
-  listLogs(viewer: Viewer, aiId: number, query: AiLogListQuery): Promise<Page<AiLogView>> {
+  listLogs(viewer: Viewer | null, aiId: number, query: AiLogListQuery): Promise<Page<AiLogView>> {
     return this.predictions.listLogs(viewer, aiId, query);
   }
 
-  getLog(viewer: Viewer, id: number): Promise<AiLogView> {
+  getLog(viewer: Viewer | null, id: number): Promise<AiLogView> {
     return this.predictions.getLog(viewer, id);
   }
 
-  updateLog(viewer: Viewer, id: number, body: PredictBody): Promise<AiLogView> {
+  updateLog(viewer: Viewer | null, id: number, body: PredictBody): Promise<AiLogView> {
     return this.predictions.updateLog(viewer, id, body);
   }
 
-  removeLog(viewer: Viewer, id: number): Promise<void> {
+  removeLog(viewer: Viewer | null, id: number): Promise<void> {
     return this.predictions.removeLog(viewer, id);
   }
 

@@ -1,14 +1,11 @@
 // What the AI services read and show: the columns they select, what a member and an admin see of a model, the
-// shared not-found and permission answers, and the pages of lists (newest first, by id).
-import type { Principal } from '../auth/sessions.js';
-import { isStaff } from '../boards/policy.js';
-import { ForbiddenError, NotFoundError, type FieldError } from '../errors.js';
+// shared not-found answers, and the pages of lists (newest first, by id).
+import { access, type Viewer } from '../access/index.js';
+import { NotFoundError, type FieldError } from '../errors.js';
 import { decodeKey, encodeKey } from '../http/pagination.js';
 import type { Db, Prisma } from '../platform/prisma.js';
 import type { JobStatus } from './jobs.js';
 import type { Metrics } from './model.js';
-
-export type Viewer = Principal | null;
 
 export interface AiListQuery {
   limit: number;
@@ -87,7 +84,7 @@ export interface AiView {
 }
 
 /** What a member sees of a model; admins see the whole row. */
-export function aiView(viewer: Viewer, row: AiRow): AiView {
+export function aiView(viewer: Viewer | null, row: AiRow): AiView {
   const metrics = row.metrics as Partial<Metrics> | null;
   const base = {
     id: row.id,
@@ -105,7 +102,7 @@ export function aiView(viewer: Viewer, row: AiRow): AiView {
     startDate: row.startDate,
     finishDate: row.finishDate,
   };
-  if (!isStaff(viewer)) return base;
+  if (!access.can(viewer, 'ai.manage')) return base;
   return { ...base, createdById: row.createdById, jobId: row.jobId, error: row.error, artifactKey: row.artifactKey, datasetKey: row.datasetKey };
 }
 
@@ -113,14 +110,11 @@ export const notFound = () => new NotFoundError('ai_not_found', 'No such AI mode
 export const logNotFound = () => new NotFoundError('ailog_not_found', 'No such AI log.');
 export const field = (name: string, code: string, message: string): FieldError => ({ field: name, in: 'body', code, message });
 
-export function requireAdmin(actor: Viewer): asserts actor is Principal {
-  if (!isStaff(actor)) throw new ForbiddenError('forbidden', 'Only admins manage AI models.');
-}
-
 /** The model as the viewer may see it (members: visible and available ones only), or 404. */
-export async function readableModel(prisma: Db, viewer: Viewer, aiId: number): Promise<AiRow> {
+export async function readableModel(prisma: Db, viewer: Viewer | null, aiId: number): Promise<AiRow> {
   const row = await prisma.ai.findUnique({ where: { id: aiId }, select: aiSelect });
-  if (!row || (!isStaff(viewer) && !(row.isVisible && row.isAvailable))) throw notFound();
+  if (!row) throw notFound();
+  access.require(viewer, 'ai.read', row);
   return row;
 }
 

@@ -1,8 +1,7 @@
 import type { Guards } from '../auth/guards.js';
 import type { Context } from '../context.js';
 import type { ApiRouter } from '../http/api.js';
-import { staffRoles } from '../users/schemas.js';
-import type { AuditQuery } from './service.js';
+import { readAuditLog, type AuditQuery } from './service.js';
 
 const eventSchema = {
   type: 'object',
@@ -26,6 +25,7 @@ export function registerAuditRoutes(api: ApiRouter, ctx: Context, guards: Guards
       method: 'get',
       path: '/audit-events',
       operationId: 'listAuditEvents',
+      permission: 'audit.read',
       summary: 'The audit log, newest first (admin)',
       tags: ['audit'],
       auth: true,
@@ -50,7 +50,7 @@ export function registerAuditRoutes(api: ApiRouter, ctx: Context, guards: Guards
         },
       },
     },
-    ...guards.requireRole(...staffRoles),
+    guards.requireAuth,
     async (req, res) => {
       const q = req.query as unknown as { actor?: number; action?: string; targetType?: string; targetId?: string; from?: string; to?: string; cursor?: string; limit: number };
       const query: AuditQuery = {
@@ -63,7 +63,7 @@ export function registerAuditRoutes(api: ApiRouter, ctx: Context, guards: Guards
         cursor: q.cursor,
         limit: q.limit,
       };
-      res.json(await ctx.audit.query(query));
+      res.json(await readAuditLog(ctx.audit, req.user!, query));
     },
   );
 }

@@ -1,5 +1,6 @@
 // The audit log: who did what to what, when, from where. One interface, two adapters: SQL (Prisma
 // AuditEvent, the default) and MongoDB (./mongo.ts, when MONGODB_URL is set). Services record; routes never.
+import { access, type Viewer } from '../access/index.js';
 import { decodeKey, encodeKey, invalidCursor } from '../http/pagination.js';
 import { currentLogContext } from '../platform/log-context.js';
 import type { Db } from '../platform/prisma.js';
@@ -52,6 +53,12 @@ export interface AuditLog {
   query(q: AuditQuery): Promise<AuditPage>;
   /** Writes out whatever is buffered. */
   close(): Promise<void>;
+}
+
+/** The audit log as a viewer reads it (REST): staff only. */
+export async function readAuditLog(audit: AuditLog, viewer: Viewer, q: AuditQuery): Promise<AuditPage> {
+  access.require(viewer, 'audit.read');
+  return audit.query(q);
 }
 
 export function toRow(e: AuditEventInput, at = new Date()): AuditRow {

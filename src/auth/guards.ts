@@ -1,12 +1,11 @@
 // passport-jwt verifies the signature and expiry; Agora requires the expiry and adds the revocation checks
-// (blacklisted jti, revocation epoch, revoked login) in one Redis round trip. Guards turn every failure into
-// a 401/403 problem.
+// (blacklisted jti, revocation epoch, revoked login) in one Redis round trip. Guards say who is signed in and
+// turn every failure into a 401 problem; what the viewer may do is the services' (src/access/).
 import type { RequestHandler } from 'express';
 import passport from 'passport';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
-import { ForbiddenError, UnauthorizedError } from '../errors.js';
+import { UnauthorizedError } from '../errors.js';
 import { setLogContext } from '../platform/log-context.js';
-import type { Role } from '../users/schemas.js';
 import type { AccessTokenClaims, Principal, Sessions } from './sessions.js';
 
 declare global {
@@ -23,8 +22,6 @@ export interface Guards {
   requireAuth: RequestHandler;
   /** requireAuth when a token is sent; without one, anonymous when `anonymousAllowed`, else 401. */
   readAuth(anonymousAllowed: boolean): RequestHandler;
-  /** requireAuth, and the token's role must be one of these. */
-  requireRole(...roles: Role[]): RequestHandler[];
 }
 
 export function createGuards(sessions: Sessions, jwtSecret: string): Guards {
@@ -71,7 +68,6 @@ export function createGuards(sessions: Sessions, jwtSecret: string): Guards {
       if (req.headers.authorization || !anonymousAllowed) return requireAuth(req, res, next);
       next();
     },
-    requireRole: (...roles) => [requireAuth, (req, _res, next) => next(roles.includes(req.user!.role) ? undefined : new ForbiddenError('forbidden', 'Your role may not do this.'))],
   };
 }
 

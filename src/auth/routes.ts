@@ -4,8 +4,8 @@ import type { Context } from '../context.js';
 import type { ApiRouter } from '../http/api.js';
 import { clientMeta } from '../http/request-id.js';
 import { createLimiter } from '../http/rate-limit.js';
-import { emailSchema, passwordSchema } from '../users/schemas.js';
 import type { Guards } from './guards.js';
+import { loginBody, passwordResetBody, passwordResetConfirmBody } from './schemas.js';
 import { sha256, type IssuedTokens } from './sessions.js';
 
 export const REFRESH_COOKIE = 'agora_refresh';
@@ -15,15 +15,6 @@ const tokenSchema = {
   type: 'object',
   required: ['access_token', 'token_type', 'expires_in'],
   properties: { access_token: { type: 'string' }, token_type: { const: 'bearer' }, expires_in: { type: 'integer', description: 'seconds' } },
-};
-
-const loginSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['password'],
-  description: 'Give `name` or `email`, and the password.',
-  properties: { name: { type: 'string', minLength: 1, maxLength: 256 }, email: { type: 'string', minLength: 1, maxLength: 256 }, password: { type: 'string', minLength: 1, maxLength: 128 } },
-  anyOf: [{ required: ['name'] }, { required: ['email'] }],
 };
 
 export function registerAuthRoutes(api: ApiRouter, ctx: Context, guards: Guards): void {
@@ -53,7 +44,7 @@ export function registerAuthRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       operationId: 'login',
       summary: 'Log in: access token in the body, refresh token as an httpOnly cookie',
       tags: ['auth'],
-      body: loginSchema,
+      body: loginBody,
       responses: { 200: { description: 'Logged in', schema: tokenSchema } },
     },
     async (req, res) => sendTokens(res, await auth.login(req.body as { name?: string; email?: string; password: string }, clientMeta(req))),
@@ -119,7 +110,7 @@ export function registerAuthRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       operationId: 'requestPasswordReset',
       summary: 'Mail a single-use reset token (always 202: whether the address has an account is not revealed)',
       tags: ['auth'],
-      body: { type: 'object', additionalProperties: false, required: ['email'], properties: { email: emailSchema } },
+      body: passwordResetBody,
       responses: { 202: { description: 'Accepted' } },
     },
     resetPerIp,
@@ -137,7 +128,7 @@ export function registerAuthRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       operationId: 'confirmPasswordReset',
       summary: 'Set a new password with a reset token; every session of the account ends',
       tags: ['auth'],
-      body: { type: 'object', additionalProperties: false, required: ['token', 'password'], properties: { token: { type: 'string', minLength: 1, maxLength: 200 }, password: passwordSchema } },
+      body: passwordResetConfirmBody,
       responses: { 204: { description: 'Password changed' } },
     },
     resetPerIp,

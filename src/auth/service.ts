@@ -13,7 +13,8 @@ import { AttemptLimiter, loginCounters } from './limiter.js';
 import { PasswordHashingBusyError, type Passwords } from './passwords.js';
 import { sha256, type ClientMeta, type IssuedTokens, type Principal, type Sessions } from './sessions.js';
 import { compile, fieldErrors } from '../http/schema.js';
-import { isStaffRole, passwordSchema } from '../users/schemas.js';
+import { access, type Viewer } from '../access/index.js';
+import { passwordResetConfirmBody } from './schemas.js';
 
 export interface LoginInput {
   name?: string;
@@ -47,7 +48,7 @@ export interface AuthDeps {
   config: Pick<Config, 'publicUrl' | 'auth' | 'jwtSecret'>;
 }
 
-const validatePassword = compile(passwordSchema, false);
+const validateResetConfirm = compile(passwordResetConfirmBody, false);
 
 export class AuthService {
   private readonly limiter: AttemptLimiter;
@@ -156,11 +157,11 @@ export class AuthService {
   }
 
   /** Staff send a member the reset mail (they never see the token). */
-  async forcePasswordReset(actor: Principal, userId: number, meta: RequestContext): Promise<void> {
-    if (!isStaffRole(actor.role)) throw new ForbiddenError('forbidden', 'Only admins send password reset mails.');
+  async forcePasswordReset(viewer: Viewer, userId: number, meta: RequestContext): Promise<void> {
+    access.require(viewer, 'user.forcePasswordReset');
     const user = await this.deps.prisma.user.findUnique({ where: { id: userId } });
     if (!user || user.deletedAt) throw new NotFoundError('not_found', 'No such user.');
-    const token = await this.createResetToken(user, meta, { id: actor.id });
+    const token = await this.createResetToken(user, meta, { id: viewer.id });
     this.later('password reset mail could not be sent', () => this.mailReset(user, token));
   }
 
@@ -194,8 +195,7 @@ export class AuthService {
   /** A new password from a reset token; the token and every other outstanding one of the account are spent. */
   async confirmPasswordReset(token: string, password: string, meta: RequestContext): Promise<void> {
     const { prisma, sessions, passwords, audit } = this.deps;
-    if (!validatePassword(password))
-      throw ValidationError.of(fieldErrors(validatePassword.errors, 'body').map((e) => ({ ...e, field: 'password', message: `password ${e.message.replace(/^the body /, '')}` })));
+    if (!validateResetConfirm({ token, password })) throw ValidationError.of(fieldErrors(validateResetConfirm.errors, 'body'));
     const invalid = () =>
       new BadRequestError('invalid_reset_token', 'The reset token is invalid, expired or already used.', {
         errors: [{ field: 'token', in: 'body', code: 'invalid', message: 'token is invalid, expired or already used' }],

@@ -8,11 +8,10 @@ import { prefixedChannel, redisChannels, redisKeys, redisTtl } from '../platform
 import type { Db } from '../platform/prisma.js';
 import type { Redis } from '../platform/redis.js';
 import type { Role } from '../users/schemas.js';
+import type { Viewer } from '../access/index.js';
 
-/** Who an access token speaks for, as the guards see it. */
-export interface Principal {
-  id: number;
-  role: Role;
+/** An access token as the guards see it: the viewer it speaks for, and what identifies the token itself. */
+export interface Principal extends Viewer {
   jti: string;
   /** Refresh family (login) the token descends from. */
   sid: string;

@@ -1,18 +1,14 @@
-// The board policy: the one place that decides who may read and write a board.
-//   public (isVisible, isAvailable)  any signed-in member (anonymous readers too when ANONYMOUS_READ=true)
-//   hidden (isVisible=false)         admins and grant holders
-//   disabled (isAvailable=false)     admins only
-// Everyone else gets 404: a board one may not read does not exist for them (its name never leaks).
+// The board policy's lookups: a board's state and the viewer's grant, for the board rule in src/access/
+// (public boards for members, hidden ones for staff and grant holders, disabled ones for staff; everyone else
+// gets 404, so a board one may not read does not exist for them and its name never leaks).
 // The check costs one Redis round trip in the common case (board state and grant membership cached,
 // deleted on every change by BoardsService); only a cache miss reads the database.
-import { NotFoundError } from '../errors.js';
-import type { Principal } from '../auth/sessions.js';
+import { access, boardAccess, type BoardAccess, type BoardState, type BoardTarget, type Viewer } from '../access/index.js';
 import { redisKeys, redisTtl } from '../platform/keys.js';
 import type { Db } from '../platform/prisma.js';
-import type { Redis } from '../platform/redis.js';
-import { isStaffRole } from '../users/schemas.js';
+import { execBatch, type Redis } from '../platform/redis.js';
 
-export type BoardAccess = 'admin' | 'public' | 'granted';
+export type { BoardAccess };
 
 // KEYS: version, cache key. ARGV: the version the loader saw, then what to cache.
 const CACHE_STATE = `if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then return 0 end
@@ -23,23 +19,6 @@ redis.call('DEL', KEYS[2])
 for i = 3, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 return 1`;
-type Viewer = Pick<Principal, 'id' | 'role'> | null;
-
-interface BoardState {
-  isVisible: boolean;
-  isAvailable: boolean;
-}
-
-export const isStaff = (viewer: Viewer) => viewer !== null && isStaffRole(viewer.role);
-
-/** Pure rule, shared by the cached check and by listings that already hold the rows. */
-export function accessOf(viewer: Viewer, board: BoardState, hasGrant: boolean, anonymousRead: boolean): BoardAccess | null {
-  if (isStaff(viewer)) return 'admin';
-  if (!board.isAvailable) return null;
-  if (board.isVisible) return viewer || anonymousRead ? 'public' : null;
-  return viewer && hasGrant ? 'granted' : null;
-}
-
 export class BoardPolicy {
   constructor(
     private readonly prisma: Db,
@@ -48,33 +27,42 @@ export class BoardPolicy {
   ) {}
 
   /** The viewer's access to the board, or a 404 when they have none. */
-  async requireRead(viewer: Viewer, boardId: number): Promise<BoardAccess> {
-    const access = await this.access(viewer, boardId);
-    if (!access) throw new NotFoundError('board_not_found', 'No such board.');
-    return access;
+  async requireRead(viewer: Viewer | null, boardId: number): Promise<BoardAccess> {
+    const target = await this.target(viewer, boardId);
+    access.require(viewer, 'board.read', target);
+    return boardAccess(viewer, target!)!;
   }
 
   /** Writing (posts, comments, likes) follows reading, but never anonymously. */
-  async requireWrite(viewer: Viewer, boardId: number): Promise<BoardAccess> {
-    if (!viewer) throw new NotFoundError('board_not_found', 'No such board.');
-    return this.requireRead(viewer, boardId);
+  async requireWrite(viewer: Viewer | null, boardId: number): Promise<BoardAccess> {
+    const target = viewer ? await this.target(viewer, boardId) : undefined;
+    access.require(viewer, 'board.write', target);
+    return boardAccess(viewer, target!)!;
   }
 
-  async access(viewer: Viewer, boardId: number): Promise<BoardAccess | null> {
-    const [[, cachedState], [, member], [, grantsCached], [, version]] = (await this.redis
-      .pipeline()
-      .get(redisKeys.boardAccess(boardId))
-      .sismember(redisKeys.boardGrants(boardId), viewer ? String(viewer.id) : '-none-')
-      .exists(redisKeys.boardGrants(boardId))
-      .get(redisKeys.boardVersion(boardId))
-      .exec()) as [[unknown, string | null], [unknown, number], [unknown, number], [unknown, string | null]];
+  async access(viewer: Viewer | null, boardId: number): Promise<BoardAccess | null> {
+    const target = await this.target(viewer, boardId);
+    return target ? boardAccess(viewer, target) : null;
+  }
+
+  /** What the board rule needs to know: the board's state and whether the viewer holds a grant (undefined: no such board). */
+  private async target(viewer: Viewer | null, boardId: number): Promise<BoardTarget | undefined> {
+    const [cachedState, member, grantsCached, version] = (await execBatch(
+      this.redis
+        .pipeline()
+        .get(redisKeys.boardAccess(boardId))
+        .sismember(redisKeys.boardGrants(boardId), viewer ? String(viewer.id) : '-none-')
+        .exists(redisKeys.boardGrants(boardId))
+        .get(redisKeys.boardVersion(boardId)),
+    )) as [string | null, number, number, string | null];
     let state: BoardState | null;
     if (cachedState === null) state = await this.loadState(boardId, version ?? '0');
     else state = cachedState === 'none' ? null : (JSON.parse(cachedState) as BoardState);
-    if (!state) return null;
-    let hasGrant = member === 1;
-    if (!grantsCached && viewer && !state.isVisible && !isStaff(viewer)) hasGrant = (await this.loadGrants(boardId, version ?? '0')).has(viewer.id);
-    return accessOf(viewer, state, hasGrant, this.anonymousRead);
+    if (!state) return undefined;
+    const target = { board: state, hasGrant: member === 1, anonymousRead: this.anonymousRead };
+    // the grants are read only when they could change the answer
+    if (!grantsCached && viewer && !access.can(viewer, 'board.read', target)) target.hasGrant = (await this.loadGrants(boardId, version ?? '0')).has(viewer.id);
+    return target;
   }
 
   // A loader caches what it read only if the board's version is still the one seen before reading the

@@ -1,5 +1,6 @@
 import type { Context } from '../context.js';
 import { created, noContent, ok, type ApiRouter } from '../http/api.js';
+import { boardCreateBody, boardGrantsBody, boardPatchBody } from './schemas.js';
 
 const boardSchema = {
   type: 'object',
@@ -15,9 +16,6 @@ const boardSchema = {
     access: { enum: ['admin', 'public', 'granted'], description: 'why the caller may read it' },
   },
 } as const;
-const nameSchema = { type: 'string', minLength: 1, maxLength: 128, pattern: '\\S', description: 'name must have a visible character (at most 128)' } as const;
-const informationSchema = { type: 'string', maxLength: 512 } as const;
-const userIdsSchema = { type: 'array', maxItems: 1000, items: { type: 'integer', minimum: 1 } } as const;
 const boardParams = { type: 'object', required: ['boardId'], properties: { boardId: { type: 'integer', minimum: 1 } } } as const;
 
 export function registerBoardRoutes(api: ApiRouter, ctx: Context): void {
@@ -40,15 +38,12 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context): void {
       method: 'post',
       path: '/boards',
       operationId: 'createBoard',
+      permission: 'board.manage',
       summary: 'Create a board (admin); a hidden one may name the users granted at once',
       tags: ['boards'],
       auth: 'required',
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['name'],
-        properties: { name: nameSchema, information: informationSchema, isVisible: { type: 'boolean' }, isAvailable: { type: 'boolean' }, userIds: userIdsSchema },
-      },
+      body: boardCreateBody,
+      idempotent: true,
       responses: { 201: { description: 'Created', schema: boardSchema } },
     })
     .handle(async ({ viewer, body }) => {
@@ -74,16 +69,12 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context): void {
       method: 'patch',
       path: '/boards/:boardId',
       operationId: 'updateBoard',
+      permission: 'board.manage',
       summary: 'Edit, hide/show or disable a board (admin). Hiding grants it to the admins and `userIds`; showing deletes its grants',
       tags: ['boards'],
       auth: 'required',
       params: boardParams,
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        minProperties: 1,
-        properties: { name: nameSchema, information: informationSchema, isVisible: { type: 'boolean' }, isAvailable: { type: 'boolean' }, userIds: userIdsSchema },
-      },
+      body: boardPatchBody,
       responses: { 200: { description: 'Updated', schema: boardSchema } },
     })
     .handle(async ({ viewer, params, body }) => ok(await boards.update(viewer, params.boardId, body)));
@@ -93,6 +84,7 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context): void {
       method: 'delete',
       path: '/boards/:boardId',
       operationId: 'deleteBoard',
+      permission: 'board.manage',
       summary: 'Delete a board and everything on it (admin)',
       tags: ['boards'],
       auth: 'required',
@@ -110,6 +102,7 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context): void {
       method: 'get',
       path: '/boards/:boardId/grants',
       operationId: 'getBoardGrants',
+      permission: 'board.manage',
       summary: 'Who holds a grant (admin)',
       tags: ['boards'],
       auth: 'required',
@@ -123,11 +116,12 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context): void {
       method: 'put',
       path: '/boards/:boardId/grants',
       operationId: 'setBoardGrants',
+      permission: 'board.manage',
       summary: 'Set exactly who holds a grant (admin)',
       tags: ['boards'],
       auth: 'required',
       params: boardParams,
-      body: { type: 'object', additionalProperties: false, required: ['userIds'], properties: { userIds: userIdsSchema } },
+      body: boardGrantsBody,
       responses: { 200: { description: 'Grants', schema: grantsSchema } },
     })
     .handle(async ({ viewer, params, body }) => ok(await boards.setGrants(viewer, params.boardId, body.userIds)));

@@ -1,8 +1,8 @@
 // Boards and their grants. Shared by the REST API and the admin panel; every change drops the
 // board's cached access state so the policy sees it on the very next request.
 import type { AuditLog } from '../audit/service.js';
-import type { Principal } from '../auth/sessions.js';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import { access, boardAccess, staffRoles, type BoardAccess, type Viewer } from '../access/index.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { toAppError } from '../platform/known-errors.js';
 import { postFileKeys } from '../files/service.js';
 import { deleteFiles } from '../files/upload.js';
@@ -10,8 +10,9 @@ import type { Logger } from '../platform/logger.js';
 import { requireUserIds } from '../users/ids.js';
 import type { Db } from '../platform/prisma.js';
 import type { Storage } from '../platform/storage.js';
-import { staffRoles } from '../users/schemas.js';
-import { accessOf, isStaff, type BoardAccess, type BoardPolicy } from './policy.js';
+import { compile, fieldErrors } from '../http/schema.js';
+import type { BoardPolicy } from './policy.js';
+import { boardCreateBody, boardGrantsBody, boardPatchBody } from './schemas.js';
 
 export interface BoardInput {
   name: string;
@@ -23,6 +24,10 @@ export interface BoardInput {
 }
 
 export type BoardPatch = Partial<BoardInput>;
+
+const validateCreate = compile(boardCreateBody, false);
+const validatePatch = compile(boardPatchBody, false);
+const validateGrants = compile(boardGrantsBody, false);
 
 const boardSelect = { id: true, name: true, information: true, isVisible: true, isAvailable: true, createDate: true, updateDate: true } as const;
 
@@ -36,10 +41,6 @@ export class BoardsService {
     private readonly logger: Logger,
   ) {}
 
-  private requireAdmin(viewer: Principal | null): asserts viewer is Principal {
-    if (!isStaff(viewer)) throw new ForbiddenError('forbidden', 'Only admins manage boards.');
-  }
-
   /** Every user id must exist (an open account): one 400 naming the unknown ones. */
   private checkUsers(userIds: number[]): Promise<number[]> {
     return requireUserIds(this.prisma, userIds);
@@ -50,28 +51,29 @@ export class BoardsService {
   }
 
   /** The boards the viewer may read, each with why. */
-  async list(viewer: Principal | null) {
+  async list(viewer: Viewer | null) {
     const boards = await this.prisma.board.findMany({
       orderBy: { id: 'asc' },
       select: { ...boardSelect, permissions: { where: { userId: viewer?.id ?? -1 }, select: { id: true } } },
     });
     const out: (Omit<(typeof boards)[number], 'permissions'> & { access: BoardAccess })[] = [];
     for (const { permissions, ...b } of boards) {
-      const access = accessOf(viewer, b, permissions.length > 0, this.anonymousRead);
-      if (access) out.push({ ...b, access });
+      const why = boardAccess(viewer, { board: b, hasGrant: permissions.length > 0, anonymousRead: this.anonymousRead });
+      if (why) out.push({ ...b, access: why });
     }
     return out;
   }
 
-  async get(viewer: Principal | null, boardId: number) {
-    const access = await this.policy.requireRead(viewer, boardId);
+  async get(viewer: Viewer | null, boardId: number) {
+    const why = await this.policy.requireRead(viewer, boardId);
     const board = await this.prisma.board.findUnique({ where: { id: boardId }, select: boardSelect });
     if (!board) throw new NotFoundError('board_not_found', 'No such board.');
-    return { ...board, access };
+    return { ...board, access: why };
   }
 
-  async create(actor: Principal | null, input: BoardInput) {
-    this.requireAdmin(actor);
+  async create(viewer: Viewer | null, input: BoardInput) {
+    access.require(viewer, 'board.manage');
+    if (!validateCreate(input)) throw ValidationError.of(fieldErrors(validateCreate.errors, 'body'));
     const hidden = input.isVisible === false;
     if (input.userIds?.length && !hidden) throw ValidationError.of([{ field: 'userIds', in: 'body', code: 'not_hidden', message: 'userIds is only for hidden boards (isVisible: false)' }]);
     const grantees = hidden ? [...new Set([...(await this.checkUsers(input.userIds ?? [])), ...(await this.adminIds())])] : [];
@@ -85,7 +87,12 @@ export class BoardsService {
         throw this.nameTaken(e);
       });
     await this.policy.invalidate(board.id);
-    await this.audit.record({ actor: { id: actor.id }, action: 'board.created', target: { type: 'board', id: board.id }, details: { name: board.name, isVisible: board.isVisible, grants: grantees } });
+    await this.audit.record({
+      actor: { id: viewer.id },
+      action: 'board.created',
+      target: { type: 'board', id: board.id },
+      details: { name: board.name, isVisible: board.isVisible, grants: grantees },
+    });
     return board;
   }
 
@@ -93,8 +100,9 @@ export class BoardsService {
    * Hiding a public board grants it to every admin and to `userIds`; making a hidden board public deletes
    * its grants (the original project's rules).
    */
-  async update(actor: Principal | null, boardId: number, patch: BoardPatch) {
-    this.requireAdmin(actor);
+  async update(viewer: Viewer | null, boardId: number, patch: BoardPatch) {
+    access.require(viewer, 'board.manage');
+    if (!validatePatch(patch)) throw ValidationError.of(fieldErrors(validatePatch.errors, 'body'));
     const before = await this.prisma.board.findUnique({ where: { id: boardId } });
     if (!before) throw new NotFoundError('board_not_found', 'No such board.');
     const hiding = before.isVisible && patch.isVisible === false;
@@ -127,12 +135,12 @@ export class BoardsService {
       });
     await this.policy.invalidate(boardId);
     const action = hiding ? 'board.hidden' : showing ? 'board.shown' : 'board.changed';
-    await this.audit.record({ actor: { id: actor.id }, action, target: { type: 'board', id: boardId }, details: { patch: { ...patch }, ...(hiding ? { grants: grantees } : {}) } });
+    await this.audit.record({ actor: { id: viewer.id }, action, target: { type: 'board', id: boardId }, details: { patch: { ...patch }, ...(hiding ? { grants: grantees } : {}) } });
     return board;
   }
 
-  async remove(actor: Principal | null, boardId: number) {
-    this.requireAdmin(actor);
+  async remove(viewer: Viewer | null, boardId: number) {
+    access.require(viewer, 'board.manage');
     const { gone, keys } = await this.prisma.$transaction(async (tx) => {
       const found = await postFileKeys(tx, { boardId });
       return { gone: await tx.board.deleteMany({ where: { id: boardId } }), keys: found };
@@ -141,19 +149,20 @@ export class BoardsService {
     // the board's posts, comments and file rows went with it (cascade); their files go after the commit
     await deleteFiles(this.storage, keys, this.logger);
     await this.policy.invalidate(boardId);
-    await this.audit.record({ actor: { id: actor.id }, action: 'board.deleted', target: { type: 'board', id: boardId } });
+    await this.audit.record({ actor: { id: viewer.id }, action: 'board.deleted', target: { type: 'board', id: boardId } });
   }
 
-  async grants(actor: Principal | null, boardId: number) {
-    this.requireAdmin(actor);
+  async grants(viewer: Viewer | null, boardId: number) {
+    access.require(viewer, 'board.manage');
     if (!(await this.prisma.board.count({ where: { id: boardId } }))) throw new NotFoundError('board_not_found', 'No such board.');
     const rows = await this.prisma.userBoardPermission.findMany({ where: { boardId }, orderBy: { userId: 'asc' }, select: { userId: true } });
     return { userIds: rows.map((r) => r.userId) };
   }
 
   /** Sets exactly who holds a grant: missing ones are added, others removed. */
-  async setGrants(actor: Principal | null, boardId: number, userIds: number[]) {
-    this.requireAdmin(actor);
+  async setGrants(viewer: Viewer | null, boardId: number, userIds: number[]) {
+    access.require(viewer, 'board.manage');
+    if (!validateGrants({ userIds })) throw ValidationError.of(fieldErrors(validateGrants.errors, 'body'));
     if (!(await this.prisma.board.count({ where: { id: boardId } }))) throw new NotFoundError('board_not_found', 'No such board.');
     const wanted = await this.checkUsers(userIds);
     const { added, removed } = await this.prisma.$transaction(async (tx) => {
@@ -165,14 +174,14 @@ export class BoardsService {
       return { added: add, removed: remove };
     });
     await this.policy.invalidate(boardId);
-    for (const userId of added) await this.audit.record({ actor: { id: actor.id }, action: 'grant.added', target: { type: 'board', id: boardId }, details: { userId } });
-    for (const userId of removed) await this.audit.record({ actor: { id: actor.id }, action: 'grant.removed', target: { type: 'board', id: boardId }, details: { userId } });
+    for (const userId of added) await this.audit.record({ actor: { id: viewer.id }, action: 'grant.added', target: { type: 'board', id: boardId }, details: { userId } });
+    for (const userId of removed) await this.audit.record({ actor: { id: viewer.id }, action: 'grant.removed', target: { type: 'board', id: boardId }, details: { userId } });
     return { userIds: [...wanted].sort((a, b) => a - b) };
   }
 
   /** The boards a user holds a grant for (staff). */
-  async userGrants(actor: Principal | null, userId: number) {
-    this.requireAdmin(actor);
+  async userGrants(viewer: Viewer | null, userId: number) {
+    access.require(viewer, 'board.manage');
     const rows = await this.prisma.userBoardPermission.findMany({ where: { userId }, orderBy: { boardId: 'asc' }, select: { boardId: true } });
     return { boardIds: rows.map((r) => r.boardId) };
   }
@@ -181,8 +190,8 @@ export class BoardsService {
    * Sets exactly which boards a user holds a grant for (PUT /users/:id/boards, the admin panel): missing
    * grants are added, others removed, in one transaction; every board touched drops its cached state.
    */
-  async setUserGrants(actor: Principal | null, userId: number, boardIds: number[]) {
-    this.requireAdmin(actor);
+  async setUserGrants(viewer: Viewer | null, userId: number, boardIds: number[]) {
+    access.require(viewer, 'board.manage');
     const wanted = [...new Set(boardIds)];
     if (wanted.length) {
       const found = await this.prisma.board.findMany({ where: { id: { in: wanted } }, select: { id: true } });
@@ -198,8 +207,8 @@ export class BoardsService {
       return { added: add, removed: remove };
     });
     for (const boardId of [...added, ...removed]) await this.policy.invalidate(boardId);
-    for (const boardId of added) await this.audit.record({ actor: { id: actor.id }, action: 'grant.added', target: { type: 'board', id: boardId }, details: { userId } });
-    for (const boardId of removed) await this.audit.record({ actor: { id: actor.id }, action: 'grant.removed', target: { type: 'board', id: boardId }, details: { userId } });
+    for (const boardId of added) await this.audit.record({ actor: { id: viewer.id }, action: 'grant.added', target: { type: 'board', id: boardId }, details: { userId } });
+    for (const boardId of removed) await this.audit.record({ actor: { id: viewer.id }, action: 'grant.removed', target: { type: 'board', id: boardId }, details: { userId } });
     return { boardIds: [...wanted].sort((a, b) => a - b) };
   }
 

@@ -1,20 +1,16 @@
-// Who may read and write a chat session, cached in Redis (the board policy's pattern, src/boards/policy.ts):
-//   staff (admin, superuser)       every session, hidden ones too ("chat with an admin")
-//   members                         visible sessions they belong to
-//   everyone else                   nothing: the session does not exist for them (404, no name leaks)
+// What the chat session rule (src/access/: staff read every session, hidden ones too; members the visible
+// sessions they belong to; for everyone else the session does not exist, 404) needs to know, cached in Redis
+// (the board policy's pattern, src/boards/policy.ts): the session's state and whether the viewer is a member.
 // A check is one pipelined Redis round trip; only a cache miss reads the database. Every change of a session or
 // its members bumps its version and deletes the cached entries, and a loader caches what it read only while the
 // version is still the one it saw first, so a change is never overwritten by older data. A session that does not
 // exist is not cached: anyone may ask for any id, and a key per unknown id would let them fill Redis (a miss is one
 // primary-key read; chat joins of unknown sessions also count as invalid frames).
-import type { Principal } from '../auth/sessions.js';
+import { access, type Viewer } from '../access/index.js';
 import { NotFoundError } from '../errors.js';
 import { redisKeys, redisTtl } from '../platform/keys.js';
 import type { Db } from '../platform/prisma.js';
-import type { Redis } from '../platform/redis.js';
-import { isStaffRole } from '../users/schemas.js';
-
-export type ChatViewer = Pick<Principal, 'id' | 'role'>;
+import { execBatch, type Redis } from '../platform/redis.js';
 
 export interface SessionState {
   creatorId: number;
@@ -25,7 +21,6 @@ export interface SessionState {
 export interface SessionAccess {
   state: SessionState;
   isMember: boolean;
-  isStaff: boolean;
   isCreator: boolean;
 }
 
@@ -48,28 +43,34 @@ export class ChatAccess {
   ) {}
 
   /** The viewer's access, or null when the session does not exist for them. */
-  async access(viewer: ChatViewer, sessionId: number): Promise<SessionAccess | null> {
-    const [[, cachedState], [, member], [, membersCached], [, version]] = (await this.redis
-      .pipeline()
-      .get(redisKeys.chatSessionState(sessionId))
-      .sismember(redisKeys.chatSessionMembers(sessionId), String(viewer.id))
-      .exists(redisKeys.chatSessionMembers(sessionId))
-      .get(redisKeys.chatSessionVersion(sessionId))
-      .exec()) as [[unknown, string | null], [unknown, number], [unknown, number], [unknown, string | null]];
-    // "none" (a negative entry a replica of another version may have written during an upgrade) is a miss
-    const state = cachedState === null || cachedState === 'none' ? await this.loadState(sessionId, version ?? '0') : (JSON.parse(cachedState) as SessionState);
-    if (!state) return null;
-    const isStaff = isStaffRole(viewer.role);
-    const isMember = membersCached ? member === 1 : (await this.loadMembers(sessionId, version ?? '0')).has(viewer.id);
-    if (!isStaff && (!isMember || !state.isVisible)) return null;
-    return { state, isMember, isStaff, isCreator: state.creatorId === viewer.id };
+  async access(viewer: Viewer, sessionId: number): Promise<SessionAccess | null> {
+    const found = await this.lookup(viewer, sessionId);
+    return found && access.can(viewer, 'chatSession.read', { isVisible: found.state.isVisible, isMember: found.isMember }) ? found : null;
   }
 
   /** The access, or a 404 `chat_session_not_found`. */
-  async require(viewer: ChatViewer, sessionId: number): Promise<SessionAccess> {
-    const a = await this.access(viewer, sessionId);
-    if (!a) throw sessionNotFound();
-    return a;
+  async require(viewer: Viewer, sessionId: number): Promise<SessionAccess> {
+    const found = await this.lookup(viewer, sessionId);
+    if (!found) throw sessionNotFound();
+    access.require(viewer, 'chatSession.read', { isVisible: found.state.isVisible, isMember: found.isMember });
+    return found;
+  }
+
+  /** The session's state and the viewer's membership (undefined: no such session). */
+  private async lookup(viewer: Viewer, sessionId: number): Promise<SessionAccess | undefined> {
+    const [cachedState, member, membersCached, version] = (await execBatch(
+      this.redis
+        .pipeline()
+        .get(redisKeys.chatSessionState(sessionId))
+        .sismember(redisKeys.chatSessionMembers(sessionId), String(viewer.id))
+        .exists(redisKeys.chatSessionMembers(sessionId))
+        .get(redisKeys.chatSessionVersion(sessionId)),
+    )) as [string | null, number, number, string | null];
+    // "none" (a negative entry a replica of another version may have written during an upgrade) is a miss
+    const state = cachedState === null || cachedState === 'none' ? await this.loadState(sessionId, version ?? '0') : (JSON.parse(cachedState) as SessionState);
+    if (!state) return undefined;
+    const isMember = membersCached ? member === 1 : (await this.loadMembers(sessionId, version ?? '0')).has(viewer.id);
+    return { state, isMember, isCreator: state.creatorId === viewer.id };
   }
 
   private async loadState(sessionId: number, version: string): Promise<SessionState | null> {

@@ -1,7 +1,7 @@
 // One chat WebSocket as the server sees it: its state (uWS user data), the uWS topics it subscribes to, and the
 // close codes the server ends it with (docs/chat-protocol.md).
 import type { WebSocket } from 'uWebSockets.js';
-import type { ChatViewer } from './access.js';
+import type { Viewer } from '../access/index.js';
 import type { FrameLimits } from './frame-limits.js';
 import type { Ref } from './frames.js';
 
@@ -19,7 +19,7 @@ export const CloseCodes = {
 export interface SocketData {
   /** Connection number on this replica; the log's connection id is ConnectionRegistry.idOf(data). */
   conn: number;
-  user: ChatViewer;
+  user: Viewer;
   /** Joined sessions (never mutated: replaced by a new array). */
   sessions: readonly number[];
   /** Joins in progress (frames for that session wait for them); null when there are none. */

@@ -32,6 +32,8 @@ export const frames = {
   typing: (sessionId: number, userId: number) => JSON.stringify({ v: 1, type: 'typing', sessionId, userId }),
   session: (s: SessionSnapshot) => JSON.stringify({ v: 1, type: 'session', sessionId: s.id, name: s.name, information: s.information, isClosed: s.isClosed, isVisible: s.isVisible }),
   history: (sessionId: number, messages: unknown[], hasMore: boolean, ref?: Ref) => JSON.stringify({ v: 1, type: 'history', sessionId, messages, hasMore, ...withRef(ref) }),
+  /** Frames of these sessions may have been lost (the replica's Redis connection was down): fetch history since the last one seen. */
+  resync: (sessionIds: readonly number[]) => JSON.stringify({ v: 1, type: 'resync', sessionIds }),
   pong: (ref?: Ref) => JSON.stringify({ v: 1, type: 'pong', ...withRef(ref) }),
   error: (code: string, message: string, extra: { clientMsgId?: string; ref?: Ref; sessionId?: number } = {}) => JSON.stringify({ v: 1, type: 'error', code, message, ...extra }),
 } as const;

@@ -1,5 +1,5 @@
 // chat process: the uWebSockets.js chat server (native binary only): /ws with the chat protocol
-// (docs/chat-protocol.md), /healthz and /metrics. SIGTERM writes pending messages, then closes sockets with 1001.
+// (docs/chat-protocol.md), /healthz, /readyz and /metrics. SIGTERM writes pending messages, then closes sockets with 1001.
 import { createContext } from '../context.js';
 import { runProcess } from '../platform/lifecycle.js';
 import { requireCurrentSchema } from '../platform/preflight.js';

@@ -12,6 +12,7 @@ import type { ChatBus } from './bus.js';
 import { replyTopic, type ChatSocket } from './connection.js';
 import type { ConnectionRegistry } from './connections.js';
 import type { Delivery } from './delivery.js';
+import { FailureLog } from './failure-log.js';
 import { frames } from './frames.js';
 import type { ChatMetrics } from './metrics.js';
 import type { CommitResult, PendingMessage } from './pending-message.js';
@@ -39,6 +40,8 @@ export interface MessageSenderDependencies {
 export class MessageSender {
   private readonly writer: GroupCommitWriter<QueuedMessage>;
   private readonly sendsRateLimited: { inc(): void };
+  /** `write_failed`: the first in full, then a count per CHAT_WRITE_FAILURE_LOG_INTERVAL_MS */
+  private readonly writeFailures: FailureLog;
 
   constructor(private readonly deps: MessageSenderDependencies) {
     this.writer = new GroupCommitWriter<QueuedMessage>(
@@ -49,6 +52,7 @@ export class MessageSender {
       deps.log,
     );
     this.sendsRateLimited = deps.metrics.rateLimited.labels('send');
+    this.writeFailures = new FailureLog(deps.log, 'chat message could not be stored', deps.config.writeFailureLogIntervalMs);
   }
 
   /** A `send` frame: refused with an error frame, or queued for the next group commit. */
@@ -72,8 +76,9 @@ export class MessageSender {
   }
 
   /** Writes everything pending (shutdown); resolves once all of it is committed and acknowledged (or failed). */
-  flush(): Promise<void> {
-    return this.writer.flush();
+  async flush(): Promise<void> {
+    await this.writer.flush();
+    this.writeFailures.stop();
   }
 
   private committed(batch: QueuedMessage[], results: CommitResult[]): void {
@@ -84,6 +89,7 @@ export class MessageSender {
       const r = results[i];
       if (!r.ok) {
         metrics.writeFailures.inc();
+        if (r.code === 'write_failed') this.writeFailures.record(r.cause, { sessionId: m.sessionId, authorId: m.authorId, clientMsgId: m.clientMsgId });
         delivery.reply(m.ws, frames.error(r.code, r.message, { clientMsgId: m.clientMsgId, sessionId: m.sessionId }));
         continue;
       }

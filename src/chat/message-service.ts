@@ -1,12 +1,13 @@
 // Chat messages as members read and change them: history (REST with keyset cursors, the socket with message ids),
 // single reads, edits by the author and soft deletes by the author or staff (audited). Everyone joined sees edits
 // and deletes at once (ChatBus). New messages arrive through the chat server's group commit (message-store.ts).
+import { access, type Viewer } from '../access/index.js';
 import type { AuditLog } from '../audit/service.js';
 import type { Config } from '../config.js';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { encodeKey } from '../http/pagination.js';
 import type { Db, Prisma } from '../platform/prisma.js';
-import type { ChatAccess, ChatViewer } from './access.js';
+import type { ChatAccess } from './access.js';
 import type { ChatBus } from './bus.js';
 import { frames } from './frames.js';
 import { cursorOf, messageSelect, toMessage, type ChatMessageView } from './rows.js';
@@ -31,12 +32,12 @@ export class ChatMessageService {
   ) {}
 
   /** History, newest first, with keyset cursors: `nextCursor` (pass as `before`) pages to older messages, `prevCursor` (as `after`) to newer ones. */
-  async history(viewer: ChatViewer, id: number, q: HistoryQuery): Promise<{ items: ChatMessageView[]; nextCursor: string | null; prevCursor: string | null }> {
+  async history(viewer: Viewer, id: number, q: HistoryQuery): Promise<{ items: ChatMessageView[]; nextCursor: string | null; prevCursor: string | null }> {
     if (q.before && q.after) throw ValidationError.of([{ field: 'after', in: 'query', code: 'conflict', message: 'give before or after, not both' }]);
-    const a = await this.access.require(viewer, id);
+    await this.access.require(viewer, id);
     const before = q.before ? cursorOf('before', q.before) : undefined;
     const after = q.after ? cursorOf('after', q.after) : undefined;
-    const where: Prisma.ChatMessageWhereInput = { sessionId: id, ...(a.isStaff ? {} : { isVisible: true }) };
+    const where: Prisma.ChatMessageWhereInput = { sessionId: id, ...(access.can(viewer, 'chatSession.moderate') ? {} : { isVisible: true }) };
     if (after !== undefined) {
       const rows = await this.prisma.chatMessage.findMany({ where: { ...where, id: { gt: after } }, select: messageSelect, orderBy: { id: 'asc' }, take: q.limit + 1 });
       const items = rows.slice(0, q.limit).reverse().map(toMessage);
@@ -61,10 +62,10 @@ export class ChatMessageService {
   }
 
   /** The WebSocket's history: message ids instead of cursors, newest first. */
-  async historyBefore(viewer: ChatViewer, id: number, beforeId: number | undefined, limit: number): Promise<{ messages: ChatMessageView[]; hasMore: boolean }> {
-    const a = await this.access.require(viewer, id);
+  async historyBefore(viewer: Viewer, id: number, beforeId: number | undefined, limit: number): Promise<{ messages: ChatMessageView[]; hasMore: boolean }> {
+    await this.access.require(viewer, id);
     const rows = await this.prisma.chatMessage.findMany({
-      where: { sessionId: id, ...(a.isStaff ? {} : { isVisible: true }), ...(beforeId !== undefined ? { id: { lt: beforeId } } : {}) },
+      where: { sessionId: id, ...(access.can(viewer, 'chatSession.moderate') ? {} : { isVisible: true }), ...(beforeId !== undefined ? { id: { lt: beforeId } } : {}) },
       select: messageSelect,
       orderBy: { id: 'desc' },
       take: limit + 1,
@@ -72,20 +73,20 @@ export class ChatMessageService {
     return { messages: rows.slice(0, limit).map(toMessage), hasMore: rows.length > limit };
   }
 
-  async getMessage(viewer: ChatViewer, id: number, messageId: number): Promise<ChatMessageView> {
-    const a = await this.access.require(viewer, id);
+  async getMessage(viewer: Viewer, id: number, messageId: number): Promise<ChatMessageView> {
+    await this.access.require(viewer, id);
     const row = await this.prisma.chatMessage.findUnique({ where: { id: messageId }, select: messageSelect });
-    if (!row || row.sessionId !== id || (!row.isVisible && !a.isStaff)) throw messageNotFound();
+    if (!row || row.sessionId !== id || (!row.isVisible && !access.can(viewer, 'chatSession.moderate'))) throw messageNotFound();
     return toMessage(row);
   }
 
   /** The author edits a message of an open session; everyone joined gets `edited`. */
-  async editMessage(viewer: ChatViewer, id: number, messageId: number, content: string): Promise<ChatMessageView> {
+  async editMessage(viewer: Viewer, id: number, messageId: number, content: string): Promise<ChatMessageView> {
     this.checkContent(content);
     const a = await this.access.require(viewer, id);
     const row = await this.prisma.chatMessage.findUnique({ where: { id: messageId }, select: { sessionId: true, authorId: true, isVisible: true } });
     if (!row || row.sessionId !== id || !row.isVisible) throw messageNotFound();
-    if (row.authorId !== viewer.id) throw new ForbiddenError('not_author', 'Only the author may edit a message.');
+    access.require(viewer, 'chatMessage.update', row);
     if (a.state.isClosed) throw new ConflictError('chat_session_closed', 'The session is closed (read-only).');
     const updated = await this.prisma.chatMessage.update({ where: { id: messageId }, data: { content }, select: messageSelect });
     const view = toMessage(updated);
@@ -94,13 +95,14 @@ export class ChatMessageService {
   }
 
   /** Soft delete by the author (open sessions) or staff (any; audited). Everyone joined gets `deleted`. */
-  async deleteMessage(viewer: ChatViewer, id: number, messageId: number): Promise<void> {
+  async deleteMessage(viewer: Viewer, id: number, messageId: number): Promise<void> {
     const a = await this.access.require(viewer, id);
     const row = await this.prisma.chatMessage.findUnique({ where: { id: messageId }, select: { sessionId: true, authorId: true, isVisible: true } });
     if (!row || row.sessionId !== id || !row.isVisible) throw messageNotFound();
     const own = row.authorId === viewer.id;
-    if (!own && !a.isStaff) throw new ForbiddenError('not_author', 'Only the author or an admin may delete a message.');
-    if (own && !a.isStaff && a.state.isClosed) throw new ConflictError('chat_session_closed', 'The session is closed (read-only).');
+    access.require(viewer, 'chatMessage.delete', row);
+    // staff delete in closed sessions too
+    if (own && !access.can(viewer, 'chatSession.moderate') && a.state.isClosed) throw new ConflictError('chat_session_closed', 'The session is closed (read-only).');
     const changed = await this.prisma.chatMessage.updateMany({ where: { id: messageId, isVisible: true }, data: { isVisible: false } });
     if (!changed.count) throw messageNotFound();
     this.bus.publishFrame(id, frames.deleted(id, messageId));

@@ -126,7 +126,7 @@ export class MessageStore {
       } catch {
         // reported below
       }
-      return { ok: false, code: 'write_failed', message: 'The message could not be stored.' };
+      return { ok: false, code: 'write_failed', message: 'The message could not be stored.', cause: e };
     }
   }
 

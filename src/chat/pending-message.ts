@@ -8,4 +8,4 @@ export interface PendingMessage {
   content: string;
 }
 
-export type CommitResult = { ok: true; id: number; createdAt: Date; duplicate: boolean } | { ok: false; code: string; message: string };
+export type CommitResult = { ok: true; id: number; createdAt: Date; duplicate: boolean } | { ok: false; code: string; message: string; cause?: unknown };

@@ -1,9 +1,9 @@
 // The sessions this replica has sockets in ("rooms"): who is joined, the session's current state, local presence,
 // and the Redis subscription of the session's channel, held while at least one socket is in the room or joining.
 // Control events (this process's services, or another replica through Redis) are applied here.
-import { ServiceUnavailableError } from '../errors.js';
+import { DependencyUnavailableError } from '../errors.js';
 import type { Logger } from '../platform/logger.js';
-import { isStaffRole } from '../users/schemas.js';
+import { access } from '../access/index.js';
 import type { ChatBus, ChatControl, SessionSnapshot } from './bus.js';
 import { sessionTopic, without, type ChatSocket } from './connection.js';
 import type { Delivery } from './delivery.js';
@@ -124,13 +124,16 @@ export class RoomRegistry {
     const room = this.rooms.get(ev.sessionId);
     if (!room) return;
     if (ev.kind === 'member_removed') {
-      for (const ws of [...room.sockets]) if (ws.getUserData().user.id === ev.userId && !isStaffRole(ws.getUserData().user.role)) this.leave(ws, ev.sessionId, 'removed');
+      for (const ws of [...room.sockets]) {
+        const { user } = ws.getUserData();
+        if (user.id === ev.userId && !access.can(user, 'chatSession.read', { isVisible: room.state.isVisible, isMember: false })) this.leave(ws, ev.sessionId, 'removed');
+      }
     } else if (ev.kind === 'session_deleted') {
       for (const ws of [...room.sockets]) this.leave(ws, ev.sessionId, 'deleted');
     } else if (ev.kind === 'session_updated') {
       room.state = ev.session;
       this.deps.delivery.publish(ev.sessionId, frames.session(ev.session));
-      if (!ev.session.isVisible) for (const ws of [...room.sockets]) if (!isStaffRole(ws.getUserData().user.role)) this.leave(ws, ev.sessionId, 'hidden');
+      for (const ws of [...room.sockets]) if (!access.can(ws.getUserData().user, 'chatSession.read', { isVisible: ev.session.isVisible, isMember: true })) this.leave(ws, ev.sessionId, 'hidden');
     }
   }
 
@@ -150,7 +153,7 @@ export class RoomRegistry {
       await room.ready;
     } catch (e) {
       this.release(sessionId, room);
-      throw new ServiceUnavailableError('dependency_unavailable', `Redis is not reachable: ${(e as Error).message}`);
+      throw new DependencyUnavailableError(undefined, `Redis is not reachable: ${(e as Error).message}`);
     }
     return room;
   }

@@ -5,6 +5,7 @@ import type { Guards } from '../auth/guards.js';
 import type { Context } from '../context.js';
 import type { ApiRouter } from '../http/api.js';
 import type { HistoryQuery, SessionInput, SessionListQuery, SessionPatch } from './service.js';
+import { sessionBody, sessionPatchBody } from './schemas.js';
 
 const int = { type: 'integer', minimum: 1, maximum: 2147483647 };
 const sessionSchema = {
@@ -41,8 +42,6 @@ const memberSchema = {
   type: 'object',
   properties: { userId: { type: 'integer' }, name: { type: 'string' }, role: { type: 'string' }, joinedAt: { type: 'string', format: 'date-time' } },
 };
-const nameSchema = { type: 'string', minLength: 1, maxLength: 64, pattern: '\\S', description: 'name must have a visible character (at most 64)' };
-const informationSchema = { type: 'string', maxLength: 256 };
 const cursor = { type: 'string', minLength: 1, maxLength: 200 };
 const sessionParams = { type: 'object', required: ['sessionId'], properties: { sessionId: int } };
 const memberParams = { type: 'object', required: ['sessionId', 'userId'], properties: { sessionId: int, userId: int } };
@@ -86,12 +85,7 @@ export function registerChatRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       summary: 'Open a chat session; the creator is its first member, `userIds` join at once',
       tags,
       auth: true,
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['name'],
-        properties: { name: nameSchema, information: informationSchema, userIds: { type: 'array', maxItems: 1000, items: int } },
-      },
+      body: sessionBody,
       responses: { 201: { description: 'Created', schema: sessionSchema } },
     },
     auth,
@@ -125,12 +119,7 @@ export function registerChatRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       tags,
       auth: true,
       params: sessionParams,
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        minProperties: 1,
-        properties: { name: nameSchema, information: informationSchema, isClosed: { type: 'boolean' }, isVisible: { type: 'boolean' } },
-      },
+      body: sessionPatchBody,
       responses: { 200: { description: 'Updated', schema: sessionSchema } },
     },
     auth,

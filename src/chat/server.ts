@@ -1,4 +1,4 @@
-// The chat process's server on uWebSockets.js (native only): /healthz, /metrics, and /ws — the chat protocol
+// The chat process's server on uWebSockets.js (native only): /healthz, /readyz, /metrics, and /ws — the chat protocol
 // (docs/chat-protocol.md). This file puts the parts together and owns start and stop:
 //   upgrade.ts           the upgrade consumes the single-use ticket before any socket exists
 //   cork-anchor.ts       a loopback socket of the replica's own, whose cork those upgrades borrow (uWS bug)
@@ -13,11 +13,13 @@
 // On stop, pending messages are written and acknowledged, then every socket is closed with 1001.
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { Context } from '../context.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, ServiceUnavailableError } from '../errors.js';
+import { probe } from '../platform/readiness.js';
 import { CloseCodes, type SocketData } from './connection.js';
 import { ConnectionRegistry } from './connections.js';
 import { CorkAnchor, isCorkAnchor } from './cork-anchor.js';
 import { Delivery } from './delivery.js';
+import { frames } from './frames.js';
 import { FrameDispatcher } from './frame-dispatch.js';
 import { startConnectionReports } from './heartbeat.js';
 import { sendJson, sendProblem } from './http.js';
@@ -75,6 +77,16 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
       control: (ev) => rooms.applyControl(ev),
       helloAcknowledged: (sessionId) => rooms.helloAcknowledged(sessionId),
       sessionIds: () => rooms.ids(),
+      resubscribed: () => {
+        let told = 0;
+        for (const ws of connections.sockets) {
+          const { sessions } = ws.getUserData();
+          if (!sessions.length) continue;
+          delivery.send(ws, frames.resync(sessions));
+          told++;
+        }
+        log.info({ sockets: told }, 'chat: sockets told to resync');
+      },
     });
   } catch (e) {
     (app as TemplatedApp & { close?: () => void }).close?.();
@@ -86,6 +98,18 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
 
   app
     .get('/healthz', (res) => sendJson(res, 200, 'application/json', JSON.stringify({ status: 'ok' })))
+    // readiness: the database and Redis answer, and the subscriber connection (frames of the other replicas) is up
+    .get('/readyz', (res) => {
+      let aborted = false;
+      res.onAborted(() => (aborted = true));
+      void Promise.all([probe(() => ctx.prisma.$queryRawUnsafe('SELECT 1')), probe(() => ctx.redis.ping())]).then(([database, redis]) => {
+        if (aborted) return;
+        const checks = { database, redis: redis === 'ok' && !sub.connected ? 'error: the subscriber connection is down' : redis };
+        const failing = Object.keys(checks).filter((k) => checks[k as keyof typeof checks] !== 'ok');
+        if (failing.length) sendProblem(res, new ServiceUnavailableError('not_ready', `Not ready: ${failing.join(', ')}.`, { extra: { checks } }));
+        else sendJson(res, 200, 'application/json', JSON.stringify({ status: 'ok', checks }));
+      });
+    })
     .get(
       '/metrics',
       metricsHandler(ctx.config.metricsToken, metrics, () => connections.size),

@@ -10,7 +10,8 @@ import type { Config } from '../config.js';
 import type { Logger } from '../platform/logger.js';
 import type { Db } from '../platform/prisma.js';
 import type { Redis } from '../platform/redis.js';
-import { ChatAccess, type ChatViewer } from './access.js';
+import type { Viewer } from '../access/index.js';
+import { ChatAccess } from './access.js';
 import { ChatBus, type SessionSnapshot } from './bus.js';
 import { ChatMessageService, type HistoryQuery } from './message-service.js';
 import { MessageStore } from './message-store.js';
@@ -18,7 +19,6 @@ import type { PendingMessage } from './pending-message.js';
 import { ReplicaRegistry } from './replica-registry.js';
 import { ChatSessionService, type SessionInput, type SessionListQuery, type SessionPatch } from './session-service.js';
 
-export type { ChatViewer } from './access.js';
 export type { HistoryQuery } from './message-service.js';
 export type { CommitResult, PendingMessage } from './pending-message.js';
 export type { ChatMessageView, ChatSessionView } from './rows.js';
@@ -47,35 +47,35 @@ export class ChatService {
 
   // ---- sessions and members (session-service.ts) ---------------------------------------------------------
 
-  list(viewer: ChatViewer, query: SessionListQuery) {
+  list(viewer: Viewer, query: SessionListQuery) {
     return this.sessions.list(viewer, query);
   }
 
-  get(viewer: ChatViewer, id: number) {
+  get(viewer: Viewer, id: number) {
     return this.sessions.get(viewer, id);
   }
 
-  create(viewer: ChatViewer, input: SessionInput) {
+  create(viewer: Viewer, input: SessionInput) {
     return this.sessions.create(viewer, input);
   }
 
-  update(viewer: ChatViewer, id: number, patch: SessionPatch) {
+  update(viewer: Viewer, id: number, patch: SessionPatch) {
     return this.sessions.update(viewer, id, patch);
   }
 
-  remove(viewer: ChatViewer, id: number) {
+  remove(viewer: Viewer, id: number) {
     return this.sessions.remove(viewer, id);
   }
 
-  members(viewer: ChatViewer, id: number) {
+  members(viewer: Viewer, id: number) {
     return this.sessions.members(viewer, id);
   }
 
-  addMember(viewer: ChatViewer, id: number, userId: number) {
+  addMember(viewer: Viewer, id: number, userId: number) {
     return this.sessions.addMember(viewer, id, userId);
   }
 
-  removeMember(viewer: ChatViewer, id: number, userId: number) {
+  removeMember(viewer: Viewer, id: number, userId: number) {
     return this.sessions.removeMember(viewer, id, userId);
   }
 
@@ -83,29 +83,29 @@ export class ChatService {
     return this.sessions.connectUser(userId);
   }
 
-  join(viewer: ChatViewer, id: number, known?: SessionSnapshot) {
+  join(viewer: Viewer, id: number, known?: SessionSnapshot) {
     return this.sessions.join(viewer, id, known);
   }
 
   // ---- messages (message-service.ts, message-store.ts) ---------------------------------------------------
 
-  history(viewer: ChatViewer, id: number, q: HistoryQuery) {
+  history(viewer: Viewer, id: number, q: HistoryQuery) {
     return this.messages.history(viewer, id, q);
   }
 
-  historyBefore(viewer: ChatViewer, id: number, beforeId: number | undefined, limit: number) {
+  historyBefore(viewer: Viewer, id: number, beforeId: number | undefined, limit: number) {
     return this.messages.historyBefore(viewer, id, beforeId, limit);
   }
 
-  getMessage(viewer: ChatViewer, id: number, messageId: number) {
+  getMessage(viewer: Viewer, id: number, messageId: number) {
     return this.messages.getMessage(viewer, id, messageId);
   }
 
-  editMessage(viewer: ChatViewer, id: number, messageId: number, content: string) {
+  editMessage(viewer: Viewer, id: number, messageId: number, content: string) {
     return this.messages.editMessage(viewer, id, messageId, content);
   }
 
-  deleteMessage(viewer: ChatViewer, id: number, messageId: number) {
+  deleteMessage(viewer: Viewer, id: number, messageId: number) {
     return this.messages.deleteMessage(viewer, id, messageId);
   }
 

@@ -2,13 +2,15 @@
 // them. Access goes through ChatAccess (Redis-cached); changes that connected sockets must see are published on the
 // ChatBus as control events, and the changes a moderator makes are audited.
 import type { AuditLog } from '../audit/service.js';
-import { ForbiddenError, NotFoundError } from '../errors.js';
+import { NotFoundError, ValidationError } from '../errors.js';
 import { encodeKey, type Page } from '../http/pagination.js';
+import { compile, fieldErrors } from '../http/schema.js';
 import type { Db, Prisma } from '../platform/prisma.js';
 import { requireUserIds } from '../users/ids.js';
-import { isStaffRole } from '../users/schemas.js';
-import { sessionNotFound, type ChatAccess, type ChatViewer, type SessionAccess } from './access.js';
+import { access, type Viewer } from '../access/index.js';
+import { sessionNotFound, type ChatAccess, type SessionAccess } from './access.js';
 import type { ChatBus, SessionSnapshot } from './bus.js';
+import { sessionBody, sessionPatchBody } from './schemas.js';
 import { cursorOf, isForeignKeyViolation, isUniqueViolation, sessionSelect, snapshot, toSession, type ChatSessionView } from './rows.js';
 
 export interface SessionListQuery {
@@ -34,6 +36,9 @@ export interface SessionPatch {
   isVisible?: boolean;
 }
 
+const validateSession = compile(sessionBody, false);
+const validatePatch = compile(sessionPatchBody, false);
+
 export class ChatSessionService {
   constructor(
     private readonly prisma: Db,
@@ -43,8 +48,8 @@ export class ChatSessionService {
   ) {}
 
   /** Newest first. Members see the visible sessions they belong to; staff see every session (or theirs: `mine`). */
-  async list(viewer: ChatViewer, query: SessionListQuery): Promise<Page<ChatSessionView>> {
-    const staff = isStaffRole(viewer.role);
+  async list(viewer: Viewer, query: SessionListQuery): Promise<Page<ChatSessionView>> {
+    const staff = access.can(viewer, 'chatSession.moderate');
     const where: Prisma.ChatSessionWhereInput = {
       ...(!staff ? { isVisible: true, members: { some: { userId: viewer.id } } } : query.mine ? { members: { some: { userId: viewer.id } } } : {}),
       ...(query.q ? { name: { contains: query.q } } : {}),
@@ -55,7 +60,7 @@ export class ChatSessionService {
     return { items, nextCursor: rows.length > query.limit ? encodeKey([items[items.length - 1].id]) : null };
   }
 
-  async get(viewer: ChatViewer, id: number): Promise<ChatSessionView> {
+  async get(viewer: Viewer, id: number): Promise<ChatSessionView> {
     await this.access.require(viewer, id);
     const row = await this.prisma.chatSession.findUnique({ where: { id }, select: sessionSelect });
     if (!row) throw sessionNotFound();
@@ -63,7 +68,8 @@ export class ChatSessionService {
   }
 
   /** Any member may open a session; the creator is its first member, `userIds` join at once. */
-  async create(viewer: ChatViewer, input: SessionInput): Promise<ChatSessionView> {
+  async create(viewer: Viewer, input: SessionInput): Promise<ChatSessionView> {
+    if (!validateSession(input)) throw ValidationError.of(fieldErrors(validateSession.errors, 'body'));
     // every user id must exist (an open account): one 400 naming the unknown ones
     const userIds = await requireUserIds(
       this.prisma,
@@ -86,10 +92,11 @@ export class ChatSessionService {
    * The creator or staff edit name, information and `isClosed` (closed: read-only); only staff hide or show a
    * session (`isVisible`). Closing, reopening, hiding and showing are audited; connected sockets are told.
    */
-  async update(viewer: ChatViewer, id: number, patch: SessionPatch): Promise<ChatSessionView> {
+  async update(viewer: Viewer, id: number, patch: SessionPatch): Promise<ChatSessionView> {
     const a = await this.access.require(viewer, id);
-    requireCreatorOrStaff(a);
-    if (patch.isVisible !== undefined && !a.isStaff) throw new ForbiddenError('forbidden', 'Only admins hide or show chat sessions.');
+    access.require(viewer, 'chatSession.manage', a.state);
+    if (patch.isVisible !== undefined) access.require(viewer, 'chatSession.moderate');
+    if (!validatePatch(patch)) throw ValidationError.of(fieldErrors(validatePatch.errors, 'body'));
     const row = await this.prisma.chatSession
       .update({
         where: { id },
@@ -115,9 +122,9 @@ export class ChatSessionService {
   }
 
   /** Deletes the session with its members and messages (creator or staff; audited). */
-  async remove(viewer: ChatViewer, id: number): Promise<void> {
+  async remove(viewer: Viewer, id: number): Promise<void> {
     const a = await this.access.require(viewer, id);
-    requireCreatorOrStaff(a);
+    access.require(viewer, 'chatSession.manage', a.state);
     const gone = await this.prisma.chatSession.deleteMany({ where: { id } });
     if (!gone.count) throw sessionNotFound();
     await this.access.invalidate(id);
@@ -125,7 +132,7 @@ export class ChatSessionService {
     await this.audit.record({ actor: { id: viewer.id }, action: a.isCreator ? 'chat.session_deleted' : 'chat.session_deleted_by_moderator', target: { type: 'chat_session', id } });
   }
 
-  async members(viewer: ChatViewer, id: number) {
+  async members(viewer: Viewer, id: number) {
     await this.access.require(viewer, id);
     const rows = await this.prisma.chatSessionMember.findMany({
       where: { sessionId: id },
@@ -136,9 +143,9 @@ export class ChatSessionService {
   }
 
   /** Adds a member (creator or staff). `created` is false when they already were one. */
-  async addMember(viewer: ChatViewer, id: number, userId: number) {
+  async addMember(viewer: Viewer, id: number, userId: number) {
     const a = await this.access.require(viewer, id);
-    requireCreatorOrStaff(a);
+    access.require(viewer, 'chatSession.manage', a.state);
     const user = await this.prisma.user.findUnique({ where: { id: userId }, select: { id: true, deletedAt: true } });
     if (!user || user.deletedAt) throw new NotFoundError('user_not_found', 'No such user.');
     const created = await this.prisma.chatSessionMember.create({ data: { sessionId: id, userId } }).then(
@@ -154,9 +161,9 @@ export class ChatSessionService {
   }
 
   /** Removes a member: the creator or staff remove anyone, a member may leave. Their sockets leave at once. */
-  async removeMember(viewer: ChatViewer, id: number, userId: number): Promise<void> {
+  async removeMember(viewer: Viewer, id: number, userId: number): Promise<void> {
     const a = await this.access.require(viewer, id);
-    if (userId !== viewer.id) requireCreatorOrStaff(a);
+    if (userId !== viewer.id) access.require(viewer, 'chatSession.manage', a.state);
     const gone = await this.prisma.chatSessionMember.deleteMany({ where: { sessionId: id, userId } });
     if (!gone.count) throw new NotFoundError('chat_member_not_found', 'This user is not a member of the session.');
     await this.access.invalidate(id);
@@ -165,13 +172,13 @@ export class ChatSessionService {
   }
 
   /** The user a ticket names, when they may still chat (exists, not banned, account open). */
-  async connectUser(userId: number): Promise<ChatViewer | null> {
+  async connectUser(userId: number): Promise<Viewer | null> {
     const u = await this.prisma.user.findUnique({ where: { id: userId }, select: { id: true, role: true, isBanned: true, deletedAt: true } });
     return u && !u.isBanned && !u.deletedAt ? { id: u.id, role: u.role } : null;
   }
 
   /** Joining needs read access; the session's current state comes back for the `joined` frame. */
-  async join(viewer: ChatViewer, id: number, known?: SessionSnapshot): Promise<{ access: SessionAccess; session: SessionSnapshot }> {
+  async join(viewer: Viewer, id: number, known?: SessionSnapshot): Promise<{ access: SessionAccess; session: SessionSnapshot }> {
     const access = await this.access.require(viewer, id);
     // a replica with sockets in the session already holds its state (kept current by the bus's control events)
     if (known) return { access, session: known };
@@ -179,8 +186,4 @@ export class ChatSessionService {
     if (!row) throw sessionNotFound();
     return { access, session: snapshot(row) };
   }
-}
-
-function requireCreatorOrStaff(a: SessionAccess): void {
-  if (!a.isCreator && !a.isStaff) throw new ForbiddenError('not_creator', 'Only the creator of the session or an admin may do this.');
 }

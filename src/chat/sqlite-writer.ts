@@ -111,6 +111,26 @@ export class SqliteMessageWriter {
     this.db.pragma('wal_autocheckpoint = 0');
     // when the WAL starts over, a file grown past a few times the limit is cut back (JOURNAL_SIZE_LIMIT_FACTOR)
     this.db.pragma(`journal_size_limit = ${opts.walLimitFrames * 4096 * JOURNAL_SIZE_LIMIT_FACTOR}`);
+    try {
+      this.insert = this.db.prepare(
+        'INSERT INTO chat_messages (sessionId, authorId, clientMsgId, content, createDate, updateDate) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (authorId, sessionId, clientMsgId) DO NOTHING RETURNING id',
+      );
+      this.existing = this.db.prepare('SELECT id, createDate FROM chat_messages WHERE sessionId = ? AND authorId = ? AND clientMsgId = ?');
+      this.writeBatch = this.db.transaction((rows: PendingMessage[]) => {
+        const now = new Date();
+        const at = prismaTime(now);
+        return rows.map((m) => {
+          const row = this.insert.get(m.sessionId, m.authorId, m.clientMsgId, m.content, at, at) as { id: number } | undefined;
+          if (row) return { id: row.id, createdAt: now, duplicate: false };
+          const old = this.existing.get(m.sessionId, m.authorId, m.clientMsgId) as { id: number; createDate: string };
+          return { id: old.id, createdAt: new Date(old.createDate), duplicate: true };
+        });
+      });
+    } catch (e) {
+      this.db.close();
+      throw e;
+    }
+    // the thread last: a statement that cannot be prepared (no table) leaves no thread and no connection behind
     this.checkpointer = startCheckpointer(file, opts, () => {
       // no worker thread: this connection checkpoints again, as SQLite does by default
       if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
@@ -120,20 +140,6 @@ export class SqliteMessageWriter {
     this.checkpointer.on('message', (m: string) => {
       if (m === 'pause') this.pauseWanted = true;
       else if (m === 'resume') this.resume?.();
-    });
-    this.insert = this.db.prepare(
-      'INSERT INTO chat_messages (sessionId, authorId, clientMsgId, content, createDate, updateDate) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (authorId, sessionId, clientMsgId) DO NOTHING RETURNING id',
-    );
-    this.existing = this.db.prepare('SELECT id, createDate FROM chat_messages WHERE sessionId = ? AND authorId = ? AND clientMsgId = ?');
-    this.writeBatch = this.db.transaction((rows: PendingMessage[]) => {
-      const now = new Date();
-      const at = prismaTime(now);
-      return rows.map((m) => {
-        const row = this.insert.get(m.sessionId, m.authorId, m.clientMsgId, m.content, at, at) as { id: number } | undefined;
-        if (row) return { id: row.id, createdAt: now, duplicate: false };
-        const old = this.existing.get(m.sessionId, m.authorId, m.clientMsgId) as { id: number; createDate: string };
-        return { id: old.id, createdAt: new Date(old.createDate), duplicate: true };
-      });
     });
   }
 

@@ -22,10 +22,17 @@ export interface SubscriberHandlers {
   helloAcknowledged(sessionId: number): void;
   /** The sessions this replica is subscribed to (said hello on again after a reconnect). */
   sessionIds(): number[];
+  /** Subscribed again after the connection was down: what other processes published meanwhile never came. */
+  resubscribed(): void;
 }
 
 export class ChatSubscriber {
   private up = true;
+
+  /** Whether the subscriber connection is up (readiness). */
+  get connected(): boolean {
+    return this.up && this.redis.status === 'ready';
+  }
 
   private constructor(
     private readonly redis: Redis,
@@ -87,20 +94,32 @@ export class ChatSubscriber {
   }
 
   // While the connection is down, everything goes through Redis (bus.ts). After a reconnect (ioredis subscribes
-  // again by itself) the subscriptions are confirmed and the replica says hello on each of its sessions, since
+  // again by itself) the subscriptions are confirmed, the joined sockets are told to catch up (`resync`: what was
+  // published while the connection was down is lost) and the replica says hello on each of its sessions, since
   // another replica may have gone solo on a channel while this one was away from it.
   private watchReconnects(log: Logger, handlers: SubscriberHandlers): void {
     const { redis, bus } = this;
     redis.on('close', () => {
       if (!this.up) return;
       this.up = false;
+      log.warn('chat subscriber connection lost: frames from other replicas are missed until it is back');
       bus.subscriberDown();
     });
     redis.on('ready', () => {
       if (this.up) return;
       this.up = true;
       const ids = handlers.sessionIds();
-      (ids.length ? redis.subscribe(...ids.map((id) => bus.channel(id))).then(() => Promise.all(ids.map((id) => bus.hello(id)))) : Promise.resolve()).then(
+      log.info({ sessions: ids.length }, 'chat subscriber connection is back');
+      const resubscribed = () => {
+        if (this.up) handlers.resubscribed();
+      };
+      (ids.length
+        ? redis
+            .subscribe(...ids.map((id) => bus.channel(id)))
+            .then(resubscribed)
+            .then(() => Promise.all(ids.map((id) => bus.hello(id))))
+        : Promise.resolve().then(resubscribed)
+      ).then(
         () => {
           if (this.up) bus.subscriberUp();
         },

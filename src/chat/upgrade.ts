@@ -3,9 +3,9 @@
 // is a 401 problem and the connection closes.
 import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
 import type { Sessions, WsTicket } from '../auth/sessions.js';
-import { ServiceUnavailableError, UnauthorizedError } from '../errors.js';
+import { DependencyUnavailableError, ServiceUnavailableError, UnauthorizedError } from '../errors.js';
 import type { Logger } from '../platform/logger.js';
-import type { ChatViewer } from './access.js';
+import type { Viewer } from '../access/index.js';
 import { NONE, type SocketData } from './connection.js';
 import type { ConnectionRegistry } from './connections.js';
 import type { CorkAnchor } from './cork-anchor.js';
@@ -49,7 +49,7 @@ export function createUpgradeHandler(deps: UpgradeDependencies): (res: HttpRespo
     let aborted = false;
     res.onAborted(() => (aborted = true));
     void (async () => {
-      let user: ChatViewer | null;
+      let user: Viewer | null;
       try {
         const issued = await deps.sessions.consumeWsTicket(ticket);
         // a ticket dies with the access token it was issued to (logout, logout-all, password change…)
@@ -57,7 +57,7 @@ export function createUpgradeHandler(deps: UpgradeDependencies): (res: HttpRespo
         user = live ? await deps.chat.connectUser(issued.userId) : null;
       } catch (e) {
         log.warn({ err: (e as Error).message }, 'chat upgrade: ticket check failed');
-        if (!aborted) sendProblem(res, new ServiceUnavailableError('dependency_unavailable', 'A backing service is not reachable; try again shortly.'), true);
+        if (!aborted) sendProblem(res, new DependencyUnavailableError(), true);
         return;
       }
       if (aborted) return;

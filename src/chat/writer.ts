@@ -72,8 +72,8 @@ export class GroupCommitWriter<T extends PendingMessage> {
       try {
         results = await this.commit(batch);
       } catch (e) {
-        this.logger.error({ err: e, size: batch.length }, 'chat flush failed');
-        results = batch.map(() => ({ ok: false, code: 'write_failed', message: 'The message could not be stored.' }));
+        // each message fails with the cause: the receiver of the results logs it (rate-limited, message-sender.ts)
+        results = batch.map(() => ({ ok: false, code: 'write_failed', message: 'The message could not be stored.', cause: e }));
       }
       this.metrics.flushLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
       this.metrics.flushBatchSize.observe(batch.length);

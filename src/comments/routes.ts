@@ -6,7 +6,7 @@ import { formValidator, type ApiRouter } from '../http/api.js';
 import { isMultipart, receiveUpload, type ReceivedFile } from '../files/upload.js';
 import { filesSchema, uploadErrors } from '../files/schemas.js';
 import { pageSchema, paginationQuery } from '../http/pagination.js';
-import { visibleText as text } from '../http/schema.js';
+import { commentBody, commentPatchBody } from './schemas.js';
 import { authorSchema as author } from '../users/schemas.js';
 
 const commentSchema = {
@@ -27,7 +27,6 @@ const int = { type: 'integer', minimum: 1 };
 const postIdParams = { type: 'object', required: ['postId'], properties: { postId: int } };
 const commentParams = { type: 'object', required: ['commentId'], properties: { commentId: int } };
 const p = (req: Request) => req.params as unknown as { postId: number; commentId: number };
-const commentBody = { type: 'object', additionalProperties: false, required: ['content'], properties: { content: text(2000) } };
 const validateCommentForm = formValidator(commentBody);
 
 export function registerCommentRoutes(api: ApiRouter, ctx: Context, guards: Guards): void {
@@ -103,7 +102,7 @@ export function registerCommentRoutes(api: ApiRouter, ctx: Context, guards: Guar
       tags: ['comments'],
       auth: true,
       params: commentParams,
-      body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { content: text(2000), isVisible: { type: 'boolean' } } },
+      body: commentPatchBody,
       responses: { 200: { description: 'Updated', schema: commentSchema } },
     },
     guards.requireAuth,

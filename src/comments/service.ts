@@ -1,9 +1,10 @@
 // Comments. numberOfComment counts a post's visible comments: every create, delete, hide and show moves it
 // in the same transaction as the row, so it stays exact under concurrent requests.
 import type { AuditLog } from '../audit/service.js';
-import type { Principal } from '../auth/sessions.js';
-import { isStaff, type BoardPolicy } from '../boards/policy.js';
-import { ForbiddenError, NotFoundError } from '../errors.js';
+import { access, type Viewer } from '../access/index.js';
+import type { BoardPolicy } from '../boards/policy.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import { compile, fieldErrors } from '../http/schema.js';
 import { decodeKey, encodeKey, type Page } from '../http/pagination.js';
 import { fileRows, fileSelect, publicFiles } from '../files/service.js';
 import { deleteFiles, type ReceivedFile } from '../files/upload.js';
@@ -12,6 +13,10 @@ import type { Db } from '../platform/prisma.js';
 import type { Storage } from '../platform/storage.js';
 import { counterTransaction, moveCounter } from '../posts/counters.js';
 import type { PostsService } from '../posts/service.js';
+import { commentBody, commentPatchBody } from './schemas.js';
+
+const validateComment = compile(commentBody, false);
+const validatePatch = compile(commentPatchBody, false);
 
 const commentSelect = {
   id: true,
@@ -39,7 +44,7 @@ export class CommentsService {
     private readonly logger: Logger,
   ) {}
 
-  private async requireComment(viewer: Principal | null, commentId: number) {
+  private async requireComment(viewer: Viewer | null, commentId: number) {
     const absent = () => new NotFoundError('comment_not_found', 'No such comment.');
     const comment = await this.prisma.comment.findUnique({ where: { id: commentId }, select: { id: true, postId: true, authorId: true, isVisible: true } });
     if (!comment) throw absent();
@@ -47,16 +52,16 @@ export class CommentsService {
     await this.posts.requirePost(viewer, comment.postId).catch((e: unknown) => {
       throw e instanceof NotFoundError ? absent() : e;
     });
-    if (!comment.isVisible && !isStaff(viewer)) throw absent();
+    access.require(viewer, 'comment.read', comment);
     return comment;
   }
 
   /** Oldest first, keyset by id. */
-  async list(viewer: Principal | null, postId: number, q: { limit: number; cursor?: string; page?: number }): Promise<Page<unknown>> {
+  async list(viewer: Viewer | null, postId: number, q: { limit: number; cursor?: string; page?: number }): Promise<Page<unknown>> {
     await this.posts.requirePost(viewer, postId);
     const after = q.cursor ? (decodeKey(q.cursor, ['number'])[0] as number) : undefined;
     const rows = await this.prisma.comment.findMany({
-      where: { postId, ...(isStaff(viewer) ? {} : { isVisible: true }), ...(after !== undefined ? { id: { gt: after } } : {}) },
+      where: { postId, ...(access.can(viewer, 'comment.moderate') ? {} : { isVisible: true }), ...(after !== undefined ? { id: { gt: after } } : {}) },
       select: commentSelect,
       orderBy: { id: 'asc' },
       take: q.limit + 1,
@@ -67,22 +72,23 @@ export class CommentsService {
     return { items: items.map(out), nextCursor: rows.length > q.limit && last ? encodeKey([last.id]) : null };
   }
 
-  async get(viewer: Principal | null, commentId: number) {
+  async get(viewer: Viewer | null, commentId: number) {
     await this.requireComment(viewer, commentId);
     return out(await this.prisma.comment.findUniqueOrThrow({ where: { id: commentId }, select: commentSelect }));
   }
 
   /** The write rule alone, checked before an upload is received (so a refused request stores nothing). */
-  async requireWrite(viewer: Principal, postId: number): Promise<void> {
+  async requireWrite(viewer: Viewer, postId: number): Promise<void> {
     const post = await this.posts.requirePost(viewer, postId);
     await this.policy.requireWrite(viewer, post.boardId);
   }
 
   /** The comment, its files' rows and the counter in one transaction; stored files are deleted if it fails. */
-  async create(viewer: Principal, postId: number, content: string, files: ReceivedFile[] = []) {
+  async create(viewer: Viewer, postId: number, content: string, files: ReceivedFile[] = []) {
     try {
       const post = await this.posts.requirePost(viewer, postId);
       await this.policy.requireWrite(viewer, post.boardId);
+      if (!validateComment({ content })) throw ValidationError.of(fieldErrors(validateComment.errors, 'body'));
       return out(
         await counterTransaction(this.prisma, postId, async (tx) => {
           const comment = await tx.comment.create({
@@ -105,14 +111,11 @@ export class CommentsService {
     }
   }
 
-  private requireAuthorOrStaff(viewer: Principal, comment: { authorId: number }) {
-    if (comment.authorId !== viewer.id && !isStaff(viewer)) throw new ForbiddenError('not_author', 'Only the author or a moderator may change this.');
-  }
-
-  async update(viewer: Principal, commentId: number, patch: { content?: string; isVisible?: boolean }) {
+  async update(viewer: Viewer, commentId: number, patch: { content?: string; isVisible?: boolean }) {
     const comment = await this.requireComment(viewer, commentId);
-    this.requireAuthorOrStaff(viewer, comment);
-    if (patch.isVisible !== undefined && !isStaff(viewer)) throw new ForbiddenError('forbidden', 'Only moderators hide or show comments.');
+    access.require(viewer, 'comment.update', comment);
+    if (patch.isVisible !== undefined) access.require(viewer, 'comment.moderate');
+    if (!validatePatch(patch)) throw ValidationError.of(fieldErrors(validatePatch.errors, 'body'));
     const updated = await counterTransaction(this.prisma, comment.postId, async (tx) => {
       if (patch.isVisible !== undefined && patch.isVisible !== comment.isVisible) {
         // only the request that really flips the flag moves the counter
@@ -127,9 +130,9 @@ export class CommentsService {
     return updated;
   }
 
-  async remove(viewer: Principal, commentId: number) {
+  async remove(viewer: Viewer, commentId: number) {
     const comment = await this.requireComment(viewer, commentId);
-    this.requireAuthorOrStaff(viewer, comment);
+    access.require(viewer, 'comment.delete', comment);
     const keys = await counterTransaction(this.prisma, comment.postId, async (tx) => {
       const files = await tx.commentFile.findMany({ where: { commentId }, select: { path: true } });
       // decided by the row as it is now, not as it was read: a concurrent hide or delete counts once

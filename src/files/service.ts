@@ -2,12 +2,10 @@
 // to delete after one is removed, and downloads after the same read rule as the post they belong to.
 // A file's public id names its table: `p<id>` (post file) or `c<id>` (comment file).
 import type { Prisma } from '@prisma/client';
-import type { Principal } from '../auth/sessions.js';
-import { isStaff } from '../boards/policy.js';
+import { access, type Viewer } from '../access/index.js';
 import { NotFoundError } from '../errors.js';
 import type { Db } from '../platform/prisma.js';
 import type { Storage } from '../platform/storage.js';
-import type { PostsService } from '../posts/service.js';
 import type { ReceivedFile } from './upload.js';
 
 export const fileSelect = { id: true, originalName: true, size: true, mimeType: true } as const;
@@ -51,15 +49,20 @@ export interface FileDownload {
   createDate: Date;
 }
 
+/** The posts' read rule, as files need it (the posts service provides it; files never import posts). */
+export interface PostReadRule {
+  requirePost(viewer: Viewer | null, postId: number): Promise<unknown>;
+}
+
 export class FilesService {
   constructor(
     private readonly prisma: Db,
-    private readonly posts: PostsService,
+    private readonly posts: PostReadRule,
     readonly storage: Storage,
   ) {}
 
   /** A file the viewer may read: its post (and comment) pass the same rule as reading them directly. */
-  async find(viewer: Principal | null, fileId: string): Promise<FileDownload> {
+  async find(viewer: Viewer | null, fileId: string): Promise<FileDownload> {
     const m = /^([pc])([1-9][0-9]{0,9})$/.exec(fileId);
     const notFound = () => new NotFoundError('file_not_found', 'No such file.');
     // a file of a post the viewer may not read is as absent as a missing one
@@ -80,7 +83,7 @@ export class FilesService {
       const row = await this.prisma.commentFile.findUnique({ where: { id }, select: { ...select, comment: { select: { postId: true, isVisible: true } } } });
       if (!row) throw notFound();
       await readable(row.comment.postId);
-      if (!row.comment.isVisible && !isStaff(viewer)) throw notFound();
+      access.require(viewer, 'comment.read', row.comment, notFound);
       file = { ...row, key: row.path };
     }
     return { originalName: file.originalName, mimeType: file.mimeType, size: file.size, sha256: file.sha256, key: file.key, createDate: file.createDate };

@@ -7,6 +7,7 @@ import type { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
+import type { Permission } from '../access/index.js';
 import { UnsupportedMediaTypeError, ValidationError } from '../errors.js';
 import { boundIntegers, compile, fieldErrors, valueErrors, type JsonSchema } from './schema.js';
 
@@ -41,6 +42,10 @@ export interface RouteSpec {
   tags?: string[];
   /** none: no token is read; optional: anonymous allowed when ANONYMOUS_READ is on, a sent token is checked; required: a valid access token. */
   auth?: Auth;
+  /** The permission the service requires (documents who may call and the 403; the service enforces it). */
+  permission?: Permission;
+  /** Accepts an `Idempotency-Key` header: a retry with the same key gets the first answer (idempotency.ts). */
+  idempotent?: boolean;
   body?: JsonSchema;
   /** The body may also be multipart/form-data: the body's fields as text parts plus files in `fileField`. */
   multipart?: MultipartSpec;
@@ -53,8 +58,6 @@ export interface RouteSpec {
 export interface HandlerDoc {
   /** required: a valid access token is needed (401 without); optional: a token is checked only when sent. */
   auth?: 'required' | 'optional';
-  /** The token's role must be one of these (403 otherwise). */
-  roles?: readonly string[];
   /** A rate limit by this name applies (429 with Retry-After). */
   rateLimit?: string;
 }
@@ -67,18 +70,12 @@ export function describeHandler<H extends object>(handler: H, doc: HandlerDoc): 
   return handler;
 }
 
-/** The guards as the routes receive them, each handler they return described (401, 403 and the roles). */
-export function documentGuards<G extends { requireAuth: object; readAuth(anonymousAllowed: boolean): object; requireRole(...roles: never[]): object[] }>(guards: G): G {
+/** The guards as the routes receive them, each handler they return described (401). */
+export function documentGuards<G extends { requireAuth: object; readAuth(anonymousAllowed: boolean): object }>(guards: G): G {
   describeHandler(guards.requireAuth, { auth: 'required' });
   return {
     ...guards,
     readAuth: (anonymousAllowed: boolean) => describeHandler(guards.readAuth(anonymousAllowed), { auth: anonymousAllowed ? 'optional' : 'required' }),
-    requireRole: (...roles: never[]) => {
-      const handlers = guards.requireRole(...roles);
-      // the last one checks the role; the ones before it authenticate
-      describeHandler(handlers[handlers.length - 1], { auth: 'required', roles });
-      return handlers;
-    },
   };
 }
 
@@ -213,6 +210,8 @@ export interface ApiRouterOptions {
   anonymousRead?: boolean;
   /** Reads multipart bodies (`multipart` operations). */
   receiveUpload?: ReceiveUpload;
+  /** Answers a retried `Idempotency-Key` (`idempotent` operations), after authentication: a key belongs to its user. */
+  idempotency?: RequestHandler;
   /** Check every reply against its documented status and schema (tests: a drifting document fails them). */
   validateResponses?: boolean;
 }
@@ -260,7 +259,8 @@ export class ApiRouter {
     const guard = this.guard(declared.auth);
     const handlers = [...before, ...(guard ? [guard] : [])];
     const docs = handlers.map((h) => handlerDocs.get(h)).filter((d): d is HandlerDoc => d !== undefined);
-    this.registry.add({ ...spec, fullPath: this.basePath + spec.path, handlerDocs: docs });
+    const idempotency = spec.idempotent ? this.options.idempotency : undefined;
+    this.registry.add({ ...spec, idempotent: idempotency !== undefined, fullPath: this.basePath + spec.path, handlerDocs: docs });
     const formCheck = multipart ? formValidator(multipart.form ?? spec.body ?? { type: 'object' }) : undefined;
     const checkReply = this.replyChecker(spec);
     const run: RequestHandler = async (req, res) => {
@@ -283,7 +283,7 @@ export class ApiRouter {
       if (reply.body === undefined) res.end();
       else res.json(reply.body);
     };
-    this.router[spec.method](spec.path, ...(handlers as RequestHandler[]), validate(spec), run);
+    this.router[spec.method](spec.path, ...(handlers as RequestHandler[]), validate(spec), ...(idempotency ? [idempotency] : []), run);
   }
 
   private guard(auth: Auth): Handler | undefined {

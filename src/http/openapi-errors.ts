@@ -1,7 +1,9 @@
 // The error responses of each operation in the OpenAPI document, derived from its route declaration so they
 // cannot drift from it: validated input → 400, a JSON body → 413 and 415, an authentication guard → 401, a
-// role guard → 403, a path id → 404 (with the resource's own code), a rate limiter → 429. What only a
+// permission the service requires (held by role) → 403, a path id → 404 (with the resource's own code), a rate limiter → 429. What only a
 // service decides (a taken name, a wrong password, "only the author may") is listed per operation below.
+import { rolesWith } from '../access/index.js';
+import { roles } from '../users/schemas.js';
 import type { HandlerDoc, RegisteredRoute } from './api.js';
 import { problemTitles } from './errors.js';
 
@@ -59,6 +61,8 @@ const details: Record<string, string> = {
   range_not_satisfiable: 'The file has 1024 bytes.',
   rate_limited: 'Too many requests; try again later.',
   not_ready: 'A dependency is not reachable.',
+  idempotency_key_in_flight: 'A request with this Idempotency-Key is still running; retry once it has finished.',
+  idempotency_key_reused: 'This Idempotency-Key was used for a different request; use a new key for a new request.',
   queue_unavailable: 'The job queue is not reachable; try again shortly.',
   server_busy: 'The server is busy checking passwords; try again in a moment.',
   internal_error: 'An unexpected error occurred.',
@@ -132,7 +136,7 @@ export interface Access {
 export function accessOf(route: RegisteredRoute): Access {
   const docs: HandlerDoc[] = route.handlerDocs;
   const auth = docs.some((d) => d.auth === 'required') ? 'required' : docs.some((d) => d.auth === 'optional') ? 'optional' : route.auth ? 'required' : undefined;
-  return { auth, roles: docs.find((d) => d.roles)?.roles, rateLimits: docs.flatMap((d) => (d.rateLimit ? [d.rateLimit] : [])) };
+  return { auth, roles: route.permission && rolesWith(route.permission, roles), rateLimits: docs.flatMap((d) => (d.rateLimit ? [d.rateLimit] : [])) };
 }
 
 /** Every error status the operation can answer, with its codes. */
@@ -161,6 +165,10 @@ export function errorCodes(route: RegisteredRoute): Map<number, string[]> {
     add(404, notFoundCodes[collection] ?? 'not_found');
   }
   if (access.rateLimits.length) add(429, 'rate_limited');
+  if (route.idempotent) {
+    add(409, 'idempotency_key_in_flight');
+    add(422, 'idempotency_key_reused');
+  }
   // the route's own error responses, and the codes they name (in backticks)
   for (const [status, r] of Object.entries(route.responses)) {
     if (Number(status) >= 400) add(Number(status), ...[...r.description.matchAll(/`([a-z][a-z0-9_]*)`/g)].map((m) => m[1]).filter((c) => c in details));

@@ -52,8 +52,19 @@ function parameters(route: RegisteredRoute) {
       });
     }
   }
+  if (route.idempotent) out.push({ $ref: '#/components/parameters/IdempotencyKey' });
   return out;
 }
+
+/** The header of the create operations that accept it (idempotency.ts), declared once. */
+const idempotencyKeyParameter = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'Any unique value (a UUID), 1-255 visible ASCII characters. Sending the same request again with the same key within 24 h returns the first answer (with `Idempotent-Replayed: true`) instead of creating again; the same key with a different request is a 422 `idempotency_key_reused`, and while the first request still runs, a 409 `idempotency_key_in_flight`.',
+  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
+};
 
 function requestContent(r: RegisteredRoute): Record<string, unknown> {
   const json: Record<string, unknown> = { schema: r.body };
@@ -125,6 +136,7 @@ export function buildOpenApi(registry: ApiRegistry, info: { title: string; versi
     paths,
     components: {
       schemas: { Problem: problemSchema },
+      parameters: { IdempotencyKey: idempotencyKeyParameter },
       examples: problemExamples,
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
     },

@@ -120,4 +120,4 @@ export function fieldErrors(errors: ErrorObject[] | null | undefined, where: Fie
 }
 
 /** A required text of 1..max characters with at least one visible character (not only spaces). */
-export const visibleText = <const N extends number>(max: N) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S', description: `must have a visible character (at most ${max})` }) as const;
+export const visibleText = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S', description: `must have a visible character (at most ${max})` }) as const;

@@ -48,6 +48,8 @@ export const redisKeys = {
   /** Open sockets of one chat replica (refreshed with a TTL), and the set of replica ids that wrote one. */
   chatReplicaConnections: (replicaId: string) => `chat:conns:${replicaId}`,
   chatReplicas: () => 'chat:replicas',
+  /** A create request's Idempotency-Key (SHA-256 of it) of one user: JSON, pending or the stored answer. */
+  idempotency: (userId: number, keyHash: string) => `idem:${userId}:${keyHash}`,
 } as const;
 
 /**
@@ -76,4 +78,8 @@ export const redisTtl = {
   chatCacheSeconds: 600,
   /** A chat replica's connection count lives this long unless refreshed (every third of it). */
   chatReplicaSeconds: 15,
+  /** The answer to a create request with an Idempotency-Key is replayed this long. */
+  idempotencySeconds: 86_400,
+  /** A request with an Idempotency-Key holds it this long at most while it runs (a crashed process lets go). */
+  idempotencyPendingSeconds: 300,
 } as const;

@@ -1,7 +1,7 @@
 // Failures of the platform that mean something to the client, as domain errors: a unique value already
 // taken is a conflict, a record gone is not found, Redis or the disk out of reach is unavailable.
 import { Prisma } from '@prisma/client';
-import { AppError, ConflictError, InsufficientStorageError, NotFoundError, ServiceUnavailableError } from '../errors.js';
+import { AppError, ConflictError, InsufficientStorageError, NotFoundError, DependencyUnavailableError } from '../errors.js';
 import { StorageUnavailableError } from './storage.js';
 
 /**
@@ -31,7 +31,7 @@ export function toAppError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
   // Redis unreachable (ioredis fails fast instead of queueing): the service is unavailable, not broken
   if (err instanceof Error && (err.name === 'MaxRetriesPerRequestError' || err.message === 'Connection is closed.')) {
-    return new ServiceUnavailableError('dependency_unavailable', 'A backing service is not reachable; try again shortly.');
+    return new DependencyUnavailableError();
   }
   // the disk refused a write (full, read-only): nothing was kept, and retrying later may work
   if (err instanceof StorageUnavailableError) {

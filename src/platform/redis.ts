@@ -1,5 +1,6 @@
-import { Redis } from 'ioredis';
+import { Redis, type ChainableCommander } from 'ioredis';
 import type { Config } from '../config.js';
+import { toAppError } from './known-errors.js';
 import type { Logger } from './logger.js';
 
 export type { Redis };
@@ -18,6 +19,23 @@ export function createRedis(config: Pick<Config, 'redisUrl' | 'redisPrefix'>, na
     connectTimeout: 5_000,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
   });
+}
+
+/**
+ * Runs a pipeline or MULTI and returns its replies. ioredis resolves a pipeline even when its commands failed (each
+ * reply then carries its error): here the first error is thrown instead, a lost connection as the 503
+ * `dependency_unavailable` the caller's client should see, so a failed command is never read as an empty reply.
+ */
+export async function execBatch(batch: ChainableCommander): Promise<unknown[]> {
+  let replies: [Error | null, unknown][] | null;
+  try {
+    replies = await batch.exec();
+  } catch (e) {
+    throw toAppError(e) ?? e;
+  }
+  if (!replies) throw toAppError(new Error('Connection is closed.'))!;
+  for (const [err] of replies) if (err) throw toAppError(err) ?? err;
+  return replies.map(([, value]) => value);
 }
 
 /** Close a client: QUIT when connected, disconnect otherwise (QUIT would wait for a server that is not there). */

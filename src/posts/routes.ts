@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { created, noContent, ok, type ApiRouter } from '../http/api.js';
+import { postBody, postPatchBody } from './schemas.js';
 import { pageSchema, paginationQuery } from '../http/pagination.js';
-import { visibleText as text } from '../http/schema.js';
 import { authorSchema as author } from '../users/schemas.js';
 import { filesSchema, uploadErrors } from '../files/schemas.js';
 
@@ -34,7 +34,6 @@ const boardParams = { type: 'object', required: ['boardId'], properties: { board
 const postParams = { type: 'object', required: ['boardId', 'postId'], properties: { boardId: int, postId: int } } as const;
 const postIdParams = { type: 'object', required: ['postId'], properties: { postId: int } } as const;
 
-const postBody = { type: 'object', additionalProperties: false, required: ['name', 'content'], properties: { name: text(64), content: text(65_535) } } as const;
 
 export function registerPostRoutes(api: ApiRouter, ctx: Context): void {
   const { posts } = ctx.services;
@@ -67,6 +66,7 @@ export function registerPostRoutes(api: ApiRouter, ctx: Context): void {
       auth: 'required',
       params: boardParams,
       body: postBody,
+      idempotent: true,
       multipart: { fileField: 'files' },
       responses: { 201: { description: 'Created', schema: postSchema }, ...uploadErrors },
     })
@@ -101,7 +101,7 @@ export function registerPostRoutes(api: ApiRouter, ctx: Context): void {
       tags: ['posts'],
       auth: 'required',
       params: postParams,
-      body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { name: text(64), content: text(65_535), isVisible: { type: 'boolean' } } },
+      body: postPatchBody,
       responses: { 200: { description: 'Updated', schema: postSchema } },
     })
     .handle(async ({ viewer, params, body }) => ok(await posts.update(viewer, params.boardId, params.postId, body)));

@@ -1,9 +1,10 @@
 // Posts and likes. Access goes through the board policy; authors edit and delete their own posts, staff
 // moderate any. Counters change only in the same transaction as the rows they count.
 import type { AuditLog } from '../audit/service.js';
-import type { Principal } from '../auth/sessions.js';
-import { isStaff, type BoardPolicy } from '../boards/policy.js';
-import { ForbiddenError, NotFoundError } from '../errors.js';
+import { access, type Viewer } from '../access/index.js';
+import type { BoardPolicy } from '../boards/policy.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import { compile, fieldErrors } from '../http/schema.js';
 import { decodeKey, encodeKey, invalidCursor, type Page } from '../http/pagination.js';
 import { deleteFiles, type ReceivedFile } from '../files/upload.js';
 import { fileRows, fileSelect, postFileKeys, publicFiles } from '../files/service.js';
@@ -11,6 +12,7 @@ import type { Logger } from '../platform/logger.js';
 import type { Db, Prisma } from '../platform/prisma.js';
 import type { Storage } from '../platform/storage.js';
 import { counterTransaction, moveCounter } from './counters.js';
+import { postBody, postPatchBody } from './schemas.js';
 import type { ViewCounter } from './views.js';
 
 export type PostSort = 'new' | 'views' | 'likes' | 'comments';
@@ -22,6 +24,9 @@ export interface PostListQuery {
   sort: PostSort;
   q?: string;
 }
+
+const validatePost = compile(postBody, false);
+const validatePatch = compile(postPatchBody, false);
 
 const sortColumn = { new: 'createDate', views: 'numberOfView', likes: 'numberOfLike', comments: 'numberOfComment' } as const;
 
@@ -57,7 +62,7 @@ export class PostsService {
   ) {}
 
   /** The post, after the viewer's access to its board is checked; hidden posts exist only for staff. */
-  async requirePost(viewer: Principal | null, postId: number, boardId?: number) {
+  async requirePost(viewer: Viewer | null, postId: number, boardId?: number) {
     const post = await this.prisma.post.findUnique({ where: { id: postId }, select: { id: true, boardId: true, authorId: true, isVisible: true } });
     return this.checkRead(viewer, post, boardId);
   }
@@ -66,20 +71,20 @@ export class PostsService {
    * The read rule for a post already loaded (or null): its board's policy, then its own visibility. A post the
    * viewer may not read answers exactly like a missing one (its board's existence does not leak either).
    */
-  private async checkRead<P extends { boardId: number; isVisible: boolean }>(viewer: Principal | null, post: P | null, boardId?: number): Promise<P> {
+  private async checkRead<P extends { boardId: number; isVisible: boolean }>(viewer: Viewer | null, post: P | null, boardId?: number): Promise<P> {
     const absent = () => new NotFoundError('post_not_found', 'No such post.');
     if (!post || (boardId !== undefined && post.boardId !== boardId)) throw absent();
     if (!(await this.policy.access(viewer, post.boardId))) throw absent();
-    if (!post.isVisible && !isStaff(viewer)) throw absent();
+    access.require(viewer, 'post.read', post);
     return post;
   }
 
-  async list(viewer: Principal | null, boardId: number, q: PostListQuery): Promise<Page<unknown> & { page?: number }> {
+  async list(viewer: Viewer | null, boardId: number, q: PostListQuery): Promise<Page<unknown> & { page?: number }> {
     await this.policy.requireRead(viewer, boardId);
     const column = sortColumn[q.sort];
     const where: Prisma.PostWhereInput = {
       boardId,
-      ...(isStaff(viewer) ? {} : { isVisible: true }),
+      ...(access.can(viewer, 'post.moderate') ? {} : { isVisible: true }),
       ...(q.q ? await this.titleFilter(boardId, q.q) : {}),
     };
     if (q.cursor) {
@@ -120,7 +125,7 @@ export class PostsService {
   }
 
   /** Reading a post counts a view (once per viewer per window); the count shown includes buffered views. */
-  async get(viewer: Principal | null, boardId: number, postId: number, viewerKey: string) {
+  async get(viewer: Viewer | null, boardId: number, postId: number, viewerKey: string) {
     // one query: the post with everything shown, then the same read rule as everywhere
     const post = await this.checkRead(viewer, await this.prisma.post.findUnique({ where: { id: postId }, select: detailSelect }), boardId);
     const buffered = await this.views.record(postId, viewerKey);
@@ -128,7 +133,7 @@ export class PostsService {
   }
 
   /** The write rule alone, checked before an upload is received (so a refused request stores nothing). */
-  async requireWrite(viewer: Principal, boardId: number): Promise<void> {
+  async requireWrite(viewer: Viewer, boardId: number): Promise<void> {
     await this.policy.requireWrite(viewer, boardId);
   }
 
@@ -136,10 +141,11 @@ export class PostsService {
    * A post and its files' rows in one transaction (Prisma's nested create): it is visible with all of its
    * files or not at all. The files were stored by the upload; if the rows cannot be written they are deleted.
    */
-  async create(viewer: Principal | null, boardId: number, input: { name: string; content: string }, files: ReceivedFile[] = []) {
+  async create(viewer: Viewer | null, boardId: number, input: { name: string; content: string }, files: ReceivedFile[] = []) {
     try {
       if (!viewer) throw new NotFoundError('board_not_found', 'No such board.');
       await this.policy.requireWrite(viewer, boardId);
+      if (!validatePost(input)) throw ValidationError.of(fieldErrors(validatePost.errors, 'body'));
       const post = await this.prisma.post.create({
         data: { boardId, authorId: viewer.id, name: input.name, content: input.content, isFileAttached: files.length > 0, files: { create: fileRows(files) } },
         select: detailSelect,
@@ -155,15 +161,12 @@ export class PostsService {
     }
   }
 
-  private requireAuthorOrStaff(viewer: Principal, post: { authorId: number }) {
-    if (post.authorId !== viewer.id && !isStaff(viewer)) throw new ForbiddenError('not_author', 'Only the author or a moderator may change this.');
-  }
-
   /** Authors edit name and content; staff may also hide or show the post (moderation, audited). */
-  async update(viewer: Principal, boardId: number, postId: number, patch: { name?: string; content?: string; isVisible?: boolean }) {
+  async update(viewer: Viewer, boardId: number, postId: number, patch: { name?: string; content?: string; isVisible?: boolean }) {
     const post = await this.requirePost(viewer, postId, boardId);
-    this.requireAuthorOrStaff(viewer, post);
-    if (patch.isVisible !== undefined && !isStaff(viewer)) throw new ForbiddenError('forbidden', 'Only moderators hide or show posts.');
+    access.require(viewer, 'post.update', post);
+    if (patch.isVisible !== undefined) access.require(viewer, 'post.moderate');
+    if (!validatePatch(patch)) throw ValidationError.of(fieldErrors(validatePatch.errors, 'body'));
     const updated = out(await this.prisma.post.update({ where: { id: postId }, data: patch, select: detailSelect }));
     if (patch.isVisible !== undefined && patch.isVisible !== post.isVisible) {
       await this.audit.record({ actor: { id: viewer.id }, action: patch.isVisible ? 'post.shown' : 'post.hidden', target: { type: 'post', id: postId } });
@@ -171,9 +174,9 @@ export class PostsService {
     return updated;
   }
 
-  async remove(viewer: Principal, boardId: number, postId: number) {
+  async remove(viewer: Viewer, boardId: number, postId: number) {
     const post = await this.requirePost(viewer, postId, boardId);
-    this.requireAuthorOrStaff(viewer, post);
+    access.require(viewer, 'post.delete', post);
     // the keys are read in the deleting transaction (which locks the post first, like every comment write),
     // and the files go only once it has committed
     const keys = await counterTransaction(this.prisma, postId, async (tx) => {
@@ -186,7 +189,7 @@ export class PostsService {
   }
 
   /** Idempotent: one like per member; the counter moves only when a row was really added or removed. */
-  async like(viewer: Principal, postId: number, liked: boolean) {
+  async like(viewer: Viewer, postId: number, liked: boolean) {
     const post = await this.requirePost(viewer, postId);
     await this.policy.requireWrite(viewer, post.boardId);
     return counterTransaction(this.prisma, postId, async (tx) => {

@@ -5,8 +5,8 @@ import type { ApiRouter } from '../http/api.js';
 import { clientMeta } from '../http/request-id.js';
 import { paginationQuery } from '../http/pagination.js';
 import { createLimiter } from '../http/rate-limit.js';
-import { emailSchema, nameSchema, newUserSchema, staffRoles, type Role } from './schemas.js';
-import { updateMeSchema, type AdminUserPatch } from './service.js';
+import { adminUserPatchBody, banBody, newUserSchema, roleBody, updateMeBody, type Role } from './schemas.js';
+import type { AdminUserPatch } from './service.js';
 
 const userSchema = {
   type: 'object',
@@ -25,7 +25,6 @@ const userSchema = {
 };
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } };
 const id = (req: Request) => (req.params as unknown as { id: number }).id;
-const banBody = { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 512, pattern: '\\S' } } };
 
 export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards): void {
   const { users, auth } = ctx.services;
@@ -56,7 +55,7 @@ export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       summary: 'Change name, email or password (email and password need currentPassword); a new password ends every session',
       tags: ['users'],
       auth: true,
-      body: updateMeSchema,
+      body: updateMeBody,
       responses: { 200: { description: 'Updated', schema: userSchema } },
     },
     guards.requireAuth,
@@ -116,8 +115,19 @@ export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards)
     ['put', 'putUserBan', 'Ban a member (admin), the same as POST: no more logins, every token revoked at once'],
   ] as const) {
     api.route(
-      { method, path: '/users/:id/ban', operationId, summary, tags: ['users'], auth: true, params: idParams, body: banBody, responses: { 200: { description: 'Banned', schema: userSchema } } },
-      ...guards.requireRole(...staffRoles),
+      {
+        method,
+        path: '/users/:id/ban',
+        operationId,
+        summary,
+        tags: ['users'],
+        auth: true,
+        permission: 'user.ban',
+        params: idParams,
+        body: banBody,
+        responses: { 200: { description: 'Banned', schema: userSchema } },
+      },
+      guards.requireAuth,
       async (req, res) => res.json(await users.setBanned(req.user!, id(req), true, (req.body as { reason: string }).reason)),
     );
   }
@@ -127,13 +137,14 @@ export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       method: 'delete',
       path: '/users/:id/ban',
       operationId: 'unbanUser',
+      permission: 'user.ban',
       summary: 'Lift a ban (admin)',
       tags: ['users'],
       auth: true,
       params: idParams,
       responses: { 200: { description: 'Unbanned', schema: userSchema } },
     },
-    ...guards.requireRole(...staffRoles),
+    guards.requireAuth,
     async (req, res) => res.json(await users.setBanned(req.user!, id(req), false)),
   );
 
@@ -142,14 +153,15 @@ export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       method: 'put',
       path: '/users/:id/role',
       operationId: 'setUserRole',
+      permission: 'user.setRole',
       summary: "Change a member's role to user or admin (superuser); their access tokens are revoked",
       tags: ['users'],
       auth: true,
       params: idParams,
-      body: { type: 'object', additionalProperties: false, required: ['role'], properties: { role: { enum: ['user', 'admin'] } } },
+      body: roleBody,
       responses: { 200: { description: 'Updated', schema: userSchema } },
     },
-    ...guards.requireRole('superuser'),
+    guards.requireAuth,
     async (req, res) => res.json(await users.setRole(req.user!, id(req), (req.body as { role: 'user' | 'admin' }).role)),
   );
 
@@ -158,13 +170,14 @@ export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       method: 'post',
       path: '/users/:id/password-reset',
       operationId: 'forcePasswordReset',
+      permission: 'user.forcePasswordReset',
       summary: 'Send the member a password reset mail (admin)',
       tags: ['users'],
       auth: true,
       params: idParams,
       responses: { 202: { description: 'Mail sent' } },
     },
-    ...guards.requireRole(...staffRoles),
+    guards.requireAuth,
     async (req, res) => {
       await auth.forcePasswordReset(req.user!, id(req), clientMeta(req));
       res.status(202).json({ status: 'accepted' });
@@ -176,6 +189,7 @@ export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       method: 'get',
       path: '/users',
       operationId: 'listUsers',
+      permission: 'user.list',
       summary: 'Accounts, newest first (admin): filter by name/email (`q`), `role` and `banned`; keyset pages',
       tags: ['users'],
       auth: true,
@@ -197,7 +211,7 @@ export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards)
         },
       },
     },
-    ...guards.requireRole(...staffRoles),
+    guards.requireAuth,
     async (req, res) => {
       const q = req.query as unknown as { q?: string; role?: Role; banned?: boolean; limit: number; cursor?: string };
       res.json(await users.list(req.user!, q));
@@ -209,14 +223,15 @@ export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       method: 'patch',
       path: '/users/:id',
       operationId: 'updateUser',
+      permission: 'user.update',
       summary: "Change an account's name, email or role (admin; an admin's account and any role only by a superuser)",
       tags: ['users'],
       auth: true,
       params: idParams,
-      body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { name: nameSchema, email: emailSchema, role: { enum: ['user', 'admin'] } } },
+      body: adminUserPatchBody,
       responses: { 200: { description: 'Updated', schema: userSchema } },
     },
-    ...guards.requireRole(...staffRoles),
+    guards.requireAuth,
     async (req, res) => res.json(await users.adminUpdate(req.user!, id(req), req.body as AdminUserPatch)),
   );
 
@@ -225,6 +240,7 @@ export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       method: 'put',
       path: '/users/:id/boards',
       operationId: 'setUserBoards',
+      permission: 'board.manage',
       summary: 'Set exactly the boards a member holds a grant for (admin): `{boardIds: [...]}`',
       tags: ['users'],
       auth: true,
@@ -232,7 +248,7 @@ export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       body: { type: 'object', additionalProperties: false, required: ['boardIds'], properties: { boardIds: { type: 'array', maxItems: 1000, items: { type: 'integer', minimum: 1 } } } },
       responses: { 200: { description: 'The grants now held', schema: { type: 'object', required: ['boardIds'], properties: { boardIds: { type: 'array', items: { type: 'integer' } } } } } },
     },
-    ...guards.requireRole(...staffRoles),
+    guards.requireAuth,
     async (req, res) => res.json(await users.setBoards(req.user!, id(req), (req.body as { boardIds: number[] }).boardIds)),
   );
 }

@@ -42,12 +42,32 @@ export const newUserSchema: JsonSchema = {
   properties: { name: nameSchema, email: emailSchema, password: passwordSchema },
 };
 
+/** A member changes their own account (email and password need the current password). */
+export const updateMeBody = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: { name: nameSchema, email: emailSchema, password: passwordSchema, currentPassword: { type: 'string', minLength: 1, maxLength: 128 } },
+} as const;
+
+/** The roles an account may be given over the API and the panel (superusers are made only from the terminal). */
+export const assignableRole = { enum: ['user', 'admin'] } as const;
+
+/** An admin changes an account (REST, admin panel). */
+export const adminUserPatchBody = { type: 'object', additionalProperties: false, minProperties: 1, properties: { name: nameSchema, email: emailSchema, role: assignableRole } } as const;
+
+export const roleBody = { type: 'object', additionalProperties: false, required: ['role'], properties: { role: assignableRole } } as const;
+
+/** A ban (REST, admin panel): the reason is required, not blank, at most 512 characters. */
+export const banBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['reason'],
+  properties: { reason: { type: 'string', minLength: 1, maxLength: 512, pattern: '\\S' } },
+} as const;
+
 export const roles = ['user', 'admin', 'superuser'] as const;
 export type Role = (typeof roles)[number];
 
-/** Admins and superusers: the staff who moderate. */
-export const staffRoles: readonly Role[] = ['admin', 'superuser'];
-export const isStaffRole = (role: Role) => staffRoles.includes(role);
-
 /** A post's or comment's author as the API shows it. */
-export const authorSchema = { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' } } };
+export const authorSchema = { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' } } } as const;

@@ -1,18 +1,19 @@
 import crypto from 'node:crypto';
+import { access, type Viewer } from '../access/index.js';
 import type { AuditLog } from '../audit/service.js';
 import { AttemptLimiter } from '../auth/limiter.js';
 import { Passwords } from '../auth/passwords.js';
-import type { Principal, Sessions } from '../auth/sessions.js';
+import type { Sessions } from '../auth/sessions.js';
 import type { BoardsService } from '../boards/service.js';
 import type { Config } from '../config.js';
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import { BadRequestError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { toAppError } from '../platform/known-errors.js';
 import { decodeKey, encodeKey, type Page } from '../http/pagination.js';
 import { compile, fieldErrors } from '../http/schema.js';
 import { redisKeys } from '../platform/keys.js';
 import { Prisma, type Db } from '../platform/prisma.js';
 import type { Redis } from '../platform/redis.js';
-import { closedAccountName, emailSchema, isStaffRole, nameSchema, newUserSchema, passwordSchema, type Role } from './schemas.js';
+import { adminUserPatchBody, banBody, closedAccountName, newUserSchema, roleBody, updateMeBody, type Role } from './schemas.js';
 
 export interface NewUser {
   name: string;
@@ -34,15 +35,10 @@ export const publicUserSelect = {
 } as const;
 
 const validateNewUser = compile(newUserSchema, false);
-const validateAdminPatch = compile({ type: 'object', properties: { name: nameSchema, email: emailSchema, role: { enum: ['user', 'admin'] } } }, false);
-
-export const updateMeSchema = {
-  type: 'object',
-  additionalProperties: false,
-  minProperties: 1,
-  properties: { name: nameSchema, email: emailSchema, password: passwordSchema, currentPassword: { type: 'string', minLength: 1, maxLength: 128 } },
-};
-const validateUpdateMe = compile(updateMeSchema, false);
+const validateBan = compile(banBody, false);
+const validateAdminPatch = compile(adminUserPatchBody, false);
+const validateRole = compile(roleBody, false);
+const validateUpdateMe = compile(updateMeBody, false);
 
 export interface UpdateMe {
   name?: string;
@@ -50,8 +46,6 @@ export interface UpdateMe {
   password?: string;
   currentPassword?: string;
 }
-
-type Actor = { id: number; name?: string } | null;
 
 /** The admin list's filters (GET /users, the admin panel). */
 export interface UserListQuery {
@@ -116,15 +110,15 @@ export class UsersService {
     return user;
   }
 
-  async me(principal: Principal) {
-    await this.requireUser(principal.id);
-    return this.prisma.user.findUniqueOrThrow({ where: { id: principal.id }, select: publicUserSelect });
+  async me(viewer: Viewer) {
+    await this.requireUser(viewer.id);
+    return this.prisma.user.findUniqueOrThrow({ where: { id: viewer.id }, select: publicUserSelect });
   }
 
   /** Members see a public profile; admins the full record (never the password hash). */
-  async profile(viewer: Principal, id: number) {
+  async profile(viewer: Viewer, id: number) {
     await this.requireUser(id);
-    if (isStaffRole(viewer.role) || viewer.id === id) return this.prisma.user.findUniqueOrThrow({ where: { id }, select: publicUserSelect });
+    if (access.can(viewer, 'user.readPrivate', { id })) return this.prisma.user.findUniqueOrThrow({ where: { id }, select: publicUserSelect });
     return this.prisma.user.findUniqueOrThrow({ where: { id }, select: { id: true, name: true, role: true, joinDate: true } });
   }
 
@@ -157,9 +151,9 @@ export class UsersService {
   }
 
   /** Changing email or password needs the current password; a new password ends every other session. */
-  async updateMe(principal: Principal, input: UpdateMe) {
+  async updateMe(viewer: Viewer, input: UpdateMe) {
     if (!validateUpdateMe(input)) throw ValidationError.of(fieldErrors(validateUpdateMe.errors, 'body'));
-    const user = await this.requireUser(principal.id);
+    const user = await this.requireUser(viewer.id);
     if (input.email !== undefined || input.password !== undefined) await this.checkCurrentPassword(user, input.currentPassword);
     const email = input.email?.toLowerCase();
     const clash = await this.prisma.user.findFirst({
@@ -188,8 +182,8 @@ export class UsersService {
    * session and reset token ends. Members cannot register such names; should one exist anyway (made
    * before the rule, or by hand), a random suffix makes the closed name unique instead.
    */
-  async deleteMe(principal: Principal, password: string) {
-    const user = await this.requireUser(principal.id);
+  async deleteMe(viewer: Viewer, password: string) {
+    const user = await this.requireUser(viewer.id);
     await this.checkCurrentPassword(user, password);
     for (let attempt = 0; ; attempt++) {
       const closed = closedAccountName(user.id, attempt === 0 ? '' : `_${crypto.randomBytes(4).toString('hex')}`);
@@ -207,21 +201,26 @@ export class UsersService {
   }
 
   /** Ban: the account can no longer log in, and every token it holds dies at once. */
-  async setBanned(actor: Principal, id: number, banned: boolean, reason?: string) {
-    if (!isStaffRole(actor.role)) throw new ForbiddenError('forbidden', 'Only admins ban and unban accounts.');
-    // the rule for every caller (REST, admin panel): a ban needs a reason
-    if (banned && !reason?.trim()) throw ValidationError.of([{ field: 'reason', in: 'body', code: 'required', message: 'A ban needs a reason.' }]);
-    if (banned && reason!.length > 512) throw ValidationError.of([{ field: 'reason', in: 'body', code: 'too_long', message: 'The reason may have at most 512 characters.' }]);
+  async setBanned(viewer: Viewer, id: number, banned: boolean, reason?: string) {
+    access.require(viewer, 'user.ban');
+    // the rule for every caller (REST, admin panel): a ban needs a reason; one error, worded for a form
+    if (banned && !validateBan({ reason })) {
+      const tooLong = validateBan.errors?.some((e) => e.keyword === 'maxLength');
+      throw ValidationError.of([
+        tooLong
+          ? { field: 'reason', in: 'body', code: 'too_long', message: `The reason may have at most ${banBody.properties.reason.maxLength} characters.` }
+          : { field: 'reason', in: 'body', code: 'required', message: 'A reason is required.' },
+      ]);
+    }
     const user = await this.requireUser(id);
-    if (user.id === actor.id) throw new ForbiddenError('cannot_ban_self', 'You cannot ban yourself.');
-    if (user.role === 'superuser' || (user.role === 'admin' && actor.role !== 'superuser')) throw new ForbiddenError('forbidden', 'Only a superuser may ban an admin, and nobody a superuser.');
+    access.require(viewer, 'user.ban', user);
     const updated = await this.prisma.user.update({
       where: { id },
       data: banned ? { isBanned: true, bannedAt: new Date(), banReason: reason ?? null } : { isBanned: false, bannedAt: null, banReason: null },
       select: publicUserSelect,
     });
     if (banned) await this.requireSessions().revokeAll(id);
-    await this.audit.record({ actor: { id: actor.id }, action: banned ? 'user.banned' : 'user.unbanned', target: { type: 'user', id }, details: reason ? { reason } : null });
+    await this.audit.record({ actor: { id: viewer.id }, action: banned ? 'user.banned' : 'user.unbanned', target: { type: 'user', id }, details: reason ? { reason } : null });
     return updated;
   }
 
@@ -229,14 +228,15 @@ export class UsersService {
    * Role changes are a superuser's (superusers themselves are made only from the terminal). The member's
    * access tokens die at once, since they carry the old role; a refresh then issues one with the new role.
    */
-  async setRole(actor: Principal, id: number, role: Exclude<Role, 'superuser'>) {
-    if (actor.role !== 'superuser') throw new ForbiddenError('forbidden', 'Only a superuser may change roles.');
+  async setRole(viewer: Viewer, id: number, role: Exclude<Role, 'superuser'>) {
+    access.require(viewer, 'user.setRole');
+    if (!validateRole({ role })) throw ValidationError.of(fieldErrors(validateRole.errors, 'body'));
     const user = await this.requireUser(id);
-    if (user.id === actor.id || user.role === 'superuser') throw new ForbiddenError('forbidden', "A superuser's role cannot be changed over the API.");
+    access.require(viewer, 'user.setRole', user);
     if (user.role === role) return this.prisma.user.findUniqueOrThrow({ where: { id }, select: publicUserSelect });
     const updated = await this.prisma.user.update({ where: { id }, data: { role }, select: publicUserSelect });
     await this.requireSessions().revokeAccessTokens(id);
-    await this.audit.record({ actor: { id: actor.id }, action: 'user.role_changed', target: { type: 'user', id }, details: { from: user.role, to: role } });
+    await this.audit.record({ actor: { id: viewer.id }, action: 'user.role_changed', target: { type: 'user', id }, details: { from: user.role, to: role } });
     return updated;
   }
 
@@ -252,8 +252,8 @@ export class UsersService {
   }
 
   /** Staff only: accounts newest first, filtered by name/email, role and ban; keyset pages by id. */
-  async list(actor: Principal, q: UserListQuery): Promise<Page<PublicUser>> {
-    if (!isStaffRole(actor.role)) throw new ForbiddenError('forbidden', 'Only admins list accounts.');
+  async list(viewer: Viewer, q: UserListQuery): Promise<Page<PublicUser>> {
+    access.require(viewer, 'user.list');
     const after = q.cursor ? (decodeKey(q.cursor, ['number'])[0] as number) : undefined;
     const rows = await this.prisma.user.findMany({
       where: {
@@ -276,12 +276,12 @@ export class UsersService {
    * An admin changes an account's name or email (an admin's or a superuser's account only by a superuser);
    * the role only a superuser may change (setRole's rules). Taken names and emails are a 409 naming the field.
    */
-  async adminUpdate(actor: Principal, id: number, patch: AdminUserPatch) {
-    if (!isStaffRole(actor.role)) throw new ForbiddenError('forbidden', 'Only admins change accounts.');
+  async adminUpdate(viewer: Viewer, id: number, patch: AdminUserPatch) {
+    access.require(viewer, 'user.update');
     if (!validateAdminPatch(patch)) throw ValidationError.of(fieldErrors(validateAdminPatch.errors, 'body'));
-    if (patch.role !== undefined && actor.role !== 'superuser') throw new ForbiddenError('forbidden', 'Only a superuser may change roles.');
+    if (patch.role !== undefined) access.require(viewer, 'user.setRole');
     const user = await this.requireUser(id);
-    if (user.id !== actor.id && isStaffRole(user.role) && actor.role !== 'superuser') throw new ForbiddenError('forbidden', "Only a superuser may change an admin's account.");
+    access.require(viewer, 'user.update', user);
     const email = patch.email?.toLowerCase();
     const data = { ...(patch.name !== undefined && patch.name !== user.name ? { name: patch.name } : {}), ...(email !== undefined && email !== user.email ? { email } : {}) };
     if (data.name || data.email) {
@@ -296,30 +296,31 @@ export class UsersService {
       await this.prisma.user.update({ where: { id }, data }).catch((e: unknown) => {
         throw toAppError(e) ?? e;
       });
-      await this.audit.record({ actor: { id: actor.id }, action: 'user.updated', target: { type: 'user', id }, details: { fields: Object.keys(data) } });
+      await this.audit.record({ actor: { id: viewer.id }, action: 'user.updated', target: { type: 'user', id }, details: { fields: Object.keys(data) } });
     }
-    if (patch.role !== undefined) return this.setRole(actor, id, patch.role);
+    if (patch.role !== undefined) return this.setRole(viewer, id, patch.role);
     return this.prisma.user.findUniqueOrThrow({ where: { id }, select: publicUserSelect });
   }
 
   /** Sets exactly the boards the user holds a grant for (staff; the boards service keeps the rules). */
-  async setBoards(actor: Principal, id: number, boardIds: number[]) {
+  async setBoards(viewer: Viewer, id: number, boardIds: number[]) {
+    access.require(viewer, 'board.manage');
     if (!this.boards) throw new Error('UsersService was built without the boards service');
     await this.requireUser(id);
-    return this.boards.setUserGrants(actor, id, boardIds);
+    return this.boards.setUserGrants(viewer, id, boardIds);
   }
 
   /** The boards the user may read and write, and why (the board policy decides). */
-  async readableBoards(principal: Principal) {
+  async readableBoards(viewer: Viewer) {
     if (!this.boards) throw new Error('UsersService was built without the boards service');
-    return (await this.boards.list(principal)).map(({ id, name, information, isVisible, isAvailable, access }) => ({ id, name, information, isVisible, isAvailable, access }));
+    return (await this.boards.list(viewer)).map(({ id, name, information, isVisible, isAvailable, access }) => ({ id, name, information, isVisible, isAvailable, access }));
   }
 
   /**
    * Creates an account after checking the account rules. Emails are stored lower-case. A taken name or
    * email is a ConflictError naming the field (also when another request wins the race to the insert).
    */
-  async create(input: NewUser, role: Role = 'user', actor?: Actor) {
+  async create(input: NewUser, role: Role = 'user', createdBy?: { id: number; name?: string } | null) {
     if (!validateNewUser(input)) throw ValidationError.of(fieldErrors(validateNewUser.errors, 'body'));
     const name = input.name;
     const email = input.email.toLowerCase();
@@ -331,7 +332,7 @@ export class UsersService {
     const passwordHash = await this.passwords.hash(input.password);
     try {
       const user = await this.prisma.user.create({ data: { name, email, passwordHash, role }, select: publicUserSelect });
-      await this.audit.record({ actor: actor ?? { id: user.id, name: user.name }, action: role === 'user' ? 'user.signup' : `user.created.${role}`, target: { type: 'user', id: user.id } });
+      await this.audit.record({ actor: createdBy ?? { id: user.id, name: user.name }, action: role === 'user' ? 'user.signup' : `user.created.${role}`, target: { type: 'user', id: user.id } });
       return user;
     } catch (e) {
       throw toAppError(e) ?? e;

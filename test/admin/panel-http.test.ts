@@ -329,14 +329,14 @@ describe('admin panel over HTTP', () => {
       const adm = await person(s.t, 'admin', 'doomed');
       const { agent } = await adminAgent(s.origin, adm);
       expect((await agent.get('/admin/api/dashboard')).status).toBe(200);
-      await s.t.ctx.services.users.setBanned({ id: superuser.id, role: 'superuser', jti: 't', sid: 't', exp: 0 }, adm.id, true, 'gone');
+      await s.t.ctx.services.users.setBanned({ id: superuser.id, role: 'superuser' }, adm.id, true, 'gone');
       expect((await agent.get('/admin/api/dashboard')).status).toBe(302);
     });
 
     it('a demoted admin’s open session is closed on its next request', async () => {
       const adm = await person(s.t, 'admin', 'demoted');
       const { agent } = await adminAgent(s.origin, adm);
-      await s.t.ctx.services.users.setRole({ id: superuser.id, role: 'superuser', jti: 't', sid: 't', exp: 0 }, adm.id, 'user');
+      await s.t.ctx.services.users.setRole({ id: superuser.id, role: 'superuser' }, adm.id, 'user');
       expect((await agent.get('/admin/api/dashboard')).status).toBe(302);
     });
   });

@@ -105,6 +105,33 @@ describe(`two replicas (${testProvider})`, () => {
     expect((await a.chat.metrics.relayed.get()).values[0].value).toBeGreaterThanOrEqual(n);
   });
 
+  it('acknowledge a resend through the other replica with the original id, and fan nothing out again', async () => {
+    const room = await createSession(a.app, alice, { userIds: [bob.id] });
+    const aliceA = await onA(alice);
+    const bobA = await onA(bob);
+    const bobB = await onB(bob);
+    for (const c of [aliceA, bobA, bobB]) expect(await c.join(room.id)).toMatchObject({ type: 'joined' });
+    aliceA.send({ type: 'send', sessionId: room.id, clientMsgId: 'resent', content: 'once only' });
+    const first = await aliceA.next((f) => f.type === 'ack' && f.clientMsgId === 'resent', 'first ack');
+    for (const c of [bobA, bobB]) await c.next((f) => f.type === 'message' && f.clientMsgId === 'resent', 'the message');
+    // the ack was lost: the client reconnects, to the other replica, and sends the same message again
+    aliceA.close();
+    const aliceB = await onB(alice);
+    await aliceB.join(room.id);
+    aliceB.send({ type: 'send', sessionId: room.id, clientMsgId: 'resent', content: 'once only' });
+    expect(await aliceB.next((f) => f.type === 'ack' && f.clientMsgId === 'resent', 'ack of the resend')).toEqual(first);
+    // markers after the resend, through both replicas: once they are in, a second copy would have come before them
+    aliceB.send({ type: 'send', sessionId: room.id, clientMsgId: 'resent-end-b', content: 'end' });
+    bobA.send({ type: 'send', sessionId: room.id, clientMsgId: 'resent-end-a', content: 'end' });
+    for (const c of [aliceB, bobA, bobB]) {
+      await c.next((f) => f.type === 'message' && f.clientMsgId === 'resent-end-b', 'end-b');
+      await c.next((f) => f.type === 'message' && f.clientMsgId === 'resent-end-a', 'end-a');
+    }
+    for (const c of [bobA, bobB]) expect(c.of('message', (f) => f.clientMsgId === 'resent')).toHaveLength(1);
+    expect(aliceB.of('message', (f) => f.clientMsgId === 'resent')).toEqual([]);
+    expect(await a.t.ctx.prisma.chatMessage.count({ where: { sessionId: room.id, clientMsgId: 'resent' } })).toBe(1);
+  });
+
   it('keep a session off Redis while one replica alone has sockets in it, and publish again once the other joins', async () => {
     const room = await createSession(a.app, alice, { userIds: [bob.id] });
     const busA = a.t.ctx.services.chat.bus;
