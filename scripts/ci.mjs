@@ -139,6 +139,7 @@ const parts = {
     await step('lint', () => exitOf(run(npm, ['run', 'lint'])));
     await step('configuration docs current (docs/operations.md table, .env.example from src/config-schema.ts)', () => exitOf(run(npm, ['run', 'config:docs', '--', '--check'])));
     await step('formatting (Prettier)', () => exitOf(run(npm, ['run', 'format:check'])));
+    await step('import boundaries (dependency-cruiser)', () => exitOf(run(npm, ['run', 'lint:imports'])));
     await step('lint the GitHub workflows', () => exitOf(run(npm, ['run', 'lint:workflows'])));
     await step('build, then the compiled migrate command on an empty database', buildAndSmoke);
   },

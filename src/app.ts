@@ -145,15 +145,15 @@ export function buildApp(ctx: Context): Express {
     validateResponses,
   });
   app.use(API_BASE, privateResponses);
-  registerAuthRoutes(api, ctx, guards);
-  registerUserRoutes(api, ctx, guards);
+  registerAuthRoutes(api, ctx);
+  registerUserRoutes(api, ctx);
   registerBoardRoutes(api, ctx);
   registerPostRoutes(api, ctx);
-  registerCommentRoutes(api, ctx, guards);
-  registerFileRoutes(api, ctx, guards);
-  registerAuditRoutes(api, ctx, guards);
-  registerAiRoutes(api, ctx, guards);
-  registerChatRoutes(api, ctx, guards);
+  registerCommentRoutes(api, ctx);
+  registerFileRoutes(api, ctx);
+  registerAuditRoutes(api, ctx);
+  registerAiRoutes(api, ctx);
+  registerChatRoutes(api, ctx);
   app.use(API_BASE, api.router);
 
   const openapi = buildOpenApi(registry, {

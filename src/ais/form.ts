@@ -59,10 +59,19 @@ function readForm(req: Request, maxBytes: number): Promise<DatasetForm> {
 
 const checkForm = compile(createForm, true);
 
-export async function createInput(req: Request, maxBytes: number): Promise<AiCreateInput> {
+/** The JSON body of POST /ais (createBody). */
+export interface CreateJson {
+  name: string;
+  description?: string;
+  dataset?: string;
+  features?: readonly string[];
+  target?: string;
+}
+
+/** The create input from the validated JSON body, or from the multipart form read here (held in memory). */
+export async function createInput(req: Request, json: CreateJson, maxBytes: number): Promise<AiCreateInput> {
   if (!req.is('multipart/form-data')) {
-    const b = req.body as { name: string; description?: string; dataset?: string; features?: string[]; target?: string };
-    return { name: b.name, description: b.description, datasetCsv: b.dataset, features: b.features, target: b.target };
+    return { name: json.name, description: json.description, datasetCsv: json.dataset, features: json.features && [...json.features], target: json.target };
   }
   const form = await readForm(req, maxBytes);
   if (!checkForm(form.fields)) throw ValidationError.of(fieldErrors(checkForm.errors, 'body'));

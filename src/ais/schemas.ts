@@ -1,7 +1,7 @@
 // The JSON Schemas of the AI routes: request bodies, parameters and the documented responses (OpenAPI).
-export const int = { type: 'integer', minimum: 1 };
-export const date = { type: ['string', 'null'], format: 'date-time' };
-export const status = { enum: ['queued', 'running', 'succeeded', 'failed'] };
+export const int = { type: 'integer', minimum: 1 } as const;
+export const date = { type: ['string', 'null'], format: 'date-time' } as const;
+export const status = { enum: ['queued', 'running', 'succeeded', 'failed'] } as const;
 export const aiSchema = {
   type: 'object',
   required: ['id', 'name', 'status', 'isVisible', 'isAvailable', 'version'],
@@ -23,7 +23,7 @@ export const aiSchema = {
     startDate: date,
     finishDate: date,
   },
-};
+} as const;
 export const aiLogSchema = {
   type: 'object',
   required: ['id', 'aiId', 'userId', 'status', 'isFinished'],
@@ -43,19 +43,19 @@ export const aiLogSchema = {
     startDate: date,
     finishDate: date,
   },
-};
+} as const;
 export const page = (items: object) => ({ type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items }, nextCursor: { type: ['string', 'null'] } } });
-export const aiParams = { type: 'object', required: ['aiId'], properties: { aiId: int } };
-export const logParams = { type: 'object', required: ['id'], properties: { id: int } };
-export const nameSchema = { type: 'string', minLength: 1, maxLength: 64, pattern: '\\S', description: 'name must have a visible character (at most 64)' };
-export const descriptionSchema = { type: 'string', maxLength: 256 };
-export const columnSchema = { type: 'string', minLength: 1, maxLength: 64 };
-export const row = { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'number' } };
+export const aiParams = { type: 'object', required: ['aiId'], properties: { aiId: int } } as const;
+export const logParams = { type: 'object', required: ['id'], properties: { id: int } } as const;
+export const nameSchema = { type: 'string', minLength: 1, maxLength: 64, pattern: '\\S', description: 'name must have a visible character (at most 64)' } as const;
+export const descriptionSchema = { type: 'string', maxLength: 256 } as const;
+export const columnSchema = { type: 'string', minLength: 1, maxLength: 64 } as const;
+export const row = { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'number' } } as const;
 
 /** A model's own fields, as the service checks them whoever calls (REST, admin panel). */
-const aiFields = { name: nameSchema, description: descriptionSchema, isVisible: { type: 'boolean' }, isAvailable: { type: 'boolean' } };
-export const aiNewFields = { type: 'object', required: ['name'], properties: aiFields };
-export const aiPatchBody = { type: 'object', additionalProperties: false, minProperties: 1, properties: aiFields };
+const aiFields = { name: nameSchema, description: descriptionSchema, isVisible: { type: 'boolean' }, isAvailable: { type: 'boolean' } } as const;
+export const aiNewFields = { type: 'object', required: ['name'], properties: aiFields } as const;
+export const aiPatchBody = { type: 'object', additionalProperties: false, minProperties: 1, properties: aiFields } as const;
 
 export const createBody = {
   type: 'object',
@@ -68,14 +68,14 @@ export const createBody = {
     features: { type: 'array', minItems: 1, maxItems: 1000, items: columnSchema, description: 'feature columns of the dataset, in input order (default: all but the target)' },
     target: { ...columnSchema, description: 'target column of the dataset (default y)' },
   },
-};
+} as const;
 /** The same fields as text parts of a multipart form (features comma-separated). */
 export const createForm = {
   type: 'object',
   additionalProperties: false,
   required: ['name'],
   properties: { name: nameSchema, description: descriptionSchema, features: { type: 'string', minLength: 1, maxLength: 65_536 }, target: columnSchema },
-};
+} as const;
 export const predictBody = {
   type: 'object',
   additionalProperties: false,
@@ -83,4 +83,4 @@ export const predictBody = {
     input: { ...row, description: 'one row: a number per feature' },
     inputs: { type: 'array', minItems: 1, items: row, description: 'a batch of rows (at most AI_BATCH_LIMIT)' },
   },
-};
+} as const;

@@ -1,6 +1,5 @@
-import type { Guards } from '../auth/guards.js';
 import type { Context } from '../context.js';
-import type { ApiRouter } from '../http/api.js';
+import { ok, type ApiRouter } from '../http/api.js';
 import { readAuditLog, type AuditQuery } from './service.js';
 
 const eventSchema = {
@@ -17,18 +16,18 @@ const eventSchema = {
     requestId: { type: ['string', 'null'] },
     details: { type: ['object', 'null'] },
   },
-};
+} as const;
 
-export function registerAuditRoutes(api: ApiRouter, ctx: Context, guards: Guards): void {
-  api.route(
-    {
+export function registerAuditRoutes(api: ApiRouter, ctx: Context): void {
+  api
+    .route({
       method: 'get',
       path: '/audit-events',
       operationId: 'listAuditEvents',
       permission: 'audit.read',
       summary: 'The audit log, newest first (admin)',
       tags: ['audit'],
-      auth: true,
+      auth: 'required',
       query: {
         type: 'object',
         additionalProperties: false,
@@ -49,10 +48,8 @@ export function registerAuditRoutes(api: ApiRouter, ctx: Context, guards: Guards
           schema: { type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: eventSchema }, nextCursor: { type: ['string', 'null'] } } },
         },
       },
-    },
-    guards.requireAuth,
-    async (req, res) => {
-      const q = req.query as unknown as { actor?: number; action?: string; targetType?: string; targetId?: string; from?: string; to?: string; cursor?: string; limit: number };
+    })
+    .handle(async ({ viewer, query: q }) => {
       const query: AuditQuery = {
         actorId: q.actor,
         action: q.action,
@@ -63,7 +60,6 @@ export function registerAuditRoutes(api: ApiRouter, ctx: Context, guards: Guards
         cursor: q.cursor,
         limit: q.limit,
       };
-      res.json(await readAuditLog(ctx.audit, req.user!, query));
-    },
-  );
+      return ok(await readAuditLog(ctx.audit, viewer, query));
+    });
 }

@@ -1,22 +1,21 @@
 import { pipeline } from 'node:stream/promises';
-import type { Guards } from '../auth/guards.js';
 import type { Context } from '../context.js';
-import type { ApiRouter } from '../http/api.js';
+import { STREAMED, type ApiRouter } from '../http/api.js';
 import { OutOfRangeError } from '../errors.js';
 
-export function registerFileRoutes(api: ApiRouter, ctx: Context, guards: Guards): void {
+export function registerFileRoutes(api: ApiRouter, ctx: Context): void {
   const { files } = ctx.services;
   // the Content-Type is the one sniffed from the bytes at upload, never the client's claim nor the file name
   const servedAs = `the type sniffed from its bytes at upload (its \`files[].mimeType\`: one of ${ctx.config.uploads.allowedTypes.join(', ')}; text as \`text/plain; charset=utf-8\`)`;
 
-  api.route(
-    {
+  api
+    .route({
       method: 'get',
       path: '/files/:fileId',
       operationId: 'downloadFile',
       summary: 'Download an attachment (same access rule as its post). The original name is in Content-Disposition (RFC 6266, `filename*` per RFC 5987); single byte ranges give 206.',
       tags: ['files'],
-      auth: true,
+      auth: 'optional',
       params: { type: 'object', required: ['fileId'], properties: { fileId: { type: 'string', pattern: '^[pc][1-9][0-9]{0,9}$', description: 'p<n> or c<n>, as in `files[].id`' } } },
       responses: {
         200: { description: `The file, as ${servedAs}`, contentType: '*/*', schema: { type: 'string' } },
@@ -24,10 +23,9 @@ export function registerFileRoutes(api: ApiRouter, ctx: Context, guards: Guards)
         304: { description: 'Not modified (If-None-Match matched the ETag)' },
         416: { description: 'The range lies outside the file (`range_not_satisfiable`)' },
       },
-    },
-    guards.readAuth(ctx.config.anonymousRead),
-    async (req, res) => {
-      const file = await files.find(req.user ?? null, (req.params as { fileId: string }).fileId);
+    })
+    .handle(async ({ viewer, params, req, res }) => {
+      const file = await files.find(viewer, params.fileId);
       const etag = `"${file.sha256}"`;
       res.set({
         'Accept-Ranges': 'bytes',
@@ -38,7 +36,7 @@ export function registerFileRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       });
       if (req.fresh) {
         res.status(304).end();
-        return;
+        return STREAMED;
       }
       const ifRange = req.get('If-Range');
       const ranges = ifRange === undefined || ifRange === etag ? req.range(file.size, { combine: true }) : undefined;
@@ -58,9 +56,9 @@ export function registerFileRoutes(api: ApiRouter, ctx: Context, guards: Guards)
       }
       if (req.method === 'HEAD') {
         res.end();
-        return;
+        return STREAMED;
       }
       await pipeline(await files.storage.read(file.key, range ?? undefined), res);
-    },
-  );
+      return STREAMED;
+    });
 }

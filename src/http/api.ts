@@ -29,6 +29,8 @@ export interface MultipartSpec {
   form?: JsonSchema;
   /** Media type of the files, for the document (default application/octet-stream). */
   fileType?: string;
+  /** The handler reads the parts itself and keeps them in memory (a dataset), instead of the router storing the files. */
+  inMemory?: boolean;
 }
 
 export interface RouteSpec {
@@ -173,8 +175,11 @@ export interface Reply {
   location?: string;
   headers?: Record<string, string>;
 }
-/** The handler wrote the response itself (a file, a stream). */
-export const STREAMED = Symbol('streamed');
+/** What a handler returns when it wrote the response itself (a file, a stream). */
+export interface Streamed {
+  readonly streamed: true;
+}
+export const STREAMED: Streamed = Object.freeze({ streamed: true });
 
 export const ok = (body: unknown, headers?: Record<string, string>): Reply => ({ status: 200, body, headers });
 export const created = (location: string, body: unknown): Reply => ({ status: 201, location, body });
@@ -187,11 +192,11 @@ export interface Operation<B, Q, P, A extends Auth> extends Omit<RouteSpec, 'aut
   query?: Q;
   params?: P;
   multipart?: MultipartSpec;
-  /** Handlers that run before authentication, e.g. rate limiters (documented through describeHandler). */
+  /** Handlers that run after authentication and validation, before the handler: rate limiters, cookie parsing (documented through describeHandler). */
   before?: Handler[];
 }
 
-export type Handle<B, Q, P, A extends Auth> = (input: Input<B, Q, P, A>) => Reply | typeof STREAMED | Promise<Reply | typeof STREAMED>;
+export type Handle<B, Q, P, A extends Auth> = (input: Input<B, Q, P, A>) => Reply | Streamed | Promise<Reply | Streamed>;
 
 export interface HandleOptions<B, Q, P, A extends Auth> {
   /** Runs before a multipart body's files are read (say, "may this caller post here?"), so that a refused request stores nothing. */
@@ -200,7 +205,7 @@ export interface HandleOptions<B, Q, P, A extends Auth> {
 
 type AnyOperation = Operation<unknown, unknown, unknown, Auth>;
 type AnyInput = Omit<Input<unknown, unknown, unknown, Auth>, 'body' | 'query' | 'params'> & { body: unknown; query: unknown; params: unknown };
-type AnyHandle = (input: AnyInput) => Reply | typeof STREAMED | Promise<Reply | typeof STREAMED>;
+type AnyHandle = (input: AnyInput) => Reply | Streamed | Promise<Reply | Streamed>;
 type AnyHandleOptions = { beforeUpload?: (input: Omit<AnyInput, 'body' | 'files'>) => Promise<unknown> };
 
 export interface ApiRouterOptions {
@@ -243,7 +248,7 @@ export class ApiRouter {
     declared: Operation<B, Q, P, A>,
   ): { handle(handler: Handle<B, Q, P, A>, options?: HandleOptions<B, Q, P, A>): void } {
     // the one place where the declared types meet the untyped request: validate() makes them true at run time
-    return { handle: (handler, options) => this.mount(declared as AnyOperation, handler as unknown as AnyHandle, options as unknown as AnyHandleOptions) };
+    return { handle: (handler, options) => this.mount(declared, handler as unknown as AnyHandle, options as unknown as AnyHandleOptions) };
   }
 
   private mount(declared: AnyOperation, handler: AnyHandle, options: AnyHandleOptions = {}): void {
@@ -267,7 +272,7 @@ export class ApiRouter {
       const base = { query: req.query, params: req.params, viewer: req.user ?? null, req, res };
       let body: unknown = req.body;
       let files: UploadedFile[] = [];
-      if (multipart && formCheck && req.is('multipart/form-data')) {
+      if (multipart && formCheck && !multipart.inMemory && req.is('multipart/form-data')) {
         if (!this.options.receiveUpload) throw new Error(`${spec.operationId}: a multipart operation needs receiveUpload`);
         await options.beforeUpload?.(base);
         const upload = await this.options.receiveUpload(req, { fileField: multipart.fileField, validate: formCheck });
@@ -275,7 +280,7 @@ export class ApiRouter {
         files = upload.files;
       }
       const reply = await handler({ ...base, body, files });
-      if (reply === STREAMED) return;
+      if ('streamed' in reply) return;
       checkReply?.(reply);
       if (reply.headers) res.set(reply.headers);
       if (reply.location !== undefined) res.location(this.basePath + reply.location);
@@ -283,7 +288,8 @@ export class ApiRouter {
       if (reply.body === undefined) res.end();
       else res.json(reply.body);
     };
-    this.router[spec.method](spec.path, ...(handlers as RequestHandler[]), validate(spec), ...(idempotency ? [idempotency] : []), run);
+    // who is asking first (an anonymous caller learns nothing about the input), then the input, then the limiters (which may read it)
+    this.router[spec.method](spec.path, ...(guard ? [guard as RequestHandler] : []), validate(spec), ...(before as RequestHandler[]), ...(idempotency ? [idempotency] : []), run);
   }
 
   private guard(auth: Auth): Handler | undefined {

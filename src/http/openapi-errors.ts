@@ -135,7 +135,13 @@ export interface Access {
 
 export function accessOf(route: RegisteredRoute): Access {
   const docs: HandlerDoc[] = route.handlerDocs;
-  const auth = docs.some((d) => d.auth === 'required') ? 'required' : docs.some((d) => d.auth === 'optional') ? 'optional' : route.auth ? 'required' : undefined;
+  const auth = docs.some((d) => d.auth === 'required')
+    ? 'required'
+    : docs.some((d) => d.auth === 'optional')
+      ? 'optional'
+      : route.auth === 'required' || route.auth === 'optional'
+        ? route.auth
+        : undefined;
   return { auth, roles: route.permission && rolesWith(route.permission, roles), rateLimits: docs.flatMap((d) => (d.rateLimit ? [d.rateLimit] : [])) };
 }
 

@@ -34,7 +34,6 @@ const boardParams = { type: 'object', required: ['boardId'], properties: { board
 const postParams = { type: 'object', required: ['boardId', 'postId'], properties: { boardId: int, postId: int } } as const;
 const postIdParams = { type: 'object', required: ['postId'], properties: { postId: int } } as const;
 
-
 export function registerPostRoutes(api: ApiRouter, ctx: Context): void {
   const { posts } = ctx.services;
 

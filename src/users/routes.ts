@@ -1,12 +1,9 @@
-import type { Request } from 'express';
-import type { Guards } from '../auth/guards.js';
 import type { Context } from '../context.js';
-import type { ApiRouter } from '../http/api.js';
+import { accepted, created, noContent, ok, type ApiRouter } from '../http/api.js';
 import { clientMeta } from '../http/request-id.js';
 import { paginationQuery } from '../http/pagination.js';
 import { createLimiter } from '../http/rate-limit.js';
-import { adminUserPatchBody, banBody, newUserSchema, roleBody, updateMeBody, type Role } from './schemas.js';
-import type { AdminUserPatch } from './service.js';
+import { adminUserPatchBody, banBody, newUserSchema, roleBody, updateMeBody } from './schemas.js';
 
 const userSchema = {
   type: 'object',
@@ -22,177 +19,166 @@ const userSchema = {
     bannedAt: { type: ['string', 'null'], format: 'date-time' },
     banReason: { type: ['string', 'null'] },
   },
-};
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } };
-const id = (req: Request) => (req.params as unknown as { id: number }).id;
+} as const;
+const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } } as const;
 
-export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards): void {
+export function registerUserRoutes(api: ApiRouter, ctx: Context): void {
   const { users, auth } = ctx.services;
   const { signupRateLimitPerIp, signupRateWindowSeconds } = ctx.config.auth;
   // every signup costs a password hash: a client address gets a few per window
   const signupPerIp = createLimiter(ctx.redis, { name: 'signup-ip', limit: signupRateLimitPerIp, windowSeconds: signupRateWindowSeconds, key: (req) => `ip:${req.ip ?? 'unknown'}` });
 
-  api.route(
-    { method: 'post', path: '/users', operationId: 'signUp', summary: 'Create an account', tags: ['users'], body: newUserSchema, responses: { 201: { description: 'Created', schema: userSchema } } },
-    signupPerIp,
-    async (req, res) => {
-      const user = await users.create(req.body as { name: string; email: string; password: string });
-      res.status(201).location(`/api/v1/users/${user.id}`).json(user);
-    },
-  );
+  api
+    .route({
+      method: 'post',
+      path: '/users',
+      operationId: 'signUp',
+      summary: 'Create an account',
+      tags: ['users'],
+      auth: 'none',
+      before: [signupPerIp],
+      body: newUserSchema,
+      responses: { 201: { description: 'Created', schema: userSchema } },
+    })
+    .handle(async ({ body }) => {
+      const user = await users.create(body);
+      return created(`/users/${user.id}`, user);
+    });
 
-  api.route(
-    { method: 'get', path: '/users/me', operationId: 'getMe', summary: 'My account', tags: ['users'], auth: true, responses: { 200: { description: 'Me', schema: userSchema } } },
-    guards.requireAuth,
-    async (req, res) => res.json(await users.me(req.user!)),
-  );
+  api
+    .route({ method: 'get', path: '/users/me', operationId: 'getMe', summary: 'My account', tags: ['users'], auth: 'required', responses: { 200: { description: 'Me', schema: userSchema } } })
+    .handle(async ({ viewer }) => ok(await users.me(viewer)));
 
-  api.route(
-    {
+  api
+    .route({
       method: 'patch',
       path: '/users/me',
       operationId: 'updateMe',
       summary: 'Change name, email or password (email and password need currentPassword); a new password ends every session',
       tags: ['users'],
-      auth: true,
+      auth: 'required',
       body: updateMeBody,
       responses: { 200: { description: 'Updated', schema: userSchema } },
-    },
-    guards.requireAuth,
-    async (req, res) => res.json(await users.updateMe(req.user!, req.body as Parameters<typeof users.updateMe>[1])),
-  );
+    })
+    .handle(async ({ viewer, body }) => ok(await users.updateMe(viewer, body)));
 
-  api.route(
-    {
+  api
+    .route({
       method: 'delete',
       path: '/users/me',
       operationId: 'deleteMe',
       summary: 'Close my account (soft delete: posts stay, shown as a deleted user)',
       tags: ['users'],
-      auth: true,
+      auth: 'required',
       body: { type: 'object', additionalProperties: false, required: ['password'], properties: { password: { type: 'string', minLength: 1, maxLength: 128 } } },
       responses: { 204: { description: 'Closed' } },
-    },
-    guards.requireAuth,
-    async (req, res) => {
-      await users.deleteMe(req.user!, (req.body as { password: string }).password);
-      res.status(204).end();
-    },
-  );
+    })
+    .handle(async ({ viewer, body }) => {
+      await users.deleteMe(viewer, body.password);
+      return noContent();
+    });
 
-  api.route(
-    {
+  api
+    .route({
       method: 'get',
       path: '/users/me/boards',
       operationId: 'getMyBoards',
       summary: 'Boards I may read and write, and why (public, granted, admin)',
       tags: ['users'],
-      auth: true,
+      auth: 'required',
       responses: { 200: { description: 'Boards', schema: { type: 'object', required: ['items'], properties: { items: { type: 'array' } } } } },
-    },
-    guards.requireAuth,
-    async (req, res) => res.json({ items: await users.readableBoards(req.user!) }),
-  );
+    })
+    .handle(async ({ viewer }) => ok({ items: await users.readableBoards(viewer) }));
 
-  api.route(
-    {
+  api
+    .route({
       method: 'get',
       path: '/users/:id',
       operationId: 'getUser',
       summary: 'A public profile (the full record for admins)',
       tags: ['users'],
-      auth: true,
+      auth: 'required',
       params: idParams,
       responses: { 200: { description: 'User', schema: userSchema } },
-    },
-    guards.requireAuth,
-    async (req, res) => res.json(await users.profile(req.user!, id(req))),
-  );
+    })
+    .handle(async ({ viewer, params }) => ok(await users.profile(viewer, params.id)));
 
   // POST and PUT are the same ban (PUT for clients that treat a ban as a state to set)
   for (const [method, operationId, summary] of [
     ['post', 'banUser', 'Ban a member (admin): no more logins, every token revoked at once'],
     ['put', 'putUserBan', 'Ban a member (admin), the same as POST: no more logins, every token revoked at once'],
   ] as const) {
-    api.route(
-      {
+    api
+      .route({
         method,
         path: '/users/:id/ban',
         operationId,
         summary,
         tags: ['users'],
-        auth: true,
+        auth: 'required',
         permission: 'user.ban',
         params: idParams,
         body: banBody,
         responses: { 200: { description: 'Banned', schema: userSchema } },
-      },
-      guards.requireAuth,
-      async (req, res) => res.json(await users.setBanned(req.user!, id(req), true, (req.body as { reason: string }).reason)),
-    );
+      })
+      .handle(async ({ viewer, params, body }) => ok(await users.setBanned(viewer, params.id, true, body.reason)));
   }
 
-  api.route(
-    {
+  api
+    .route({
       method: 'delete',
       path: '/users/:id/ban',
       operationId: 'unbanUser',
       permission: 'user.ban',
       summary: 'Lift a ban (admin)',
       tags: ['users'],
-      auth: true,
+      auth: 'required',
       params: idParams,
       responses: { 200: { description: 'Unbanned', schema: userSchema } },
-    },
-    guards.requireAuth,
-    async (req, res) => res.json(await users.setBanned(req.user!, id(req), false)),
-  );
+    })
+    .handle(async ({ viewer, params }) => ok(await users.setBanned(viewer, params.id, false)));
 
-  api.route(
-    {
+  api
+    .route({
       method: 'put',
       path: '/users/:id/role',
       operationId: 'setUserRole',
       permission: 'user.setRole',
       summary: "Change a member's role to user or admin (superuser); their access tokens are revoked",
       tags: ['users'],
-      auth: true,
+      auth: 'required',
       params: idParams,
       body: roleBody,
       responses: { 200: { description: 'Updated', schema: userSchema } },
-    },
-    guards.requireAuth,
-    async (req, res) => res.json(await users.setRole(req.user!, id(req), (req.body as { role: 'user' | 'admin' }).role)),
-  );
+    })
+    .handle(async ({ viewer, params, body }) => ok(await users.setRole(viewer, params.id, body.role)));
 
-  api.route(
-    {
+  api
+    .route({
       method: 'post',
       path: '/users/:id/password-reset',
       operationId: 'forcePasswordReset',
       permission: 'user.forcePasswordReset',
       summary: 'Send the member a password reset mail (admin)',
       tags: ['users'],
-      auth: true,
+      auth: 'required',
       params: idParams,
       responses: { 202: { description: 'Mail sent' } },
-    },
-    guards.requireAuth,
-    async (req, res) => {
-      await auth.forcePasswordReset(req.user!, id(req), clientMeta(req));
-      res.status(202).json({ status: 'accepted' });
-    },
-  );
+    })
+    .handle(async ({ viewer, params, req }) => {
+      await auth.forcePasswordReset(viewer, params.id, clientMeta(req));
+      return accepted({ status: 'accepted' });
+    });
 
-  api.route(
-    {
+  api
+    .route({
       method: 'get',
       path: '/users',
       operationId: 'listUsers',
       permission: 'user.list',
       summary: 'Accounts, newest first (admin): filter by name/email (`q`), `role` and `banned`; keyset pages',
       tags: ['users'],
-      auth: true,
+      auth: 'required',
       query: {
         type: 'object',
         additionalProperties: false,
@@ -210,45 +196,36 @@ export function registerUserRoutes(api: ApiRouter, ctx: Context, guards: Guards)
           schema: { type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: userSchema }, nextCursor: { type: ['string', 'null'] } } },
         },
       },
-    },
-    guards.requireAuth,
-    async (req, res) => {
-      const q = req.query as unknown as { q?: string; role?: Role; banned?: boolean; limit: number; cursor?: string };
-      res.json(await users.list(req.user!, q));
-    },
-  );
+    })
+    .handle(async ({ viewer, query }) => ok(await users.list(viewer, query)));
 
-  api.route(
-    {
+  api
+    .route({
       method: 'patch',
       path: '/users/:id',
       operationId: 'updateUser',
       permission: 'user.update',
       summary: "Change an account's name, email or role (admin; an admin's account and any role only by a superuser)",
       tags: ['users'],
-      auth: true,
+      auth: 'required',
       params: idParams,
       body: adminUserPatchBody,
       responses: { 200: { description: 'Updated', schema: userSchema } },
-    },
-    guards.requireAuth,
-    async (req, res) => res.json(await users.adminUpdate(req.user!, id(req), req.body as AdminUserPatch)),
-  );
+    })
+    .handle(async ({ viewer, params, body }) => ok(await users.adminUpdate(viewer, params.id, body)));
 
-  api.route(
-    {
+  api
+    .route({
       method: 'put',
       path: '/users/:id/boards',
       operationId: 'setUserBoards',
       permission: 'board.manage',
       summary: 'Set exactly the boards a member holds a grant for (admin): `{boardIds: [...]}`',
       tags: ['users'],
-      auth: true,
+      auth: 'required',
       params: idParams,
       body: { type: 'object', additionalProperties: false, required: ['boardIds'], properties: { boardIds: { type: 'array', maxItems: 1000, items: { type: 'integer', minimum: 1 } } } },
       responses: { 200: { description: 'The grants now held', schema: { type: 'object', required: ['boardIds'], properties: { boardIds: { type: 'array', items: { type: 'integer' } } } } } },
-    },
-    guards.requireAuth,
-    async (req, res) => res.json(await users.setBoards(req.user!, id(req), (req.body as { boardIds: number[] }).boardIds)),
-  );
+    })
+    .handle(async ({ viewer, params, body }) => ok(await users.setBoards(viewer, params.id, body.boardIds)));
 }

@@ -1,6 +1,5 @@
 // The account rules (from the original project), as JSON Schemas shared by the REST API, the admin panel
 // and the CLI: every way to name an account (signup, profile edit, admin edit, create-superuser) meets them.
-import type { JsonSchema } from '../http/schema.js';
 
 /** Any case of a prefix, for patterns (JSON Schema patterns take no flags). */
 const anyCase = (s: string) => [...s].map((c) => (/[a-z]/i.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c.replace(/[.]/g, '\\.'))).join('');
@@ -11,36 +10,36 @@ const anyCase = (s: string) => [...s].map((c) => (/[a-z]/i.test(c) ? `[${c.toLow
  */
 export const closedAccountName = (id: number, suffix = '') => ({ name: `deleted_${id}${suffix}`, email: `deleted_${id}${suffix}@deleted.invalid` });
 
-export const nameSchema: JsonSchema = {
+export const nameSchema = {
   type: 'string',
   minLength: 1,
   maxLength: 64,
   pattern: `^(?!${anyCase('deleted_')})[A-Za-z][A-Za-z0-9_]*$`,
   description: 'name must start with a letter, then letters, digits or _ (1-64 characters, no spaces); names starting with deleted_ are reserved',
-};
+} as const;
 
-export const emailSchema: JsonSchema = {
+export const emailSchema = {
   type: 'string',
   maxLength: 256,
   format: 'email',
   pattern: `^(?!.*@${anyCase('deleted.invalid')}$)[^@\\s]+@[^@\\s]+\\.[^@\\s.]+$`,
   description: 'email must be a valid address with a dotted domain (at most 256 characters); the domain deleted.invalid is reserved',
-};
+} as const;
 
-export const passwordSchema: JsonSchema = {
+export const passwordSchema = {
   type: 'string',
   minLength: 8,
   maxLength: 64,
   pattern: '^(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9])(?=.*[^A-Za-z0-9]).*$',
   description: 'password must contain a lower-case letter, an upper-case letter, a digit and a special character',
-};
+} as const;
 
-export const newUserSchema: JsonSchema = {
+export const newUserSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['name', 'email', 'password'],
   properties: { name: nameSchema, email: emailSchema, password: passwordSchema },
-};
+} as const;
 
 /** A member changes their own account (email and password need the current password). */
 export const updateMeBody = {

@@ -5,7 +5,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import express from 'express';
 import pino from 'pino';
 import request from 'supertest';
-import { ApiRegistry, ApiRouter } from '../../src/http/api.js';
+import { ApiRegistry, ApiRouter, documentGuards, ok, type Handler } from '../../src/http/api.js';
 import { ConflictError, TooManyRequestsError } from '../../src/errors.js';
 import { errorHandler } from '../../src/http/errors.js';
 import { buildOpenApi } from '../../src/http/openapi.js';
@@ -13,28 +13,32 @@ import { newUserSchema } from '../../src/users/schemas.js';
 
 function testApp() {
   const registry = new ApiRegistry();
-  const api = new ApiRouter(registry, '/api/v1');
-  api.route(
-    {
+  // a stand-in token guard: every request is member 1 (the real guards are tested with real tokens elsewhere)
+  const asMember: Handler = (req, _res, next) => {
+    req.user = { id: 1, role: 'user', jti: 'j', sid: 's', exp: 0 };
+    next();
+  };
+  const api = new ApiRouter(registry, '/api/v1', { guards: documentGuards({ requireAuth: asMember, readAuth: () => asMember }) });
+  api
+    .route({
       method: 'post',
       path: '/boards/:boardId/things',
       operationId: 'createThing',
       summary: 'test route',
-      auth: true,
+      auth: 'required',
       params: { type: 'object', required: ['boardId'], properties: { boardId: { type: 'integer', minimum: 1 } } },
       query: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 }, sort: { enum: ['new', 'likes'] } } },
       body: newUserSchema,
       responses: { 201: { description: 'created', schema: { type: 'object' } } },
-    },
-    (req, res) => res.status(201).json({ params: req.params, query: req.query, body: req.body as unknown }),
-  );
-  api.route({ method: 'get', path: '/boom', operationId: 'boom', summary: 'fails', responses: { 200: { description: 'never' } } }, () => {
+    })
+    .handle(({ params, query, body }) => ({ status: 201, body: { params, query, body } }));
+  api.route({ method: 'get', path: '/boom', operationId: 'boom', summary: 'fails', auth: 'none', responses: { 200: { description: 'never' } } }).handle(() => {
     throw new Error('SELECT * FROM users WHERE secret -- internal detail');
   });
-  api.route({ method: 'get', path: '/taken', operationId: 'taken', summary: 'conflict', responses: { 200: { description: 'never' } } }, () => {
+  api.route({ method: 'get', path: '/taken', operationId: 'taken', summary: 'conflict', auth: 'none', responses: { 200: { description: 'never' } } }).handle(() => {
     throw new ConflictError('already_exists', 'name already taken', { fields: ['name'] });
   });
-  api.route({ method: 'get', path: '/slow-down', operationId: 'slowDown', summary: '429', responses: { 200: { description: 'never' } } }, () => {
+  api.route({ method: 'get', path: '/slow-down', operationId: 'slowDown', summary: '429', auth: 'none', responses: { 200: { description: 'never' } } }).handle(() => {
     throw TooManyRequestsError.retryAfter(12.2);
   });
   const app = express();
@@ -133,5 +137,28 @@ describe('OpenAPI generation', () => {
     const result = await new Validator().validate(JSON.parse(JSON.stringify(doc)) as Parameters<Validator['validate']>[0]);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
+  });
+});
+
+describe('reply checking (NODE_ENV=test)', () => {
+  const registry = new ApiRegistry();
+  const api = new ApiRouter(registry, '', { validateResponses: true });
+  const schema = { type: 'object', required: ['id'], properties: { id: { type: 'integer' } } } as const;
+  const route = (path: string, reply: () => ReturnType<typeof ok>) =>
+    api.route({ method: 'get', path, operationId: path.slice(1), summary: path, auth: 'none', responses: { 200: { description: 'a thing', schema } } }).handle(reply);
+  route('/good', () => ok({ id: 1 }));
+  route('/wrong-body', () => ok({ id: 'one' }));
+  route('/undocumented-status', () => ({ status: 201, body: { id: 1 } }));
+  const app = express();
+  app.use(api.router);
+  app.use(errorHandler(pino({ level: 'silent' })));
+
+  it('passes a reply that matches its documented schema', async () => {
+    expect((await request(app).get('/good')).body).toEqual({ id: 1 });
+  });
+
+  it.each(['/wrong-body', '/undocumented-status'])('fails %s, a reply the document does not describe, as a server error', async (path) => {
+    const res = await request(app).get(path);
+    expect({ status: res.status, code: (res.body as { code?: string }).code }).toEqual({ status: 500, code: 'internal_error' });
   });
 });
