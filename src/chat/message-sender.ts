@@ -95,8 +95,9 @@ export class MessageSender {
       }
       const createdAt = r.createdAt.toISOString();
       delivery.reply(m.ws, frames.ack(m.clientMsgId, r.id, createdAt));
-      if (r.duplicate) continue; // a resend: its message frame went out with the original
-      metrics.messagesStored.inc();
+      // a resend goes out again, with the original's id: the replica that stored the original may have died
+      // before its fan-out, and clients drop a message id they already have (docs/chat-protocol.md)
+      if (!r.duplicate) metrics.messagesStored.inc();
       fanout.push({ sessionId: m.sessionId, frame: frames.message({ sessionId: m.sessionId, id: r.id, authorId: m.authorId, content: m.content, clientMsgId: m.clientMsgId, createdAt }) });
     }
     this.deps.bus.publishFrames(fanout);
