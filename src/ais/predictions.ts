@@ -156,8 +156,10 @@ export class AiPredictions {
     }
     const jobId = predictJobId();
     if (!(await predictionStates.queueAgain(this.deps.prisma, id, log.jobId, jobId, input))) throw running();
+    // the answer is the log as queued: read before the job is handed over, a worker may start it at once
+    const queued = await this.getLog(viewer, id);
     await enqueuePredictions(this.deps, [{ ref: { id, aiId: log.aiId, userId: log.userId, jobId }, artifactKey, input }]);
-    return this.getLog(viewer, id);
+    return queued;
   }
 
   async removeLog(viewer: Viewer | null, id: number): Promise<void> {

@@ -140,9 +140,11 @@ export class AisService {
       if (!(await this.prisma.ai.count({ where: { id: aiId } }))) throw notFound();
       throw new ConflictError('ai_training_in_progress', 'This model is already queued for training or training.');
     }
+    // the answer is the model as queued: read before the job is handed over, a worker may start it at once
+    const queued = aiView(viewer, await readableModel(this.prisma, viewer, aiId));
     await enqueueTraining(this.deps, aiId, jobId, viewer.id);
     await this.deps.audit.record({ actor: { id: viewer.id }, action: 'ai.train_requested', target: { type: 'ai', id: aiId }, details: { jobId } });
-    return aiView(viewer, await readableModel(this.prisma, viewer, aiId));
+    return queued;
   }
 
   async update(viewer: Viewer | null, aiId: number, patch: AiPatch): Promise<AiView> {
