@@ -4,6 +4,7 @@
 import { access, type Viewer } from '../access/index.js';
 import { ConflictError, ValidationError } from '../errors.js';
 import type { Page } from '../http/pagination.js';
+import { GroupCommit } from '../platform/group-commit.js';
 import { queueNames } from '../platform/queue.js';
 import { cancelJobs, enqueuePredictions, type QueueDeps } from './enqueue.js';
 import { predictJobId } from './jobs.js';
@@ -20,61 +21,34 @@ export interface PredictBody {
 interface Submission {
   row: { userId: number; aiId: number; input: number[] | number[][]; jobId: string };
   artifactKey: string;
-  resolve: (log: LogRow) => void;
-  reject: (e: unknown) => void;
 }
 
 /**
- * Group commit of new predictions: the rows of the requests that arrive while the previous batch is being
- * written are inserted in one transaction and their jobs added with one addBulk, so a burst of requests
- * costs one commit and one Redis round trip per batch instead of one each. A request alone goes at once.
+ * Group commit of new predictions (src/platform/group-commit.ts): the rows of the requests that arrive while the
+ * previous batch is being written are inserted in one transaction and their jobs added with one addBulk, so a
+ * burst of requests costs one commit and one Redis round trip per batch instead of one each. A request alone
+ * goes at the end of the turn. If either step fails, every request of the batch fails with it.
  */
-class PredictionSubmitter {
-  private pending: Submission[] = [];
-  private loop: Promise<void> | null = null;
-
-  constructor(
-    private readonly deps: QueueDeps,
-    private readonly maxBatch = 200,
-  ) {}
-
-  submit(row: Submission['row'], artifactKey: string): Promise<LogRow> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ row, artifactKey, resolve, reject });
-      this.loop ??= (async () => {
-        while (this.pending.length) await this.write(this.pending.splice(0, this.maxBatch));
-        this.loop = null;
-      })();
-    });
-  }
-
-  private async write(batch: Submission[]): Promise<void> {
-    const { prisma } = this.deps;
-    let rows: LogRow[];
-    try {
-      rows = await prisma.$transaction(batch.map((b) => prisma.aiLog.create({ data: { ...b.row, status: predictionStates.created }, select: logSelect })));
-    } catch (e) {
-      for (const b of batch) b.reject(e);
-      return;
-    }
-    try {
+function predictionSubmitter(deps: QueueDeps, maxBatch = 200): GroupCommit<Submission, LogRow> {
+  return new GroupCommit<Submission, LogRow>(
+    async (batch) => {
+      const { prisma } = deps;
+      const rows = await prisma.$transaction(batch.map((b) => prisma.aiLog.create({ data: { ...b.row, status: predictionStates.created }, select: logSelect })));
       await enqueuePredictions(
-        this.deps,
+        deps,
         rows.map((r, i) => ({ ref: { id: r.id, aiId: r.aiId, userId: r.userId, jobId: batch[i].row.jobId }, artifactKey: batch[i].artifactKey, input: batch[i].row.input })),
       );
-    } catch (e) {
-      for (const b of batch) b.reject(e);
-      return;
-    }
-    rows.forEach((r, i) => batch[i].resolve(r));
-  }
+      return rows;
+    },
+    { maxBatch, intervalMs: 0 },
+  );
 }
 
 export class AiPredictions {
-  private readonly submissions: PredictionSubmitter;
+  private readonly submissions: GroupCommit<Submission, LogRow>;
 
   constructor(private readonly deps: QueueDeps) {
-    this.submissions = new PredictionSubmitter(deps);
+    this.submissions = predictionSubmitter(deps);
   }
 
   /** Checks `{input}` or `{inputs}` against the model's features and the batch limit. */
@@ -114,7 +88,7 @@ export class AiPredictions {
     access.require(viewer, 'ai.use');
     const { artifactKey, features } = await this.requirePredictable(viewer, aiId);
     const input = this.checkBody(body, features);
-    return this.submissions.submit({ userId: viewer.id, aiId, input, jobId: predictJobId() }, artifactKey);
+    return this.submissions.add({ row: { userId: viewer.id, aiId, input, jobId: predictJobId() }, artifactKey });
   }
 
   /** A model's logs, newest first: the viewer's own, or (admins) everyone's or one member's. */
