@@ -33,8 +33,11 @@ export function registerAuthRoutes(api: ApiRouter, ctx: Context): void {
     name: 'password-reset-address',
     limit: cfg.passwordResetRateLimitPerAddress,
     windowSeconds: window,
-    // (after validation: the email is there)
-    key: (req) => `addr:${sha256((req.body as { email: string }).email.toLowerCase())}`,
+    // (runs after validation: the email is there)
+    key: (req) => {
+      const body: unknown = req.body;
+      return typeof body === 'object' && body !== null && 'email' in body && typeof body.email === 'string' ? `addr:${sha256(body.email.toLowerCase())}` : null;
+    },
   });
 
   api

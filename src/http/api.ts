@@ -101,7 +101,7 @@ export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params' | 'mu
       else req.params = p;
     }
     if (query) {
-      const q = { ...(req.query as Record<string, unknown>) };
+      const q: Record<string, unknown> = { ...req.query };
       if (!query(q)) errors.push(...fieldErrors(query.errors, 'query'));
       else if (valueErrors(q, 'query').length) errors.push(...valueErrors(q, 'query'));
       // Express 5 exposes req.query as a getter: replace it with the validated, coerced copy
