@@ -1,7 +1,7 @@
 // The audit log: who did what to what, when, from where. One interface, two adapters: SQL (Prisma
 // AuditEvent, the default) and MongoDB (./mongo.ts, when MONGODB_URL is set). Services record; routes never.
 import { access, type Viewer } from '../access/index.js';
-import { decodeKey, encodeKey, invalidCursor } from '../http/pagination.js';
+import { decodeKey, encodeKey, invalidCursor, isIntKey } from '../http/pagination.js';
 import { currentLogContext } from '../platform/log-context.js';
 import type { Db } from '../platform/prisma.js';
 
@@ -102,7 +102,7 @@ export class SqlAuditLog implements AuditLog {
 
   async query(q: AuditQuery): Promise<AuditPage> {
     const after = q.cursor ? decodeCursor(q.cursor) : null;
-    if (after && !/^\d+$/.test(after.id)) throw invalidCursor();
+    if (after && !(/^\d+$/.test(after.id) && isIntKey(Number(after.id)))) throw invalidCursor();
     const rows = await this.prisma.auditEvent.findMany({
       where: {
         ...(q.actorId !== undefined ? { actorId: q.actorId } : {}),
