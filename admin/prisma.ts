@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Resource } from '@adminjs/prisma';
 import { ValidationError, type BaseRecord, type Filter } from 'adminjs';
-import { Prisma } from '@prisma/client';
 import type { Context } from '../src/context.js';
+import { isUniqueViolation, uniqueFields } from '../src/platform/known-errors.js';
 import { projectRoot } from '../src/platform/paths.js';
 import { bundleDir } from './env.js';
 import { usableFilter, usableId, usableParams, type ColumnTypes, type FindParams } from './prisma-filters.js';
@@ -38,11 +38,8 @@ export async function datamodel(provider: Context['config']['databaseProvider'])
 
 /** A unique-constraint violation as a form error on each field it names, not a 500. */
 export function uniqueViolation(e: unknown): ValidationError | null {
-  if (!(e instanceof Prisma.PrismaClientKnownRequestError) || e.code !== 'P2002') return null;
-  const meta = e.meta as { target?: string[] | string; driverAdapterError?: { cause?: { constraint?: { fields?: string[]; index?: string } } } } | undefined;
-  const c = meta?.driverAdapterError?.cause?.constraint;
-  const raw = c?.fields ?? (c?.index ? c.index.replace(/_key$/, '').split('_').slice(1) : Array.isArray(meta?.target) ? meta.target : meta?.target ? [meta.target] : []);
-  const fields = raw.map((f) => f.replace(/^[`"]|[`"]$/g, ''));
+  if (!isUniqueViolation(e)) return null;
+  const fields = uniqueFields(e.meta);
   const errors = Object.fromEntries((fields.length ? fields : ['id']).map((f) => [f, { message: 'is already taken', type: 'unique' }]));
   return new ValidationError(errors, { message: `${fields.join(' and ') || 'A value'} is already taken.`, type: 'unique' });
 }

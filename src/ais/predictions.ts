@@ -3,14 +3,14 @@
 // what the worker wrote; the states themselves are written by states.ts.
 import { access, type Viewer } from '../access/index.js';
 import { ConflictError, ValidationError } from '../errors.js';
-import type { Page } from '../http/pagination.js';
+import { keysetPage, type Page } from '../http/pagination.js';
 import { GroupCommit } from '../platform/group-commit.js';
 import { queueNames } from '../platform/queue.js';
 import { cancelJobs, enqueuePredictions, type QueueDeps } from './enqueue.js';
 import { predictJobId } from './jobs.js';
 import { InputError, checkInput, type Metrics } from './model.js';
 import { predictionStates } from './states.js';
-import { field, logNotFound, logSelect, pageArgs, readableModel, toPage, type AiLogListQuery, type AiLogView, type LogRow } from './views.js';
+import { field, logNotFound, logSelect, pageArgs, readableModel, type AiLogListQuery, type AiLogView, type LogRow } from './views.js';
 
 /** `{input: [x0, …]}` (one prediction) or `{inputs: [[…], …]}` (a batch). */
 export interface PredictBody {
@@ -106,7 +106,7 @@ export class AiPredictions {
       skip,
       select: logSelect,
     });
-    return toPage(rows, query.limit);
+    return keysetPage(rows, query.limit, (last) => [last.id]);
   }
 
   /** The log of its owner, or of anyone for admins; 404 otherwise. */

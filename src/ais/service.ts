@@ -7,7 +7,7 @@ import { access, type Viewer } from '../access/index.js';
 import type { Config } from '../config.js';
 import { ConflictError, ValidationError } from '../errors.js';
 import { toAppError } from '../platform/known-errors.js';
-import type { Page } from '../http/pagination.js';
+import { keysetPage, type Page } from '../http/pagination.js';
 import { compile, fieldErrors } from '../http/schema.js';
 import type { Logger } from '../platform/logger.js';
 import type { Db } from '../platform/prisma.js';
@@ -22,7 +22,7 @@ import { AiPredictions, type PredictBody } from './predictions.js';
 import { AiJobRecovery, type AiRecoveryOptions } from './recovery.js';
 import { aiNewFields, aiPatchBody } from './schemas.js';
 import { trainingStates } from './states.js';
-import { aiSelect, aiView, field, notFound, pageArgs, readableModel, toPage, type AiListQuery, type AiLogListQuery, type AiLogView, type AiRow, type AiView } from './views.js';
+import { aiSelect, aiView, field, notFound, pageArgs, readableModel, type AiListQuery, type AiLogListQuery, type AiLogView, type AiRow, type AiView } from './views.js';
 
 export type { AiListQuery, AiLogListQuery, AiLogView, AiView, PredictBody };
 
@@ -212,7 +212,7 @@ export class AisService {
       skip,
       select: aiSelect,
     });
-    const { items, nextCursor } = toPage(rows, query.limit);
+    const { items, nextCursor } = keysetPage(rows, query.limit, (last) => [last.id]);
     return { items: items.map((r) => aiView(viewer, r)), nextCursor };
   }
 

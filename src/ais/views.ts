@@ -2,7 +2,7 @@
 // shared not-found answers, and the pages of lists (newest first, by id).
 import { access, type Viewer } from '../access/index.js';
 import { NotFoundError, type FieldError } from '../errors.js';
-import { decodeKey, encodeKey } from '../http/pagination.js';
+import { decodeIdKey } from '../http/pagination.js';
 import type { Db, Prisma } from '../platform/prisma.js';
 import type { JobStatus } from './jobs.js';
 import type { Metrics } from './model.js';
@@ -121,15 +121,7 @@ export async function readableModel(prisma: Db, viewer: Viewer | null, aiId: num
 /** Keyset (cursor) or numbered page arguments over ids, newest first. */
 export function pageArgs(query: AiListQuery): { where: { id?: { lt: number } }; skip: number } {
   if (query.cursor) {
-    const [id] = decodeKey(query.cursor, ['number']) as [number];
-    return { where: { id: { lt: id } }, skip: 0 };
+    return { where: { id: { lt: decodeIdKey(query.cursor) } }, skip: 0 };
   }
   return { where: {}, skip: query.page ? (query.page - 1) * query.limit : 0 };
-}
-
-/** Cuts the limit+1 rows read to a page and its next cursor. */
-export function toPage<T extends { id: number }>(rows: T[], limit: number): { items: T[]; nextCursor: string | null } {
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > limit && last ? encodeKey([last.id]) : null };
 }

@@ -3,8 +3,9 @@
 // written with insertMany in batches. When MongoDB cannot take them (outage, or the buffer is full) they are
 // written to the SQL adapter instead, with a warning: nothing is dropped silently.
 import mongoose, { type Connection, type Model } from 'mongoose';
+import { keysetPage } from '../http/pagination.js';
 import type { Logger } from '../platform/logger.js';
-import { decodeCursor, encodeCursor, toRow, type AuditEventInput, type AuditLog, type AuditPage, type AuditQuery, type AuditRow, type SqlAuditLog } from './service.js';
+import { cursorKey, decodeCursor, toRow, type AuditEventInput, type AuditLog, type AuditPage, type AuditQuery, type AuditRow, type SqlAuditLog } from './service.js';
 
 export interface MongoAuditOptions {
   retentionDays: number;
@@ -120,7 +121,7 @@ export class MongoAuditLog implements AuditLog {
       .sort({ at: -1, _id: -1 })
       .limit(q.limit + 1)
       .lean();
-    const items = docs.slice(0, q.limit).map((d) => ({
+    const events = docs.map((d) => ({
       id: String(d._id),
       at: d.at,
       actorId: d.actorId ?? null,
@@ -132,8 +133,7 @@ export class MongoAuditLog implements AuditLog {
       requestId: d.requestId ?? null,
       details: d.details ?? null,
     }));
-    const last = items[items.length - 1];
-    return { items, nextCursor: docs.length > q.limit && last ? encodeCursor(last.at, last.id) : null };
+    return keysetPage(events, q.limit, cursorKey);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 // The audit log: who did what to what, when, from where. One interface, two adapters: SQL (Prisma
 // AuditEvent, the default) and MongoDB (./mongo.ts, when MONGODB_URL is set). Services record; routes never.
 import { access, type Viewer } from '../access/index.js';
-import { decodeKey, encodeKey, invalidCursor } from '../http/pagination.js';
+import { decodeKey, invalidCursor, isIntKey, keysetPage } from '../http/pagination.js';
 import { currentLogContext } from '../platform/log-context.js';
 import type { Db } from '../platform/prisma.js';
 
@@ -76,9 +76,7 @@ export function toRow(e: AuditEventInput, at = new Date()): AuditRow {
 }
 
 /** Audit cursors are the pagination cursors of the API, keyed by the last item's (at, id). */
-export function encodeCursor(at: Date, id: string): string {
-  return encodeKey([at.toISOString(), id]);
-}
+export const cursorKey = (e: { at: Date; id: string }): [string, string] => [e.at.toISOString(), e.id];
 
 export function decodeCursor(cursor: string): { at: Date; id: string } {
   const [at, id] = decodeKey(cursor, ['string', 'string']) as [string, string];
@@ -102,7 +100,7 @@ export class SqlAuditLog implements AuditLog {
 
   async query(q: AuditQuery): Promise<AuditPage> {
     const after = q.cursor ? decodeCursor(q.cursor) : null;
-    if (after && !/^\d+$/.test(after.id)) throw invalidCursor();
+    if (after && !(/^\d+$/.test(after.id) && isIntKey(Number(after.id)))) throw invalidCursor();
     const rows = await this.prisma.auditEvent.findMany({
       where: {
         ...(q.actorId !== undefined ? { actorId: q.actorId } : {}),
@@ -116,9 +114,8 @@ export class SqlAuditLog implements AuditLog {
       orderBy: { id: 'desc' },
       take: q.limit + 1,
     });
-    const items = rows.slice(0, q.limit).map((r) => ({ ...r, id: String(r.id), details: (r.details ?? null) as Record<string, unknown> | null }));
-    const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > q.limit && last ? encodeCursor(last.at, last.id) : null };
+    const events = rows.map((r) => ({ ...r, id: String(r.id), details: (r.details ?? null) as Record<string, unknown> | null }));
+    return keysetPage(events, q.limit, cursorKey);
   }
 
   async close(): Promise<void> {}

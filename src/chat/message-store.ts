@@ -6,7 +6,8 @@
 import type { Config } from '../config.js';
 import type { Db, Prisma } from '../platform/prisma.js';
 import type { CommitResult, PendingMessage } from './pending-message.js';
-import { isForeignKeyViolation, isUniqueViolation } from './rows.js';
+import { isUniqueViolation } from '../platform/known-errors.js';
+import { isForeignKeyViolation } from './rows.js';
 import { SqliteMessageWriter } from './sqlite-writer.js';
 
 type Written = { id: number; createdAt: Date; duplicate: boolean };

@@ -1,8 +1,7 @@
 // What the chat services read from the database and how clients see it: the Prisma selects of sessions and
 // messages, the views built from them, history cursors, and the database errors the services tell apart.
 import { ValidationError } from '../errors.js';
-import { toAppError } from '../platform/known-errors.js';
-import { decodeKey, invalidCursor } from '../http/pagination.js';
+import { decodeIdKey, invalidCursor } from '../http/pagination.js';
 import type { Prisma } from '../platform/prisma.js';
 import type { SessionSnapshot } from './bus.js';
 
@@ -76,14 +75,12 @@ export const snapshot = (s: { id: number; name: string; information: string; cre
   isVisible: s.isVisible,
 });
 
-export const isUniqueViolation = (e: unknown) => (e as { code?: string }).code === 'P2002' || toAppError(e)?.kind === 'conflict';
 export const isForeignKeyViolation = (e: unknown) => (e as { code?: string }).code === 'P2003';
 
 /** The id a list or history cursor stands for; a cursor this API did not hand out is a 400. */
 export function cursorOf(field: 'before' | 'after' | 'cursor', value: string): number {
   try {
-    const [id] = decodeKey(value, ['number']) as [number];
-    if (Number.isInteger(id) && id > 0) return id;
+    return decodeIdKey(value);
   } catch {
     // fall through
   }

@@ -3,7 +3,7 @@
 // ChatBus as control events, and the changes a moderator makes are audited.
 import type { AuditLog } from '../audit/service.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { encodeKey, type Page } from '../http/pagination.js';
+import { keysetPage, type Page } from '../http/pagination.js';
 import { compile, fieldErrors } from '../http/schema.js';
 import type { Db, Prisma } from '../platform/prisma.js';
 import { requireUserIds } from '../users/ids.js';
@@ -11,7 +11,8 @@ import { access, type Viewer } from '../access/index.js';
 import { sessionNotFound, type ChatAccess, type SessionAccess } from './access.js';
 import type { ChatBus, SessionSnapshot } from './bus.js';
 import { sessionBody, sessionPatchBody } from './schemas.js';
-import { cursorOf, isForeignKeyViolation, isUniqueViolation, sessionSelect, snapshot, toSession, type ChatSessionView } from './rows.js';
+import { isUniqueViolation } from '../platform/known-errors.js';
+import { cursorOf, isForeignKeyViolation, sessionSelect, snapshot, toSession, type ChatSessionView } from './rows.js';
 
 export interface SessionListQuery {
   limit: number;
@@ -56,8 +57,8 @@ export class ChatSessionService {
       ...(query.cursor ? { id: { lt: cursorOf('cursor', query.cursor) } } : {}),
     };
     const rows = await this.prisma.chatSession.findMany({ where, select: sessionSelect, orderBy: { id: 'desc' }, take: query.limit + 1 });
-    const items = rows.slice(0, query.limit).map(toSession);
-    return { items, nextCursor: rows.length > query.limit ? encodeKey([items[items.length - 1].id]) : null };
+    const { items, nextCursor } = keysetPage(rows, query.limit, (last) => [last.id]);
+    return { items: items.map(toSession), nextCursor };
   }
 
   async get(viewer: Viewer, id: number): Promise<ChatSessionView> {

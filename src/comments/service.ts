@@ -5,7 +5,7 @@ import { access, type Viewer } from '../access/index.js';
 import type { BoardPolicy } from '../boards/policy.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { compile, fieldErrors } from '../http/schema.js';
-import { decodeKey, encodeKey, type Page } from '../http/pagination.js';
+import { decodeIdKey, keysetPage, type Page } from '../http/pagination.js';
 import { fileRows, fileSelect, publicFiles } from '../files/service.js';
 import { deleteFiles, type ReceivedFile } from '../files/upload.js';
 import type { Logger } from '../platform/logger.js';
@@ -59,7 +59,7 @@ export class CommentsService {
   /** Oldest first, keyset by id. */
   async list(viewer: Viewer | null, postId: number, q: { limit: number; cursor?: string; page?: number }): Promise<Page<unknown>> {
     await this.posts.requirePost(viewer, postId);
-    const after = q.cursor ? (decodeKey(q.cursor, ['number'])[0] as number) : undefined;
+    const after = q.cursor ? decodeIdKey(q.cursor) : undefined;
     const rows = await this.prisma.comment.findMany({
       where: { postId, ...(access.can(viewer, 'comment.moderate') ? {} : { isVisible: true }), ...(after !== undefined ? { id: { gt: after } } : {}) },
       select: commentSelect,
@@ -67,9 +67,8 @@ export class CommentsService {
       take: q.limit + 1,
       ...(after === undefined && q.page ? { skip: (q.page - 1) * q.limit } : {}),
     });
-    const items = rows.slice(0, q.limit);
-    const last = items[items.length - 1];
-    return { items: items.map(out), nextCursor: rows.length > q.limit && last ? encodeKey([last.id]) : null };
+    const { items, nextCursor } = keysetPage(rows, q.limit, (last) => [last.id]);
+    return { items: items.map(out), nextCursor };
   }
 
   async get(viewer: Viewer | null, commentId: number) {

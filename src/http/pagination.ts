@@ -32,6 +32,26 @@ export function decodeKey(cursor: string, shape: ('string' | 'number')[]): (stri
   throw invalidCursor();
 }
 
+/** Whether a cursor's number fits the database's integer columns (ids and counters are 32-bit). */
+export const isIntKey = (n: unknown): n is number => Number.isInteger(n) && Math.abs(n as number) <= 2 ** 31 - 1;
+
+/** The id of a cursor of a list keyed by id alone: a positive integer, or the 400 of `invalidCursor`. */
+export function decodeIdKey(cursor: string): number {
+  const [id] = decodeKey(cursor, ['number']);
+  if (isIntKey(id) && id > 0) return id;
+  throw invalidCursor();
+}
+
+/**
+ * One keyset page of the `limit + 1` rows read: the first `limit` of them, and the cursor of the last one's
+ * sort key (`keyOf`) when the extra row shows that more follow (null at the end).
+ */
+export function keysetPage<T>(rows: T[], limit: number, keyOf: (last: T) => (string | number)[]): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last !== undefined ? encodeKey(keyOf(last)) : null };
+}
+
 /** The document's schema of one page of `items`: the items, the cursor of the next page (null at the end), the page number when asked by page. */
 export const pageSchema = (items: object) => ({
   type: 'object',

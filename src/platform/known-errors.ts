@@ -26,6 +26,11 @@ export function uniqueFields(meta: unknown): string[] {
   return typeof m?.target === 'string' ? [m.target] : [];
 }
 
+/** A unique constraint refused the write (Prisma's P2002); `uniqueFields(e.meta)` names the fields. */
+export function isUniqueViolation(e: unknown): e is Prisma.PrismaClientKnownRequestError {
+  return e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002';
+}
+
 /** An AppError as it is; a platform failure with a meaning for the client as one; anything else null. */
 export function toAppError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;

@@ -5,10 +5,11 @@ import { access, type Viewer } from '../access/index.js';
 import type { BoardPolicy } from '../boards/policy.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { compile, fieldErrors } from '../http/schema.js';
-import { decodeKey, encodeKey, invalidCursor, type Page } from '../http/pagination.js';
+import { decodeKey, invalidCursor, isIntKey, keysetPage, type Page } from '../http/pagination.js';
 import { deleteFiles, type ReceivedFile } from '../files/upload.js';
 import { fileRows, fileSelect, postFileKeys, publicFiles } from '../files/service.js';
 import type { Logger } from '../platform/logger.js';
+import { isUniqueViolation } from '../platform/known-errors.js';
 import type { Db, Prisma } from '../platform/prisma.js';
 import type { Storage } from '../platform/storage.js';
 import { counterTransaction, moveCounter } from './counters.js';
@@ -90,10 +91,10 @@ export class PostsService {
     if (q.cursor) {
       const [value, id] = decodeKey(q.cursor, [q.sort === 'new' ? 'string' : 'number', 'number']);
       const v = q.sort === 'new' ? new Date(value) : (value as number);
-      if ((v instanceof Date && Number.isNaN(v.getTime())) || !Number.isInteger(id)) {
+      if ((v instanceof Date ? Number.isNaN(v.getTime()) : !isIntKey(v)) || !isIntKey(id)) {
         throw invalidCursor();
       }
-      where.OR = [{ [column]: { lt: v } }, { [column]: v, id: { lt: id as number } }];
+      where.OR = [{ [column]: { lt: v } }, { [column]: v, id: { lt: id } }];
     }
     const rows = await this.prisma.post.findMany({
       where,
@@ -102,16 +103,10 @@ export class PostsService {
       take: q.limit + 1,
       ...(!q.cursor && q.page ? { skip: (q.page - 1) * q.limit } : {}),
     });
-    const items = rows.slice(0, q.limit);
-    const buffered = await this.views.pending(items.map((r) => r.id));
-    for (const item of items) item.numberOfView += buffered.get(item.id) ?? 0;
-    const last = items[items.length - 1];
-    const lastValue = last ? (q.sort === 'new' ? last.createDate.toISOString() : last[column as 'numberOfView']) : null;
-    return {
-      items,
-      nextCursor: rows.length > q.limit && last && lastValue !== null ? encodeKey([lastValue, last.id]) : null,
-      ...(!q.cursor && q.page ? { page: q.page } : {}),
-    };
+    const buffered = await this.views.pending(rows.slice(0, q.limit).map((r) => r.id));
+    for (const row of rows) row.numberOfView += buffered.get(row.id) ?? 0;
+    const page = keysetPage(rows, q.limit, (last) => [q.sort === 'new' ? last.createDate.toISOString() : last[column as 'numberOfView'], last.id]);
+    return { ...page, ...(!q.cursor && q.page ? { page: q.page } : {}) };
   }
 
   /**
@@ -198,7 +193,7 @@ export class PostsService {
         const added = await tx.postLike.create({ data: { postId, userId: viewer.id } }).then(
           () => true,
           (e: unknown) => {
-            if ((e as { code?: string }).code === 'P2002') return false;
+            if (isUniqueViolation(e)) return false;
             throw e;
           },
         );

@@ -7,11 +7,11 @@ import type { Sessions } from '../auth/sessions.js';
 import type { BoardsService } from '../boards/service.js';
 import type { Config } from '../config.js';
 import { BadRequestError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import { toAppError } from '../platform/known-errors.js';
-import { decodeKey, encodeKey, type Page } from '../http/pagination.js';
+import { isUniqueViolation, toAppError } from '../platform/known-errors.js';
+import { decodeIdKey, keysetPage, type Page } from '../http/pagination.js';
 import { compile, fieldErrors } from '../http/schema.js';
 import { redisKeys } from '../platform/keys.js';
-import { Prisma, type Db } from '../platform/prisma.js';
+import type { Db } from '../platform/prisma.js';
 import type { Redis } from '../platform/redis.js';
 import { adminUserPatchBody, banBody, closedAccountName, newUserSchema, roleBody, updateMeBody, type Role } from './schemas.js';
 
@@ -191,7 +191,7 @@ export class UsersService {
         await this.prisma.user.update({ where: { id: user.id }, data: { deletedAt: new Date(), ...closed, passwordHash: '!' } });
         break;
       } catch (e) {
-        if (attempt < 3 && e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002') continue;
+        if (attempt < 3 && isUniqueViolation(e)) continue;
         throw toAppError(e) ?? e;
       }
     }
@@ -254,7 +254,7 @@ export class UsersService {
   /** Staff only: accounts newest first, filtered by name/email, role and ban; keyset pages by id. */
   async list(viewer: Viewer, q: UserListQuery): Promise<Page<PublicUser>> {
     access.require(viewer, 'user.list');
-    const after = q.cursor ? (decodeKey(q.cursor, ['number'])[0] as number) : undefined;
+    const after = q.cursor ? decodeIdKey(q.cursor) : undefined;
     const rows = await this.prisma.user.findMany({
       where: {
         deletedAt: null,
@@ -267,9 +267,7 @@ export class UsersService {
       take: q.limit + 1,
       select: publicUserSelect,
     });
-    const items = rows.slice(0, q.limit);
-    const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > q.limit && last ? encodeKey([last.id]) : null };
+    return keysetPage(rows, q.limit, (last) => [last.id]);
   }
 
   /**

@@ -9,7 +9,7 @@ import request from 'supertest';
 import { modelKeys } from '../../src/ais/jobs.js';
 import { queueNames } from '../../src/platform/queue.js';
 import { call, type Actor } from '../boards/setup.js';
-import { API, expectProblem } from '../helpers/auth.js';
+import { API, b64url, expectProblem } from '../helpers/auth.js';
 import { testProvider } from '../helpers/db.js';
 import { aiName, createTrainedModel, finished, formula, startAiSuite, trained, waitFor, FORMULA, type AiBody, type AiLogBody, type AiSuite } from './helpers.js';
 
@@ -199,6 +199,7 @@ describe('models: who sees and manages what', () => {
     const failed = await call(s.app, s.admin, 'get', '/ais?status=failed&limit=100');
     expect((failed.body.items as AiBody[]).every((x) => x.status === 'failed')).toBe(true);
     expectProblem(await call(s.app, s.admin, 'get', '/ais?cursor=nonsense'), 400, 'validation_failed');
+    expectProblem(await call(s.app, s.admin, 'get', `/ais?cursor=${b64url([2 ** 31])}`), 400, 'validation_failed');
     expectProblem(await call(s.app, s.admin, 'get', '/ais?status=done'), 400, 'validation_failed');
   });
 

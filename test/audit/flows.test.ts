@@ -81,6 +81,9 @@ describe('audit trail of the account flows', () => {
     const bad = await request(app).get('/api/v1/audit-events?from=yesterday&limit=0').set('Authorization', `Bearer ${admin.token}`);
     expect(bad.status).toBe(400);
     expect((bad.body.errors as { field: string }[]).map((e) => e.field).sort()).toEqual(['from', 'limit']);
+    const huge = Buffer.from(JSON.stringify([new Date().toISOString(), '99999999999'])).toString('base64url');
+    const beyond = await request(app).get(`/api/v1/audit-events?cursor=${huge}`).set('Authorization', `Bearer ${admin.token}`);
+    expect({ status: beyond.status, field: (beyond.body.errors as { field: string }[])?.[0]?.field }).toEqual({ status: 400, field: 'cursor' });
   });
 
   it('is for admins only', async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Express } from 'express';
 import type request from 'supertest';
 import { buildApp } from '../../src/app.js';
-import { expectProblem } from '../helpers/auth.js';
+import { b64url, expectProblem } from '../helpers/auth.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { testProvider } from '../helpers/db.js';
 import { actor, call, type Actor } from '../boards/setup.js';
@@ -125,6 +125,7 @@ describe('GET /chat-sessions and /chat-sessions/:id', () => {
 
   it.each([
     ['a cursor it never handed out', '/chat-sessions?cursor=bogus', 'cursor'],
+    ['a cursor beyond the database ids', `/chat-sessions?cursor=${b64url([1e300])}`, 'cursor'],
     ['limit 0', '/chat-sessions?limit=0', 'limit'],
     ['an unknown parameter', '/chat-sessions?sort=name', 'sort'],
   ])('refuses %s with 400', async (_label, path, field) => {

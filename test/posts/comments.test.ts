@@ -304,6 +304,8 @@ describe('GET /posts/:postId/comments', () => {
     ['a string id', b64url(['x'])],
     ['two parts', b64url([1, 2])],
     ['null', b64url(null)],
+    ['an id beyond the database integers', b64url([1e300])],
+    ['a fractional id', b64url([1.5])],
   ])('rejects a cursor that is %s with 400 naming cursor', async (_label, cursor) => {
     const res = await call(app, member, 'get', `/posts/${post.id}/comments?cursor=${encodeURIComponent(cursor)}`);
     expectProblem(res, 400, 'validation_failed');

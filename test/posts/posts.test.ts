@@ -513,6 +513,9 @@ describe('GET /boards/:boardId/posts (listing)', () => {
     ['a string where a count belongs', 'likes', b64url(['x', 1])],
     ['a number where a date belongs', 'new', b64url([5, 1])],
     ['a string that is no date', 'new', b64url(['not-a-date', 10])],
+    ['a count beyond the database integers', 'likes', b64url([1e300, 1])],
+    ['a fractional count', 'views', b64url([1.5, 1])],
+    ['an id beyond the database integers', 'new', b64url([new Date().toISOString(), 2 ** 31])],
   ])('rejects a cursor that is %s (sort=%s) with 400 naming cursor', async (_label, sort, cursor) => {
     const res = await call(app, member, 'get', `/boards/${listBoard.id}/posts?sort=${sort}&cursor=${encodeURIComponent(cursor)}`);
     expectProblem(res, 400, 'validation_failed');

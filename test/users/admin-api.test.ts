@@ -1,7 +1,7 @@
 // The admin JSON API on accounts: GET /users (filters, keyset pages), PATCH /users/:id (role by superusers
 // only), PUT /users/:id/boards (exactly these grants), PUT /users/:id/ban — with the 4xx paths.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { expectProblem } from '../helpers/auth.js';
+import { b64url, expectProblem } from '../helpers/auth.js';
 import { actor, call, createBoard, idsOf, startSuite, type Actor, type Suite } from '../boards/setup.js';
 
 describe('admin API on accounts', () => {
@@ -54,6 +54,9 @@ describe('admin API on accounts', () => {
       const cursor = await call(s.app, admin, 'get', '/users?cursor=nonsense');
       expectProblem(cursor, 400, 'validation_failed');
       expect(cursor.body.errors[0]).toMatchObject({ field: 'cursor', code: 'invalid_cursor' });
+      const huge = await call(s.app, admin, 'get', `/users?cursor=${b64url([1e300])}`);
+      expectProblem(huge, 400, 'validation_failed');
+      expect(huge.body.errors[0]).toMatchObject({ field: 'cursor', code: 'invalid_cursor' });
       expectProblem(await call(s.app, admin, 'get', '/users?limit=0'), 400, 'validation_failed');
     });
   });
