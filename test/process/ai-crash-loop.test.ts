@@ -69,7 +69,9 @@ describe(`a training job whose worker crashes three times (${testProvider})`, ()
       expect(failed.error).toMatch(/worker stopped .* 3 times/);
       expect(failed.finishDate).toBeInstanceOf(Date);
       expect(failed.finishDate!.getTime()).toBeGreaterThanOrEqual(lastStart!.getTime());
-      const audits = await s.t.ctx.prisma.auditEvent.findMany({ where: { action: 'ai.train_failed', targetId: String(ai.id) } });
+      // the audit record is written after the row (the audit log may be another store): wait for it
+      const auditsOf = () => s.t.ctx.prisma.auditEvent.findMany({ where: { action: 'ai.train_failed', targetId: String(ai.id) } });
+      const audits = await waitFor('the audit record of the failure', async () => ((await auditsOf()).length > 0 ? auditsOf() : null), 30_000, 50);
       expect(audits).toHaveLength(1);
       expect(audits[0].details).toMatchObject({ jobId: ai.jobId, reason: 'stalled' });
 
