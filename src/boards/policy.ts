@@ -6,25 +6,28 @@
 import { access, boardAccess, type BoardAccess, type BoardState, type BoardTarget, type Viewer } from '../access/index.js';
 import { redisKeys, redisTtl } from '../platform/keys.js';
 import type { Db } from '../platform/prisma.js';
-import { execBatch, type Redis } from '../platform/redis.js';
+import type { Redis } from '../platform/redis.js';
+import { VersionedCache } from '../platform/versioned-cache.js';
 
 export type { BoardAccess };
 
-// KEYS: version, cache key. ARGV: the version the loader saw, then what to cache.
-const CACHE_STATE = `if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
-return 1`;
-const CACHE_GRANTS = `if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[2])
-for i = 3, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
-redis.call('EXPIRE', KEYS[2], ARGV[2])
-return 1`;
 export class BoardPolicy {
+  private readonly cache: VersionedCache<BoardState>;
+
   constructor(
     private readonly prisma: Db,
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly anonymousRead: boolean,
-  ) {}
+  ) {
+    // unknown boards are cached too ("none"): board ids are few and anonymous reads ask for them
+    this.cache = new VersionedCache(redis, {
+      state: redisKeys.boardAccess,
+      set: redisKeys.boardGrants,
+      version: redisKeys.boardVersion,
+      ttlSeconds: redisTtl.boardCacheSeconds,
+      cacheMissing: true,
+    });
+  }
 
   /** The viewer's access to the board, or a 404 when they have none. */
   async requireRead(viewer: Viewer | null, boardId: number): Promise<BoardAccess> {
@@ -47,41 +50,33 @@ export class BoardPolicy {
 
   /** What the board rule needs to know: the board's state and whether the viewer holds a grant (undefined: no such board). */
   private async target(viewer: Viewer | null, boardId: number): Promise<BoardTarget | undefined> {
-    const [cachedState, member, grantsCached, version] = (await execBatch(
-      this.redis
-        .pipeline()
-        .get(redisKeys.boardAccess(boardId))
-        .sismember(redisKeys.boardGrants(boardId), viewer ? String(viewer.id) : '-none-')
-        .exists(redisKeys.boardGrants(boardId))
-        .get(redisKeys.boardVersion(boardId)),
-    )) as [string | null, number, number, string | null];
-    let state: BoardState | null;
-    if (cachedState === null) state = await this.loadState(boardId, version ?? '0');
-    else state = cachedState === 'none' ? null : (JSON.parse(cachedState) as BoardState);
+    const cached = await this.cache.lookup(boardId, viewer?.id ?? null);
+    const state = cached.state === undefined ? await this.loadState(boardId, cached.version) : cached.state;
     if (!state) return undefined;
-    const target = { board: state, hasGrant: member === 1, anonymousRead: this.anonymousRead };
+    const target = { board: state, hasGrant: cached.inSet, anonymousRead: this.anonymousRead };
     // the grants are read only when they could change the answer
-    if (!grantsCached && viewer && !access.can(viewer, 'board.read', target)) target.hasGrant = (await this.loadGrants(boardId, version ?? '0')).has(viewer.id);
+    if (!cached.setCached && viewer && !access.can(viewer, 'board.read', target)) target.hasGrant = (await this.loadGrants(boardId, cached.version)).has(viewer.id);
     return target;
   }
 
-  // A loader caches what it read only if the board's version is still the one seen before reading the
-  // database: a change that lands in between (and bumps the version) is never overwritten by older data.
   private async loadState(boardId: number, version: string): Promise<BoardState | null> {
     const board = await this.prisma.board.findUnique({ where: { id: boardId }, select: { isVisible: true, isAvailable: true } });
-    await this.redis.eval(CACHE_STATE, 2, redisKeys.boardVersion(boardId), redisKeys.boardAccess(boardId), version, board ? JSON.stringify(board) : 'none', redisTtl.boardCacheSeconds);
+    await this.cache.storeState(boardId, version, board);
     return board;
   }
 
   private async loadGrants(boardId: number, version: string): Promise<Set<number>> {
     const rows = await this.prisma.userBoardPermission.findMany({ where: { boardId }, select: { userId: true } });
-    await this.redis.eval(CACHE_GRANTS, 2, redisKeys.boardVersion(boardId), redisKeys.boardGrants(boardId), version, redisTtl.boardCacheSeconds, '-', ...rows.map((r) => String(r.userId)));
+    await this.cache.storeSet(
+      boardId,
+      version,
+      rows.map((r) => r.userId),
+    );
     return new Set(rows.map((r) => r.userId));
   }
 
   /** Drops the cached state and grants of a board: the very next check reads the database. */
   async invalidate(boardId: number): Promise<void> {
-    const version = redisKeys.boardVersion(boardId);
-    await this.redis.multi().incr(version).expire(version, 86_400).del(redisKeys.boardAccess(boardId), redisKeys.boardGrants(boardId)).exec();
+    await this.cache.invalidate(boardId);
   }
 }
