@@ -97,6 +97,10 @@ describe(`training (${testProvider})`, () => {
       .field('name', aiName())
       .attach('dataset', Buffer.alloc(1_000_001, 'a'), { filename: 'big.csv' });
     expectProblem(big, 413, 'dataset_too_large');
+    // the type is sniffed from the bytes, as for attachments: an image named .csv is not a dataset
+    const png = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(64)]);
+    const notText = await request(s.app).post(`${API}/ais`).set('Authorization', `Bearer ${s.admin.token}`).field('name', aiName()).attach('dataset', png, { filename: 'd.csv' });
+    expectProblem(notText, 415, 'file_type_not_allowed');
     const formBad = await request(s.app)
       .post(`${API}/ais`)
       .set('Authorization', `Bearer ${s.admin.token}`)
