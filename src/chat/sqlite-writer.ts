@@ -19,17 +19,16 @@ export interface WrittenRow {
 // once a second: fewer, larger checkpoints cost the pinned core less than frequent small ones (bench:chat)
 const CHECKPOINT_EVERY_MS = 1000;
 // The checkpointer thread's nice value (Linux). On a busy core the scheduler favours a thread that sleeps most of the
-// time, like this one, over the event loop: after a commit's fsync the loop would wait for the CPU behind a
-// checkpoint for up to ~25 ms (/proc/thread-self/schedstat around each commit at 100 k deliveries/s). At 19 the loop
-// goes first and the checkpoint takes the idle time. It pays off only with --single-threaded-gc (node-flags.ts):
-// without it V8's GC threads take the CPU from the loop in the same way (docs/decisions/0005-*.md).
+// time, like this one, over the event loop, which would then wait behind a checkpoint after each commit's fsync.
+// At 19 the loop goes first and the checkpoint takes the idle time. It pays off only with --single-threaded-gc
+// (node-flags.ts); measurements in docs/decisions/0005-chat-gc-and-checkpointer-priority.md.
 const CHECKPOINTER_NICE = 19;
 // ~64 MB of WAL (4 KB pages): past this the writer pauses once so that the WAL can start over (below)
 const WAL_LIMIT_FRAMES = 16_384;
-// When the WAL starts over, SQLite cuts its file back to journal_size_limit. At the WAL limit itself that happened at
-// every restart (the file is always a little past the limit by then), and the commit that did it took 10–20 ms
-// instead of 1–3 (bench:chat at 100 k deliveries/s, every ~2 s): freeing the blocks and allocating them again on the
-// way back up. Four times the limit leaves the file at its usual size and still cuts back what a long stall grew.
+// When the WAL starts over, SQLite cuts its file back to journal_size_limit. At the WAL limit itself that would
+// happen at every restart (the file is always a little past the limit by then), making that commit free and
+// reallocate the blocks. Four times the limit leaves the file at its usual size and still cuts back what a long
+// stall grew (docs/decisions/0004-checkpointer-thread-and-wal-pause.md).
 const JOURNAL_SIZE_LIMIT_FACTOR = 4;
 
 export interface SqliteWriterOptions {
@@ -42,8 +41,8 @@ export interface SqliteWriterOptions {
 
 // The checkpointer thread (CommonJS, evaluated): PASSIVE checkpoints never wait for, nor block, the writer. But the
 // WAL only starts over from its beginning when every frame has been copied before the writer's next transaction,
-// which never happens while commits follow each other back to back (at saturation bench:chat grew it to 660 MB in
-// 10 s). So past the limit the thread asks the writer for a pause ('pause'); the writer answers between two commits
+// which never happens while commits follow each other back to back: at saturation it grows without bound
+// (docs/decisions/0004). So past the limit the thread asks the writer for a pause ('pause'); the writer answers between two commits
 // ('paused'), the thread copies what is left and lets it go on ('resume'): its next transaction restarts the WAL,
 // writing over the file from its start (journal_size_limit truncates it only when it grew far past the limit).
 const checkpointerSource = `
@@ -106,8 +105,8 @@ export class SqliteMessageWriter {
     // no loss of throughput, and less CPU at a fixed rate, since batches grow while a sync runs.
     this.db.pragma('synchronous = FULL');
     // Checkpoints (copying the WAL into the database file, with its fsync) would otherwise run inside a commit
-    // on this thread every ~1000 pages and stall every socket for tens of ms (bench:chat p50 ~90 ms instead of
-    // ~1 ms at 10k messages/s). A worker thread with its own connection checkpoints instead (docs/decisions/0004).
+    // on this thread every ~1000 pages and stall every socket. A worker thread with its own connection
+    // checkpoints instead (docs/decisions/0004).
     this.db.pragma('wal_autocheckpoint = 0');
     // when the WAL starts over, a file grown past a few times the limit is cut back (JOURNAL_SIZE_LIMIT_FACTOR)
     this.db.pragma(`journal_size_limit = ${opts.walLimitFrames * 4096 * JOURNAL_SIZE_LIMIT_FACTOR}`);
