@@ -2,7 +2,7 @@
 // each batch's results go to `done` at once, so its acks and fan-out leave together. A full batch is written at the
 // end of the event-loop turn, never from inside submit(): the caller may be a uWS message handler, which holds its
 // socket's cork, and the acks and fan-out written from there would leave one frame per system call instead of one
-// write per socket (docs/decisions/0007-commit-on-the-event-loop.md).
+// write per socket (docs/decisions/0002-group-commit.md).
 import { GroupCommit } from '../platform/group-commit.js';
 import type { Logger } from '../platform/logger.js';
 import type { ChatMetrics } from './metrics.js';
