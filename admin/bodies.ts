@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import busboy from 'busboy';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../src/errors.js';
+import { InvalidInputError, TooLargeError, UnsupportedTypeError } from '../src/errors.js';
 import type { Logger } from '../src/platform/logger.js';
 
 export interface BodyLimits {
@@ -51,7 +51,7 @@ function readText(req: Request, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     if (Number(req.headers['content-length'] ?? 0) > limit) {
       req.resume();
-      return reject(new PayloadTooLargeError());
+      return reject(new TooLargeError());
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -60,12 +60,12 @@ function readText(req: Request, limit: number): Promise<string> {
       if (size > limit) {
         req.off('data', onData);
         req.resume();
-        reject(new PayloadTooLargeError());
+        reject(new TooLargeError());
       } else chunks.push(c);
     };
     req.on('data', onData);
     req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.once('error', () => reject(new BadRequestError('request_aborted', 'The request was aborted.')));
+    req.once('error', () => reject(new InvalidInputError('request_aborted', 'The request was aborted.')));
   });
 }
 
@@ -74,9 +74,9 @@ function parseJson(text: string): Record<string, unknown> {
   try {
     value = JSON.parse(text);
   } catch {
-    throw new BadRequestError('malformed_json', 'The request body is not valid JSON.');
+    throw new InvalidInputError('malformed_json', 'The request body is not valid JSON.');
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new BadRequestError('malformed_json', 'The request body must be a JSON object.');
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new InvalidInputError('malformed_json', 'The request body must be a JSON object.');
   return value as Record<string, unknown>;
 }
 
@@ -85,7 +85,7 @@ function parseForm(text: string, limits: BodyLimits): Record<string, string> {
   const fields: Record<string, string> = {};
   let count = 0;
   for (const [k, v] of params) {
-    if (++count > limits.maxFields) throw new PayloadTooLargeError('too_many_fields', 'The form has too many fields.');
+    if (++count > limits.maxFields) throw new TooLargeError('too_many_fields', 'The form has too many fields.');
     fields[k] = v;
   }
   return fields;
@@ -100,7 +100,7 @@ function parseMultipart(req: Request, limits: BodyLimits, dir: string, track: (f
   try {
     bb = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { fields: limits.maxFields, fieldSize: limits.maxFieldsBytes, files: limits.maxFiles, fileSize: limits.maxFileBytes } });
   } catch (e) {
-    return Promise.reject(new BadRequestError('malformed_multipart', `The multipart body cannot be read: ${(e as Error).message}`));
+    return Promise.reject(new InvalidInputError('malformed_multipart', `The multipart body cannot be read: ${(e as Error).message}`));
   }
   return new Promise<Parsed>((resolve, reject) => {
     const fields: Record<string, unknown> = {};
@@ -121,7 +121,7 @@ function parseMultipart(req: Request, limits: BodyLimits, dir: string, track: (f
     };
     bb.on('field', (name, value, info) => {
       fieldBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
-      if (info.valueTruncated || fieldBytes > limits.maxFieldsBytes) return fail(new PayloadTooLargeError('field_too_large', 'The form fields are too large.'));
+      if (info.valueTruncated || fieldBytes > limits.maxFieldsBytes) return fail(new TooLargeError('field_too_large', 'The form fields are too large.'));
       fields[name] = value;
     });
     bb.on('file', (name, stream, info) => {
@@ -144,10 +144,10 @@ function parseMultipart(req: Request, limits: BodyLimits, dir: string, track: (f
         if (fileBytes > limits.maxFileBytes) {
           stream.unpipe(out);
           stream.resume();
-          fail(new PayloadTooLargeError('upload_too_large', `The files together may not exceed ${limits.maxFileBytes} bytes.`));
+          fail(new TooLargeError('upload_too_large', `The files together may not exceed ${limits.maxFileBytes} bytes.`));
         }
       });
-      stream.on('limit', () => fail(new PayloadTooLargeError('upload_too_large', `The files together may not exceed ${limits.maxFileBytes} bytes.`)));
+      stream.on('limit', () => fail(new TooLargeError('upload_too_large', `The files together may not exceed ${limits.maxFileBytes} bytes.`)));
       out.on('error', (e) => fail(e));
       stream.pipe(out);
       out.once('finish', () => {
@@ -156,17 +156,17 @@ function parseMultipart(req: Request, limits: BodyLimits, dir: string, track: (f
     });
     bb.on('filesLimit', () => {
       // the sign-in form takes no files: their parts are skipped, the fields still count
-      if (limits.maxFiles > 0) fail(new PayloadTooLargeError('too_many_files', `At most ${limits.maxFiles} files may be sent.`));
+      if (limits.maxFiles > 0) fail(new TooLargeError('too_many_files', `At most ${limits.maxFiles} files may be sent.`));
     });
-    bb.on('fieldsLimit', () => fail(new PayloadTooLargeError('too_many_fields', 'The form has too many fields.')));
-    bb.on('error', (e: Error) => fail(new BadRequestError('malformed_multipart', `The multipart body cannot be read: ${e.message}`)));
+    bb.on('fieldsLimit', () => fail(new TooLargeError('too_many_fields', 'The form has too many fields.')));
+    bb.on('error', (e: Error) => fail(new InvalidInputError('malformed_multipart', `The multipart body cannot be read: ${e.message}`)));
     bb.on('close', () => {
       void Promise.all(writes).then(() => {
         if (!failure) resolve({ fields, files });
       });
     });
     req.on('close', () => {
-      if (!req.complete) fail(new BadRequestError('request_aborted', 'The request was aborted.'));
+      if (!req.complete) fail(new InvalidInputError('request_aborted', 'The request was aborted.'));
     });
     req.pipe(bb);
   });
@@ -236,7 +236,7 @@ export function adminBodies(opts: AdminBodyOptions): RequestHandler {
       if (type === 'application/json') return { fields: parseJson(await readText(req, limits.maxFieldsBytes)), files: {} };
       if (type === 'application/x-www-form-urlencoded') return { fields: parseForm(await readText(req, limits.maxFieldsBytes), limits), files: {} };
       req.resume();
-      throw new UnsupportedMediaTypeError('unsupported_media_type', 'The request body must be application/json, application/x-www-form-urlencoded or multipart/form-data.');
+      throw new UnsupportedTypeError('unsupported_media_type', 'The request body must be application/json, application/x-www-form-urlencoded or multipart/form-data.');
     };
     parse().then(
       (parsed) => {

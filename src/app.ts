@@ -18,7 +18,7 @@ import type { Context } from './context.js';
 import { ApiRegistry, ApiRouter, documentGuards, ok } from './http/api.js';
 import { receiveUpload } from './files/upload.js';
 import { identityBodiesOnly } from './http/content-encoding.js';
-import { NotFoundError, ServiceUnavailableError } from './errors.js';
+import { NotFoundError, UnavailableError } from './errors.js';
 import { errorHandler } from './http/errors.js';
 import { buildOpenApi, docsRouter } from './http/openapi.js';
 import { idempotency } from './http/idempotency.js';
@@ -129,7 +129,7 @@ export function buildApp(ctx: Context): Express {
     .handle(async () => {
       const { ready, checks, notes } = await readiness(ctx);
       const failing = Object.keys(checks).filter((k) => checks[k] !== 'ok');
-      if (!ready) throw new ServiceUnavailableError('not_ready', `Not ready: ${failing.join(', ')}.`, { extra: { checks } });
+      if (!ready) throw new UnavailableError('not_ready', `Not ready: ${failing.join(', ')}.`, { extra: { checks } });
       return ok({ status: 'ok', checks, ...(notes ? { notes } : {}), orphanSweep: ctx.services.orphanSweep.stats() });
     });
   app.use(ops.router);

@@ -69,10 +69,10 @@ export class ValidationError extends AppError {
   }
 }
 /** Input that cannot be read or used, with a code of its own. */
-export class BadRequestError extends AppError {
+export class InvalidInputError extends AppError {
   readonly kind = 'invalid';
 }
-export class UnauthorizedError extends AppError {
+export class UnauthenticatedError extends AppError {
   readonly kind = 'unauthenticated';
   constructor(code = 'unauthorized', message = 'Authentication is required.', details: ErrorDetails = {}) {
     super(code, message, details);
@@ -102,13 +102,13 @@ export class ConflictError extends AppError {
 export class UnprocessableError extends AppError {
   readonly kind = 'unprocessable';
 }
-export class PayloadTooLargeError extends AppError {
+export class TooLargeError extends AppError {
   readonly kind = 'too_large';
   constructor(code = 'payload_too_large', message = 'The request body is too large.', details: ErrorDetails = {}) {
     super(code, message, details);
   }
 }
-export class UnsupportedMediaTypeError extends AppError {
+export class UnsupportedTypeError extends AppError {
   readonly kind = 'unsupported';
   constructor(code = 'unsupported_media_type', message = 'The request body must be application/json.', details: ErrorDetails = {}) {
     super(code, message, details);
@@ -121,19 +121,19 @@ export class OutOfRangeError extends AppError {
     super(code, message, details);
   }
 }
-export class TooManyRequestsError extends AppError {
+export class RateLimitedError extends AppError {
   readonly kind = 'rate_limited';
   constructor(code = 'rate_limited', message = 'Too many requests; try again later.', details: ErrorDetails = {}) {
     super(code, message, details);
   }
 
   /** The usual refusal of a rate limiter: `rate_limited`, to be retried after `seconds`. */
-  static retryAfter(seconds: number): TooManyRequestsError {
-    return new TooManyRequestsError(undefined, undefined, { retryAfter: seconds });
+  static retryAfter(seconds: number): RateLimitedError {
+    return new RateLimitedError(undefined, undefined, { retryAfter: seconds });
   }
 }
 /** A backing service is out of reach or busy: retrying later may work. */
-export class ServiceUnavailableError extends AppError {
+export class UnavailableError extends AppError {
   readonly kind = 'unavailable';
 }
 /** A backing service (Redis, the database) did not answer: nothing is wrong with the request; retrying later works. */
@@ -144,7 +144,7 @@ export class DependencyUnavailableError extends AppError {
   }
 }
 /** The disk refused a write (full, read-only): nothing was kept. */
-export class InsufficientStorageError extends AppError {
+export class StorageFullError extends AppError {
   readonly kind = 'insufficient_storage';
 }
 /** A fault of the server; its message is the generic one the client sees. */

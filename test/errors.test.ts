@@ -8,19 +8,19 @@ import { PasswordHashingBusyError } from '../src/auth/passwords.js';
 import { errorFrameOf } from '../src/chat/frames.js';
 import { EXIT, exitCodeOf } from '../src/cli/superuser.js';
 import {
-  BadRequestError,
+  InvalidInputError,
   ConflictError,
   UnprocessableError,
   ForbiddenError,
-  InsufficientStorageError,
+  StorageFullError,
   InternalError,
   NotFoundError,
   OutOfRangeError,
-  PayloadTooLargeError,
-  ServiceUnavailableError,
-  TooManyRequestsError,
-  UnauthorizedError,
-  UnsupportedMediaTypeError,
+  TooLargeError,
+  UnavailableError,
+  RateLimitedError,
+  UnauthenticatedError,
+  UnsupportedTypeError,
   ValidationError,
   errorKinds,
   type AppError,
@@ -49,19 +49,19 @@ const statuses: [ErrorKind, number][] = [
 /** One error of each kind, built as the services build them: (code, message, details). */
 const samples: [ErrorKind, AppError][] = [
   ['invalid', ValidationError.of([{ field: 'name', in: 'body', code: 'required', message: 'name is required' }])],
-  ['invalid', new BadRequestError('malformed_json', 'The request body is not valid JSON.')],
-  ['unauthenticated', new UnauthorizedError('invalid_token', 'The access token is invalid, expired or revoked.')],
+  ['invalid', new InvalidInputError('malformed_json', 'The request body is not valid JSON.')],
+  ['unauthenticated', new UnauthenticatedError('invalid_token', 'The access token is invalid, expired or revoked.')],
   ['forbidden', new ForbiddenError('not_author', 'Only the author or a moderator may change this.')],
   ['not_found', new NotFoundError('post_not_found', 'No such post.')],
   ['conflict', new ConflictError('already_exists', 'name already taken', { fields: ['name'] })],
   ['unprocessable', new UnprocessableError('idempotency_key_reused', 'This Idempotency-Key was used for a different request.')],
-  ['too_large', new PayloadTooLargeError('file_too_large', 'Each file may have at most 10 bytes.')],
-  ['unsupported', new UnsupportedMediaTypeError()],
+  ['too_large', new TooLargeError('file_too_large', 'Each file may have at most 10 bytes.')],
+  ['unsupported', new UnsupportedTypeError()],
   ['out_of_range', new OutOfRangeError('range_not_satisfiable', 'The file has 3 bytes.')],
-  ['rate_limited', TooManyRequestsError.retryAfter(0.2)],
+  ['rate_limited', RateLimitedError.retryAfter(0.2)],
   ['internal', new InternalError()],
-  ['unavailable', new ServiceUnavailableError('queue_unavailable', 'The job queue is not reachable; try again shortly.')],
-  ['insufficient_storage', new InsufficientStorageError('insufficient_storage', 'The server has no room left to store files; try again later.')],
+  ['unavailable', new UnavailableError('queue_unavailable', 'The job queue is not reachable; try again shortly.')],
+  ['insufficient_storage', new StorageFullError('insufficient_storage', 'The server has no room left to store files; try again later.')],
 ];
 
 function appThrowing(err: unknown) {
@@ -85,7 +85,7 @@ describe('error kinds', () => {
     const e = new NotFoundError('board_not_found', 'No such board.');
     expect({ code: e.code, message: e.message }).toEqual({ code: 'board_not_found', message: 'No such board.' });
     expect(new ForbiddenError()).toMatchObject({ code: 'forbidden', message: 'You may not do this.' });
-    expect(new UnauthorizedError()).toMatchObject({ code: 'unauthorized' });
+    expect(new UnauthenticatedError()).toMatchObject({ code: 'unauthorized' });
     expect(ValidationError.of([])).toMatchObject({ kind: 'invalid', code: 'validation_failed', message: 'The request is not valid.' });
     expect(new PasswordHashingBusyError()).toMatchObject({ kind: 'unavailable', code: 'server_busy', retryAfter: 1 });
   });
@@ -103,11 +103,11 @@ describe('error kinds', () => {
   it('writes field errors, extra members and Retry-After as the error says', async () => {
     const taken = await request(appThrowing(new ConflictError('already_exists', 'name already taken', { fields: ['name'] }))).get('/x');
     expect(taken.body.errors).toEqual([{ field: 'name', in: 'body', code: 'taken', message: 'name is already taken' }]);
-    const notReady = await request(appThrowing(new ServiceUnavailableError('not_ready', 'Not ready: redis.', { extra: { checks: { redis: 'down' } } }))).get('/x');
+    const notReady = await request(appThrowing(new UnavailableError('not_ready', 'Not ready: redis.', { extra: { checks: { redis: 'down' } } }))).get('/x');
     expect(notReady.body).toMatchObject({ status: 503, code: 'not_ready', checks: { redis: 'down' } });
     const busy = await request(appThrowing(new PasswordHashingBusyError())).get('/x');
     expect({ status: busy.status, retryAfter: busy.headers['retry-after'] }).toEqual({ status: 503, retryAfter: '1' });
-    const limited = await request(appThrowing(TooManyRequestsError.retryAfter(12.2))).get('/x');
+    const limited = await request(appThrowing(RateLimitedError.retryAfter(12.2))).get('/x');
     expect({ status: limited.status, retryAfter: limited.headers['retry-after'] }).toEqual({ status: 429, retryAfter: '13' });
   });
 

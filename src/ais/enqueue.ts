@@ -1,7 +1,7 @@
 // Putting AI jobs on their queues and taking waiting ones off. A queue that does not take a job leaves its row
 // failed (states.ts) and the caller gets 503 queue_unavailable; nothing is left queued without a job.
 import type { Config } from '../config.js';
-import { ServiceUnavailableError } from '../errors.js';
+import { UnavailableError } from '../errors.js';
 import { queueNames, type Queues } from '../platform/queue.js';
 import { jobNames, jobOptions, type PredictJobData, type TrainJobData } from './jobs.js';
 import { predictionStates, trainingStates, type PredictionRef, type StateDeps } from './states.js';
@@ -11,7 +11,7 @@ export interface QueueDeps extends StateDeps {
   config: Pick<Config, 'ai' | 'redisPrefix'>;
 }
 
-const queueUnavailable = () => new ServiceUnavailableError('queue_unavailable', 'The job queue is not reachable; try again shortly.');
+const queueUnavailable = () => new UnavailableError('queue_unavailable', 'The job queue is not reachable; try again shortly.');
 
 export async function enqueueTraining(deps: QueueDeps, aiId: number, jobId: string, requestedBy: number | null): Promise<void> {
   const data: TrainJobData = { aiId, requestedBy };

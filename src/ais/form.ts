@@ -1,6 +1,6 @@
 // POST /ais as JSON or as a multipart form with a `dataset` CSV file: either way, the service's create input.
 import type { Request } from 'express';
-import { PayloadTooLargeError, ValidationError } from '../errors.js';
+import { TooLargeError, ValidationError } from '../errors.js';
 import { isMultipart, memorySink, readMultipart } from '../http/multipart.js';
 import { compile, fieldErrors } from '../http/schema.js';
 import { createForm } from './schemas.js';
@@ -32,7 +32,7 @@ export async function createInput(req: Request, json: CreateJson, maxBytes: numb
         if (!checkForm(fields)) throw ValidationError.of(fieldErrors(checkForm.errors, 'body'));
       },
       tooLarge: () =>
-        new PayloadTooLargeError('dataset_too_large', `The dataset is larger than ${maxBytes} bytes (AI_DATASET_MAX_BYTES).`, {
+        new TooLargeError('dataset_too_large', `The dataset is larger than ${maxBytes} bytes (AI_DATASET_MAX_BYTES).`, {
           errors: [{ field: 'dataset', in: 'body', code: 'dataset_too_large', message: `dataset must be at most ${maxBytes} bytes` }],
         }),
     },

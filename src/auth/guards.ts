@@ -4,7 +4,7 @@
 import type { RequestHandler } from 'express';
 import passport from 'passport';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
-import { UnauthorizedError } from '../errors.js';
+import { UnauthenticatedError } from '../errors.js';
 import { setLogContext } from '../platform/log-context.js';
 import type { AccessTokenClaims, Principal, Sessions } from './sessions.js';
 
@@ -51,11 +51,11 @@ export function createGuards(sessions: Sessions, jwtSecret: string): Guards {
   );
   const requireAuth: RequestHandler = (req, res, next) => {
     const header = req.headers.authorization;
-    if (!header) return next(new UnauthorizedError('unauthorized', 'An access token is required (Authorization: Bearer …).'));
+    if (!header) return next(new UnauthenticatedError('unauthorized', 'An access token is required (Authorization: Bearer …).'));
     (
       authenticator.authenticate('jwt', { session: false }, (err: unknown, user: Principal | false) => {
         if (err) return next(err);
-        if (!user) return next(new UnauthorizedError('invalid_token', 'The access token is invalid, expired or revoked.'));
+        if (!user) return next(new UnauthenticatedError('invalid_token', 'The access token is invalid, expired or revoked.'));
         req.user = user;
         setLogContext({ userId: user.id });
         next();

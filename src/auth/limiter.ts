@@ -2,7 +2,7 @@
 // counts an attempt in several fixed-window counters at once, atomically: either every counter is under
 // its limit and each is counted, or the attempt is refused (429) and nothing is counted — so refused
 // attempts from one address never eat into a counter that other addresses share.
-import { TooManyRequestsError } from '../errors.js';
+import { RateLimitedError } from '../errors.js';
 import { redisKeys } from '../platform/keys.js';
 import type { Redis } from '../platform/redis.js';
 
@@ -47,11 +47,11 @@ export class AttemptLimiter {
     private readonly windowSeconds: number,
   ) {}
 
-  /** Counts one attempt in every counter, or throws TooManyRequestsError (Retry-After: the fullest counter's window end). */
+  /** Counts one attempt in every counter, or throws RateLimitedError (Retry-After: the fullest counter's window end). */
   async attempt(counters: Counter[]): Promise<Attempt> {
     const keys = counters.map((c) => c.key);
     const refusedFor = Number(await this.redis.eval(COUNT, keys.length, ...keys, this.windowSeconds, ...counters.map((c) => c.limit)));
-    if (refusedFor > 0) throw TooManyRequestsError.retryAfter(refusedFor);
+    if (refusedFor > 0) throw RateLimitedError.retryAfter(refusedFor);
     const failuresOnly = counters.filter((c) => !c.everyAttempt).map((c) => c.key);
     return {
       succeeded: async () => {

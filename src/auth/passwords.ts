@@ -2,7 +2,7 @@
 // and a thread of the pool), and the check that does the same work whether or not an account exists.
 import crypto from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
-import { ServiceUnavailableError } from '../errors.js';
+import { UnavailableError } from '../errors.js';
 
 // OWASP's argon2id baseline (m=19 MiB, t=2, p=1).
 const options = { algorithm: 2 /* Algorithm.Argon2id (a const enum) */, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -17,7 +17,7 @@ export function verifyPassword(passwordHash: string, password: string): Promise<
 }
 
 /** No hashing slot freed up in time: unavailable, worth a retry in a second. */
-export class PasswordHashingBusyError extends ServiceUnavailableError {
+export class PasswordHashingBusyError extends UnavailableError {
   constructor() {
     super('server_busy', 'The server is busy checking passwords; try again in a moment.', { retryAfter: 1 });
   }

@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import type { User } from '@prisma/client';
 import type { AuditLog } from '../audit/service.js';
 import type { Config } from '../config.js';
-import { BadRequestError, ForbiddenError, NotFoundError, TooManyRequestsError, UnauthorizedError, ValidationError, type AppError } from '../errors.js';
+import { InvalidInputError, ForbiddenError, NotFoundError, RateLimitedError, UnauthenticatedError, ValidationError, type AppError } from '../errors.js';
 import type { Logger } from '../platform/logger.js';
 import type { Mailer } from '../platform/mail.js';
 import type { Db } from '../platform/prisma.js';
@@ -74,7 +74,7 @@ export class AuthService {
     try {
       attempt = await this.limiter.attempt(loginCounters(this.deps.config.auth, account, meta.ip ?? null));
     } catch (e) {
-      if (e instanceof TooManyRequestsError) return { user: null, known, refused: e };
+      if (e instanceof RateLimitedError) return { user: null, known, refused: e };
       throw e;
     }
     let ok: boolean;
@@ -111,7 +111,7 @@ export class AuthService {
     if (refused) throw refused;
     if (!user) {
       await audit.record({ actor: known, action: 'login.failed', ip: meta.ip, requestId: meta.requestId, details: this.loginForAudit(input.name ?? input.email ?? '', known !== null) });
-      throw new UnauthorizedError('invalid_credentials', 'The name/email or the password is wrong.');
+      throw new UnauthenticatedError('invalid_credentials', 'The name/email or the password is wrong.');
     }
     if (user.isBanned) {
       await audit.record({ actor: { id: user.id, name: user.name }, action: 'login.banned', ip: meta.ip, requestId: meta.requestId });
@@ -123,7 +123,7 @@ export class AuthService {
   }
 
   async refresh(refreshToken: string | undefined, meta: RequestContext): Promise<IssuedTokens> {
-    if (!refreshToken) throw new UnauthorizedError('refresh_missing', 'No refresh token cookie was sent.');
+    if (!refreshToken) throw new UnauthenticatedError('refresh_missing', 'No refresh token cookie was sent.');
     return this.deps.sessions.rotate(refreshToken, meta, async ({ userId, familyId }) => {
       this.deps.logger.warn({ userId, familyId }, 'refresh token reuse detected: the login is revoked');
       await this.deps.audit.record({ actor: { id: userId }, action: 'refresh.reuse_detected', target: { type: 'refresh_family', id: familyId }, ip: meta.ip, requestId: meta.requestId });
@@ -197,7 +197,7 @@ export class AuthService {
     const { prisma, sessions, passwords, audit } = this.deps;
     if (!validateResetConfirm({ token, password })) throw ValidationError.of(fieldErrors(validateResetConfirm.errors, 'body'));
     const invalid = () =>
-      new BadRequestError('invalid_reset_token', 'The reset token is invalid, expired or already used.', {
+      new InvalidInputError('invalid_reset_token', 'The reset token is invalid, expired or already used.', {
         errors: [{ field: 'token', in: 'body', code: 'invalid', message: 'token is invalid, expired or already used' }],
       });
     const row = await prisma.passwordResetToken.findUnique({ where: { tokenHash: sha256(token) } });

@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Config } from '../config.js';
-import { UnauthorizedError } from '../errors.js';
+import { UnauthenticatedError } from '../errors.js';
 import { prefixedChannel, redisChannels, redisKeys, redisTtl } from '../platform/keys.js';
 import type { Db } from '../platform/prisma.js';
 import type { Redis } from '../platform/redis.js';
@@ -116,10 +116,10 @@ export class Sessions {
     const hash = sha256(refreshToken);
     const session = await this.prisma.refreshSession.findUnique({ where: { tokenHash: hash }, include: { user: { select: { id: true, role: true, isBanned: true, deletedAt: true } } } });
     const now = Date.now();
-    if (!session || session.revokedAt) throw new UnauthorizedError('refresh_invalid', 'The refresh token is not valid; log in again.');
-    if (session.user.isBanned || session.user.deletedAt) throw new UnauthorizedError('refresh_invalid', 'The refresh token is not valid; log in again.');
+    if (!session || session.revokedAt) throw new UnauthenticatedError('refresh_invalid', 'The refresh token is not valid; log in again.');
+    if (session.user.isBanned || session.user.deletedAt) throw new UnauthenticatedError('refresh_invalid', 'The refresh token is not valid; log in again.');
     if (session.expiresAt.getTime() <= now || session.lastUsedAt.getTime() + this.config.auth.refreshIdleTtlSeconds * 1000 <= now) {
-      throw new UnauthorizedError('refresh_expired', 'The session has expired; log in again.');
+      throw new UnauthenticatedError('refresh_expired', 'The session has expired; log in again.');
     }
     const user = { id: session.user.id, role: session.user.role };
     if (session.rotatedAt) return this.reused(session, user, hash, now, onReuse);
@@ -167,7 +167,7 @@ export class Sessions {
     await this.revokeFamily(session.familyId);
     await this.redis.del(redisKeys.refreshSuccessor(hash));
     await onReuse({ userId: user.id, familyId: session.familyId });
-    throw new UnauthorizedError('refresh_reuse_detected', 'This refresh token was already used; every session of this login has been revoked.');
+    throw new UnauthenticatedError('refresh_reuse_detected', 'This refresh token was already used; every session of this login has been revoked.');
   }
 
   /**

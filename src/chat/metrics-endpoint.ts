@@ -5,7 +5,7 @@
 // client look local.
 import crypto from 'node:crypto';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
-import { ForbiddenError, UnauthorizedError, type AppError } from '../errors.js';
+import { ForbiddenError, UnauthenticatedError, type AppError } from '../errors.js';
 import { sendJson, sendProblem } from './http.js';
 import type { ChatMetrics } from './metrics.js';
 
@@ -16,7 +16,7 @@ export function metricsRefusal(token: string | null, authorization: string): App
   if (token === null) return new ForbiddenError('metrics_disabled', 'Metrics are served only to a scraper with the token: set METRICS_TOKEN and send it as a bearer token.');
   const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization);
   if (m && crypto.timingSafeEqual(digest(m[1]), digest(token))) return null;
-  return new UnauthorizedError('unauthorized', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.');
+  return new UnauthenticatedError('unauthorized', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.');
 }
 
 export function metricsHandler(token: string | null, metrics: ChatMetrics, connections: () => number): (res: HttpResponse, req: HttpRequest) => void {

@@ -13,7 +13,7 @@
 // On stop, pending messages are written and acknowledged, then every socket is closed with 1001.
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { Context } from '../context.js';
-import { NotFoundError, ServiceUnavailableError } from '../errors.js';
+import { NotFoundError, UnavailableError } from '../errors.js';
 import { probe } from '../platform/readiness.js';
 import { CloseCodes, type SocketData } from './connection.js';
 import { ConnectionRegistry } from './connections.js';
@@ -106,7 +106,7 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
         if (aborted) return;
         const checks = { database, redis: redis === 'ok' && !sub.connected ? 'error: the subscriber connection is down' : redis };
         const failing = Object.keys(checks).filter((k) => checks[k as keyof typeof checks] !== 'ok');
-        if (failing.length) sendProblem(res, new ServiceUnavailableError('not_ready', `Not ready: ${failing.join(', ')}.`, { extra: { checks } }));
+        if (failing.length) sendProblem(res, new UnavailableError('not_ready', `Not ready: ${failing.join(', ')}.`, { extra: { checks } }));
         else sendJson(res, 200, 'application/json', JSON.stringify({ status: 'ok', checks }));
       });
     })

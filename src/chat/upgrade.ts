@@ -3,7 +3,7 @@
 // is a 401 problem and the connection closes.
 import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
 import type { Sessions, WsTicket } from '../auth/sessions.js';
-import { DependencyUnavailableError, ServiceUnavailableError, UnauthorizedError } from '../errors.js';
+import { DependencyUnavailableError, UnavailableError, UnauthenticatedError } from '../errors.js';
 import type { Logger } from '../platform/logger.js';
 import type { Viewer } from '../access/index.js';
 import { NONE, type SocketData } from './connection.js';
@@ -40,11 +40,11 @@ export function createUpgradeHandler(deps: UpgradeDependencies): (res: HttpRespo
     if (deps.anchor.isAnchorRequest(req)) return res.upgrade<SocketData>(deps.anchor.socketData(), key, protocol, extensions, context);
     if (!ticket) {
       metrics.upgradesRefused.inc({ reason: 'no_ticket' });
-      return sendProblem(res, new UnauthorizedError('unauthorized', 'A chat ticket is required.'), true);
+      return sendProblem(res, new UnauthenticatedError('unauthorized', 'A chat ticket is required.'), true);
     }
     if (deps.stopping()) {
       metrics.upgradesRefused.inc({ reason: 'stopping' });
-      return sendProblem(res, new ServiceUnavailableError('shutting_down', 'The chat server is shutting down.'), true);
+      return sendProblem(res, new UnavailableError('shutting_down', 'The chat server is shutting down.'), true);
     }
     let aborted = false;
     res.onAborted(() => (aborted = true));
@@ -63,9 +63,9 @@ export function createUpgradeHandler(deps: UpgradeDependencies): (res: HttpRespo
       if (aborted) return;
       if (!user) {
         metrics.upgradesRefused.inc({ reason: 'bad_ticket' });
-        return sendProblem(res, new UnauthorizedError('invalid_ticket', 'The chat ticket is invalid, expired or already used.'), true);
+        return sendProblem(res, new UnauthenticatedError('invalid_ticket', 'The chat ticket is invalid, expired or already used.'), true);
       }
-      if (deps.stopping()) return sendProblem(res, new ServiceUnavailableError('shutting_down', 'The chat server is shutting down.'), true);
+      if (deps.stopping()) return sendProblem(res, new UnavailableError('shutting_down', 'The chat server is shutting down.'), true);
       const data: SocketData = { conn: connections.nextConnectionNumber(), user, sessions: NONE, joining: null, invalid: 0, closed: false, replies: false, limits: null };
       deps.anchor.upgradeCorked(res, () => res.upgrade<SocketData>(data, key, protocol, extensions, context));
     })();

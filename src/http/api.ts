@@ -8,7 +8,7 @@ import addFormats from 'ajv-formats';
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { Permission } from '../access/index.js';
-import { UnsupportedMediaTypeError, ValidationError } from '../errors.js';
+import { UnsupportedTypeError, ValidationError } from '../errors.js';
 import { boundIntegers, compile, fieldErrors, valueErrors, type JsonSchema } from './schema.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -109,7 +109,7 @@ export function validate(spec: Pick<RouteSpec, 'body' | 'query' | 'params' | 'mu
     }
     // a multipart body is validated by its handler once the parts have been read (formValidator)
     if (body && !(spec.multipart && req.is('multipart/form-data'))) {
-      if (!req.is('application/json')) return next(new UnsupportedMediaTypeError());
+      if (!req.is('application/json')) return next(new UnsupportedTypeError());
       if (!body(req.body)) errors.push(...fieldErrors(body.errors, 'body'));
       else errors.push(...valueErrors(req.body, 'body'));
     }

@@ -2,7 +2,7 @@
 // which answers every error as RFC 9457 application/problem+json with a stable `code`. Services throw
 // domain errors; routes never build error bodies.
 import type { ErrorRequestHandler } from 'express';
-import { AppError, BadRequestError, InternalError, PayloadTooLargeError, UnsupportedMediaTypeError, type ErrorKind, type FieldError } from '../errors.js';
+import { AppError, InvalidInputError, InternalError, TooLargeError, UnsupportedTypeError, type ErrorKind, type FieldError } from '../errors.js';
 import type { Logger } from '../platform/logger.js';
 import { toAppError } from '../platform/known-errors.js';
 import { StorageUnavailableError } from '../platform/storage.js';
@@ -90,13 +90,13 @@ export function problemOf(err: AppError | HttpFailure, instance?: string, reques
 function parserFailure(err: unknown): AppError | HttpFailure | null {
   const e = err as { type?: string; status?: number; statusCode?: number; message?: string };
   // body-parser (express.json)
-  if (e?.type === 'entity.parse.failed') return new BadRequestError('malformed_json', 'The request body is not valid JSON.');
-  if (e?.type === 'entity.too.large') return new PayloadTooLargeError();
-  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new UnsupportedMediaTypeError('unsupported_media_type', 'Unsupported request body encoding.');
-  if (e?.type === 'request.aborted') return new BadRequestError('request_aborted', 'The request was aborted.');
+  if (e?.type === 'entity.parse.failed') return new InvalidInputError('malformed_json', 'The request body is not valid JSON.');
+  if (e?.type === 'entity.too.large') return new TooLargeError();
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new UnsupportedTypeError('unsupported_media_type', 'Unsupported request body encoding.');
+  if (e?.type === 'request.aborted') return new InvalidInputError('request_aborted', 'The request was aborted.');
   // the router could not percent-decode a path parameter (`/users/%ZZ`)
   if (err instanceof URIError && e.status === 400) {
-    return new BadRequestError('invalid_path', 'The path has a malformed percent-encoding.', {
+    return new InvalidInputError('invalid_path', 'The path has a malformed percent-encoding.', {
       errors: [{ field: 'path', in: 'params', code: 'invalid_path', message: 'path has a malformed percent-encoding' }],
     });
   }

@@ -8,7 +8,7 @@ import type { Request } from 'express';
 import { fileTypeFromBuffer } from 'file-type';
 import { createHash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { AppError, BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, type ErrorDetails } from '../errors.js';
+import { AppError, InvalidInputError, TooLargeError, UnsupportedTypeError, ValidationError, type ErrorDetails } from '../errors.js';
 
 export interface MultipartLimits {
   maxFileBytes: number;
@@ -100,7 +100,7 @@ class TypeSniffer extends Transform {
 
   override _flush(cb: TransformCallback): void {
     if (this.mimeType) return cb();
-    if (this.headBytes === 0) return cb(uploadError(BadRequestError, 'empty_file', 'An attached file is empty.', this.field));
+    if (this.headBytes === 0) return cb(uploadError(InvalidInputError, 'empty_file', 'An attached file is empty.', this.field));
     this.decide().then(() => cb(), cb);
   }
 
@@ -110,7 +110,7 @@ class TypeSniffer extends Transform {
     const sniffed = await fileTypeFromBuffer(head);
     const type = sniffed?.mime ?? (looksLikeText(head) ? 'text/plain' : 'application/octet-stream');
     if (!typeAllowed(type, this.allowed)) {
-      throw uploadError(UnsupportedMediaTypeError, 'file_type_not_allowed', `Files of type ${type} are not accepted (allowed: ${this.allowed.join(', ')}).`, this.field);
+      throw uploadError(UnsupportedTypeError, 'file_type_not_allowed', `Files of type ${type} are not accepted (allowed: ${this.allowed.join(', ')}).`, this.field);
     }
     this.mimeType = type;
     this.push(head);
@@ -132,8 +132,8 @@ export function cleanFileName(name: string | undefined): string {
  */
 export function readMultipart<T>(req: Request, sink: MultipartSink<T>, limits: MultipartLimits, opts: MultipartOptions): Promise<{ fields: Record<string, string>; files: Received<T>[] }> {
   const { fileField } = opts;
-  const totalTooLarge = () => opts.tooLarge?.(fileField) ?? uploadError(PayloadTooLargeError, 'upload_too_large', `The attachments together may not exceed ${limits.maxTotalBytes} bytes.`);
-  const fileTooLarge = (field: string) => opts.tooLarge?.(field) ?? uploadError(PayloadTooLargeError, 'file_too_large', `Each file may have at most ${limits.maxFileBytes} bytes.`, field);
+  const totalTooLarge = () => opts.tooLarge?.(fileField) ?? uploadError(TooLargeError, 'upload_too_large', `The attachments together may not exceed ${limits.maxTotalBytes} bytes.`);
+  const fileTooLarge = (field: string) => opts.tooLarge?.(field) ?? uploadError(TooLargeError, 'file_too_large', `Each file may have at most ${limits.maxFileBytes} bytes.`, field);
   const declared = Number(req.headers['content-length']);
   // a declared body beyond the total (plus room for the text fields) is refused before a byte is read
   if (Number.isFinite(declared) && declared > limits.maxTotalBytes + 256 * 1024) {
@@ -148,7 +148,7 @@ export function readMultipart<T>(req: Request, sink: MultipartSink<T>, limits: M
       limits: { fileSize: limits.maxFileBytes, files: limits.maxFiles, fields: 20, fieldSize: 70_000, parts: limits.maxFiles + 20 },
     });
   } catch (e) {
-    return Promise.reject(new BadRequestError('malformed_multipart', `The multipart body cannot be read: ${(e as Error).message}`));
+    return Promise.reject(new InvalidInputError('malformed_multipart', `The multipart body cannot be read: ${(e as Error).message}`));
   }
 
   return new Promise((resolve, reject) => {
@@ -169,7 +169,7 @@ export function readMultipart<T>(req: Request, sink: MultipartSink<T>, limits: M
         try {
           opts.validate?.(fields);
         } catch (e) {
-          failure = e instanceof AppError ? e : new BadRequestError('invalid_form', (e as Error).message);
+          failure = e instanceof AppError ? e : new InvalidInputError('invalid_form', (e as Error).message);
         }
       }
       if (failure) {
@@ -191,7 +191,7 @@ export function readMultipart<T>(req: Request, sink: MultipartSink<T>, limits: M
     };
 
     bb.on('field', (name, value, info) => {
-      if (info.nameTruncated || info.valueTruncated) return fail(uploadError(PayloadTooLargeError, 'field_too_large', `The field ${name} is too long.`, name));
+      if (info.nameTruncated || info.valueTruncated) return fail(uploadError(TooLargeError, 'field_too_large', `The field ${name} is too long.`, name));
       fields[name] = value;
     });
 
@@ -215,7 +215,7 @@ export function readMultipart<T>(req: Request, sink: MultipartSink<T>, limits: M
       // (the pipeline still sees it, the stream being already errored)
       sniffer.on('error', () => undefined);
       stream.on('limit', () => sniffer.destroy(fileTooLarge(field)));
-      stream.on('error', (e: Error) => sniffer.destroy(new BadRequestError('malformed_multipart', e.message)));
+      stream.on('error', (e: Error) => sniffer.destroy(new InvalidInputError('malformed_multipart', e.message)));
       stream.pipe(sniffer);
       writes.push(
         sink.write(sniffer).then(
@@ -234,14 +234,14 @@ export function readMultipart<T>(req: Request, sink: MultipartSink<T>, limits: M
       );
     });
 
-    bb.on('filesLimit', () => fail(uploadError(PayloadTooLargeError, 'too_many_files', `At most ${limits.maxFiles} files may be attached.`, fileField)));
-    bb.on('fieldsLimit', () => fail(uploadError(PayloadTooLargeError, 'too_many_fields', 'The form has too many fields.')));
-    bb.on('partsLimit', () => fail(uploadError(PayloadTooLargeError, 'too_many_parts', 'The form has too many parts.')));
-    bb.on('error', (e: Error) => fail(new BadRequestError('malformed_multipart', `The multipart body cannot be read: ${e.message}`)));
+    bb.on('filesLimit', () => fail(uploadError(TooLargeError, 'too_many_files', `At most ${limits.maxFiles} files may be attached.`, fileField)));
+    bb.on('fieldsLimit', () => fail(uploadError(TooLargeError, 'too_many_fields', 'The form has too many fields.')));
+    bb.on('partsLimit', () => fail(uploadError(TooLargeError, 'too_many_parts', 'The form has too many parts.')));
+    bb.on('error', (e: Error) => fail(new InvalidInputError('malformed_multipart', `The multipart body cannot be read: ${e.message}`)));
     bb.on('close', () => void settle());
     // a client that goes away mid-upload: nothing it sent is kept
     req.on('close', () => {
-      if (!req.complete) fail(new BadRequestError('upload_aborted', 'The upload was interrupted.'));
+      if (!req.complete) fail(new InvalidInputError('upload_aborted', 'The upload was interrupted.'));
     });
     req.pipe(bb);
   });

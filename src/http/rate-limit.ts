@@ -6,7 +6,7 @@ import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import { redisKeys } from '../platform/keys.js';
 import type { Redis } from '../platform/redis.js';
 import { describeHandler } from './api.js';
-import { TooManyRequestsError } from '../errors.js';
+import { RateLimitedError } from '../errors.js';
 
 export interface LimiterOptions {
   name: string;
@@ -41,7 +41,7 @@ export function createLimiter(redis: Redis, opts: LimiterOptions): RequestHandle
     handler: (req, _res, next) => {
       const info = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit;
       const reset = info?.resetTime?.getTime() ?? Date.now() + opts.windowSeconds * 1000;
-      next(TooManyRequestsError.retryAfter((reset - Date.now()) / 1000));
+      next(RateLimitedError.retryAfter((reset - Date.now()) / 1000));
     },
     validate: { keyGeneratorIpFallback: false },
   });

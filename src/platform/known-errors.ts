@@ -1,7 +1,7 @@
 // Failures of the platform that mean something to the client, as domain errors: a unique value already
 // taken is a conflict, a record gone is not found, Redis or the disk out of reach is unavailable.
 import { Prisma } from '@prisma/client';
-import { AppError, ConflictError, InsufficientStorageError, NotFoundError, DependencyUnavailableError } from '../errors.js';
+import { AppError, ConflictError, StorageFullError, NotFoundError, DependencyUnavailableError } from '../errors.js';
 import { StorageUnavailableError } from './storage.js';
 
 /**
@@ -41,7 +41,7 @@ export function toAppError(err: unknown): AppError | null {
   // the disk refused a write (full, read-only): nothing was kept, and retrying later may work
   if (err instanceof StorageUnavailableError) {
     const detail = err.reason === 'full' ? 'The server has no room left to store files; try again later.' : 'The server cannot store files right now; try again later.';
-    return new InsufficientStorageError('insufficient_storage', detail, { cause: err });
+    return new StorageFullError('insufficient_storage', detail, { cause: err });
   }
   if (err instanceof Prisma.PrismaClientKnownRequestError) {
     if (err.code === 'P2002') return new ConflictError('already_exists', 'A record with the same unique value already exists.', { fields: uniqueFields(err.meta) });

@@ -6,7 +6,7 @@ import { Passwords } from '../auth/passwords.js';
 import type { Sessions } from '../auth/sessions.js';
 import type { BoardsService } from '../boards/service.js';
 import type { Config } from '../config.js';
-import { BadRequestError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { InvalidInputError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { isUniqueViolation, toAppError } from '../platform/known-errors.js';
 import { decodeIdKey, keysetPage, type Page } from '../http/pagination.js';
 import { compile, fieldErrors } from '../http/schema.js';
@@ -128,7 +128,7 @@ export class UsersService {
    */
   private async checkCurrentPassword(user: { id: number; passwordHash: string }, current: string | undefined) {
     const refuse = (code: 'required' | 'mismatch') =>
-      new BadRequestError('invalid_current_password', 'The current password is required to change the email or the password, and it did not match.', {
+      new InvalidInputError('invalid_current_password', 'The current password is required to change the email or the password, and it did not match.', {
         errors: [{ field: 'currentPassword', in: 'body', code, message: code === 'required' ? 'currentPassword is required' : 'currentPassword does not match' }],
       });
     if (current === undefined) throw refuse('required');

@@ -6,7 +6,7 @@ import express from 'express';
 import pino from 'pino';
 import request from 'supertest';
 import { ApiRegistry, ApiRouter, documentGuards, ok, type Handler } from '../../src/http/api.js';
-import { ConflictError, TooManyRequestsError } from '../../src/errors.js';
+import { ConflictError, RateLimitedError } from '../../src/errors.js';
 import { errorHandler } from '../../src/http/errors.js';
 import { buildOpenApi } from '../../src/http/openapi.js';
 import { newUserSchema } from '../../src/users/schemas.js';
@@ -39,7 +39,7 @@ function testApp() {
     throw new ConflictError('already_exists', 'name already taken', { fields: ['name'] });
   });
   api.route({ method: 'get', path: '/slow-down', operationId: 'slowDown', summary: '429', auth: 'none', responses: { 200: { description: 'never' } } }).handle(() => {
-    throw TooManyRequestsError.retryAfter(12.2);
+    throw RateLimitedError.retryAfter(12.2);
   });
   const app = express();
   app.use(express.json());
