@@ -23,6 +23,7 @@ const suites = [
   'test/process/ai-worker-kill.test.ts',
   'test/process/ai-crash-loop.test.ts',
   'test/files',
+  'test/reports',
   'test/chat/rest.test.ts',
   'test/chat/protocol.test.ts',
   'test/chat/replicas.test.ts',

@@ -156,6 +156,8 @@ export const settings = {
   LOGIN_RATE_WINDOW_SECONDS: { group: 'accounts', schema: { type: 'integer', minimum: 1, maximum: 86400, default: 900 }, doc: 'Sign-in rate-limit window.' },
   SIGNUP_RATE_LIMIT_IP: { group: 'accounts', schema: { type: 'integer', minimum: 1, maximum: 100000, default: 10 }, doc: 'Signups per client address per window (429 `rate_limited`).' },
   SIGNUP_RATE_WINDOW_SECONDS: { group: 'accounts', schema: { type: 'integer', minimum: 1, maximum: 86400, default: 3600 }, doc: 'Signup rate-limit window.' },
+  REPORT_RATE_LIMIT: { group: 'accounts', schema: { type: 'integer', minimum: 1, maximum: 100000, default: 20 }, doc: 'Reports (POST /reports) a member may file per window (429 `rate_limited`).' },
+  REPORT_RATE_WINDOW_SECONDS: { group: 'accounts', schema: { type: 'integer', minimum: 1, maximum: 86400, default: 3600 }, doc: 'Report rate-limit window.' },
   PASSWORD_RESET_TTL_SECONDS: { group: 'accounts', schema: { type: 'integer', minimum: 60, maximum: 86400, default: 1800 }, doc: 'Lifetime of a password-reset token.' },
   PASSWORD_RESET_RATE_LIMIT_ADDRESS: {
     group: 'accounts',

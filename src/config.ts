@@ -51,6 +51,8 @@ export interface Config {
     loginRateWindowSeconds: number;
     signupRateLimitPerIp: number;
     signupRateWindowSeconds: number;
+    reportRateLimit: number;
+    reportRateWindowSeconds: number;
     passwordResetTtlSeconds: number;
     /** Reset requests per address (known or not) and per client address, in one window. */
     passwordResetRateLimitPerAddress: number;
@@ -272,6 +274,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
       loginRateWindowSeconds: v.LOGIN_RATE_WINDOW_SECONDS,
       signupRateLimitPerIp: v.SIGNUP_RATE_LIMIT_IP,
       signupRateWindowSeconds: v.SIGNUP_RATE_WINDOW_SECONDS,
+      reportRateLimit: v.REPORT_RATE_LIMIT,
+      reportRateWindowSeconds: v.REPORT_RATE_WINDOW_SECONDS,
       passwordResetTtlSeconds: v.PASSWORD_RESET_TTL_SECONDS,
       passwordResetRateLimitPerAddress: v.PASSWORD_RESET_RATE_LIMIT_ADDRESS,
       passwordResetRateLimitPerIp: v.PASSWORD_RESET_RATE_LIMIT_IP,

@@ -11,6 +11,7 @@ import { ChatService } from './chat/service.js';
 import { CommentsService } from './comments/service.js';
 import { FilesService } from './files/service.js';
 import { OrphanSweeper } from './files/sweep.js';
+import { ReportsService } from './reports/service.js';
 import { PostsService } from './posts/service.js';
 import { ViewCounter } from './posts/views.js';
 import { Sessions } from './auth/sessions.js';
@@ -39,6 +40,8 @@ export interface Services {
   ais: AisService;
   /** Chat sessions, members and messages; its bus fans events out to the chat replicas. */
   chat: ChatService;
+  /** Member reports and the moderation queue. */
+  reports: ReportsService;
 }
 
 export interface Context {
@@ -79,18 +82,22 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
   const boards = new BoardsService(prisma, boardPolicy, audit, config.anonymousRead, storage, logger);
   const views = new ViewCounter(prisma, redis, logger, config);
   const posts = new PostsService(prisma, boardPolicy, audit, views, storage, logger);
+  const users = new UsersService({ prisma, audit, sessions, boards, passwords, redis, config });
+  const comments = new CommentsService(prisma, boardPolicy, posts, audit, storage, logger);
+  const chat = new ChatService(prisma, redis, audit, logger, config);
   const services: Services = {
-    users: new UsersService({ prisma, audit, sessions, boards, passwords, redis, config }),
+    users,
     auth: new AuthService({ prisma, redis, sessions, passwords, audit, mailer, logger, config }),
     boards,
     boardPolicy,
     posts,
-    comments: new CommentsService(prisma, boardPolicy, posts, audit, storage, logger),
+    comments,
     files: new FilesService(prisma, posts, storage),
     orphanSweep: new OrphanSweeper(prisma, storage, logger, { intervalSeconds: config.uploads.sweepIntervalSeconds, graceSeconds: config.uploads.orphanGraceSeconds }),
     views,
     ais: new AisService({ prisma, redis, queues, storage, audit, logger, config }),
-    chat: new ChatService(prisma, redis, audit, logger, config),
+    chat,
+    reports: new ReportsService({ prisma, audit, posts, comments, chat, users }),
   };
 
   let closing: Promise<void> | undefined;

@@ -88,6 +88,10 @@ export interface Targets {
   'chatMessage.delete': { authorId: number };
   /** Signing in to the admin panel. */
   'admin.signIn': undefined;
+  /** Reporting content or an account to the moderators. */
+  'report.create': undefined;
+  /** The moderation queue: every report, and resolving them. */
+  'report.manage': undefined;
 }
 
 export type Permission = keyof Targets;
@@ -167,4 +171,6 @@ export const rules: { [P in Permission]: Rule<P> } = {
   'chatMessage.update': (viewer, target) => (viewer !== null && target?.authorId === viewer.id) || forbid('Only the author may edit a message.', 'not_author'),
   'chatMessage.delete': authorOrStaff('not_author', 'Only the author or an admin may delete a message.'),
   'admin.signIn': staffOnly('Only admins sign in to the admin panel.'),
+  'report.create': (viewer) => viewer !== null || forbid('Sign in to report.'),
+  'report.manage': staffOnly('Only moderators read and resolve reports.'),
 };

@@ -44,7 +44,8 @@ export class CommentsService {
     private readonly logger: Logger,
   ) {}
 
-  private async requireComment(viewer: Viewer | null, commentId: number) {
+  /** The comment, after the read rule of its post, board and its own visibility (404 like a missing one). */
+  async requireComment(viewer: Viewer | null, commentId: number) {
     const absent = () => new NotFoundError('comment_not_found', 'No such comment.');
     const comment = await this.prisma.comment.findUnique({ where: { id: commentId }, select: { id: true, postId: true, authorId: true, isVisible: true } });
     if (!comment) throw absent();
