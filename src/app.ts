@@ -13,6 +13,7 @@ import { registerChatRoutes } from './chat/routes.js';
 import { registerFileRoutes } from './files/routes.js';
 import { registerPostRoutes } from './posts/routes.js';
 import { registerCommentRoutes } from './comments/routes.js';
+import { registerSearchRoutes } from './search/routes.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import type { Context } from './context.js';
 import { ApiRegistry, ApiRouter, documentGuards, ok } from './http/api.js';
@@ -150,6 +151,7 @@ export function buildApp(ctx: Context): Express {
   registerBoardRoutes(api, ctx);
   registerPostRoutes(api, ctx);
   registerCommentRoutes(api, ctx);
+  registerSearchRoutes(api, ctx);
   registerFileRoutes(api, ctx);
   registerAuditRoutes(api, ctx);
   registerAiRoutes(api, ctx);

@@ -12,6 +12,8 @@ import { CommentsService } from './comments/service.js';
 import { FilesService } from './files/service.js';
 import { OrphanSweeper } from './files/sweep.js';
 import { PostsService } from './posts/service.js';
+import { SearchIndexer } from './search/index.js';
+import { SearchService } from './search/service.js';
 import { ViewCounter } from './posts/views.js';
 import { Sessions } from './auth/sessions.js';
 import type { Config } from './config.js';
@@ -35,6 +37,10 @@ export interface Services {
   orphanSweep: OrphanSweeper;
   /** Buffered view counts; the api process runs its flush timer (startApi). */
   views: ViewCounter;
+  /** Search over posts and comments. */
+  search: SearchService;
+  /** Keeps the MariaDB search index in step (SQLite's is kept by triggers); the api process repairs it at start (startApi). */
+  searchIndex: SearchIndexer;
   /** AI models and predictions (training and predicting run in ai-worker/). */
   ais: AisService;
   /** Chat sessions, members and messages; its bus fans events out to the chat replicas. */
@@ -78,14 +84,17 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
   const boardPolicy = new BoardPolicy(prisma, redis, config.anonymousRead);
   const boards = new BoardsService(prisma, boardPolicy, audit, config.anonymousRead, storage, logger);
   const views = new ViewCounter(prisma, redis, logger, config);
-  const posts = new PostsService(prisma, boardPolicy, audit, views, storage, logger);
+  const searchIndex = new SearchIndexer(config.databaseProvider, logger);
+  const posts = new PostsService(prisma, boardPolicy, audit, views, storage, logger, searchIndex);
   const services: Services = {
     users: new UsersService({ prisma, audit, sessions, boards, passwords, redis, config }),
     auth: new AuthService({ prisma, redis, sessions, passwords, audit, mailer, logger, config }),
     boards,
     boardPolicy,
     posts,
-    comments: new CommentsService(prisma, boardPolicy, posts, audit, storage, logger),
+    comments: new CommentsService(prisma, boardPolicy, posts, audit, storage, logger, searchIndex),
+    search: new SearchService(prisma, config.databaseProvider, boards, boardPolicy),
+    searchIndex,
     files: new FilesService(prisma, posts, storage),
     orphanSweep: new OrphanSweeper(prisma, storage, logger, { intervalSeconds: config.uploads.sweepIntervalSeconds, graceSeconds: config.uploads.orphanGraceSeconds }),
     views,
