@@ -6,7 +6,7 @@
 // services (an import, the migration itself) are indexed by `repairMissing`, which the api runs at start.
 import type { Config } from '../config.js';
 import type { Logger } from '../platform/logger.js';
-import type { Db, Prisma } from '../platform/prisma.js';
+import { Prisma, type Db } from '../platform/prisma.js';
 import { gramText } from './grams.js';
 
 type Tx = Prisma.TransactionClient | Db;
@@ -37,7 +37,11 @@ export class SearchIndexer {
     await tx.$executeRaw`INSERT INTO comments_fts (commentId, grams) VALUES (${comment.id}, ${grams}) ON DUPLICATE KEY UPDATE grams = VALUES(grams)`;
   }
 
-  /** Indexes every post and comment that has no tokens yet (MariaDB), in id order; returns how many it indexed. */
+  /**
+   * Indexes every post and comment that has no tokens yet (MariaDB), in id order, one multi-row INSERT per batch;
+   * returns how many it indexed. IGNORE: a row deleted meanwhile (its foreign key fails) or indexed meanwhile by
+   * its service (a newer text) is left alone.
+   */
   async repairMissing(prisma: Db): Promise<{ posts: number; comments: number }> {
     const done = { posts: 0, comments: 0 };
     if (!this.writesIndex) return done;
@@ -45,8 +49,10 @@ export class SearchIndexer {
       const rows = await prisma.$queryRaw<{ id: number | bigint; name: string; content: string }[]>`
         SELECT p.id, p.name, p.content FROM posts p LEFT JOIN posts_fts f ON f.postId = p.id
          WHERE f.postId IS NULL AND p.id > ${after} ORDER BY p.id LIMIT ${REPAIR_BATCH}`;
-      // a row deleted meanwhile fails its foreign key: index the others
-      for (const r of rows) done.posts += await this.post(prisma, { id: Number(r.id), name: r.name, content: r.content }).then(ok, skip);
+      if (rows.length) {
+        const values = rows.map((r) => Prisma.sql`(${Number(r.id)}, ${gramText(r.name, r.content)})`);
+        done.posts += await prisma.$executeRaw`INSERT IGNORE INTO posts_fts (postId, grams) VALUES ${Prisma.join(values)}`;
+      }
       if (rows.length < REPAIR_BATCH) break;
       after = Number(rows[rows.length - 1].id);
     }
@@ -54,7 +60,10 @@ export class SearchIndexer {
       const rows = await prisma.$queryRaw<{ id: number | bigint; content: string }[]>`
         SELECT c.id, c.content FROM comments c LEFT JOIN comments_fts f ON f.commentId = c.id
          WHERE f.commentId IS NULL AND c.id > ${after} ORDER BY c.id LIMIT ${REPAIR_BATCH}`;
-      for (const r of rows) done.comments += await this.comment(prisma, { id: Number(r.id), content: r.content }).then(ok, skip);
+      if (rows.length) {
+        const values = rows.map((r) => Prisma.sql`(${Number(r.id)}, ${gramText(r.content)})`);
+        done.comments += await prisma.$executeRaw`INSERT IGNORE INTO comments_fts (commentId, grams) VALUES ${Prisma.join(values)}`;
+      }
       if (rows.length < REPAIR_BATCH) break;
       after = Number(rows[rows.length - 1].id);
     }
@@ -62,6 +71,3 @@ export class SearchIndexer {
     return done;
   }
 }
-
-const ok = () => 1;
-const skip = () => 0;
