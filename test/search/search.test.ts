@@ -9,6 +9,7 @@ import type { TestContext } from '../helpers/context.js';
 import { testProvider } from '../helpers/db.js';
 import { actor, boardName, call, createBoard, startSuite, type Actor, type Board } from '../boards/setup.js';
 import { createComment, createPost, fieldsOf } from '../posts/helpers.js';
+import { gramText } from '../../src/search/grams.js';
 
 interface Hit {
   type: 'post' | 'comment';
@@ -248,6 +249,37 @@ describe(`the search index (${testProvider})`, () => {
     expect(ids(await hits(member, { q: `댓글 ${tag}`, type: 'comment' }))).toEqual([comment.id]);
     // and once indexed, a second repair finds nothing left to do
     expect(await t.ctx.services.searchIndex.repairMissing(t.ctx.prisma)).toEqual({ posts: 0, comments: 0 });
+  });
+});
+
+describe(`the search index after every write of this suite (${testProvider})`, () => {
+  it('forgets the posts and comments of a deleted board, and matches the rows exactly', async () => {
+    const tag = word();
+    const board = await createBoard(app, admin, { name: boardName('search-deleted') });
+    const post = await createPost(app, member, board.id, { name: `지울게시판 ${tag}`, content: 'body' });
+    await createComment(app, member, post.id, `지울댓글 ${tag}`);
+    expect(await hits(member, { q: tag })).toHaveLength(1);
+    expect((await call(app, admin, 'delete', `/boards/${board.id}`)).status).toBe(204);
+    expect(await hits(admin, { q: tag })).toEqual([]);
+    expect(await hits(admin, { q: tag, type: 'comment' })).toEqual([]);
+
+    const db = t.ctx.prisma;
+    if (testProvider === 'sqlite') {
+      // FTS5 compares its index with the content tables and fails on any difference
+      await db.$executeRawUnsafe(`INSERT INTO posts_fts(posts_fts, rank) VALUES ('integrity-check', 1)`);
+      await db.$executeRawUnsafe(`INSERT INTO comments_fts(comments_fts, rank) VALUES ('integrity-check', 1)`);
+    } else {
+      // one token row per post and comment, each holding the tokens of the row's text as it is now
+      const posts = await db.$queryRaw<{ name: string; content: string; grams: string | null }[]>`
+        SELECT p.name, p.content, f.grams FROM posts p LEFT JOIN posts_fts f ON f.postId = p.id`;
+      expect(posts.filter((r) => r.grams !== gramText(r.name, r.content))).toEqual([]);
+      const comments = await db.$queryRaw<{ content: string; grams: string | null }[]>`
+        SELECT c.content, f.grams FROM comments c LEFT JOIN comments_fts f ON f.commentId = c.id`;
+      expect(comments.filter((r) => r.grams !== gramText(r.content))).toEqual([]);
+      const [orphans] = await db.$queryRaw<{ n: bigint | number }[]>`
+        SELECT (SELECT COUNT(*) FROM posts_fts WHERE postId NOT IN (SELECT id FROM posts)) + (SELECT COUNT(*) FROM comments_fts WHERE commentId NOT IN (SELECT id FROM comments)) n`;
+      expect(Number(orphans.n)).toBe(0);
+    }
   });
 });
 
