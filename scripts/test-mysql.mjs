@@ -19,6 +19,7 @@ const suites = [
   'test/audit',
   'test/boards',
   'test/posts',
+  'test/search',
   'test/ai',
   'test/process/ai-worker-kill.test.ts',
   'test/process/ai-crash-loop.test.ts',

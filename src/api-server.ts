@@ -52,6 +52,8 @@ export async function startApi(ctx: Context, port = ctx.config.port, host = ctx.
 
   ctx.services.views.start();
   ctx.services.orphanSweep.start();
+  // rows written without the services (before the search migration, an import) get their search tokens
+  void ctx.services.searchIndex.repairMissing(ctx.prisma).catch((err: unknown) => ctx.logger.warn({ err: (err as Error).message }, 'search index repair failed'));
   if (ctx.config.uploads.orphanGraceSeconds * 1000 < server.requestTimeout) {
     ctx.logger.warn(
       { graceSeconds: ctx.config.uploads.orphanGraceSeconds, requestTimeoutMs: server.requestTimeout },

@@ -14,6 +14,7 @@ import { registerFileRoutes } from './files/routes.js';
 import { registerPostRoutes } from './posts/routes.js';
 import { registerCommentRoutes } from './comments/routes.js';
 import { registerReportRoutes } from './reports/routes.js';
+import { registerSearchRoutes } from './search/routes.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import type { Context } from './context.js';
 import { ApiRegistry, ApiRouter, documentGuards, ok } from './http/api.js';
@@ -151,6 +152,7 @@ export function buildApp(ctx: Context): Express {
   registerBoardRoutes(api, ctx);
   registerPostRoutes(api, ctx);
   registerCommentRoutes(api, ctx);
+  registerSearchRoutes(api, ctx);
   registerFileRoutes(api, ctx);
   registerAuditRoutes(api, ctx);
   registerAiRoutes(api, ctx);

@@ -13,6 +13,8 @@ import { FilesService } from './files/service.js';
 import { OrphanSweeper } from './files/sweep.js';
 import { ReportsService } from './reports/service.js';
 import { PostsService } from './posts/service.js';
+import { SearchIndexer } from './search/index.js';
+import { SearchService } from './search/service.js';
 import { ViewCounter } from './posts/views.js';
 import { Sessions } from './auth/sessions.js';
 import type { Config } from './config.js';
@@ -36,6 +38,10 @@ export interface Services {
   orphanSweep: OrphanSweeper;
   /** Buffered view counts; the api process runs its flush timer (startApi). */
   views: ViewCounter;
+  /** Search over posts and comments. */
+  search: SearchService;
+  /** Keeps the MariaDB search index in step (SQLite's is kept by triggers); the api process repairs it at start (startApi). */
+  searchIndex: SearchIndexer;
   /** AI models and predictions (training and predicting run in ai-worker/). */
   ais: AisService;
   /** Chat sessions, members and messages; its bus fans events out to the chat replicas. */
@@ -81,9 +87,10 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
   const boardPolicy = new BoardPolicy(prisma, redis, config.anonymousRead);
   const boards = new BoardsService(prisma, boardPolicy, audit, config.anonymousRead, storage, logger);
   const views = new ViewCounter(prisma, redis, logger, config);
-  const posts = new PostsService(prisma, boardPolicy, audit, views, storage, logger);
+  const searchIndex = new SearchIndexer(config.databaseProvider, logger);
+  const posts = new PostsService(prisma, boardPolicy, audit, views, storage, logger, searchIndex);
   const users = new UsersService({ prisma, audit, sessions, boards, passwords, redis, config });
-  const comments = new CommentsService(prisma, boardPolicy, posts, audit, storage, logger);
+  const comments = new CommentsService(prisma, boardPolicy, posts, audit, storage, logger, searchIndex);
   const chat = new ChatService(prisma, redis, audit, logger, config);
   const services: Services = {
     users,
@@ -92,6 +99,8 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
     boardPolicy,
     posts,
     comments,
+    search: new SearchService(prisma, config.databaseProvider, boards, boardPolicy),
+    searchIndex,
     files: new FilesService(prisma, posts, storage),
     orphanSweep: new OrphanSweeper(prisma, storage, logger, { intervalSeconds: config.uploads.sweepIntervalSeconds, graceSeconds: config.uploads.orphanGraceSeconds }),
     views,

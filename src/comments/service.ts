@@ -13,6 +13,7 @@ import type { Db } from '../platform/prisma.js';
 import type { Storage } from '../platform/storage.js';
 import { counterTransaction, moveCounter } from '../posts/counters.js';
 import type { PostsService } from '../posts/service.js';
+import type { SearchIndexer } from '../search/index.js';
 import { commentBody, commentPatchBody } from './schemas.js';
 
 const validateComment = compile(commentBody, false);
@@ -42,6 +43,7 @@ export class CommentsService {
     private readonly audit: AuditLog,
     private readonly storage: Storage,
     private readonly logger: Logger,
+    private readonly searchIndex: SearchIndexer,
   ) {}
 
   /** The comment, after the read rule of its post, board and its own visibility (404 like a missing one). */
@@ -96,6 +98,7 @@ export class CommentsService {
             select: commentSelect,
           });
           await moveCounter(tx, postId, 'numberOfComment', 1);
+          await this.searchIndex.comment(tx, comment);
           return comment;
         }),
       );
@@ -122,7 +125,9 @@ export class CommentsService {
         const flipped = await tx.comment.updateMany({ where: { id: commentId, isVisible: !patch.isVisible }, data: { isVisible: patch.isVisible } });
         await moveCounter(tx, comment.postId, 'numberOfComment', flipped.count * (patch.isVisible ? 1 : -1));
       }
-      return tx.comment.update({ where: { id: commentId }, data: { ...(patch.content !== undefined ? { content: patch.content } : {}) }, select: commentSelect });
+      const row = await tx.comment.update({ where: { id: commentId }, data: { ...(patch.content !== undefined ? { content: patch.content } : {}) }, select: commentSelect });
+      if (patch.content !== undefined) await this.searchIndex.comment(tx, row);
+      return row;
     }).then(out);
     if (patch.isVisible !== undefined && patch.isVisible !== comment.isVisible) {
       await this.audit.record({ actor: { id: viewer.id }, action: patch.isVisible ? 'comment.shown' : 'comment.hidden', target: { type: 'comment', id: commentId } });

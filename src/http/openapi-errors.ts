@@ -122,6 +122,7 @@ const serviceCodes: Record<string, Codes> = {
   addChatMember: { 403: ['not_creator'], 404: ['chat_session_not_found', 'user_not_found'] },
   removeChatMember: { 403: ['not_creator'] },
   deleteChatMessage: { 403: ['not_author'], 409: ['chat_session_closed'] },
+  search: { 404: ['board_not_found'] },
 };
 
 /** Operation ids the table above names (test/http/openapi.test.ts checks that each one exists). */

@@ -72,4 +72,35 @@ export const operationExamples: Record<string, OperationExamples> = {
       201: { id: 9, postId: 42, content: 'Thanks, see you there.', author, createDate: at, updateDate: at, isFileAttached: false, isVisible: true, files: [] },
     },
   },
+  search: {
+    responses: {
+      200: {
+        items: [
+          {
+            type: 'post',
+            id: 42,
+            boardId: 1,
+            postId: 42,
+            title: '자유게시판 이용 안내',
+            snippet: '새 글은 자유<mark>게시판</mark>에 올려 주세요. 질문은 Q&amp;A <mark>게시판</mark>으로…',
+            author,
+            createDate: at,
+            isVisible: true,
+          },
+          {
+            type: 'post',
+            id: 17,
+            boardId: 3,
+            postId: 17,
+            title: 'Board rules',
+            snippet: '…the <mark>board</mark> rules apply to every post and comment',
+            author: { id: 1, name: 'admin' },
+            createDate: at,
+            isVisible: true,
+          },
+        ],
+        nextCursor: 'WzIwXQ',
+      },
+    },
+  },
 };

@@ -12,6 +12,7 @@ import type { Logger } from '../platform/logger.js';
 import { isUniqueViolation } from '../platform/known-errors.js';
 import type { Db, Prisma } from '../platform/prisma.js';
 import type { Storage } from '../platform/storage.js';
+import type { SearchIndexer } from '../search/index.js';
 import { counterTransaction, moveCounter } from './counters.js';
 import { postBody, postPatchBody } from './schemas.js';
 import type { ViewCounter } from './views.js';
@@ -60,6 +61,7 @@ export class PostsService {
     private readonly views: ViewCounter,
     private readonly storage: Storage,
     private readonly logger: Logger,
+    private readonly searchIndex: SearchIndexer,
   ) {}
 
   /** The post, after the viewer's access to its board is checked; hidden posts exist only for staff. */
@@ -141,9 +143,14 @@ export class PostsService {
       if (!viewer) throw new NotFoundError('board_not_found', 'No such board.');
       await this.policy.requireWrite(viewer, boardId);
       if (!validatePost(input)) throw ValidationError.of(fieldErrors(validatePost.errors, 'body'));
-      const post = await this.prisma.post.create({
-        data: { boardId, authorId: viewer.id, name: input.name, content: input.content, isFileAttached: files.length > 0, files: { create: fileRows(files) } },
-        select: detailSelect,
+      // the search index's tokens (MariaDB) in the same transaction as the post
+      const post = await this.prisma.$transaction(async (tx) => {
+        const row = await tx.post.create({
+          data: { boardId, authorId: viewer.id, name: input.name, content: input.content, isFileAttached: files.length > 0, files: { create: fileRows(files) } },
+          select: detailSelect,
+        });
+        await this.searchIndex.post(tx, row);
+        return row;
       });
       return out(post);
     } catch (e) {
@@ -162,7 +169,13 @@ export class PostsService {
     access.require(viewer, 'post.update', post);
     if (patch.isVisible !== undefined) access.require(viewer, 'post.moderate');
     if (!validatePatch(patch)) throw ValidationError.of(fieldErrors(validatePatch.errors, 'body'));
-    const updated = out(await this.prisma.post.update({ where: { id: postId }, data: patch, select: detailSelect }));
+    const updated = out(
+      await this.prisma.$transaction(async (tx) => {
+        const row = await tx.post.update({ where: { id: postId }, data: patch, select: detailSelect });
+        if (patch.name !== undefined || patch.content !== undefined) await this.searchIndex.post(tx, row);
+        return row;
+      }),
+    );
     if (patch.isVisible !== undefined && patch.isVisible !== post.isVisible) {
       await this.audit.record({ actor: { id: viewer.id }, action: patch.isVisible ? 'post.shown' : 'post.hidden', target: { type: 'post', id: postId } });
     }

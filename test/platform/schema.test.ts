@@ -44,6 +44,11 @@ type Datamodel = {
 
 const cols = (names: string[]) => names.join(',');
 
+// The full-text search tables are hand-written SQL the models cannot express (FTS5 virtual tables with their
+// own `_data`, `_idx`, `_docsize`, `_config` tables on SQLite; FULLTEXT shadow tables on MySQL), see
+// docs/decisions/0008-search.md and test/search/: they are no part of the models' shape. Only these names.
+const searchTable = /^(posts|comments)_fts(_(data|idx|docsize|config|content))?$/;
+
 function expectedType(f: DmmfField, enums: Map<string, string[]>): string {
   if (testProvider === 'sqlite') {
     return { Int: 'INTEGER', String: 'TEXT', Boolean: 'BOOLEAN', DateTime: 'DATETIME', Json: 'JSONB' }[f.type] ?? (enums.has(f.type) ? 'TEXT' : `?${f.type}`);
@@ -97,7 +102,7 @@ function sqliteShape(file: string): Shape {
   try {
     const shape: Shape = {};
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name <> '_prisma_migrations'").all() as { name: string }[];
-    for (const { name } of tables) {
+    for (const { name } of tables.filter((x) => !searchTable.test(x.name))) {
       const t: TableShape = { columns: {}, primaryKey: [], uniques: [], indexes: [], foreignKeys: [] };
       const info = db.prepare(`PRAGMA table_info("${name}")`).all() as { name: string; type: string; notnull: number; dflt_value: string | null; pk: number }[];
       for (const c of info) t.columns[c.name] = { type: c.type, nullable: c.notnull === 0 && c.pk === 0, hasDefault: c.dflt_value !== null };
@@ -151,7 +156,8 @@ async function mysqlShape(url: string): Promise<Shape> {
       ).map((r) => `${r.t}.${r.c}`),
     );
     const table = (name: string) => (shape[name] ??= { columns: {}, primaryKey: [], uniques: [], indexes: [], foreignKeys: [] });
-    for (const r of columns) {
+    const modelled = <R extends { t: string }>(rows: R[]) => rows.filter((r) => !searchTable.test(r.t));
+    for (const r of modelled(columns)) {
       let type = r.type.replace(/^int\(\d+\)$/, 'int');
       if (type === 'longtext' && jsonChecks.has(`${r.t}.${r.c}`)) type = 'json';
       const hasDefault = r.dflt !== null && r.dflt !== 'NULL';
@@ -166,7 +172,7 @@ async function mysqlShape(url: string): Promise<Shape> {
       [schema],
     );
     const grouped = new Map<string, { t: string; from: string[]; to: string[]; rt: string; del: string }>();
-    for (const f of fks) {
+    for (const f of modelled(fks)) {
       fkNames.add(`${f.t}.${f.name}`);
       const g = grouped.get(`${f.t}.${f.name}`) ?? { t: f.t, from: [], to: [], rt: f.rt, del: f.del };
       g.from.push(f.c);
@@ -180,7 +186,7 @@ async function mysqlShape(url: string): Promise<Shape> {
       [schema],
     );
     const indexes = new Map<string, { t: string; name: string; unique: boolean; cols: string[] }>();
-    for (const s of stats) {
+    for (const s of modelled(stats)) {
       const key = `${s.t}.${s.name}`;
       const i = indexes.get(key) ?? { t: s.t, name: s.name, unique: Number(s.nonUnique) === 0, cols: [] };
       i.cols.push(s.c);
