@@ -27,7 +27,20 @@ export const operationExamples: Record<string, OperationExamples> = {
     responses: {
       200: {
         items: [
-          { id: 42, boardId: 1, name: 'Welcome', author, createDate: at, updateDate: at, numberOfView: 12, numberOfComment: 1, numberOfLike: 3, isFileAttached: true, isVisible: true },
+          {
+            id: 42,
+            boardId: 1,
+            name: 'Welcome',
+            author,
+            createDate: at,
+            updateDate: at,
+            numberOfView: 12,
+            numberOfComment: 1,
+            numberOfLike: 3,
+            isFileAttached: true,
+            isVisible: true,
+            likedByMe: true,
+          },
           {
             id: 41,
             boardId: 1,
@@ -40,9 +53,34 @@ export const operationExamples: Record<string, OperationExamples> = {
             numberOfLike: 5,
             isFileAttached: false,
             isVisible: true,
+            likedByMe: false,
           },
         ],
         nextCursor: 'WyIyMDI1LTA1LTE0VDA5OjMwOjAwLjAwMFoiLDQxXQ',
+      },
+    },
+  },
+  listMyLikes: {
+    responses: {
+      200: {
+        items: [
+          {
+            id: 42,
+            boardId: 1,
+            name: 'Welcome',
+            author,
+            createDate: at,
+            updateDate: at,
+            numberOfView: 12,
+            numberOfComment: 1,
+            numberOfLike: 3,
+            isFileAttached: true,
+            isVisible: true,
+            likedByMe: true,
+            likedAt: '2025-05-14T10:02:00.000Z',
+          },
+        ],
+        nextCursor: 'WzEwMl0',
       },
     },
   },
@@ -62,6 +100,26 @@ export const operationExamples: Record<string, OperationExamples> = {
         numberOfLike: 0,
         isFileAttached: true,
         isVisible: true,
+        files: [file],
+      },
+    },
+  },
+  getPost: {
+    responses: {
+      200: {
+        id: 42,
+        boardId: 1,
+        name: 'Welcome',
+        content: 'Hello everyone, the meeting notes are attached.',
+        author,
+        createDate: at,
+        updateDate: at,
+        numberOfView: 13,
+        numberOfComment: 1,
+        numberOfLike: 3,
+        isFileAttached: true,
+        isVisible: true,
+        likedByMe: true,
         files: [file],
       },
     },
