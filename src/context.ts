@@ -10,6 +10,7 @@ import { BoardsService } from './boards/service.js';
 import { ChatService } from './chat/service.js';
 import { CommentsService } from './comments/service.js';
 import { FilesService } from './files/service.js';
+import { FileUrls } from './files/signed-urls.js';
 import { OrphanSweeper } from './files/sweep.js';
 import { PostsService } from './posts/service.js';
 import { ViewCounter } from './posts/views.js';
@@ -78,15 +79,16 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
   const boardPolicy = new BoardPolicy(prisma, redis, config.anonymousRead);
   const boards = new BoardsService(prisma, boardPolicy, audit, config.anonymousRead, storage, logger);
   const views = new ViewCounter(prisma, redis, logger, config);
-  const posts = new PostsService(prisma, boardPolicy, audit, views, storage, logger);
+  const fileUrls = new FileUrls(config.jwtSecret, config.uploads.fileUrlTtlSeconds);
+  const posts = new PostsService(prisma, boardPolicy, audit, views, storage, logger, fileUrls);
   const services: Services = {
     users: new UsersService({ prisma, audit, sessions, boards, passwords, redis, config }),
     auth: new AuthService({ prisma, redis, sessions, passwords, audit, mailer, logger, config }),
     boards,
     boardPolicy,
     posts,
-    comments: new CommentsService(prisma, boardPolicy, posts, audit, storage, logger),
-    files: new FilesService(prisma, posts, storage),
+    comments: new CommentsService(prisma, boardPolicy, posts, audit, storage, logger, fileUrls),
+    files: new FilesService(prisma, posts, storage, fileUrls),
     orphanSweep: new OrphanSweeper(prisma, storage, logger, { intervalSeconds: config.uploads.sweepIntervalSeconds, graceSeconds: config.uploads.orphanGraceSeconds }),
     views,
     ais: new AisService({ prisma, redis, queues, storage, audit, logger, config }),

@@ -11,6 +11,7 @@ import { deleteFiles, type ReceivedFile } from '../files/upload.js';
 import type { Logger } from '../platform/logger.js';
 import type { Db } from '../platform/prisma.js';
 import type { Storage } from '../platform/storage.js';
+import type { FileUrls } from '../files/service.js';
 import { counterTransaction, moveCounter } from '../posts/counters.js';
 import type { PostsService } from '../posts/service.js';
 import { commentBody, commentPatchBody } from './schemas.js';
@@ -30,10 +31,6 @@ const commentSelect = {
   files: { select: fileSelect, orderBy: { id: 'asc' } },
 } as const;
 
-function out<C extends { files: { id: number; originalName: string; size: number; mimeType: string }[] }>(comment: C) {
-  return { ...comment, files: publicFiles('c', comment.files) };
-}
-
 export class CommentsService {
   constructor(
     private readonly prisma: Db,
@@ -42,7 +39,13 @@ export class CommentsService {
     private readonly audit: AuditLog,
     private readonly storage: Storage,
     private readonly logger: Logger,
+    private readonly fileUrls: FileUrls,
   ) {}
+
+  /** A comment as `viewer` is shown it: files with their public ids and URLs signed for that viewer. */
+  private out<C extends { files: { id: number; originalName: string; size: number; mimeType: string }[] }>(comment: C, viewer: Viewer | null) {
+    return { ...comment, files: publicFiles('c', comment.files, this.fileUrls, viewer) };
+  }
 
   private async requireComment(viewer: Viewer | null, commentId: number) {
     const absent = () => new NotFoundError('comment_not_found', 'No such comment.');
@@ -68,12 +71,12 @@ export class CommentsService {
       ...(after === undefined && q.page ? { skip: (q.page - 1) * q.limit } : {}),
     });
     const { items, nextCursor } = keysetPage(rows, q.limit, (last) => [last.id]);
-    return { items: items.map(out), nextCursor };
+    return { items: items.map((c) => this.out(c, viewer)), nextCursor };
   }
 
   async get(viewer: Viewer | null, commentId: number) {
     await this.requireComment(viewer, commentId);
-    return out(await this.prisma.comment.findUniqueOrThrow({ where: { id: commentId }, select: commentSelect }));
+    return this.out(await this.prisma.comment.findUniqueOrThrow({ where: { id: commentId }, select: commentSelect }), viewer);
   }
 
   /** The write rule alone, checked before an upload is received (so a refused request stores nothing). */
@@ -88,7 +91,7 @@ export class CommentsService {
       const post = await this.posts.requirePost(viewer, postId);
       await this.policy.requireWrite(viewer, post.boardId);
       if (!validateComment({ content })) throw ValidationError.of(fieldErrors(validateComment.errors, 'body'));
-      return out(
+      return this.out(
         await counterTransaction(this.prisma, postId, async (tx) => {
           const comment = await tx.comment.create({
             data: { postId, authorId: viewer.id, content, isFileAttached: files.length > 0, files: { create: fileRows(files) } },
@@ -97,6 +100,7 @@ export class CommentsService {
           await moveCounter(tx, postId, 'numberOfComment', 1);
           return comment;
         }),
+        viewer,
       );
     } catch (e) {
       await deleteFiles(
@@ -122,7 +126,7 @@ export class CommentsService {
         await moveCounter(tx, comment.postId, 'numberOfComment', flipped.count * (patch.isVisible ? 1 : -1));
       }
       return tx.comment.update({ where: { id: commentId }, data: { ...(patch.content !== undefined ? { content: patch.content } : {}) }, select: commentSelect });
-    }).then(out);
+    }).then((c) => this.out(c, viewer));
     if (patch.isVisible !== undefined && patch.isVisible !== comment.isVisible) {
       await this.audit.record({ actor: { id: viewer.id }, action: patch.isVisible ? 'comment.shown' : 'comment.hidden', target: { type: 'comment', id: commentId } });
     }

@@ -3,10 +3,13 @@
 // A file's public id names its table: `p<id>` (post file) or `c<id>` (comment file).
 import type { Prisma } from '@prisma/client';
 import { access, type Viewer } from '../access/index.js';
-import { NotFoundError } from '../errors.js';
+import { ForbiddenError, NotFoundError } from '../errors.js';
 import type { Db } from '../platform/prisma.js';
 import type { Storage } from '../platform/storage.js';
+import type { FileUrls, FileVariant, SignedQuery } from './signed-urls.js';
 import type { ReceivedFile } from './upload.js';
+
+export type { FileUrls };
 
 export const fileSelect = { id: true, originalName: true, size: true, mimeType: true } as const;
 
@@ -15,13 +18,18 @@ export interface PublicFile {
   originalName: string;
   size: number;
   mimeType: string;
+  /** Signed for the viewer it was shown to: works without an Authorization header until it expires. */
   url: string;
 }
 
 type FileRow = { id: number; originalName: string; size: number; mimeType: string };
 
-export function publicFiles(kind: 'p' | 'c', rows: FileRow[]): PublicFile[] {
-  return rows.map((f) => ({ id: `${kind}${f.id}`, originalName: f.originalName, size: f.size, mimeType: f.mimeType, url: `/api/v1/files/${kind}${f.id}` }));
+/** The files as `viewer` is shown them, each with a URL signed for that viewer. */
+export function publicFiles(kind: 'p' | 'c', rows: FileRow[], urls: FileUrls, viewer: Viewer | null): PublicFile[] {
+  return rows.map((f) => {
+    const id = `${kind}${f.id}`;
+    return { id, originalName: f.originalName, size: f.size, mimeType: f.mimeType, url: urls.url(id, 'file', viewer) };
+  });
 }
 
 /** The rows of received files, for a nested create inside the post's or comment's own transaction. */
@@ -59,7 +67,24 @@ export class FilesService {
     private readonly prisma: Db,
     private readonly posts: PostReadRule,
     readonly storage: Storage,
+    private readonly urls: FileUrls,
   ) {}
+
+  /**
+   * A file through a signed URL: the signature and expiry first (403 `file_url_invalid`, `file_url_expired`),
+   * then the account it was issued to as it is now (403 `file_url_revoked` once banned or closed), then the
+   * same read rule as with a token, for that account's current role and grants (404 once they lost access).
+   */
+  async findSigned(fileId: string, variant: FileVariant, q: SignedQuery): Promise<FileDownload> {
+    const userId = this.urls.verify(fileId, variant, q);
+    let viewer: Viewer | null = null;
+    if (userId !== null) {
+      const user = await this.prisma.user.findUnique({ where: { id: userId }, select: { id: true, role: true, isBanned: true, deletedAt: true } });
+      if (!user || user.isBanned || user.deletedAt) throw new ForbiddenError('file_url_revoked', 'This file link no longer works: the account it was issued to cannot read it.');
+      viewer = { id: user.id, role: user.role };
+    }
+    return this.find(viewer, fileId);
+  }
 
   /** A file the viewer may read: its post (and comment) pass the same rule as reading them directly. */
   async find(viewer: Viewer | null, fileId: string): Promise<FileDownload> {

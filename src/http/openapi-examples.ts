@@ -10,7 +10,13 @@ export interface OperationExamples {
 
 const at = '2025-05-14T09:30:00.000Z';
 const author = { id: 7, name: 'mina' };
-const file = { id: 'p12', originalName: 'notes.txt', size: 13, mimeType: 'text/plain', url: '/api/v1/files/p12' };
+const file = {
+  id: 'p12',
+  originalName: 'notes.txt',
+  size: 13,
+  mimeType: 'text/plain',
+  url: '/api/v1/files/p12/signed?exp=1747218600&u=7&sig=3q2-7-8JcXyFSKFpNXXGkXFrGdKrvn1hPPqQJbhhFYs',
+};
 
 export const operationExamples: Record<string, OperationExamples> = {
   signUp: {

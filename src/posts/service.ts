@@ -12,6 +12,7 @@ import type { Logger } from '../platform/logger.js';
 import { isUniqueViolation } from '../platform/known-errors.js';
 import type { Db, Prisma } from '../platform/prisma.js';
 import type { Storage } from '../platform/storage.js';
+import type { FileUrls } from '../files/service.js';
 import { counterTransaction, moveCounter } from './counters.js';
 import { postBody, postPatchBody } from './schemas.js';
 import type { ViewCounter } from './views.js';
@@ -50,11 +51,6 @@ const listSelect = {
 
 const detailSelect = { ...listSelect, content: true, files: { select: fileSelect, orderBy: { id: 'asc' } } } as const;
 
-/** A post as the API shows it: files with their public ids and download URLs. */
-function out<P extends { files: { id: number; originalName: string; size: number; mimeType: string }[] }>(post: P) {
-  return { ...post, files: publicFiles('p', post.files) };
-}
-
 export class PostsService {
   constructor(
     private readonly prisma: Db,
@@ -63,7 +59,13 @@ export class PostsService {
     private readonly views: ViewCounter,
     private readonly storage: Storage,
     private readonly logger: Logger,
+    private readonly fileUrls: FileUrls,
   ) {}
+
+  /** A post as `viewer` is shown it: files with their public ids and URLs signed for that viewer. */
+  private out<P extends { files: { id: number; originalName: string; size: number; mimeType: string }[] }>(post: P, viewer: Viewer | null) {
+    return { ...post, files: publicFiles('p', post.files, this.fileUrls, viewer) };
+  }
 
   /** The post, after the viewer's access to its board is checked; hidden posts exist only for staff. */
   async requirePost(viewer: Viewer | null, postId: number, boardId?: number) {
@@ -129,7 +131,7 @@ export class PostsService {
     // one query: the post with everything shown, then the same read rule as everywhere
     const post = await this.checkRead(viewer, await this.prisma.post.findUnique({ where: { id: postId }, select: detailSelect }), boardId);
     const [buffered, liked] = await Promise.all([this.views.record(postId, viewerKey), this.likedAmong(viewer, [postId])]);
-    return { ...out({ ...post, numberOfView: post.numberOfView + buffered }), ...(liked ? { likedByMe: liked.has(postId) } : {}) };
+    return { ...this.out({ ...post, numberOfView: post.numberOfView + buffered }, viewer), ...(liked ? { likedByMe: liked.has(postId) } : {}) };
   }
 
   /** The write rule alone, checked before an upload is received (so a refused request stores nothing). */
@@ -150,7 +152,7 @@ export class PostsService {
         data: { boardId, authorId: viewer.id, name: input.name, content: input.content, isFileAttached: files.length > 0, files: { create: fileRows(files) } },
         select: detailSelect,
       });
-      return out(post);
+      return this.out(post, viewer);
     } catch (e) {
       await deleteFiles(
         this.storage,
@@ -167,7 +169,7 @@ export class PostsService {
     access.require(viewer, 'post.update', post);
     if (patch.isVisible !== undefined) access.require(viewer, 'post.moderate');
     if (!validatePatch(patch)) throw ValidationError.of(fieldErrors(validatePatch.errors, 'body'));
-    const updated = out(await this.prisma.post.update({ where: { id: postId }, data: patch, select: detailSelect }));
+    const updated = this.out(await this.prisma.post.update({ where: { id: postId }, data: patch, select: detailSelect }), viewer);
     if (patch.isVisible !== undefined && patch.isVisible !== post.isVisible) {
       await this.audit.record({ actor: { id: viewer.id }, action: patch.isVisible ? 'post.shown' : 'post.hidden', target: { type: 'post', id: postId } });
     }
