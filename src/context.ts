@@ -11,6 +11,7 @@ import { ChatService } from './chat/service.js';
 import { CommentsService } from './comments/service.js';
 import { FilesService } from './files/service.js';
 import { FileUrls } from './files/signed-urls.js';
+import { Thumbnails } from './files/thumbnails.js';
 import { OrphanSweeper } from './files/sweep.js';
 import { PostsService } from './posts/service.js';
 import { ViewCounter } from './posts/views.js';
@@ -32,6 +33,8 @@ export interface Services {
   posts: PostsService;
   comments: CommentsService;
   files: FilesService;
+  /** Queues thumbnails of image attachments (the api) and makes them (the worker: ai-worker/thumbnails.ts). */
+  thumbnails: Thumbnails;
   /** Removes upload files left by a process killed mid-upload; the api process runs its timer (startApi). */
   orphanSweep: OrphanSweeper;
   /** Buffered view counts; the api process runs its flush timer (startApi). */
@@ -80,14 +83,16 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
   const boards = new BoardsService(prisma, boardPolicy, audit, config.anonymousRead, storage, logger);
   const views = new ViewCounter(prisma, redis, logger, config);
   const fileUrls = new FileUrls(config.jwtSecret, config.uploads.fileUrlTtlSeconds);
-  const posts = new PostsService(prisma, boardPolicy, audit, views, storage, logger, fileUrls);
+  const thumbnails = new Thumbnails(prisma, storage, queues, logger);
+  const posts = new PostsService(prisma, boardPolicy, audit, views, storage, logger, fileUrls, thumbnails);
   const services: Services = {
     users: new UsersService({ prisma, audit, sessions, boards, passwords, redis, config }),
     auth: new AuthService({ prisma, redis, sessions, passwords, audit, mailer, logger, config }),
     boards,
     boardPolicy,
     posts,
-    comments: new CommentsService(prisma, boardPolicy, posts, audit, storage, logger, fileUrls),
+    comments: new CommentsService(prisma, boardPolicy, posts, audit, storage, logger, fileUrls, thumbnails),
+    thumbnails,
     files: new FilesService(prisma, posts, storage, fileUrls),
     orphanSweep: new OrphanSweeper(prisma, storage, logger, { intervalSeconds: config.uploads.sweepIntervalSeconds, graceSeconds: config.uploads.orphanGraceSeconds }),
     views,

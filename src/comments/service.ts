@@ -6,12 +6,12 @@ import type { BoardPolicy } from '../boards/policy.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { compile, fieldErrors } from '../http/schema.js';
 import { decodeIdKey, keysetPage, type Page } from '../http/pagination.js';
-import { fileRows, fileSelect, publicFiles } from '../files/service.js';
+import { fileRows, fileSelect, publicFiles, storedKeys } from '../files/service.js';
 import { deleteFiles, type ReceivedFile } from '../files/upload.js';
 import type { Logger } from '../platform/logger.js';
 import type { Db } from '../platform/prisma.js';
 import type { Storage } from '../platform/storage.js';
-import type { FileUrls } from '../files/service.js';
+import type { FileUrls, Thumbnails } from '../files/service.js';
 import { counterTransaction, moveCounter } from '../posts/counters.js';
 import type { PostsService } from '../posts/service.js';
 import { commentBody, commentPatchBody } from './schemas.js';
@@ -40,10 +40,11 @@ export class CommentsService {
     private readonly storage: Storage,
     private readonly logger: Logger,
     private readonly fileUrls: FileUrls,
+    private readonly thumbnails: Thumbnails,
   ) {}
 
   /** A comment as `viewer` is shown it: files with their public ids and URLs signed for that viewer. */
-  private out<C extends { files: { id: number; originalName: string; size: number; mimeType: string }[] }>(comment: C, viewer: Viewer | null) {
+  private out<C extends { files: { id: number; originalName: string; size: number; mimeType: string; thumbnailKey: string | null }[] }>(comment: C, viewer: Viewer | null) {
     return { ...comment, files: publicFiles('c', comment.files, this.fileUrls, viewer) };
   }
 
@@ -91,17 +92,16 @@ export class CommentsService {
       const post = await this.posts.requirePost(viewer, postId);
       await this.policy.requireWrite(viewer, post.boardId);
       if (!validateComment({ content })) throw ValidationError.of(fieldErrors(validateComment.errors, 'body'));
-      return this.out(
-        await counterTransaction(this.prisma, postId, async (tx) => {
-          const comment = await tx.comment.create({
-            data: { postId, authorId: viewer.id, content, isFileAttached: files.length > 0, files: { create: fileRows(files) } },
-            select: commentSelect,
-          });
-          await moveCounter(tx, postId, 'numberOfComment', 1);
-          return comment;
-        }),
-        viewer,
-      );
+      const created = await counterTransaction(this.prisma, postId, async (tx) => {
+        const comment = await tx.comment.create({
+          data: { postId, authorId: viewer.id, content, isFileAttached: files.length > 0, files: { create: fileRows(files) } },
+          select: commentSelect,
+        });
+        await moveCounter(tx, postId, 'numberOfComment', 1);
+        return comment;
+      });
+      await this.thumbnails.request('c', created.files);
+      return this.out(created, viewer);
     } catch (e) {
       await deleteFiles(
         this.storage,
@@ -137,12 +137,12 @@ export class CommentsService {
     const comment = await this.requireComment(viewer, commentId);
     access.require(viewer, 'comment.delete', comment);
     const keys = await counterTransaction(this.prisma, comment.postId, async (tx) => {
-      const files = await tx.commentFile.findMany({ where: { commentId }, select: { path: true } });
+      const files = await tx.commentFile.findMany({ where: { commentId }, select: { path: true, thumbnailKey: true } });
       // decided by the row as it is now, not as it was read: a concurrent hide or delete counts once
       const visible = await tx.comment.deleteMany({ where: { id: commentId, isVisible: true } });
       if (visible.count) await moveCounter(tx, comment.postId, 'numberOfComment', -1);
       else await tx.comment.deleteMany({ where: { id: commentId } });
-      return files.map((f) => f.path);
+      return storedKeys(files);
     });
     // only after the commit: a rolled-back delete keeps its files
     await deleteFiles(this.storage, keys, this.logger);

@@ -113,4 +113,39 @@ export function registerFileRoutes(api: ApiRouter, ctx: Context): void {
       responses: { ...fileResponses, ...signedRefusals },
     })
     .handle(async ({ params, query, req, res }) => serve(files.storage, await files.findSigned(params.fileId, 'file', query), req, res, { crossOrigin: true }));
+
+  api
+    .route({
+      method: 'get',
+      path: '/files/:fileId/thumbnail',
+      operationId: 'downloadThumbnail',
+      summary: 'The thumbnail of an image attachment through its signed URL (`files[].thumbnailUrl`): WebP, longest side 320 px',
+      description:
+        'Image attachments (PNG, JPEG, GIF, WebP, as sniffed from their bytes; never SVG or other files) get a thumbnail made once by the worker; `thumbnailUrl` appears on the file once it is ready. Signed and refused exactly like `downloadSignedFile`.',
+      tags: ['files'],
+      auth: 'none',
+      params: fileIdParams,
+      query: signedQuery,
+      responses: {
+        200: { description: 'The thumbnail (image/webp)', contentType: 'image/webp', schema: { type: 'string' } },
+        304: { description: 'Not modified (If-None-Match matched the ETag)' },
+        ...signedRefusals,
+      },
+    })
+    .handle(async ({ params, query, req, res }) => {
+      const thumb = await files.findSigned(params.fileId, 'thumbnail', query);
+      res.set({ ETag: `"${thumb.sha256}"`, 'Last-Modified': thumb.createDate.toUTCString(), 'Cache-Control': 'private, no-cache', 'Cross-Origin-Resource-Policy': 'cross-origin' });
+      if (req.fresh) {
+        res.status(304).end();
+        return STREAMED;
+      }
+      // a few kilobytes: read whole, its length is the Content-Length
+      const chunks: Buffer[] = [];
+      for await (const c of await files.storage.read(thumb.key)) chunks.push(c as Buffer);
+      const body = Buffer.concat(chunks);
+      res.status(200).set({ 'Content-Type': 'image/webp', 'Content-Length': String(body.length) });
+      res.attachment(thumb.originalName);
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return STREAMED;
+    });
 }

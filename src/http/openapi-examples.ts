@@ -126,7 +126,17 @@ export const operationExamples: Record<string, OperationExamples> = {
         isFileAttached: true,
         isVisible: true,
         likedByMe: true,
-        files: [file],
+        files: [
+          file,
+          {
+            id: 'p13',
+            originalName: 'venue.jpg',
+            size: 284113,
+            mimeType: 'image/jpeg',
+            url: '/api/v1/files/p13/signed?exp=1747218600&u=7&sig=Xo3tqmH0wSx0J5a2QyHn2QmW4d1JtB7m0d7ZWtWlq4c',
+            thumbnailUrl: '/api/v1/files/p13/thumbnail?exp=1747218600&u=7&sig=b1N8yq4J8cUe8q0eK0m3Zt2qfZlq7lJmJ3YpM8i2c1A',
+          },
+        ],
       },
     },
   },

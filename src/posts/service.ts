@@ -12,7 +12,7 @@ import type { Logger } from '../platform/logger.js';
 import { isUniqueViolation } from '../platform/known-errors.js';
 import type { Db, Prisma } from '../platform/prisma.js';
 import type { Storage } from '../platform/storage.js';
-import type { FileUrls } from '../files/service.js';
+import type { FileUrls, Thumbnails } from '../files/service.js';
 import { counterTransaction, moveCounter } from './counters.js';
 import { postBody, postPatchBody } from './schemas.js';
 import type { ViewCounter } from './views.js';
@@ -60,10 +60,11 @@ export class PostsService {
     private readonly storage: Storage,
     private readonly logger: Logger,
     private readonly fileUrls: FileUrls,
+    private readonly thumbnails: Thumbnails,
   ) {}
 
   /** A post as `viewer` is shown it: files with their public ids and URLs signed for that viewer. */
-  private out<P extends { files: { id: number; originalName: string; size: number; mimeType: string }[] }>(post: P, viewer: Viewer | null) {
+  private out<P extends { files: { id: number; originalName: string; size: number; mimeType: string; thumbnailKey: string | null }[] }>(post: P, viewer: Viewer | null) {
     return { ...post, files: publicFiles('p', post.files, this.fileUrls, viewer) };
   }
 
@@ -152,6 +153,7 @@ export class PostsService {
         data: { boardId, authorId: viewer.id, name: input.name, content: input.content, isFileAttached: files.length > 0, files: { create: fileRows(files) } },
         select: detailSelect,
       });
+      await this.thumbnails.request('p', post.files);
       return this.out(post, viewer);
     } catch (e) {
       await deleteFiles(
