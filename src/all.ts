@@ -1,8 +1,9 @@
 // `npm start`: everything in one process for a laptop, on the embedded default (SQLite file + local Redis).
-// Applies pending migrations first, then runs the api, the chat server and the AI worker on one shared
+// Applies pending migrations first, then runs the api, the chat server and the worker (AI jobs, thumbnails) on one shared
 // context. Production runs each process on its own (see docs/operations.md).
 import { heartbeatKey, startWorkerHeartbeat } from '../ai-worker/heartbeat.js';
 import { startAiWorkers } from '../ai-worker/processors.js';
+import { startThumbnailWorker } from '../ai-worker/thumbnails.js';
 import { localOrigin, startApi, startupMessage } from './api-server.js';
 import { startChat } from './chat/server.js';
 import { createContext } from './context.js';
@@ -17,12 +18,13 @@ await runProcess('agora', async (config, logger) => {
   const api = await startApi(ctx);
   const chat = await startChat(ctx);
   const aiWorkers = await startAiWorkers(ctx);
+  const thumbnails = await startThumbnailWorker(ctx);
   const worker = startWorkerHeartbeat(ctx);
   await worker.ready;
   logger.info({ worker: heartbeatKey() }, 'ai-worker running');
   logger.info(startupMessage(localOrigin(config.host, api.port), `; chat on port ${chat.port}`));
   return async () => {
-    await Promise.all([api.stop(), chat.stop(), worker.stop(), aiWorkers.close()]);
+    await Promise.all([api.stop(), chat.stop(), worker.stop(), aiWorkers.close(), thumbnails.close()]);
     await ctx.close();
   };
 });

@@ -88,7 +88,12 @@ export const settings = {
   },
   UPLOADS_DIR: { group: 'directories', schema: { type: 'string', minLength: 1, default: './uploads' }, doc: 'Where attachments and model artifacts are stored.' },
   DATA_DIR: { group: 'directories', schema: { type: 'string', minLength: 1, default: './data' }, doc: 'Where the development secrets are kept (`secrets.json`, mode 0600).' },
-  JWT_SECRET: { group: 'secrets', schema: { type: 'string' }, doc: 'Access-token signing key. Required in production: at least 32 random characters.', shown: 'generated in development' },
+  JWT_SECRET: {
+    group: 'secrets',
+    schema: { type: 'string' },
+    doc: 'Access-token signing key; a key derived from it signs attachment URLs. Required in production: at least 32 random characters.',
+    shown: 'generated in development',
+  },
   SESSION_SECRET: { group: 'secrets', schema: { type: 'string' }, doc: 'Admin-panel session key. Same rules as `JWT_SECRET`, and must differ from it.', shown: 'generated in development' },
   BODY_LIMIT: {
     group: 'http',
@@ -237,6 +242,11 @@ export const settings = {
     schema: { type: 'integer', minimum: 1, maximum: 604800, default: 3600 },
     doc: 'The api removes orphan files this often, and once at start: temp files of writes that never finished, and attachments no post or comment refers to (left by a process killed mid-upload). The count is logged and shown by `/readyz`.',
     note: 'Orphan files (left by a process killed mid-upload) are removed this often, once older than the grace period',
+  },
+  FILE_URL_TTL_SECONDS: {
+    group: 'uploads',
+    schema: { type: 'integer', minimum: 1, maximum: 604800, default: 3600 },
+    doc: 'How long a signed attachment URL (`files[].url`, `files[].thumbnailUrl`) works without a token: between 90% and 100% of this (URLs issued within a tenth of it are the same, so browsers can cache them). Then a 403 `file_url_expired`; the viewer reads the post again for a new one. Signed with a key derived from `JWT_SECRET` (changing it ends every such URL).',
   },
   UPLOAD_ORPHAN_GRACE_SECONDS: {
     group: 'uploads',

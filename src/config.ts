@@ -27,7 +27,7 @@ export interface Config {
   mongodbUrl: string | null;
   uploadsDir: string;
   /** Attachment limits, the allow-list of sniffed content types (`type/*` allowed), and the orphan sweep's period and grace (src/files/sweep.ts). */
-  uploads: { maxFileBytes: number; maxFiles: number; maxTotalBytes: number; allowedTypes: string[]; sweepIntervalSeconds: number; orphanGraceSeconds: number };
+  uploads: { maxFileBytes: number; maxFiles: number; maxTotalBytes: number; allowedTypes: string[]; sweepIntervalSeconds: number; orphanGraceSeconds: number; fileUrlTtlSeconds: number };
   dataDir: string;
   jwtSecret: string;
   sessionSecret: string;
@@ -252,6 +252,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
       allowedTypes: v.UPLOAD_ALLOWED_TYPES.split(','),
       sweepIntervalSeconds: v.UPLOAD_SWEEP_INTERVAL_SECONDS,
       orphanGraceSeconds: v.UPLOAD_ORPHAN_GRACE_SECONDS,
+      fileUrlTtlSeconds: v.FILE_URL_TTL_SECONDS,
     },
     dataDir,
     jwtSecret,

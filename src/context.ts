@@ -10,6 +10,8 @@ import { BoardsService } from './boards/service.js';
 import { ChatService } from './chat/service.js';
 import { CommentsService } from './comments/service.js';
 import { FilesService } from './files/service.js';
+import { FileUrls } from './files/signed-urls.js';
+import { Thumbnails } from './files/thumbnails.js';
 import { OrphanSweeper } from './files/sweep.js';
 import { ReportsService } from './reports/service.js';
 import { PostsService } from './posts/service.js';
@@ -34,6 +36,8 @@ export interface Services {
   posts: PostsService;
   comments: CommentsService;
   files: FilesService;
+  /** Queues thumbnails of image attachments (the api) and makes them (the worker: ai-worker/thumbnails.ts). */
+  thumbnails: Thumbnails;
   /** Removes upload files left by a process killed mid-upload; the api process runs its timer (startApi). */
   orphanSweep: OrphanSweeper;
   /** Buffered view counts; the api process runs its flush timer (startApi). */
@@ -88,9 +92,11 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
   const boards = new BoardsService(prisma, boardPolicy, audit, config.anonymousRead, storage, logger);
   const views = new ViewCounter(prisma, redis, logger, config);
   const searchIndex = new SearchIndexer(config.databaseProvider, logger);
-  const posts = new PostsService(prisma, boardPolicy, audit, views, storage, logger, searchIndex);
+  const fileUrls = new FileUrls(config.jwtSecret, config.uploads.fileUrlTtlSeconds);
+  const thumbnails = new Thumbnails(prisma, storage, queues, logger);
+  const posts = new PostsService(prisma, boardPolicy, audit, views, storage, logger, searchIndex, fileUrls, thumbnails);
   const users = new UsersService({ prisma, audit, sessions, boards, passwords, redis, config });
-  const comments = new CommentsService(prisma, boardPolicy, posts, audit, storage, logger, searchIndex);
+  const comments = new CommentsService(prisma, boardPolicy, posts, audit, storage, logger, searchIndex, fileUrls, thumbnails);
   const chat = new ChatService(prisma, redis, audit, logger, config);
   const services: Services = {
     users,
@@ -101,7 +107,8 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
     comments,
     search: new SearchService(prisma, config.databaseProvider, boards, boardPolicy),
     searchIndex,
-    files: new FilesService(prisma, posts, storage),
+    thumbnails,
+    files: new FilesService(prisma, posts, storage, fileUrls),
     orphanSweep: new OrphanSweeper(prisma, storage, logger, { intervalSeconds: config.uploads.sweepIntervalSeconds, graceSeconds: config.uploads.orphanGraceSeconds }),
     views,
     ais: new AisService({ prisma, redis, queues, storage, audit, logger, config }),

@@ -6,11 +6,12 @@ import type { BoardPolicy } from '../boards/policy.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { compile, fieldErrors } from '../http/schema.js';
 import { decodeIdKey, keysetPage, type Page } from '../http/pagination.js';
-import { fileRows, fileSelect, publicFiles } from '../files/service.js';
+import { fileRows, fileSelect, publicFiles, storedKeys } from '../files/service.js';
 import { deleteFiles, type ReceivedFile } from '../files/upload.js';
 import type { Logger } from '../platform/logger.js';
 import type { Db } from '../platform/prisma.js';
 import type { Storage } from '../platform/storage.js';
+import type { FileUrls, Thumbnails } from '../files/service.js';
 import { counterTransaction, moveCounter } from '../posts/counters.js';
 import type { PostsService } from '../posts/service.js';
 import type { SearchIndexer } from '../search/index.js';
@@ -31,10 +32,6 @@ const commentSelect = {
   files: { select: fileSelect, orderBy: { id: 'asc' } },
 } as const;
 
-function out<C extends { files: { id: number; originalName: string; size: number; mimeType: string }[] }>(comment: C) {
-  return { ...comment, files: publicFiles('c', comment.files) };
-}
-
 export class CommentsService {
   constructor(
     private readonly prisma: Db,
@@ -44,7 +41,14 @@ export class CommentsService {
     private readonly storage: Storage,
     private readonly logger: Logger,
     private readonly searchIndex: SearchIndexer,
+    private readonly fileUrls: FileUrls,
+    private readonly thumbnails: Thumbnails,
   ) {}
+
+  /** A comment as `viewer` is shown it: files with their public ids and URLs signed for that viewer. */
+  private out<C extends { files: { id: number; originalName: string; size: number; mimeType: string; thumbnailKey: string | null }[] }>(comment: C, viewer: Viewer | null) {
+    return { ...comment, files: publicFiles('c', comment.files, this.fileUrls, viewer) };
+  }
 
   /** The comment, after the read rule of its post, board and its own visibility (404 like a missing one). */
   async requireComment(viewer: Viewer | null, commentId: number) {
@@ -71,12 +75,12 @@ export class CommentsService {
       ...(after === undefined && q.page ? { skip: (q.page - 1) * q.limit } : {}),
     });
     const { items, nextCursor } = keysetPage(rows, q.limit, (last) => [last.id]);
-    return { items: items.map(out), nextCursor };
+    return { items: items.map((c) => this.out(c, viewer)), nextCursor };
   }
 
   async get(viewer: Viewer | null, commentId: number) {
     await this.requireComment(viewer, commentId);
-    return out(await this.prisma.comment.findUniqueOrThrow({ where: { id: commentId }, select: commentSelect }));
+    return this.out(await this.prisma.comment.findUniqueOrThrow({ where: { id: commentId }, select: commentSelect }), viewer);
   }
 
   /** The write rule alone, checked before an upload is received (so a refused request stores nothing). */
@@ -91,17 +95,17 @@ export class CommentsService {
       const post = await this.posts.requirePost(viewer, postId);
       await this.policy.requireWrite(viewer, post.boardId);
       if (!validateComment({ content })) throw ValidationError.of(fieldErrors(validateComment.errors, 'body'));
-      return out(
-        await counterTransaction(this.prisma, postId, async (tx) => {
-          const comment = await tx.comment.create({
-            data: { postId, authorId: viewer.id, content, isFileAttached: files.length > 0, files: { create: fileRows(files) } },
-            select: commentSelect,
-          });
-          await moveCounter(tx, postId, 'numberOfComment', 1);
-          await this.searchIndex.comment(tx, comment);
-          return comment;
-        }),
-      );
+      const created = await counterTransaction(this.prisma, postId, async (tx) => {
+        const comment = await tx.comment.create({
+          data: { postId, authorId: viewer.id, content, isFileAttached: files.length > 0, files: { create: fileRows(files) } },
+          select: commentSelect,
+        });
+        await moveCounter(tx, postId, 'numberOfComment', 1);
+        await this.searchIndex.comment(tx, comment);
+        return comment;
+      });
+      await this.thumbnails.request('c', created.files);
+      return this.out(created, viewer);
     } catch (e) {
       await deleteFiles(
         this.storage,
@@ -128,7 +132,7 @@ export class CommentsService {
       const row = await tx.comment.update({ where: { id: commentId }, data: { ...(patch.content !== undefined ? { content: patch.content } : {}) }, select: commentSelect });
       if (patch.content !== undefined) await this.searchIndex.comment(tx, row);
       return row;
-    }).then(out);
+    }).then((c) => this.out(c, viewer));
     if (patch.isVisible !== undefined && patch.isVisible !== comment.isVisible) {
       await this.audit.record({ actor: { id: viewer.id }, action: patch.isVisible ? 'comment.shown' : 'comment.hidden', target: { type: 'comment', id: commentId } });
     }
@@ -139,12 +143,12 @@ export class CommentsService {
     const comment = await this.requireComment(viewer, commentId);
     access.require(viewer, 'comment.delete', comment);
     const keys = await counterTransaction(this.prisma, comment.postId, async (tx) => {
-      const files = await tx.commentFile.findMany({ where: { commentId }, select: { path: true } });
+      const files = await tx.commentFile.findMany({ where: { commentId }, select: { path: true, thumbnailKey: true } });
       // decided by the row as it is now, not as it was read: a concurrent hide or delete counts once
       const visible = await tx.comment.deleteMany({ where: { id: commentId, isVisible: true } });
       if (visible.count) await moveCounter(tx, comment.postId, 'numberOfComment', -1);
       else await tx.comment.deleteMany({ where: { id: commentId } });
-      return files.map((f) => f.path);
+      return storedKeys(files);
     });
     // only after the commit: a rolled-back delete keeps its files
     await deleteFiles(this.storage, keys, this.logger);

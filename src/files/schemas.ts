@@ -8,7 +8,15 @@ export const filesSchema = {
       originalName: { type: 'string' },
       size: { type: 'integer' },
       mimeType: { type: 'string', description: 'sniffed from the bytes, not taken from the client' },
-      url: { type: 'string', description: 'download URL (GET /api/v1/files/{id})' },
+      url: {
+        type: 'string',
+        description:
+          'download URL signed for the reader it was shown to: works without an Authorization header (e.g. in an `<img>`) for `FILE_URL_TTL_SECONDS`, while that reader may read the file (GET /api/v1/files/{id}/signed)',
+      },
+      thumbnailUrl: {
+        type: 'string',
+        description: 'images only (sniffed PNG, JPEG, GIF, WebP; never SVG), once the worker made it: a WebP thumbnail, longest side 320 px, signed like `url` (GET /api/v1/files/{id}/thumbnail)',
+      },
     },
   },
 };

@@ -10,7 +10,13 @@ export interface OperationExamples {
 
 const at = '2025-05-14T09:30:00.000Z';
 const author = { id: 7, name: 'mina' };
-const file = { id: 'p12', originalName: 'notes.txt', size: 13, mimeType: 'text/plain', url: '/api/v1/files/p12' };
+const file = {
+  id: 'p12',
+  originalName: 'notes.txt',
+  size: 13,
+  mimeType: 'text/plain',
+  url: '/api/v1/files/p12/signed?exp=1747218600&u=7&sig=3q2-7-8JcXyFSKFpNXXGkXFrGdKrvn1hPPqQJbhhFYs',
+};
 
 export const operationExamples: Record<string, OperationExamples> = {
   signUp: {
@@ -27,7 +33,20 @@ export const operationExamples: Record<string, OperationExamples> = {
     responses: {
       200: {
         items: [
-          { id: 42, boardId: 1, name: 'Welcome', author, createDate: at, updateDate: at, numberOfView: 12, numberOfComment: 1, numberOfLike: 3, isFileAttached: true, isVisible: true },
+          {
+            id: 42,
+            boardId: 1,
+            name: 'Welcome',
+            author,
+            createDate: at,
+            updateDate: at,
+            numberOfView: 12,
+            numberOfComment: 1,
+            numberOfLike: 3,
+            isFileAttached: true,
+            isVisible: true,
+            likedByMe: true,
+          },
           {
             id: 41,
             boardId: 1,
@@ -40,9 +59,34 @@ export const operationExamples: Record<string, OperationExamples> = {
             numberOfLike: 5,
             isFileAttached: false,
             isVisible: true,
+            likedByMe: false,
           },
         ],
         nextCursor: 'WyIyMDI1LTA1LTE0VDA5OjMwOjAwLjAwMFoiLDQxXQ',
+      },
+    },
+  },
+  listMyLikes: {
+    responses: {
+      200: {
+        items: [
+          {
+            id: 42,
+            boardId: 1,
+            name: 'Welcome',
+            author,
+            createDate: at,
+            updateDate: at,
+            numberOfView: 12,
+            numberOfComment: 1,
+            numberOfLike: 3,
+            isFileAttached: true,
+            isVisible: true,
+            likedByMe: true,
+            likedAt: '2025-05-14T10:02:00.000Z',
+          },
+        ],
+        nextCursor: 'WzEwMl0',
       },
     },
   },
@@ -63,6 +107,36 @@ export const operationExamples: Record<string, OperationExamples> = {
         isFileAttached: true,
         isVisible: true,
         files: [file],
+      },
+    },
+  },
+  getPost: {
+    responses: {
+      200: {
+        id: 42,
+        boardId: 1,
+        name: 'Welcome',
+        content: 'Hello everyone, the meeting notes are attached.',
+        author,
+        createDate: at,
+        updateDate: at,
+        numberOfView: 13,
+        numberOfComment: 1,
+        numberOfLike: 3,
+        isFileAttached: true,
+        isVisible: true,
+        likedByMe: true,
+        files: [
+          file,
+          {
+            id: 'p13',
+            originalName: 'venue.jpg',
+            size: 284113,
+            mimeType: 'image/jpeg',
+            url: '/api/v1/files/p13/signed?exp=1747218600&u=7&sig=Xo3tqmH0wSx0J5a2QyHn2QmW4d1JtB7m0d7ZWtWlq4c',
+            thumbnailUrl: '/api/v1/files/p13/thumbnail?exp=1747218600&u=7&sig=b1N8yq4J8cUe8q0eK0m3Zt2qfZlq7lJmJ3YpM8i2c1A',
+          },
+        ],
       },
     },
   },

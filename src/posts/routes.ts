@@ -19,7 +19,12 @@ const postListItem = {
     numberOfLike: { type: 'integer' },
     isFileAttached: { type: 'boolean' },
     isVisible: { type: 'boolean' },
+    likedByMe: { type: 'boolean', description: 'whether the signed-in reader liked it; left out for anonymous readers' },
   },
+};
+const likedPost = {
+  ...postListItem,
+  properties: { ...postListItem.properties, likedAt: { type: 'string', format: 'date-time', description: 'when I liked it' } },
 };
 const postSchema = {
   ...postListItem,
@@ -120,6 +125,19 @@ export function registerPostRoutes(api: ApiRouter, ctx: Context): void {
       await posts.remove(viewer, params.boardId, params.postId);
       return noContent();
     });
+
+  api
+    .route({
+      method: 'get',
+      path: '/users/me/likes',
+      operationId: 'listMyLikes',
+      summary: 'Posts I liked, the latest like first (keyset by `cursor`); posts I may no longer read are left out',
+      tags: ['posts'],
+      auth: 'required',
+      query: { type: 'object', additionalProperties: false, properties: { limit: paginationQuery.limit, cursor: paginationQuery.cursor } },
+      responses: { 200: { description: 'A page of liked posts (no content)', schema: pageSchema(likedPost) } },
+    })
+    .handle(async ({ viewer, query }) => ok(await posts.likedBy(viewer, query)));
 
   const likeSchema = { type: 'object', properties: { postId: { type: 'integer' }, liked: { type: 'boolean' }, numberOfLike: { type: 'integer' } } };
   for (const [method, liked] of [

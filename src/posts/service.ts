@@ -5,7 +5,7 @@ import { access, type Viewer } from '../access/index.js';
 import type { BoardPolicy } from '../boards/policy.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { compile, fieldErrors } from '../http/schema.js';
-import { decodeKey, invalidCursor, isIntKey, keysetPage, type Page } from '../http/pagination.js';
+import { decodeIdKey, decodeKey, encodeKey, invalidCursor, isIntKey, keysetPage, type Page } from '../http/pagination.js';
 import { deleteFiles, type ReceivedFile } from '../files/upload.js';
 import { fileRows, fileSelect, postFileKeys, publicFiles } from '../files/service.js';
 import type { Logger } from '../platform/logger.js';
@@ -13,9 +13,13 @@ import { isUniqueViolation } from '../platform/known-errors.js';
 import type { Db, Prisma } from '../platform/prisma.js';
 import type { Storage } from '../platform/storage.js';
 import type { SearchIndexer } from '../search/index.js';
+import type { FileUrls, Thumbnails } from '../files/service.js';
 import { counterTransaction, moveCounter } from './counters.js';
 import { postBody, postPatchBody } from './schemas.js';
 import type { ViewCounter } from './views.js';
+
+/** How many reads of likes one page of `likedBy` may take to skip likes of posts the viewer can no longer read. */
+const LIKES_SCAN_ROUNDS = 10;
 
 export type PostSort = 'new' | 'views' | 'likes' | 'comments';
 
@@ -48,11 +52,6 @@ const listSelect = {
 
 const detailSelect = { ...listSelect, content: true, files: { select: fileSelect, orderBy: { id: 'asc' } } } as const;
 
-/** A post as the API shows it: files with their public ids and download URLs. */
-function out<P extends { files: { id: number; originalName: string; size: number; mimeType: string }[] }>(post: P) {
-  return { ...post, files: publicFiles('p', post.files) };
-}
-
 export class PostsService {
   constructor(
     private readonly prisma: Db,
@@ -62,7 +61,14 @@ export class PostsService {
     private readonly storage: Storage,
     private readonly logger: Logger,
     private readonly searchIndex: SearchIndexer,
+    private readonly fileUrls: FileUrls,
+    private readonly thumbnails: Thumbnails,
   ) {}
+
+  /** A post as `viewer` is shown it: files with their public ids and URLs signed for that viewer. */
+  private out<P extends { files: { id: number; originalName: string; size: number; mimeType: string; thumbnailKey: string | null }[] }>(post: P, viewer: Viewer | null) {
+    return { ...post, files: publicFiles('p', post.files, this.fileUrls, viewer) };
+  }
 
   /** The post, after the viewer's access to its board is checked; hidden posts exist only for staff. */
   async requirePost(viewer: Viewer | null, postId: number, boardId?: number) {
@@ -105,10 +111,12 @@ export class PostsService {
       take: q.limit + 1,
       ...(!q.cursor && q.page ? { skip: (q.page - 1) * q.limit } : {}),
     });
-    const buffered = await this.views.pending(rows.slice(0, q.limit).map((r) => r.id));
+    const shown = rows.slice(0, q.limit).map((r) => r.id);
+    const [buffered, liked] = await Promise.all([this.views.pending(shown), this.likedAmong(viewer, shown)]);
     for (const row of rows) row.numberOfView += buffered.get(row.id) ?? 0;
     const page = keysetPage(rows, q.limit, (last) => [q.sort === 'new' ? last.createDate.toISOString() : last[column as 'numberOfView'], last.id]);
-    return { ...page, ...(!q.cursor && q.page ? { page: q.page } : {}) };
+    const items = liked ? page.items.map((p) => ({ ...p, likedByMe: liked.has(p.id) })) : page.items;
+    return { ...page, items, ...(!q.cursor && q.page ? { page: q.page } : {}) };
   }
 
   /**
@@ -125,8 +133,8 @@ export class PostsService {
   async get(viewer: Viewer | null, boardId: number, postId: number, viewerKey: string) {
     // one query: the post with everything shown, then the same read rule as everywhere
     const post = await this.checkRead(viewer, await this.prisma.post.findUnique({ where: { id: postId }, select: detailSelect }), boardId);
-    const buffered = await this.views.record(postId, viewerKey);
-    return out({ ...post, numberOfView: post.numberOfView + buffered });
+    const [buffered, liked] = await Promise.all([this.views.record(postId, viewerKey), this.likedAmong(viewer, [postId])]);
+    return { ...this.out({ ...post, numberOfView: post.numberOfView + buffered }, viewer), ...(liked ? { likedByMe: liked.has(postId) } : {}) };
   }
 
   /** The write rule alone, checked before an upload is received (so a refused request stores nothing). */
@@ -152,7 +160,8 @@ export class PostsService {
         await this.searchIndex.post(tx, row);
         return row;
       });
-      return out(post);
+      await this.thumbnails.request('p', post.files);
+      return this.out(post, viewer);
     } catch (e) {
       await deleteFiles(
         this.storage,
@@ -169,12 +178,13 @@ export class PostsService {
     access.require(viewer, 'post.update', post);
     if (patch.isVisible !== undefined) access.require(viewer, 'post.moderate');
     if (!validatePatch(patch)) throw ValidationError.of(fieldErrors(validatePatch.errors, 'body'));
-    const updated = out(
+    const updated = this.out(
       await this.prisma.$transaction(async (tx) => {
         const row = await tx.post.update({ where: { id: postId }, data: patch, select: detailSelect });
         if (patch.name !== undefined || patch.content !== undefined) await this.searchIndex.post(tx, row);
         return row;
       }),
+      viewer,
     );
     if (patch.isVisible !== undefined && patch.isVisible !== post.isVisible) {
       await this.audit.record({ actor: { id: viewer.id }, action: patch.isVisible ? 'post.shown' : 'post.hidden', target: { type: 'post', id: postId } });
@@ -194,6 +204,58 @@ export class PostsService {
     });
     await deleteFiles(this.storage, keys, this.logger);
     if (post.authorId !== viewer.id) await this.audit.record({ actor: { id: viewer.id }, action: 'post.deleted_by_moderator', target: { type: 'post', id: postId } });
+  }
+
+  /**
+   * Which of these posts the viewer has liked: one query on the unique (postId, userId) index for a whole
+   * page. Anonymous readers get null (the field is left out: there is no "me" to have liked anything).
+   */
+  private async likedAmong(viewer: Viewer | null, postIds: number[]): Promise<Set<number> | null> {
+    if (!viewer) return null;
+    if (postIds.length === 0) return new Set();
+    const rows = await this.prisma.postLike.findMany({ where: { userId: viewer.id, postId: { in: postIds } }, select: { postId: true } });
+    return new Set(rows.map((r) => r.postId));
+  }
+
+  /**
+   * The posts the viewer liked, the latest like first (keyset by the like's id, on the userId index), leaving
+   * out those they may no longer read: the board rule is asked once per board, and hidden posts only for staff.
+   * Likes of unreadable posts are skipped by reading further; after `LIKES_SCAN_ROUNDS` reads a page may come
+   * back short (still with a cursor), so one request never scans a member's whole history.
+   */
+  async likedBy(viewer: Viewer, q: { limit: number; cursor?: string }): Promise<Page<unknown>> {
+    let before = q.cursor ? decodeIdKey(q.cursor) : undefined;
+    const boards = new Map<number, Promise<boolean>>();
+    const readable = (boardId: number) => {
+      let known = boards.get(boardId);
+      if (!known) boards.set(boardId, (known = this.policy.access(viewer, boardId).then((a) => a !== null)));
+      return known;
+    };
+    const select = { id: true, createDate: true, post: { select: listSelect } } as const;
+    const kept: { id: number; createDate: Date; post: Prisma.PostGetPayload<{ select: typeof listSelect }> }[] = [];
+    for (let round = 0; kept.length <= q.limit; round++) {
+      const take = q.limit + 1;
+      const rows = await this.prisma.postLike.findMany({
+        where: { userId: viewer.id, ...(before !== undefined ? { id: { lt: before } } : {}) },
+        select,
+        orderBy: { id: 'desc' },
+        take,
+      });
+      for (const row of rows) if ((await readable(row.post.boardId)) && access.can(viewer, 'post.read', row.post)) kept.push(row);
+      if (rows.length < take) break;
+      before = rows[rows.length - 1].id;
+      if (round + 1 === LIKES_SCAN_ROUNDS && kept.length <= q.limit) {
+        // a short page; the next one starts after the last like read
+        return { items: await this.likedItems(kept), nextCursor: encodeKey([before]) };
+      }
+    }
+    const page = keysetPage(kept, q.limit, (last) => [last.id]);
+    return { items: await this.likedItems(page.items), nextCursor: page.nextCursor };
+  }
+
+  private async likedItems(likes: { createDate: Date; post: { id: number; numberOfView: number } }[]) {
+    const buffered = await this.views.pending(likes.map((l) => l.post.id));
+    return likes.map((l) => ({ ...l.post, numberOfView: l.post.numberOfView + (buffered.get(l.post.id) ?? 0), likedByMe: true, likedAt: l.createDate }));
   }
 
   /** Idempotent: one like per member; the counter moves only when a row was really added or removed. */

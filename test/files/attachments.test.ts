@@ -112,7 +112,8 @@ describe('posts with files', () => {
     ]);
     for (const f of post.files) {
       expect(f.id).toMatch(/^p\d+$/);
-      expect(f.url).toBe(`/api/v1/files/${f.id}`);
+      // signed for the author (test/files/signed-urls.test.ts)
+      expect(f.url).toMatch(new RegExp(`^/api/v1/files/${f.id}/signed\\?exp=\\d+&u=${alice.id}&sig=[\\w-]{43}$`));
     }
     const rows = await s.t.ctx.prisma.postFile.findMany({ where: { postId: post.id }, orderBy: { id: 'asc' } });
     expect(rows.map((r) => r.sha256)).toEqual([sha256(PNG), sha256(textBody), sha256(PDF)]);

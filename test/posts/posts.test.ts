@@ -403,7 +403,7 @@ describe('GET /boards/:boardId/posts (listing)', () => {
     expect(body.nextCursor).toBeNull();
     expect(body.items).toHaveLength(N - hiddenIds.length);
     expect(body).not.toHaveProperty('page');
-    const rows = new Map((await t.ctx.prisma.post.findMany({ where: { boardId: listBoard.id }, include: { author: true } })).map((r) => [r.id, r]));
+    const rows = new Map((await t.ctx.prisma.post.findMany({ where: { boardId: listBoard.id }, include: { author: true, likes: { where: { userId: member.id } } } })).map((r) => [r.id, r]));
     for (const item of body.items) {
       const row = rows.get(item.id)!;
       expect(item).not.toHaveProperty('content');
@@ -420,6 +420,7 @@ describe('GET /boards/:boardId/posts (listing)', () => {
         numberOfLike: row.numberOfLike,
         isFileAttached: false,
         isVisible: true,
+        likedByMe: row.likes.length > 0,
       });
     }
   });
