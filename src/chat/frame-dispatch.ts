@@ -111,6 +111,8 @@ export class FrameDispatcher {
     switch (f.type) {
       case 'send':
         return this.deps.sender.submit(ws, f);
+      case 'read':
+        return this.deps.sender.submitRead(ws, f);
       case 'join':
         return this.join(ws, f);
       case 'leave':

@@ -30,6 +30,8 @@ export const frames = {
   deleted: (sessionId: number, id: number) => JSON.stringify({ v: 1, type: 'deleted', sessionId, id }),
   presence: (sessionId: number, userId: number, status: 'online' | 'offline') => JSON.stringify({ v: 1, type: 'presence', sessionId, userId, status }),
   typing: (sessionId: number, userId: number) => JSON.stringify({ v: 1, type: 'typing', sessionId, userId }),
+  /** A member has read the session up to `messageId` (read-receipts.ts). */
+  read: (sessionId: number, userId: number, messageId: number) => JSON.stringify({ v: 1, type: 'read', sessionId, userId, messageId }),
   session: (s: SessionSnapshot) => JSON.stringify({ v: 1, type: 'session', sessionId: s.id, name: s.name, information: s.information, isClosed: s.isClosed, isVisible: s.isVisible }),
   history: (sessionId: number, messages: unknown[], hasMore: boolean, ref?: Ref) => JSON.stringify({ v: 1, type: 'history', sessionId, messages, hasMore, ...withRef(ref) }),
   /** Frames of these sessions may have been lost (the replica's Redis connection was down): fetch history since the last one seen. */

@@ -12,6 +12,7 @@ export type ClientFrame =
   | { v: 1; type: 'delete'; sessionId: number; id: number; ref?: Ref }
   | { v: 1; type: 'history'; sessionId: number; before?: number; limit: number; ref?: Ref }
   | { v: 1; type: 'typing'; sessionId: number }
+  | { v: 1; type: 'read'; sessionId: number; messageId: number; ref?: Ref }
   | { v: 1; type: 'ping'; ref?: Ref };
 
 export type FrameType = ClientFrame['type'];
@@ -44,6 +45,7 @@ export function clientFrameSchemas(maxMessageLength: number): Record<FrameType, 
     delete: frame(['sessionId', 'id'], { sessionId: id, id }),
     history: frame(['sessionId'], { sessionId: id, before: id, limit: { type: 'integer', minimum: 1, maximum: 100, default: 50 } }),
     typing: frame(['sessionId'], { sessionId: id }),
+    read: frame(['sessionId', 'messageId'], { sessionId: id, messageId: id }),
     ping: frame([], {}),
   };
 }

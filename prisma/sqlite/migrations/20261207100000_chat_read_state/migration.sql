@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "chat_session_members" ADD COLUMN "lastReadMessageId" INTEGER;
