@@ -144,7 +144,7 @@ export class FrameDispatcher {
   private join(ws: ChatSocket, f: Extract<ClientFrame, { type: 'join' }>): void {
     const data = ws.getUserData();
     const p = this.deps.rooms
-      .join(ws, f.sessionId, f.ref)
+      .join(ws, f.sessionId, f.ref, f.after)
       .catch((e: unknown) => {
         this.deps.delivery.appError(ws, e, { sessionId: f.sessionId, ref: f.ref });
         // a join of a session that does not exist (for this user) counts as an invalid frame

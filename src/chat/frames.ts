@@ -19,8 +19,19 @@ interface MessageFields {
 const withRef = (ref: Ref | undefined) => (ref === undefined ? {} : { ref });
 
 export const frames = {
-  joined: (session: SessionSnapshot, ref?: Ref) =>
-    JSON.stringify({ v: 1, type: 'joined', sessionId: session.id, name: session.name, information: session.information, creatorId: session.creatorId, isClosed: session.isClosed, ...withRef(ref) }),
+  /** `resume`: the answer to a join with `after` (resume.ts). */
+  joined: (session: SessionSnapshot, ref?: Ref, resume?: { resumed: boolean; hasMore: boolean }) =>
+    JSON.stringify({
+      v: 1,
+      type: 'joined',
+      sessionId: session.id,
+      name: session.name,
+      information: session.information,
+      creatorId: session.creatorId,
+      isClosed: session.isClosed,
+      ...(resume ?? {}),
+      ...withRef(ref),
+    }),
   left: (sessionId: number, reason: 'leave' | 'removed' | 'deleted' | 'hidden', ref?: Ref) => JSON.stringify({ v: 1, type: 'left', sessionId, reason, ...withRef(ref) }),
   ack: (clientMsgId: string, id: number, createdAt: string) => JSON.stringify({ v: 1, type: 'ack', clientMsgId, id, createdAt }),
   message: (m: MessageFields) =>

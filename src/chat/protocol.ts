@@ -5,7 +5,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Ref } from './frames.js';
 
 export type ClientFrame =
-  | { v: 1; type: 'join'; sessionId: number; ref?: Ref }
+  | { v: 1; type: 'join'; sessionId: number; after?: number; ref?: Ref }
   | { v: 1; type: 'leave'; sessionId: number; ref?: Ref }
   | { v: 1; type: 'send'; sessionId: number; clientMsgId: string; content: string }
   | { v: 1; type: 'edit'; sessionId: number; id: number; content: string; ref?: Ref }
@@ -38,7 +38,7 @@ export function clientFrameSchemas(maxMessageLength: number): Record<FrameType, 
     properties: { ...base, ...properties },
   });
   return {
-    join: frame(['sessionId'], { sessionId: id }),
+    join: frame(['sessionId'], { sessionId: id, after: { type: 'integer', minimum: 0, maximum: 2147483647 } }),
     leave: frame(['sessionId'], { sessionId: id }),
     send: frame(['sessionId', 'clientMsgId', 'content'], { sessionId: id, clientMsgId: { type: 'string', minLength: 1, maxLength: 64 }, content }),
     edit: frame(['sessionId', 'id', 'content'], { sessionId: id, id, content }),

@@ -3,6 +3,7 @@
 //   message-service.ts   history, reads, edits and deletes of messages
 //   message-store.ts     the group commit's batch writes, per database provider
 //   read-state.ts        read markers, unread counts and last messages
+//   resume.ts            what a resuming client missed
 //   replica-registry.ts  the live chat replicas and their socket counts
 // Access goes through ChatAccess (Redis-cached); every change that connected sockets must see is published on the
 // ChatBus (frames for clients, control events for the replicas).
@@ -19,6 +20,7 @@ import { MessageStore } from './message-store.js';
 import type { PendingItem, PendingMessage } from './pending-message.js';
 import { ChatReadState, type ReadSummary } from './read-state.js';
 import { ReplicaRegistry } from './replica-registry.js';
+import { ChatResume } from './resume.js';
 import { ChatSessionService, type SessionInput, type SessionListQuery, type SessionPatch } from './session-service.js';
 
 export type { HistoryQuery } from './message-service.js';
@@ -35,6 +37,7 @@ export class ChatService {
   readonly store: MessageStore;
   readonly replicas: ReplicaRegistry;
   readonly reads: ChatReadState;
+  readonly resumes: ChatResume;
 
   constructor(prisma: Db, redis: Redis, audit: AuditLog, logger: Logger, config: Pick<Config, 'redisPrefix' | 'databaseProvider' | 'sqlitePath' | 'chat'>) {
     this.access = new ChatAccess(prisma, redis);
@@ -43,6 +46,7 @@ export class ChatService {
     this.messages = new ChatMessageService(prisma, this.access, this.bus, audit, config.chat);
     this.store = new MessageStore(prisma, config);
     this.replicas = new ReplicaRegistry(redis);
+    this.resumes = new ChatResume(prisma, this.access);
     this.reads = new ChatReadState(prisma, this.access, this.bus, config.chat.receiptsMaxMembers);
   }
 
@@ -116,6 +120,11 @@ export class ChatService {
 
   historyBefore(viewer: Viewer, id: number, beforeId: number | undefined, limit: number) {
     return this.messages.historyBefore(viewer, id, beforeId, limit);
+  }
+
+  /** What a client holding every message up to `after` missed (a `join` with `after`). */
+  resume(viewer: Viewer, id: number, after: number, max: number) {
+    return this.resumes.since(viewer, id, after, max);
   }
 
   getMessage(viewer: Viewer, id: number, messageId: number) {

@@ -1,2 +1,0 @@
--- AlterTable
-ALTER TABLE "chat_session_members" ADD COLUMN "lastReadMessageId" INTEGER;
