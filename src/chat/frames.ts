@@ -19,8 +19,8 @@ interface MessageFields {
 const withRef = (ref: Ref | undefined) => (ref === undefined ? {} : { ref });
 
 export const frames = {
-  /** `resume`: the answer to a join with `after` (resume.ts). */
-  joined: (session: SessionSnapshot, ref?: Ref, resume?: { resumed: boolean; hasMore: boolean }) =>
+  /** `online`: members connected to the session anywhere (presence.ts); `resumed`, `hasMore`: a join with `after` (resume.ts). */
+  joined: (session: SessionSnapshot, ref?: Ref, extra?: { online?: number[]; resumed?: boolean; hasMore?: boolean }) =>
     JSON.stringify({
       v: 1,
       type: 'joined',
@@ -29,7 +29,7 @@ export const frames = {
       information: session.information,
       creatorId: session.creatorId,
       isClosed: session.isClosed,
-      ...(resume ?? {}),
+      ...(extra ?? {}),
       ...withRef(ref),
     }),
   left: (sessionId: number, reason: 'leave' | 'removed' | 'deleted' | 'hidden', ref?: Ref) => JSON.stringify({ v: 1, type: 'left', sessionId, reason, ...withRef(ref) }),

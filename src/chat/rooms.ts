@@ -105,7 +105,7 @@ export class RoomRegistry {
     const data = ws.getUserData();
     if (data.sessions.includes(sessionId)) {
       const room = this.rooms.get(sessionId)!;
-      if (after === undefined) return delivery.send(ws, frames.joined(room.state, ref));
+      if (after === undefined) return delivery.send(ws, frames.joined(room.state, ref, { online: await this.online(sessionId, data.user.id) }));
       // joined already (after a `resync`): off the topic while the replay is read, then back on behind it
       ws.unsubscribe(sessionTopic(sessionId));
       const replay = await this.readReplay(ws, room, sessionId, after).catch((e: unknown) => {
@@ -113,8 +113,9 @@ export class RoomRegistry {
         if (!data.closed && data.sessions.includes(sessionId)) ws.subscribe(sessionTopic(sessionId));
         throw e;
       });
+      const online = await this.online(sessionId, data.user.id);
       if (data.closed || !data.sessions.includes(sessionId) || this.rooms.get(sessionId) !== room) return this.stopResuming(room, ws, replay.take);
-      return this.sendReplay(ws, room, sessionId, frames.joined(room.state, ref, { resumed: replay.result.resumed, hasMore: !replay.result.resumed }), replay);
+      return this.sendReplay(ws, room, sessionId, frames.joined(room.state, ref, { online, resumed: replay.result.resumed, hasMore: !replay.result.resumed }), replay);
     }
     const { session } = await chat.join(data.user, sessionId, this.rooms.get(sessionId)?.state);
     if (data.closed) return;
@@ -128,21 +129,44 @@ export class RoomRegistry {
         this.release(sessionId, room);
         throw e;
       }
-      if (data.closed || data.sessions.includes(sessionId)) {
-        this.stopResuming(room, ws, replay.take);
-        return this.release(sessionId, room);
-      }
+    }
+    // the user is counted here (and, for their first socket, on Redis: presence.ts) before `joined`, so that its
+    // `online` includes them and the others get `presence` once
+    const count = (room.online.get(data.user.id) ?? 0) + 1;
+    room.online.set(data.user.id, count);
+    if (count === 1) await this.deps.chat.presence.arrive(bus.origin, sessionId, data.user.id);
+    const online = await this.online(sessionId, data.user.id);
+    if (data.closed || data.sessions.includes(sessionId)) {
+      if (replay) this.stopResuming(room, ws, replay.take);
+      this.uncount(room, sessionId, data.user.id, false);
+      return this.release(sessionId, room);
     }
     room.state = session;
     data.sessions = [...data.sessions, sessionId];
     room.sockets.add(ws);
-    const count = (room.online.get(data.user.id) ?? 0) + 1;
-    room.online.set(data.user.id, count);
     if (!replay) {
       ws.subscribe(sessionTopic(sessionId));
-      delivery.send(ws, frames.joined(session, ref));
-    } else this.sendReplay(ws, room, sessionId, frames.joined(session, ref, { resumed: replay.result.resumed, hasMore: !replay.result.resumed }), replay);
-    if (count === 1) bus.publishFrame(sessionId, frames.presence(sessionId, data.user.id, 'online'));
+      delivery.send(ws, frames.joined(session, ref, { online }));
+    } else this.sendReplay(ws, room, sessionId, frames.joined(session, ref, { online, resumed: replay.result.resumed, hasMore: !replay.result.resumed }), replay);
+  }
+
+  /** The members connected to the session anywhere (this user included); without Redis, those connected here. */
+  private async online(sessionId: number, userId: number): Promise<number[]> {
+    try {
+      const ids = await this.deps.chat.presence.online(sessionId);
+      return ids.includes(userId) ? ids : [...ids, userId].sort((x, y) => x - y);
+    } catch {
+      return [...(this.rooms.get(sessionId)?.online.keys() ?? [userId])].sort((x, y) => x - y);
+    }
+  }
+
+  /** One socket of the user fewer here; their last one: no longer counted on Redis (`presence offline` unless quiet). */
+  private uncount(room: Room, sessionId: number, userId: number, quiet: boolean): void {
+    const left = (room.online.get(userId) ?? 1) - 1;
+    if (left > 0) return void room.online.set(userId, left);
+    room.online.delete(userId);
+    room.typingAt?.delete(userId);
+    void this.deps.chat.presence.depart(this.deps.bus.origin, sessionId, userId, quiet);
   }
 
   /**
@@ -211,13 +235,7 @@ export class RoomRegistry {
       ws.unsubscribe(sessionTopic(sessionId));
       if (reason !== 'closed') this.deps.delivery.send(ws, frames.left(sessionId, reason, ref));
     }
-    const left = (room.online.get(data.user.id) ?? 1) - 1;
-    if (left > 0) room.online.set(data.user.id, left);
-    else {
-      room.online.delete(data.user.id);
-      room.typingAt?.delete(data.user.id);
-      if (reason !== 'deleted') this.deps.bus.publishFrame(sessionId, frames.presence(sessionId, data.user.id, 'offline'));
-    }
+    this.uncount(room, sessionId, data.user.id, reason === 'deleted');
     this.release(sessionId, room);
   }
 

@@ -4,6 +4,7 @@
 //   message-store.ts     the group commit's batch writes, per database provider
 //   read-state.ts        read markers, unread counts and last messages
 //   resume.ts            what a resuming client missed
+//   presence.ts          who is online in each session, over every replica
 //   replica-registry.ts  the live chat replicas and their socket counts
 // Access goes through ChatAccess (Redis-cached); every change that connected sockets must see is published on the
 // ChatBus (frames for clients, control events for the replicas).
@@ -20,6 +21,7 @@ import { MessageStore } from './message-store.js';
 import type { PendingItem, PendingMessage } from './pending-message.js';
 import { ChatReadState, type ReadSummary } from './read-state.js';
 import { ReplicaRegistry } from './replica-registry.js';
+import { ChatPresence } from './presence.js';
 import { ChatResume } from './resume.js';
 import { ChatSessionService, type SessionInput, type SessionListQuery, type SessionPatch } from './session-service.js';
 
@@ -38,6 +40,7 @@ export class ChatService {
   readonly replicas: ReplicaRegistry;
   readonly reads: ChatReadState;
   readonly resumes: ChatResume;
+  readonly presence: ChatPresence;
 
   constructor(prisma: Db, redis: Redis, audit: AuditLog, logger: Logger, config: Pick<Config, 'redisPrefix' | 'databaseProvider' | 'sqlitePath' | 'chat'>) {
     this.access = new ChatAccess(prisma, redis);
@@ -47,6 +50,7 @@ export class ChatService {
     this.store = new MessageStore(prisma, config);
     this.replicas = new ReplicaRegistry(redis);
     this.resumes = new ChatResume(prisma, this.access);
+    this.presence = new ChatPresence(redis, this.bus, logger);
     this.reads = new ChatReadState(prisma, this.access, this.bus, config.chat.receiptsMaxMembers);
   }
 
@@ -158,7 +162,9 @@ export class ChatService {
     return this.replicas.reportConnections(replicaId, count);
   }
 
-  dropReplica(replicaId: string) {
-    return this.replicas.dropReplica(replicaId);
+  /** A replica stops: its connection count and what it counted of who is online go. */
+  async dropReplica(replicaId: string) {
+    await this.presence.dropReplica(replicaId);
+    await this.replicas.dropReplica(replicaId);
   }
 }
