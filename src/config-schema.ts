@@ -305,6 +305,16 @@ export const settings = {
     doc: "A user's `typing` reaches a session at most once per this many ms (per replica); `0` forwards every accepted one.",
     note: "a user's typing reaches a session at most once per this many ms",
   },
+  CHAT_RESUME_MAX: {
+    group: 'chat',
+    schema: { type: 'integer', minimum: 0, maximum: 100000, default: 500 },
+    doc: 'A `join` with `after` replays at most this many messages; with more, it answers `resumed: false` and the client pages with `history`.',
+  },
+  CHAT_RECEIPTS_MAX_MEMBERS: {
+    group: 'chat',
+    schema: { type: 'integer', minimum: 0, maximum: 1000000, default: 100 },
+    doc: 'Sessions with more members than this get no per-member `read` frames (unread counts still work); `0` turns them off.',
+  },
   CHAT_WRITE_FAILURE_LOG_INTERVAL_MS: {
     group: 'chat',
     schema: { type: 'integer', minimum: 100, maximum: 3600000, default: 60000 },

@@ -133,6 +133,10 @@ export interface Config {
     historyBurst: number;
     /** A user's typing reaches a session at most once per this many ms (per replica; 0: every accepted frame). */
     typingIntervalMs: number;
+    /** Sessions with more members get no `read` frames. */
+    receiptsMaxMembers: number;
+    /** The most messages a `join` with `after` replays. */
+    resumeMax: number;
     /** Messages that cannot be stored: the first logged in full, then a count per this many ms. */
     writeFailureLogIntervalMs: number;
   };
@@ -326,6 +330,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
       historyRatePerSecond: v.CHAT_HISTORY_RATE_PER_SECOND,
       historyBurst: v.CHAT_HISTORY_BURST,
       typingIntervalMs: v.CHAT_TYPING_INTERVAL_MS,
+      receiptsMaxMembers: v.CHAT_RECEIPTS_MAX_MEMBERS,
+      resumeMax: v.CHAT_RESUME_MAX,
       writeFailureLogIntervalMs: v.CHAT_WRITE_FAILURE_LOG_INTERVAL_MS,
     }),
     metricsToken: v.METRICS_TOKEN ?? null,

@@ -23,6 +23,8 @@ export interface DeliveryOptions {
   connections: ConnectionRegistry;
   /** The local sockets joined to a session (rooms.ts). */
   socketsInSession(sessionId: number): Iterable<ChatSocket> | undefined;
+  /** Sees every frame published to a session (rooms.ts: sockets resuming it keep them until their replay is out). */
+  capture(sessionId: number, frame: string, from?: ChatSocket): void;
 }
 
 export class Delivery {
@@ -48,8 +50,20 @@ export class Delivery {
     if (ws.getBufferedAmount() > this.limit) this.dropSlow(ws);
   }
 
+  /** Several frames to one socket, in one write. */
+  sendMany(ws: ChatSocket, texts: readonly string[]): void {
+    const data = ws.getUserData();
+    if (data.closed || !texts.length) return;
+    ws.cork(() => {
+      for (const text of texts) ws.send(text, false, false);
+    });
+    this.opts.metrics.messagesOut.inc(texts.length);
+    if (ws.getBufferedAmount() > this.limit) this.dropSlow(ws);
+  }
+
   /** One frame to every local socket joined to the session. */
   publish(sessionId: number, frame: string): void {
+    this.opts.capture(sessionId, frame);
     const topic = sessionTopic(sessionId);
     const n = this.app.numSubscribers(topic);
     if (!n) return;
@@ -59,6 +73,7 @@ export class Delivery {
 
   /** One frame to every local socket joined to the session except `from` (which must have joined it). */
   publishFrom(from: ChatSocket, sessionId: number, frame: string): void {
+    this.opts.capture(sessionId, frame, from);
     const topic = sessionTopic(sessionId);
     const n = this.app.numSubscribers(topic) - 1;
     if (n <= 0) return;

@@ -111,6 +111,8 @@ export class FrameDispatcher {
     switch (f.type) {
       case 'send':
         return this.deps.sender.submit(ws, f);
+      case 'read':
+        return this.deps.sender.submitRead(ws, f);
       case 'join':
         return this.join(ws, f);
       case 'leave':
@@ -142,7 +144,7 @@ export class FrameDispatcher {
   private join(ws: ChatSocket, f: Extract<ClientFrame, { type: 'join' }>): void {
     const data = ws.getUserData();
     const p = this.deps.rooms
-      .join(ws, f.sessionId, f.ref)
+      .join(ws, f.sessionId, f.ref, f.after)
       .catch((e: unknown) => {
         this.deps.delivery.appError(ws, e, { sessionId: f.sessionId, ref: f.ref });
         // a join of a session that does not exist (for this user) counts as an invalid frame

@@ -14,6 +14,7 @@ export const MAX_HISTORY_IN_FLIGHT = 4;
 export class FrameLimits {
   private join?: TokenBucket;
   private typing?: TokenBucket;
+  private read?: TokenBucket;
   private edit?: TokenBucket;
   private history?: TokenBucket;
   private ping?: TokenBucket;
@@ -32,6 +33,8 @@ export class FrameLimits {
       case 'edit':
       case 'delete':
         return (this.edit ??= new TokenBucket(burst)).take(rate, burst);
+      case 'read':
+        return (this.read ??= new TokenBucket(burst)).take(rate, burst);
       case 'ping':
         return (this.ping ??= new TokenBucket(burst)).take(rate, burst);
       case 'history':

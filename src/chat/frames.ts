@@ -19,8 +19,19 @@ interface MessageFields {
 const withRef = (ref: Ref | undefined) => (ref === undefined ? {} : { ref });
 
 export const frames = {
-  joined: (session: SessionSnapshot, ref?: Ref) =>
-    JSON.stringify({ v: 1, type: 'joined', sessionId: session.id, name: session.name, information: session.information, creatorId: session.creatorId, isClosed: session.isClosed, ...withRef(ref) }),
+  /** `online`: members connected to the session anywhere (presence.ts); `resumed`, `hasMore`: a join with `after` (resume.ts). */
+  joined: (session: SessionSnapshot, ref?: Ref, extra?: { online?: number[]; resumed?: boolean; hasMore?: boolean }) =>
+    JSON.stringify({
+      v: 1,
+      type: 'joined',
+      sessionId: session.id,
+      name: session.name,
+      information: session.information,
+      creatorId: session.creatorId,
+      isClosed: session.isClosed,
+      ...(extra ?? {}),
+      ...withRef(ref),
+    }),
   left: (sessionId: number, reason: 'leave' | 'removed' | 'deleted' | 'hidden', ref?: Ref) => JSON.stringify({ v: 1, type: 'left', sessionId, reason, ...withRef(ref) }),
   ack: (clientMsgId: string, id: number, createdAt: string) => JSON.stringify({ v: 1, type: 'ack', clientMsgId, id, createdAt }),
   message: (m: MessageFields) =>
@@ -30,6 +41,8 @@ export const frames = {
   deleted: (sessionId: number, id: number) => JSON.stringify({ v: 1, type: 'deleted', sessionId, id }),
   presence: (sessionId: number, userId: number, status: 'online' | 'offline') => JSON.stringify({ v: 1, type: 'presence', sessionId, userId, status }),
   typing: (sessionId: number, userId: number) => JSON.stringify({ v: 1, type: 'typing', sessionId, userId }),
+  /** A member has read the session up to `messageId` (read-receipts.ts). */
+  read: (sessionId: number, userId: number, messageId: number) => JSON.stringify({ v: 1, type: 'read', sessionId, userId, messageId }),
   session: (s: SessionSnapshot) => JSON.stringify({ v: 1, type: 'session', sessionId: s.id, name: s.name, information: s.information, isClosed: s.isClosed, isVisible: s.isVisible }),
   history: (sessionId: number, messages: unknown[], hasMore: boolean, ref?: Ref) => JSON.stringify({ v: 1, type: 'history', sessionId, messages, hasMore, ...withRef(ref) }),
   /** Frames of these sessions may have been lost (the replica's Redis connection was down): fetch history since the last one seen. */

@@ -88,7 +88,10 @@ export class ChatMessageService {
     if (!row || row.sessionId !== id || !row.isVisible) throw messageNotFound();
     access.require(viewer, 'chatMessage.update', row);
     if (a.state.isClosed) throw new ConflictError('chat_session_closed', 'The session is closed (read-only).');
-    const updated = await this.prisma.chatMessage.update({ where: { id: messageId }, data: { content }, select: messageSelect });
+    const [updated] = await this.prisma.$transaction([
+      this.prisma.chatMessage.update({ where: { id: messageId }, data: { content }, select: messageSelect }),
+      this.prisma.chatMessageChange.create({ data: { sessionId: id, messageId }, select: { id: true } }),
+    ]);
     const view = toMessage(updated);
     this.bus.publishFrame(id, frames.edited(view));
     return view;
@@ -103,7 +106,11 @@ export class ChatMessageService {
     access.require(viewer, 'chatMessage.delete', row);
     // staff delete in closed sessions too
     if (own && !access.can(viewer, 'chatSession.moderate') && a.state.isClosed) throw new ConflictError('chat_session_closed', 'The session is closed (read-only).');
-    const changed = await this.prisma.chatMessage.updateMany({ where: { id: messageId, isVisible: true }, data: { isVisible: false } });
+    const changed = await this.prisma.$transaction(async (tx) => {
+      const c = await tx.chatMessage.updateMany({ where: { id: messageId, isVisible: true }, data: { isVisible: false } });
+      if (c.count) await tx.chatMessageChange.create({ data: { sessionId: id, messageId }, select: { id: true } });
+      return c;
+    });
     if (!changed.count) throw messageNotFound();
     this.bus.publishFrame(id, frames.deleted(id, messageId));
     if (!own)

@@ -2,11 +2,13 @@
 // through the chat's own connection (sqlite-writer.ts), on MySQL/MariaDB with Prisma's createMany. A message whose
 // (session, author, clientMsgId) exists already is not written again: it gets the original id (`duplicate`). When a
 // batch cannot be written as a whole, each message is written on its own, so only the ones that really fail (e.g.
-// their session was deleted) get an error.
+// their session was deleted) get an error. Read markers in the batch (`read` frames) are written in the same
+// transaction as its messages (read-state.ts).
 import type { Config } from '../config.js';
 import type { Db, Prisma } from '../platform/prisma.js';
-import type { CommitResult, PendingMessage } from './pending-message.js';
+import type { CommitResult, ItemResult, PendingItem, PendingMessage, PendingRead, ReadResult } from './pending-message.js';
 import { isUniqueViolation } from '../platform/known-errors.js';
+import { writeRead } from './read-state.js';
 import { isForeignKeyViolation } from './rows.js';
 import { SqliteMessageWriter } from './sqlite-writer.js';
 
@@ -28,15 +30,34 @@ export class MessageStore {
     this.sqliteWriter = null;
   }
 
-  /** Writes a batch in one transaction and says, per message, its id or why it failed (see above). */
+  /** Writes a batch of messages in one transaction and says, per message, its id or why it failed (see above). */
   async commitMessages(batch: PendingMessage[]): Promise<CommitResult[]> {
+    return (await this.commitAll(batch, [])).messages;
+  }
+
+  /** Messages and read markers, in one transaction: the results in the batch's order. */
+  async commit(batch: PendingItem[]): Promise<ItemResult[]> {
+    const messages: PendingMessage[] = [];
+    const reads: PendingRead[] = [];
+    for (const item of batch) {
+      if (item.kind === 'read') reads.push(item);
+      else messages.push(item);
+    }
+    const out = await this.commitAll(messages, reads);
+    let m = 0;
+    let r = 0;
+    return batch.map((item) => (item.kind === 'read' ? out.reads[r++] : out.messages[m++]));
+  }
+
+  private async commitAll(batch: PendingMessage[], reads: PendingRead[]): Promise<{ messages: CommitResult[]; reads: ReadResult[] }> {
     const unique = new Map<string, PendingMessage>();
     for (const m of batch) if (!unique.has(keyOf(m))) unique.set(keyOf(m), m);
     const rows = [...unique.values()];
     let written: Map<string, Written> | null = null;
+    let readResults: ReadResult[] | null = null;
     const sqlite = this.config.databaseProvider === 'sqlite' && this.config.sqlitePath ? this.config.sqlitePath : null;
     try {
-      written = sqlite ? await this.writeSqlite(sqlite, rows) : await this.insertAll(rows);
+      ({ written, reads: readResults } = sqlite ? await this.writeSqlite(sqlite, rows, reads) : await this.insertAll(rows, reads));
     } catch (e) {
       // SQLite's writer handles resends itself; on MySQL they make the batch fail and are sorted out here
       if (!sqlite && isUniqueViolation(e)) {
@@ -47,6 +68,8 @@ export class MessageStore {
         }
       }
     }
+    // read markers the batch's transaction did not write are written one by one
+    readResults ??= await this.readsOneByOne(reads);
     if (!written) {
       written = new Map();
       const failures = new Map<string, CommitResult>();
@@ -55,9 +78,16 @@ export class MessageStore {
         if (r.ok) written.set(keyOf(m), r);
         else failures.set(keyOf(m), r);
       }
-      return this.results(batch, written, failures);
+      return { messages: this.results(batch, written, failures), reads: readResults };
     }
-    return this.results(batch, written, new Map());
+    return { messages: this.results(batch, written, new Map()), reads: readResults };
+  }
+
+  private async readsOneByOne(reads: PendingRead[]): Promise<ReadResult[]> {
+    const out: ReadResult[] = [];
+    for (const r of reads)
+      out.push(await writeRead(this.prisma, r).catch((e: unknown): ReadResult => ({ ok: false, code: 'write_failed', message: 'The read marker could not be stored.', cause: e })));
+    return out;
   }
 
   private results(batch: PendingMessage[], written: Map<string, Written>, failures: Map<string, CommitResult>): CommitResult[] {
@@ -74,24 +104,26 @@ export class MessageStore {
   }
 
   /** SQLite: one transaction on the chat's own connection (sqlite-writer.ts); resends keep their original ids. */
-  private async writeSqlite(file: string, rows: PendingMessage[]): Promise<Map<string, Written>> {
+  private async writeSqlite(file: string, rows: PendingMessage[], reads: PendingRead[]): Promise<{ written: Map<string, Written>; reads: ReadResult[] }> {
     this.sqliteWriter ??= new SqliteMessageWriter(file);
     // a pause between two writes when the WAL has grown past its limit (sqlite-writer.ts)
     const pause = this.sqliteWriter.ready();
     if (pause) await pause;
-    const out = this.sqliteWriter.write(rows);
-    return new Map(rows.map((m, i) => [keyOf(m), out[i]]));
+    const out = this.sqliteWriter.writeWithReads(rows, reads);
+    return { written: new Map(rows.map((m, i) => [keyOf(m), out.messages[i]])), reads: out.reads };
   }
 
   /** MySQL, the common case: none of them exists yet. createMany, then the ids by their unique keys. */
-  private async insertAll(rows: PendingMessage[]): Promise<Map<string, Written>> {
+  private async insertAll(rows: PendingMessage[], reads: PendingRead[]): Promise<{ written: Map<string, Written>; reads: ReadResult[] }> {
     const now = new Date();
     const data = rows.map((m) => ({ sessionId: m.sessionId, authorId: m.authorId, clientMsgId: m.clientMsgId, content: m.content, createDate: now }));
     const out = new Map<string, Written>();
     return this.prisma.$transaction(async (tx) => {
-      await tx.chatMessage.createMany({ data });
-      for (const r of await this.findByKeys(tx, rows)) out.set(keyOf(r), { id: r.id, createdAt: r.createDate, duplicate: false });
-      return out;
+      if (data.length) await tx.chatMessage.createMany({ data });
+      if (rows.length) for (const r of await this.findByKeys(tx, rows)) out.set(keyOf(r), { id: r.id, createdAt: r.createDate, duplicate: false });
+      const readResults: ReadResult[] = [];
+      for (const r of reads) readResults.push(await writeRead(tx, r));
+      return { written: out, reads: readResults };
     });
   }
 

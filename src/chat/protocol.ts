@@ -5,13 +5,14 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Ref } from './frames.js';
 
 export type ClientFrame =
-  | { v: 1; type: 'join'; sessionId: number; ref?: Ref }
+  | { v: 1; type: 'join'; sessionId: number; after?: number; ref?: Ref }
   | { v: 1; type: 'leave'; sessionId: number; ref?: Ref }
   | { v: 1; type: 'send'; sessionId: number; clientMsgId: string; content: string }
   | { v: 1; type: 'edit'; sessionId: number; id: number; content: string; ref?: Ref }
   | { v: 1; type: 'delete'; sessionId: number; id: number; ref?: Ref }
   | { v: 1; type: 'history'; sessionId: number; before?: number; limit: number; ref?: Ref }
   | { v: 1; type: 'typing'; sessionId: number }
+  | { v: 1; type: 'read'; sessionId: number; messageId: number; ref?: Ref }
   | { v: 1; type: 'ping'; ref?: Ref };
 
 export type FrameType = ClientFrame['type'];
@@ -37,13 +38,14 @@ export function clientFrameSchemas(maxMessageLength: number): Record<FrameType, 
     properties: { ...base, ...properties },
   });
   return {
-    join: frame(['sessionId'], { sessionId: id }),
+    join: frame(['sessionId'], { sessionId: id, after: { type: 'integer', minimum: 0, maximum: 2147483647 } }),
     leave: frame(['sessionId'], { sessionId: id }),
     send: frame(['sessionId', 'clientMsgId', 'content'], { sessionId: id, clientMsgId: { type: 'string', minLength: 1, maxLength: 64 }, content }),
     edit: frame(['sessionId', 'id', 'content'], { sessionId: id, id, content }),
     delete: frame(['sessionId', 'id'], { sessionId: id, id }),
     history: frame(['sessionId'], { sessionId: id, before: id, limit: { type: 'integer', minimum: 1, maximum: 100, default: 50 } }),
     typing: frame(['sessionId'], { sessionId: id }),
+    read: frame(['sessionId', 'messageId'], { sessionId: id, messageId: id }),
     ping: frame([], {}),
   };
 }

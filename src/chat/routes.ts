@@ -2,7 +2,7 @@
 // (join, send, …) is the chat process's WebSocket (src/chat/server.ts, docs/chat-protocol.md).
 import type { Context } from '../context.js';
 import { created, noContent, ok, type ApiRouter } from '../http/api.js';
-import { sessionBody, sessionPatchBody } from './schemas.js';
+import { readBody, sessionBody, sessionPatchBody } from './schemas.js';
 
 const int = { type: 'integer', minimum: 1, maximum: 2147483647 } as const;
 const sessionSchema = {
@@ -18,6 +18,28 @@ const sessionSchema = {
     isVisible: { type: 'boolean' },
     isClosed: { type: 'boolean', description: 'closed sessions are read-only' },
     memberCount: { type: 'integer' },
+  },
+} as const;
+/** A session as its list and detail show it: with the caller's read state. */
+const sessionReadSchema = {
+  type: 'object',
+  required: [...sessionSchema.required, 'lastReadMessageId', 'unreadCount', 'lastMessage'],
+  properties: {
+    ...sessionSchema.properties,
+    lastReadMessageId: { type: ['integer', 'null'], description: 'the caller has read up to this message (null: nothing yet, or not a member)' },
+    unreadCount: { type: ['integer', 'null'], description: 'visible messages by others after lastReadMessageId (null when the caller is not a member)' },
+    lastMessage: {
+      type: ['object', 'null'],
+      required: ['id', 'authorId', 'authorName', 'preview', 'createdAt'],
+      properties: {
+        id: { type: 'integer' },
+        authorId: { type: 'integer' },
+        authorName: { type: 'string' },
+        preview: { type: 'string', description: 'the first 100 characters' },
+        createdAt: { type: 'string', format: 'date-time' },
+      },
+      description: 'the last visible message',
+    },
   },
 } as const;
 const messageSchema = {
@@ -37,7 +59,13 @@ const messageSchema = {
 } as const;
 const memberSchema = {
   type: 'object',
-  properties: { userId: { type: 'integer' }, name: { type: 'string' }, role: { type: 'string' }, joinedAt: { type: 'string', format: 'date-time' } },
+  properties: {
+    userId: { type: 'integer' },
+    name: { type: 'string' },
+    role: { type: 'string' },
+    joinedAt: { type: 'string', format: 'date-time' },
+    lastReadMessageId: { type: ['integer', 'null'], description: 'the member has read up to this message' },
+  },
 } as const;
 const cursor = { type: 'string', minLength: 1, maxLength: 200 } as const;
 const sessionParams = { type: 'object', required: ['sessionId'], properties: { sessionId: int } } as const;
@@ -64,7 +92,7 @@ export function registerChatRoutes(api: ApiRouter, ctx: Context): void {
       responses: {
         200: {
           description: 'A page of sessions',
-          schema: { type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: sessionSchema }, nextCursor: { type: ['string', 'null'] } } },
+          schema: { type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: sessionReadSchema }, nextCursor: { type: ['string', 'null'] } } },
         },
       },
     })
@@ -96,9 +124,33 @@ export function registerChatRoutes(api: ApiRouter, ctx: Context): void {
       tags,
       auth: 'required',
       params: sessionParams,
-      responses: { 200: { description: 'Session', schema: sessionSchema } },
+      responses: { 200: { description: 'Session', schema: sessionReadSchema } },
     })
     .handle(async ({ viewer, params }) => ok(await chat.get(viewer, params.sessionId)));
+
+  api
+    .route({
+      method: 'post',
+      path: '/chat-sessions/:sessionId/read',
+      operationId: 'markChatSessionRead',
+      summary: 'I have read the session up to this message (members; an older message changes nothing). Joined sockets get `read`',
+      tags,
+      auth: 'required',
+      params: sessionParams,
+      body: readBody,
+      responses: {
+        200: {
+          description: 'The read marker, as it is now',
+          schema: {
+            type: 'object',
+            required: ['sessionId', 'lastReadMessageId'],
+            properties: { sessionId: { type: 'integer' }, lastReadMessageId: { type: 'integer' } },
+            examples: [{ sessionId: 7, lastReadMessageId: 1234 }],
+          },
+        },
+      },
+    })
+    .handle(async ({ viewer, params, body }) => ok(await chat.markRead(viewer, params.sessionId, body.messageId)));
 
   api
     .route({

@@ -17,3 +17,10 @@ export const sessionPatchBody = {
   minProperties: 1,
   properties: { name, information, isClosed: { type: 'boolean' }, isVisible: { type: 'boolean' } },
 } as const;
+
+export const readBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['messageId'],
+  properties: { messageId: int },
+} as const;

@@ -59,8 +59,15 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
   const connections = new ConnectionRegistry(config.sendBurst);
   const anchor = new CorkAnchor(connections, log);
   let subscriber: ChatSubscriber | undefined;
-  const delivery = new Delivery(app, { maxBackpressureBytes: config.maxBackpressureBytes, metrics, log, connections, socketsInSession: (id) => rooms.socketsIn(id) });
-  const rooms: RoomRegistry = new RoomRegistry({ chat, bus, delivery, log, typingIntervalMs: config.typingIntervalMs, subscriber: () => subscriber! });
+  const delivery = new Delivery(app, {
+    maxBackpressureBytes: config.maxBackpressureBytes,
+    metrics,
+    log,
+    connections,
+    socketsInSession: (id) => rooms.socketsIn(id),
+    capture: (id, frame, from) => rooms.capture(id, frame, from),
+  });
+  const rooms: RoomRegistry = new RoomRegistry({ chat, bus, delivery, log, typingIntervalMs: config.typingIntervalMs, resumeMax: config.resumeMax, subscriber: () => subscriber! });
   const sender = new MessageSender({ chat, bus, config, metrics, log, delivery, rooms, connections, stopping: isStopping });
   const dispatcher = new FrameDispatcher({ chat, bus, config, metrics, log, delivery, rooms, sender, connections });
 

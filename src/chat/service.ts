@@ -2,6 +2,9 @@
 //   session-service.ts   sessions and members (who may open, change, close, hide, delete, join)
 //   message-service.ts   history, reads, edits and deletes of messages
 //   message-store.ts     the group commit's batch writes, per database provider
+//   read-state.ts        read markers, unread counts and last messages
+//   resume.ts            what a resuming client missed
+//   presence.ts          who is online in each session, over every replica
 //   replica-registry.ts  the live chat replicas and their socket counts
 // Access goes through ChatAccess (Redis-cached); every change that connected sockets must see is published on the
 // ChatBus (frames for clients, control events for the replicas).
@@ -15,13 +18,17 @@ import { ChatAccess } from './access.js';
 import { ChatBus, type SessionSnapshot } from './bus.js';
 import { ChatMessageService, type HistoryQuery } from './message-service.js';
 import { MessageStore } from './message-store.js';
-import type { PendingMessage } from './pending-message.js';
+import type { PendingItem, PendingMessage } from './pending-message.js';
+import { ChatReadState, type ReadSummary } from './read-state.js';
 import { ReplicaRegistry } from './replica-registry.js';
+import { ChatPresence } from './presence.js';
+import { ChatResume } from './resume.js';
 import { ChatSessionService, type SessionInput, type SessionListQuery, type SessionPatch } from './session-service.js';
 
 export type { HistoryQuery } from './message-service.js';
 export type { CommitResult, PendingMessage } from './pending-message.js';
 export type { ChatMessageView, ChatSessionView } from './rows.js';
+export type { ReadSummary } from './read-state.js';
 export type { SessionInput, SessionListQuery, SessionPatch } from './session-service.js';
 
 export class ChatService {
@@ -31,6 +38,9 @@ export class ChatService {
   readonly messages: ChatMessageService;
   readonly store: MessageStore;
   readonly replicas: ReplicaRegistry;
+  readonly reads: ChatReadState;
+  readonly resumes: ChatResume;
+  readonly presence: ChatPresence;
 
   constructor(prisma: Db, redis: Redis, audit: AuditLog, logger: Logger, config: Pick<Config, 'redisPrefix' | 'databaseProvider' | 'sqlitePath' | 'chat'>) {
     this.access = new ChatAccess(prisma, redis);
@@ -39,20 +49,35 @@ export class ChatService {
     this.messages = new ChatMessageService(prisma, this.access, this.bus, audit, config.chat);
     this.store = new MessageStore(prisma, config);
     this.replicas = new ReplicaRegistry(redis);
+    this.resumes = new ChatResume(prisma, this.access);
+    this.presence = new ChatPresence(redis, this.bus, logger);
+    this.reads = new ChatReadState(prisma, this.access, this.bus, config.chat.receiptsMaxMembers);
   }
 
   close(): void {
     this.store.close();
+    this.reads.close();
   }
 
   // ---- sessions and members (session-service.ts) ---------------------------------------------------------
 
-  list(viewer: Viewer, query: SessionListQuery) {
-    return this.sessions.list(viewer, query);
+  /** The sessions with the viewer's read state of each (one query for the whole page). */
+  async list(viewer: Viewer, query: SessionListQuery) {
+    const page = await this.sessions.list(viewer, query);
+    return { ...page, items: await this.withReadState(viewer, page.items) };
   }
 
-  get(viewer: Viewer, id: number) {
-    return this.sessions.get(viewer, id);
+  async get(viewer: Viewer, id: number) {
+    const [session] = await this.withReadState(viewer, [await this.sessions.get(viewer, id)]);
+    return session;
+  }
+
+  private async withReadState<T extends { id: number }>(viewer: Viewer, sessions: T[]): Promise<(T & ReadSummary)[]> {
+    const read = await this.reads.summaries(
+      viewer.id,
+      sessions.map((s) => s.id),
+    );
+    return sessions.map((s) => ({ ...s, ...(read.get(s.id) ?? { lastReadMessageId: null, unreadCount: null, lastMessage: null }) }));
   }
 
   create(viewer: Viewer, input: SessionInput) {
@@ -79,6 +104,10 @@ export class ChatService {
     return this.sessions.removeMember(viewer, id, userId);
   }
 
+  markRead(viewer: Viewer, id: number, messageId: number) {
+    return this.reads.markRead(viewer, id, messageId);
+  }
+
   connectUser(userId: number) {
     return this.sessions.connectUser(userId);
   }
@@ -97,6 +126,11 @@ export class ChatService {
     return this.messages.historyBefore(viewer, id, beforeId, limit);
   }
 
+  /** What a client holding every message up to `after` missed (a `join` with `after`). */
+  resume(viewer: Viewer, id: number, after: number, max: number) {
+    return this.resumes.since(viewer, id, after, max);
+  }
+
   getMessage(viewer: Viewer, id: number, messageId: number) {
     return this.messages.getMessage(viewer, id, messageId);
   }
@@ -113,6 +147,11 @@ export class ChatService {
     return this.store.commitMessages(batch);
   }
 
+  /** The chat server's group commit: messages and read markers, one transaction. */
+  commit(batch: PendingItem[]) {
+    return this.store.commit(batch);
+  }
+
   // ---- replicas (replica-registry.ts) --------------------------------------------------------------------
 
   activeConnections() {
@@ -123,7 +162,9 @@ export class ChatService {
     return this.replicas.reportConnections(replicaId, count);
   }
 
-  dropReplica(replicaId: string) {
-    return this.replicas.dropReplica(replicaId);
+  /** A replica stops: its connection count and what it counted of who is online go. */
+  async dropReplica(replicaId: string) {
+    await this.presence.dropReplica(replicaId);
+    await this.replicas.dropReplica(replicaId);
   }
 }

@@ -138,9 +138,9 @@ export class ChatSessionService {
     const rows = await this.prisma.chatSessionMember.findMany({
       where: { sessionId: id },
       orderBy: { userId: 'asc' },
-      select: { userId: true, createDate: true, user: { select: { name: true, role: true } } },
+      select: { userId: true, createDate: true, lastReadMessageId: true, user: { select: { name: true, role: true } } },
     });
-    return { items: rows.map((r) => ({ userId: r.userId, name: r.user.name, role: r.user.role, joinedAt: r.createDate })) };
+    return { items: rows.map((r) => ({ userId: r.userId, name: r.user.name, role: r.user.role, joinedAt: r.createDate, lastReadMessageId: r.lastReadMessageId })) };
   }
 
   /** Adds a member (creator or staff). `created` is false when they already were one. */

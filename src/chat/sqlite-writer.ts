@@ -4,11 +4,12 @@
 // `ON CONFLICT DO NOTHING` makes a resend (same session, author and clientMsgId) return no row; the original is
 // then looked up, so duplicates never fail the batch. Any other error (a deleted session: foreign key) throws and
 // rolls the whole batch back; the caller then writes its messages one by one to find the culprit. WAL checkpoints run
-// on a worker thread (below), never inside a commit on the event loop.
+// on a worker thread (below), never inside a commit on the event loop. Read markers (`read` frames) are written in
+// the same transaction as the batch's messages (readStep).
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { PendingMessage } from './pending-message.js';
+import type { PendingMessage, PendingRead, ReadResult } from './pending-message.js';
 
 export interface WrittenRow {
   id: number;
@@ -81,7 +82,8 @@ export class SqliteMessageWriter {
   private readonly db: Database.Database;
   private readonly insert: Database.Statement;
   private readonly existing: Database.Statement;
-  private readonly writeBatch: (rows: PendingMessage[]) => WrittenRow[];
+  private readonly writeBatch: (rows: PendingMessage[], reads: PendingRead[]) => { messages: WrittenRow[]; reads: ReadResult[] };
+  private readonly readStep: (r: PendingRead) => ReadResult;
   private readonly checkpointer: Worker;
 
   /** The checkpointer asked for a pause between two writes (see checkpointerSource). */
@@ -115,15 +117,26 @@ export class SqliteMessageWriter {
         'INSERT INTO chat_messages (sessionId, authorId, clientMsgId, content, createDate, updateDate) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (authorId, sessionId, clientMsgId) DO NOTHING RETURNING id',
       );
       this.existing = this.db.prepare('SELECT id, createDate FROM chat_messages WHERE sessionId = ? AND authorId = ? AND clientMsgId = ?');
-      this.writeBatch = this.db.transaction((rows: PendingMessage[]) => {
+      const visible = this.db.prepare('SELECT 1 AS x FROM chat_messages WHERE id = ? AND sessionId = ? AND isVisible = 1');
+      const member = this.db.prepare('SELECT lastReadMessageId AS at FROM chat_session_members WHERE sessionId = ? AND userId = ?');
+      const advance = this.db.prepare('UPDATE chat_session_members SET lastReadMessageId = ? WHERE sessionId = ? AND userId = ? AND (lastReadMessageId IS NULL OR lastReadMessageId < ?)');
+      const members = this.db.prepare('SELECT COUNT(*) AS n FROM chat_session_members WHERE sessionId = ?');
+      this.readStep = (r) => {
+        if (!member.get(r.sessionId, r.userId)) return { ok: false, code: 'chat_member_not_found', message: 'Only members keep a read marker.' };
+        if (!visible.get(r.messageId, r.sessionId)) return { ok: false, code: 'chat_message_not_found', message: 'No such message.' };
+        const moved = advance.run(r.messageId, r.sessionId, r.userId, r.messageId).changes > 0;
+        return { ok: true, moved, members: moved ? (members.get(r.sessionId) as { n: number }).n : 0 };
+      };
+      this.writeBatch = this.db.transaction((rows: PendingMessage[], reads: PendingRead[]) => {
         const now = new Date();
         const at = prismaTime(now);
-        return rows.map((m) => {
+        const messages = rows.map((m) => {
           const row = this.insert.get(m.sessionId, m.authorId, m.clientMsgId, m.content, at, at) as { id: number } | undefined;
           if (row) return { id: row.id, createdAt: now, duplicate: false };
           const old = this.existing.get(m.sessionId, m.authorId, m.clientMsgId) as { id: number; createDate: string };
           return { id: old.id, createdAt: new Date(old.createDate), duplicate: true };
         });
+        return { messages, reads: reads.map(this.readStep) };
       });
     } catch (e) {
       this.db.close();
@@ -169,7 +182,12 @@ export class SqliteMessageWriter {
 
   /** Writes the batch in one transaction; results in the batch's order. Throws (nothing written) on any other error. */
   write(rows: PendingMessage[]): WrittenRow[] {
-    return this.writeBatch(rows);
+    return this.writeBatch(rows, []).messages;
+  }
+
+  /** Messages and read markers in one transaction; throws (nothing written) on any error of the database. */
+  writeWithReads(rows: PendingMessage[], reads: PendingRead[]): { messages: WrittenRow[]; reads: ReadResult[] } {
+    return this.writeBatch(rows, reads);
   }
 
   close(): void {

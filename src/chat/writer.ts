@@ -6,28 +6,22 @@
 import { GroupCommit } from '../platform/group-commit.js';
 import type { Logger } from '../platform/logger.js';
 import type { ChatMetrics } from './metrics.js';
-import type { CommitResult, PendingMessage } from './pending-message.js';
+import type { CommitResult, ItemResult, PendingItem } from './pending-message.js';
 
-export class GroupCommitWriter<T extends PendingMessage> {
-  private readonly batches: GroupCommit<T, CommitResult>;
+export class GroupCommitWriter<T extends PendingItem, R extends ItemResult = CommitResult> {
+  private readonly batches: GroupCommit<T, R>;
   private readonly logger: Logger;
 
-  constructor(
-    commit: (batch: T[]) => Promise<CommitResult[]>,
-    done: (batch: T[], results: CommitResult[]) => void,
-    opts: { intervalMs: number; maxBatch: number },
-    metrics: ChatMetrics,
-    logger: Logger,
-  ) {
+  constructor(commit: (batch: T[]) => Promise<R[]>, done: (batch: T[], results: R[]) => void, opts: { intervalMs: number; maxBatch: number }, metrics: ChatMetrics, logger: Logger) {
     this.logger = logger;
-    this.batches = new GroupCommit<T, CommitResult>(async (batch) => {
+    this.batches = new GroupCommit<T, R>(async (batch) => {
       const started = process.hrtime.bigint();
-      let results: CommitResult[];
+      let results: R[];
       try {
         results = await commit(batch);
       } catch (e) {
         // each message fails with the cause: the receiver of the results logs it (rate-limited, message-sender.ts)
-        results = batch.map(() => ({ ok: false, code: 'write_failed', message: 'The message could not be stored.', cause: e }));
+        results = batch.map(() => ({ ok: false, code: 'write_failed', message: 'The message could not be stored.', cause: e }) as R);
       }
       metrics.flushLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
       metrics.flushBatchSize.observe(batch.length);
@@ -44,7 +38,7 @@ export class GroupCommitWriter<T extends PendingMessage> {
     return this.batches.waitingCount;
   }
 
-  /** Queues a message; its result goes to `done` with the rest of its batch. */
+  /** Queues a message (or a read marker); its result goes to `done` with the rest of its batch. */
   submit(item: T): void {
     // failures are results too (above); a rejection here would be a fault of the writer itself
     this.batches.add(item).catch((err: unknown) => this.logger.error({ err }, 'chat message writer failed'));

@@ -48,6 +48,12 @@ export const redisKeys = {
   /** Open sockets of one chat replica (refreshed with a TTL), and the set of replica ids that wrote one. */
   chatReplicaConnections: (replicaId: string) => `chat:conns:${replicaId}`,
   chatReplicas: () => 'chat:replicas',
+  /** Who is online in a chat session: hash userId → number of chat replicas where they have a socket in it. */
+  chatOnline: (sessionId: number) => `chat:online:${sessionId}`,
+  /** What one replica counted in chatOnline ("sessionId:userId" set), for the cleanup when it dies. */
+  chatOnlineOf: (replicaId: string) => `chat:online:r:${replicaId}`,
+  /** The replicas that have a chatOnlineOf set. */
+  chatOnlineReplicas: () => 'chat:online:replicas',
   /** A create request's Idempotency-Key (SHA-256 of it) of one user: JSON, pending or the stored answer. */
   idempotency: (userId: number, keyHash: string) => `idem:${userId}:${keyHash}`,
 } as const;
