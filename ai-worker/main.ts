@@ -5,18 +5,20 @@ import { createContext } from '../src/context.js';
 import { runProcess } from '../src/platform/lifecycle.js';
 import { requireCurrentSchema } from '../src/platform/preflight.js';
 import { startWorkerHeartbeat } from './heartbeat.js';
+import { startNotificationWorker } from './notifications.js';
 import { startAiWorkers } from './processors.js';
 
 await runProcess('ai-worker', async (config, logger) => {
   await requireCurrentSchema(config, 'run the migrate command (npm run db:migrate) first');
   const ctx = await createContext(config, { service: 'ai-worker', logger });
   const workers = await startAiWorkers(ctx);
+  const notifications = await startNotificationWorker(ctx);
   const heartbeat = startWorkerHeartbeat(ctx);
   await heartbeat.ready;
   logger.info({ key: heartbeat.key, trainConcurrency: config.ai.trainConcurrency, predictConcurrency: config.ai.predictConcurrency }, 'ai-worker started');
   return async () => {
     await heartbeat.stop();
-    await workers.close();
+    await Promise.all([workers.close(), notifications.close()]);
     await ctx.close();
   };
 });

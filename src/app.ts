@@ -13,6 +13,7 @@ import { registerChatRoutes } from './chat/routes.js';
 import { registerFileRoutes } from './files/routes.js';
 import { registerPostRoutes } from './posts/routes.js';
 import { registerCommentRoutes } from './comments/routes.js';
+import { registerNotificationRoutes } from './notifications/routes.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import type { Context } from './context.js';
 import { ApiRegistry, ApiRouter, documentGuards, ok } from './http/api.js';
@@ -154,6 +155,7 @@ export function buildApp(ctx: Context): Express {
   registerAuditRoutes(api, ctx);
   registerAiRoutes(api, ctx);
   registerChatRoutes(api, ctx);
+  registerNotificationRoutes(api, ctx);
   app.use(API_BASE, api.router);
 
   const openapi = buildOpenApi(registry, {

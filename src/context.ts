@@ -22,6 +22,10 @@ import { createQueues, type Queues } from './platform/queue.js';
 import { checkRedisPersistence, closeRedis, createRedis, type Redis } from './platform/redis.js';
 import { LocalStorage, type Storage } from './platform/storage.js';
 import { UsersService } from './users/service.js';
+import { NotificationEmitter } from './notifications/events.js';
+import { NotificationHub } from './notifications/live.js';
+import { NotificationPresenter } from './notifications/present.js';
+import { NotificationsService } from './notifications/service.js';
 
 export interface Services {
   users: UsersService;
@@ -39,6 +43,12 @@ export interface Services {
   ais: AisService;
   /** Chat sessions, members and messages; its bus fans events out to the chat replicas. */
   chat: ChatService;
+  /** A member's notifications (written by the worker from the events the services emit). */
+  notifications: NotificationsService;
+  /** Hands notification events to the worker's queue without waiting (src/notifications/events.ts). */
+  notifier: NotificationEmitter;
+  /** This process's subscription to new notifications, for SSE streams (opened on first use). */
+  notificationHub: NotificationHub;
 }
 
 export interface Context {
@@ -78,19 +88,23 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
   const boardPolicy = new BoardPolicy(prisma, redis, config.anonymousRead);
   const boards = new BoardsService(prisma, boardPolicy, audit, config.anonymousRead, storage, logger);
   const views = new ViewCounter(prisma, redis, logger, config);
-  const posts = new PostsService(prisma, boardPolicy, audit, views, storage, logger);
+  const notifier = new NotificationEmitter(queues, logger);
+  const posts = new PostsService(prisma, boardPolicy, audit, views, storage, logger, notifier);
   const services: Services = {
     users: new UsersService({ prisma, audit, sessions, boards, passwords, redis, config }),
     auth: new AuthService({ prisma, redis, sessions, passwords, audit, mailer, logger, config }),
     boards,
     boardPolicy,
     posts,
-    comments: new CommentsService(prisma, boardPolicy, posts, audit, storage, logger),
+    comments: new CommentsService(prisma, boardPolicy, posts, audit, storage, logger, notifier),
     files: new FilesService(prisma, posts, storage),
     orphanSweep: new OrphanSweeper(prisma, storage, logger, { intervalSeconds: config.uploads.sweepIntervalSeconds, graceSeconds: config.uploads.orphanGraceSeconds }),
     views,
     ais: new AisService({ prisma, redis, queues, storage, audit, logger, config }),
-    chat: new ChatService(prisma, redis, audit, logger, config),
+    chat: new ChatService(prisma, redis, audit, logger, config, notifier),
+    notifications: new NotificationsService(prisma, new NotificationPresenter(prisma, boardPolicy)),
+    notifier,
+    notificationHub: new NotificationHub(redis, config.redisPrefix, logger),
   };
 
   let closing: Promise<void> | undefined;
@@ -101,6 +115,8 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
       services.chat.close();
       // reset mails scheduled after their responses
       await services.auth.idle();
+      services.notificationHub.close();
+      await notifier.idle();
       await queues.close();
       await mailer.close();
       await audit.close();

@@ -88,6 +88,8 @@ export interface Targets {
   'chatMessage.delete': { authorId: number };
   /** Signing in to the admin panel. */
   'admin.signIn': undefined;
+  /** One's own notifications only (nobody else's, staff included). */
+  'notification.read': { userId: number };
 }
 
 export type Permission = keyof Targets;
@@ -167,4 +169,5 @@ export const rules: { [P in Permission]: Rule<P> } = {
   'chatMessage.update': (viewer, target) => (viewer !== null && target?.authorId === viewer.id) || forbid('Only the author may edit a message.', 'not_author'),
   'chatMessage.delete': authorOrStaff('not_author', 'Only the author or an admin may delete a message.'),
   'admin.signIn': staffOnly('Only admins sign in to the admin panel.'),
+  'notification.read': (viewer, target) => (viewer !== null && target?.userId === viewer.id) || absent('notification_not_found', 'No such notification.'),
 };

@@ -13,6 +13,7 @@ import type { Db } from '../platform/prisma.js';
 import type { Storage } from '../platform/storage.js';
 import { counterTransaction, moveCounter } from '../posts/counters.js';
 import type { PostsService } from '../posts/service.js';
+import type { NotificationEmitter } from '../notifications/index.js';
 import { commentBody, commentPatchBody } from './schemas.js';
 
 const validateComment = compile(commentBody, false);
@@ -42,6 +43,7 @@ export class CommentsService {
     private readonly audit: AuditLog,
     private readonly storage: Storage,
     private readonly logger: Logger,
+    private readonly notifier: NotificationEmitter,
   ) {}
 
   private async requireComment(viewer: Viewer | null, commentId: number) {
@@ -88,16 +90,17 @@ export class CommentsService {
       const post = await this.posts.requirePost(viewer, postId);
       await this.policy.requireWrite(viewer, post.boardId);
       if (!validateComment({ content })) throw ValidationError.of(fieldErrors(validateComment.errors, 'body'));
-      return out(
-        await counterTransaction(this.prisma, postId, async (tx) => {
-          const comment = await tx.comment.create({
-            data: { postId, authorId: viewer.id, content, isFileAttached: files.length > 0, files: { create: fileRows(files) } },
-            select: commentSelect,
-          });
-          await moveCounter(tx, postId, 'numberOfComment', 1);
-          return comment;
-        }),
-      );
+      const comment = await counterTransaction(this.prisma, postId, async (tx) => {
+        const row = await tx.comment.create({
+          data: { postId, authorId: viewer.id, content, isFileAttached: files.length > 0, files: { create: fileRows(files) } },
+          select: commentSelect,
+        });
+        await moveCounter(tx, postId, 'numberOfComment', 1);
+        return row;
+      });
+      // the post's author and whoever it mentions are told by the worker
+      this.notifier.emit({ kind: 'comment', commentId: comment.id });
+      return out(comment);
     } catch (e) {
       await deleteFiles(
         this.storage,
@@ -125,6 +128,7 @@ export class CommentsService {
     }).then(out);
     if (patch.isVisible !== undefined && patch.isVisible !== comment.isVisible) {
       await this.audit.record({ actor: { id: viewer.id }, action: patch.isVisible ? 'comment.shown' : 'comment.hidden', target: { type: 'comment', id: commentId } });
+      this.notifier.emit({ kind: 'moderation', targetType: 'comment', targetId: commentId, visible: patch.isVisible, actorId: viewer.id, at: Date.now() });
     }
     return updated;
   }

@@ -15,6 +15,7 @@ import type { Storage } from '../platform/storage.js';
 import { counterTransaction, moveCounter } from './counters.js';
 import { postBody, postPatchBody } from './schemas.js';
 import type { ViewCounter } from './views.js';
+import type { NotificationEmitter } from '../notifications/index.js';
 
 export type PostSort = 'new' | 'views' | 'likes' | 'comments';
 
@@ -60,6 +61,7 @@ export class PostsService {
     private readonly views: ViewCounter,
     private readonly storage: Storage,
     private readonly logger: Logger,
+    private readonly notifier: NotificationEmitter,
   ) {}
 
   /** The post, after the viewer's access to its board is checked; hidden posts exist only for staff. */
@@ -145,6 +147,7 @@ export class PostsService {
         data: { boardId, authorId: viewer.id, name: input.name, content: input.content, isFileAttached: files.length > 0, files: { create: fileRows(files) } },
         select: detailSelect,
       });
+      if (/@[A-Za-z]/.test(input.name + input.content)) this.notifier.emit({ kind: 'post', postId: post.id });
       return out(post);
     } catch (e) {
       await deleteFiles(
@@ -165,6 +168,7 @@ export class PostsService {
     const updated = out(await this.prisma.post.update({ where: { id: postId }, data: patch, select: detailSelect }));
     if (patch.isVisible !== undefined && patch.isVisible !== post.isVisible) {
       await this.audit.record({ actor: { id: viewer.id }, action: patch.isVisible ? 'post.shown' : 'post.hidden', target: { type: 'post', id: postId } });
+      this.notifier.emit({ kind: 'moderation', targetType: 'post', targetId: postId, visible: patch.isVisible, actorId: viewer.id, at: Date.now() });
     }
     return updated;
   }
@@ -187,10 +191,12 @@ export class PostsService {
   async like(viewer: Viewer, postId: number, liked: boolean) {
     const post = await this.requirePost(viewer, postId);
     await this.policy.requireWrite(viewer, post.boardId);
-    return counterTransaction(this.prisma, postId, async (tx) => {
+    let added = false;
+    const result = await counterTransaction(this.prisma, postId, async (tx) => {
+      added = false;
       if (liked) {
         // the unique (postId, userId) decides: a second like, even a concurrent one, adds nothing
-        const added = await tx.postLike.create({ data: { postId, userId: viewer.id } }).then(
+        added = await tx.postLike.create({ data: { postId, userId: viewer.id } }).then(
           () => true,
           (e: unknown) => {
             if (isUniqueViolation(e)) return false;
@@ -205,5 +211,8 @@ export class PostsService {
       const { numberOfLike } = await tx.post.findUniqueOrThrow({ where: { id: postId }, select: { numberOfLike: true } });
       return { postId, liked, numberOfLike };
     });
+    // the author is told in one notification per post (aggregated by the worker)
+    if (added) this.notifier.emit({ kind: 'like', postId, userId: viewer.id });
+    return result;
   }
 }
