@@ -19,7 +19,7 @@ export type NotificationEvent =
   /** members were added to a chat session */
   | { kind: 'chat_added'; sessionId: number; userIds: number[]; actorId: number; at: number }
   /** a prediction reached a final state: the member who asked */
-  | { kind: 'prediction'; aiLogId: number; status: 'succeeded' | 'failed' }
+  | { kind: 'prediction'; aiLogId: number; jobId: string; status: 'succeeded' | 'failed' }
   /** a training reached a final state: the admin who asked */
   | { kind: 'training'; aiId: number; jobId: string; status: 'succeeded' | 'failed'; requestedBy: number | null }
   /** a member liked a post: its author, in one notification per post until it is read */
@@ -41,7 +41,7 @@ export function eventKey(e: NotificationEvent): string {
     case 'chat_added':
       return `chatadd-${e.sessionId}-${e.at}-${crypto.createHash('sha256').update(e.userIds.join(',')).digest('hex').slice(0, 16)}`;
     case 'prediction':
-      return `ailog-${e.aiLogId}-${e.status}`;
+      return `ailog-${e.aiLogId}-${e.jobId}-${e.status}`;
     case 'training':
       return `ai-${e.aiId}-${e.jobId}-${e.status}`;
     case 'like':
@@ -60,6 +60,12 @@ export const notificationJobOptions = (jobId: string): JobsOptions => ({
   removeOnFail: { age: 7 * 24 * 3600, count: 1000 },
 });
 
+/** Adds the events' jobs in one round trip (a job id already queued is left as it is); throws when the queue does not take them. */
+export async function queueNotificationEvents(queues: Queues, events: NotificationEvent[]): Promise<void> {
+  if (!events.length) return;
+  await queues.get(queueNames.notifications).addBulk(events.map((data) => ({ name: data.kind, data, opts: notificationJobOptions(eventKey(data)) })));
+}
+
 /** What the services call: emit() returns at once; a queue that does not take the job is logged, never thrown. */
 export class NotificationEmitter {
   private readonly pending = new Set<Promise<unknown>>();
@@ -71,11 +77,8 @@ export class NotificationEmitter {
 
   emit(...events: NotificationEvent[]): void {
     if (!events.length) return;
-    const jobs = events.map((data) => ({ name: data.kind, data, opts: notificationJobOptions(eventKey(data)) }));
-    const p = this.queues
-      .get(queueNames.notifications)
-      .addBulk(jobs)
-      .catch((err: unknown) => this.logger.warn({ err: (err as Error).message, events: jobs.map((j) => j.opts.jobId) }, 'could not queue notification events'))
+    const p = queueNotificationEvents(this.queues, events)
+      .catch((err: unknown) => this.logger.warn({ err: (err as Error).message, events: events.map(eventKey) }, 'could not queue notification events'))
       .finally(() => this.pending.delete(p));
     this.pending.add(p);
   }
