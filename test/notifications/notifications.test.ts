@@ -77,6 +77,10 @@ describe(`notifications (${testProvider})`, () => {
     expect(page.unreadCount).toBe(1);
     expect((await call(s.app, author, 'get', '/notifications/unread-count')).body).toEqual({ unreadCount: 1 });
 
+    // the same event handled again (a retried or redelivered job) writes nothing twice
+    expect(await worker.fanout.handle({ kind: 'comment', commentId: comment.id })).toBe(0);
+    expect(await s.t.ctx.prisma.notification.count({ where: { userId: author.id } })).toBe(1);
+
     // one's own comment tells nobody
     const own = await createComment(s.app, author, post.id, 'thanks');
     await handled({ kind: 'comment', commentId: own.id });
