@@ -27,7 +27,7 @@ export const markReadBody = {
     { type: 'object', required: ['ids'], properties: { ids: { type: 'array', minItems: 1, maxItems: 500, uniqueItems: true, items: { type: 'integer', minimum: 1 } } } },
     { type: 'object', required: ['all'], properties: { all: { const: true } } },
   ],
-  properties: { ids: { type: 'array' }, all: { type: 'boolean' } },
+  properties: { ids: { type: 'array', items: { type: 'integer' } }, all: { type: 'boolean' } },
 } as const;
 
 const settingsProperties = Object.fromEntries(notificationTypes.map((t) => [t, { type: 'boolean' }])) as Record<NotificationType, { type: 'boolean' }>;
