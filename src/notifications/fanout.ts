@@ -115,9 +115,10 @@ export class NotificationFanout {
 
   private async usersNamed(names: string[]): Promise<number[]> {
     if (!names.length) return [];
-    // names are unique in any case on both providers (SQLite compares them as given: accounts are matched as typed)
-    const rows = await this.deps.prisma.user.findMany({ where: { name: { in: names } }, select: { id: true } });
-    return rows.map((r) => r.id);
+    // matched as typed on both providers (MariaDB's collation would also match other cases; SQLite would not)
+    const rows = await this.deps.prisma.user.findMany({ where: { name: { in: names } }, select: { id: true, name: true } });
+    const typed = new Set(names);
+    return rows.filter((r) => typed.has(r.name)).map((r) => r.id);
   }
 
   /** The candidates who still want and may read it: open, unbanned accounts, type not muted, target readable. */

@@ -106,13 +106,14 @@ describe(`notifications (${testProvider})`, () => {
   });
 
   it('tells members mentioned in a post or a comment only where they may read it', async () => {
-    const [writer, reader, outsider] = [await actor(s.t, s.app), await actor(s.t, s.app), await actor(s.t, s.app)];
-    const hidden = await createBoard(s.app, admin, { isVisible: false, userIds: [writer.id, reader.id] });
-    const post = await createPost(s.app, writer, hidden.id, { name: 'plan', content: `@${reader.name} @${outsider.name} @nobody_here_at_all` });
+    const [writer, reader, outsider, other] = [await actor(s.t, s.app), await actor(s.t, s.app), await actor(s.t, s.app), await actor(s.t, s.app)];
+    const hidden = await createBoard(s.app, admin, { isVisible: false, userIds: [writer.id, reader.id, other.id] });
+    // a name is matched as typed, on both providers
+    const post = await createPost(s.app, writer, hidden.id, { name: 'plan', content: `@${reader.name} @${outsider.name} @nobody_here_at_all @${other.name.toUpperCase()}` });
     await handled({ kind: 'post', postId: post.id });
     const [mention] = (await list(reader)).items;
     expect(mention).toMatchObject({ type: 'mention', target: { type: 'post', id: post.id }, text: `${writer.name} mentioned you in the post “plan”` });
-    expect(await s.t.ctx.prisma.notification.count({ where: { userId: outsider.id } })).toBe(0);
+    expect(await s.t.ctx.prisma.notification.count({ where: { userId: { in: [outsider.id, other.id] } } })).toBe(0);
   });
 
   it('marks many read at once, idempotently, and never another member’s', async () => {
