@@ -6,6 +6,7 @@ import { createContext } from '../src/context.js';
 import { runProcess } from '../src/platform/lifecycle.js';
 import { requireCurrentSchema } from '../src/platform/preflight.js';
 import { startWorkerHeartbeat } from './heartbeat.js';
+import { startNotificationWorker } from './notifications.js';
 import { startAiWorkers } from './processors.js';
 import { startThumbnailWorker } from './thumbnails.js';
 
@@ -14,12 +15,13 @@ await runProcess('ai-worker', async (config, logger) => {
   const ctx = await createContext(config, { service: 'ai-worker', logger });
   const workers = await startAiWorkers(ctx);
   const thumbnails = await startThumbnailWorker(ctx);
+  const notifications = await startNotificationWorker(ctx);
   const heartbeat = startWorkerHeartbeat(ctx);
   await heartbeat.ready;
   logger.info({ key: heartbeat.key, trainConcurrency: config.ai.trainConcurrency, predictConcurrency: config.ai.predictConcurrency }, 'ai-worker started');
   return async () => {
     await heartbeat.stop();
-    await Promise.all([workers.close(), thumbnails.close()]);
+    await Promise.all([workers.close(), thumbnails.close(), notifications.close()]);
     await ctx.close();
   };
 });

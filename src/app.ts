@@ -15,6 +15,7 @@ import { registerPostRoutes } from './posts/routes.js';
 import { registerCommentRoutes } from './comments/routes.js';
 import { registerReportRoutes } from './reports/routes.js';
 import { registerSearchRoutes } from './search/routes.js';
+import { registerNotificationRoutes } from './notifications/routes.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import type { Context } from './context.js';
 import { ApiRegistry, ApiRouter, documentGuards, ok } from './http/api.js';
@@ -158,6 +159,7 @@ export function buildApp(ctx: Context): Express {
   registerAiRoutes(api, ctx);
   registerChatRoutes(api, ctx);
   registerReportRoutes(api, ctx);
+  registerNotificationRoutes(api, ctx);
   app.use(API_BASE, api.router);
 
   const openapi = buildOpenApi(registry, {

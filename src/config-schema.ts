@@ -23,6 +23,7 @@ export const settingGroups = {
   uploads: { comment: 'Attachments: limits and the allow-list of sniffed content types' },
   chat: { comment: 'Chat server: limits, slow consumers, rate limit (per user and replica) and group commit' },
   ai: { comment: 'AI models: worker concurrency, request and dataset limits, retries, stalled-job recovery' },
+  notifications: { comment: 'Notifications: written by the worker, kept this long' },
 } as const satisfies Record<string, { comment?: string }>;
 
 export interface Setting {
@@ -352,6 +353,16 @@ export const settings = {
     group: 'ai',
     schema: { type: 'integer', minimum: 500, maximum: 600000, default: 5000 },
     doc: 'How often each worker looks for such stalled jobs. A job whose worker dies three times fails (`AI_JOB_ATTEMPTS` does not apply); its row is recorded `failed` with an audit record.',
+  },
+  NOTIFICATION_RETENTION_DAYS: {
+    group: 'notifications',
+    schema: { type: 'integer', minimum: 1, maximum: 36500, default: 90 },
+    doc: 'Notifications older than this many days are deleted by the worker (hourly), read or not.',
+  },
+  NOTIFICATION_CONCURRENCY: {
+    group: 'notifications',
+    schema: { type: 'integer', minimum: 1, maximum: 64, default: 4 },
+    doc: 'Notification events each worker process handles at once.',
   },
 } as const satisfies Record<string, Setting>;
 

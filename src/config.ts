@@ -74,6 +74,11 @@ export interface Config {
   audit: {
     retentionDays: number;
   };
+  /** Notifications (src/notifications, ai-worker/notifications.ts). */
+  notifications: {
+    retentionDays: number;
+    concurrency: number;
+  };
   /** AI models (src/ais, ai-worker): queue concurrency, limits, retries and stalled-job recovery. */
   ai: {
     trainConcurrency: number;
@@ -296,6 +301,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
       fileCount: v.LOG_FILE_COUNT,
     }),
     audit: Object.freeze({ retentionDays: v.AUDIT_RETENTION_DAYS }),
+    notifications: Object.freeze({ retentionDays: v.NOTIFICATION_RETENTION_DAYS, concurrency: v.NOTIFICATION_CONCURRENCY }),
     anonymousRead: v.ANONYMOUS_READ,
     adminSessionTtlSeconds: v.ADMIN_SESSION_TTL_SECONDS,
     views: Object.freeze({ dedupWindowSeconds: v.VIEW_DEDUP_WINDOW_SECONDS, flushIntervalMs: v.VIEW_FLUSH_INTERVAL_MS }),

@@ -27,6 +27,10 @@ import { createQueues, type Queues } from './platform/queue.js';
 import { checkRedisPersistence, closeRedis, createRedis, type Redis } from './platform/redis.js';
 import { LocalStorage, type Storage } from './platform/storage.js';
 import { UsersService } from './users/service.js';
+import { NotificationEmitter } from './notifications/events.js';
+import { NotificationHub } from './notifications/live.js';
+import { NotificationPresenter } from './notifications/present.js';
+import { NotificationsService } from './notifications/service.js';
 
 export interface Services {
   users: UsersService;
@@ -52,6 +56,12 @@ export interface Services {
   chat: ChatService;
   /** Member reports and the moderation queue. */
   reports: ReportsService;
+  /** A member's notifications (written by the worker from the events the services emit). */
+  notifications: NotificationsService;
+  /** Hands notification events to the worker's queue without waiting (src/notifications/events.ts). */
+  notifier: NotificationEmitter;
+  /** This process's subscription to new notifications, for SSE streams (opened on first use). */
+  notificationHub: NotificationHub;
 }
 
 export interface Context {
@@ -94,10 +104,11 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
   const searchIndex = new SearchIndexer(config.databaseProvider, logger);
   const fileUrls = new FileUrls(config.jwtSecret, config.uploads.fileUrlTtlSeconds);
   const thumbnails = new Thumbnails(prisma, storage, queues, logger);
-  const posts = new PostsService(prisma, boardPolicy, audit, views, storage, logger, searchIndex, fileUrls, thumbnails);
+  const notifier = new NotificationEmitter(queues, logger);
+  const posts = new PostsService(prisma, boardPolicy, audit, views, storage, logger, searchIndex, fileUrls, thumbnails, notifier);
   const users = new UsersService({ prisma, audit, sessions, boards, passwords, redis, config });
-  const comments = new CommentsService(prisma, boardPolicy, posts, audit, storage, logger, searchIndex, fileUrls, thumbnails);
-  const chat = new ChatService(prisma, redis, audit, logger, config);
+  const comments = new CommentsService(prisma, boardPolicy, posts, audit, storage, logger, searchIndex, fileUrls, thumbnails, notifier);
+  const chat = new ChatService(prisma, redis, audit, logger, config, notifier);
   const services: Services = {
     users,
     auth: new AuthService({ prisma, redis, sessions, passwords, audit, mailer, logger, config }),
@@ -114,6 +125,9 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
     ais: new AisService({ prisma, redis, queues, storage, audit, logger, config }),
     chat,
     reports: new ReportsService({ prisma, audit, posts, comments, chat, users }),
+    notifications: new NotificationsService(prisma, new NotificationPresenter(prisma, boardPolicy)),
+    notifier,
+    notificationHub: new NotificationHub(redis, config.redisPrefix, logger),
   };
 
   let closing: Promise<void> | undefined;
@@ -124,6 +138,8 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
       services.chat.close();
       // reset mails scheduled after their responses
       await services.auth.idle();
+      services.notificationHub.close();
+      await notifier.idle();
       await queues.close();
       await mailer.close();
       await audit.close();

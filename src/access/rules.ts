@@ -92,6 +92,8 @@ export interface Targets {
   'report.create': undefined;
   /** The moderation queue: every report, and resolving them. */
   'report.manage': undefined;
+  /** One's own notifications only (nobody else's, staff included). */
+  'notification.read': { userId: number };
 }
 
 export type Permission = keyof Targets;
@@ -173,4 +175,5 @@ export const rules: { [P in Permission]: Rule<P> } = {
   'admin.signIn': staffOnly('Only admins sign in to the admin panel.'),
   'report.create': (viewer) => viewer !== null || forbid('Sign in to report.'),
   'report.manage': staffOnly('Only moderators read and resolve reports.'),
+  'notification.read': (viewer, target) => (viewer !== null && target?.userId === viewer.id) || absent('notification_not_found', 'No such notification.'),
 };

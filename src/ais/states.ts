@@ -17,6 +17,8 @@ import type { Config } from '../config.js';
 import type { Logger } from '../platform/logger.js';
 import { Prisma, type Db } from '../platform/prisma.js';
 import type { Redis } from '../platform/redis.js';
+import { queueNotificationEvents, type NotificationEvent } from '../notifications/index.js';
+import type { Queues } from '../platform/queue.js';
 import { publishAiEvents } from './events.js';
 import type { AiEvent, JobStatus } from './jobs.js';
 
@@ -40,12 +42,19 @@ export interface StateDeps {
   redis: Redis;
   logger: Logger;
   config: Pick<Config, 'redisPrefix'>;
+  /** The queues, where the caller has them: final states notify the member or admin who asked (src/notifications). */
+  queues?: Queues;
 }
 
 /** Error texts are kept to a bounded length. */
 export const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 2000);
 
-const publish = (deps: StateDeps, events: AiEvent[]) => publishAiEvents(deps.redis, deps.config.redisPrefix, events, deps.logger);
+const publish = async (deps: StateDeps, events: AiEvent[], notify: NotificationEvent[]) => {
+  await publishAiEvents(deps.redis, deps.config.redisPrefix, events, deps.logger);
+  if (deps.queues && notify.length) {
+    await queueNotificationEvents(deps.queues, notify).catch((err: unknown) => deps.logger.warn({ err: (err as Error).message }, 'could not queue AI notifications'));
+  }
+};
 
 /** A training's states on the Ai row. */
 export const trainingStates = {
@@ -91,7 +100,7 @@ export const trainingStates = {
     });
     if (!count) return false;
     await deps.audit.record({ actor: run.actorId ? { id: run.actorId } : null, action: 'ai.trained', target: { type: 'ai', id: aiId }, details: { jobId, version: result.version, ...result.audit } });
-    await publish(deps, [{ type: 'ai', id: aiId, aiId, userId: null, status: 'succeeded' }]);
+    await publish(deps, [{ type: 'ai', id: aiId, aiId, userId: null, status: 'succeeded' }], [{ kind: 'training', aiId, jobId, status: 'succeeded', requestedBy: run.actorId }]);
     return true;
   },
 
@@ -107,7 +116,7 @@ export const trainingStates = {
     const { count } = await deps.prisma.ai.updateMany({ where: { id: aiId, jobId, status: { in: [...unfinished] } }, data: { status: 'failed', error: error.slice(0, 2000), finishDate: new Date() } });
     if (!count) return false;
     await deps.audit.record({ actor: run.actorId ? { id: run.actorId } : null, action: 'ai.train_failed', target: { type: 'ai', id: aiId }, details: { jobId, error, reason, ...details } });
-    await publish(deps, [{ type: 'ai', id: aiId, aiId, userId: null, status: 'failed' }]);
+    await publish(deps, [{ type: 'ai', id: aiId, aiId, userId: null, status: 'failed' }], jobId ? [{ kind: 'training', aiId, jobId, status: 'failed', requestedBy: run.actorId }] : []);
     return true;
   },
 };
@@ -174,6 +183,7 @@ export const predictionStates = {
     await publish(
       deps,
       written.map((o) => ({ type: 'ailog' as const, id: o.id, aiId: o.aiId, userId: o.userId, status: o.status })),
+      written.map((o) => ({ kind: 'prediction' as const, aiLogId: o.id, jobId: o.jobId, status: o.status })),
     );
   },
 

@@ -80,6 +80,9 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
   try {
     subscriber = await ChatSubscriber.open(ctx.config, bus, metrics, log, {
       revoke,
+      notify: (userId, frame) => {
+        for (const ws of connections.socketsOf(userId)) delivery.send(ws, frame);
+      },
       frame: (sessionId, frame) => delivery.publish(sessionId, frame),
       control: (ev) => rooms.applyControl(ev),
       helloAcknowledged: (sessionId) => rooms.helloAcknowledged(sessionId),

@@ -14,6 +14,7 @@ import type { Logger } from '../platform/logger.js';
 import type { Db } from '../platform/prisma.js';
 import type { Redis } from '../platform/redis.js';
 import type { Viewer } from '../access/index.js';
+import type { NotificationEmitter } from '../notifications/index.js';
 import { ChatAccess } from './access.js';
 import { ChatBus, type SessionSnapshot } from './bus.js';
 import { ChatMessageService, type HistoryQuery } from './message-service.js';
@@ -42,10 +43,17 @@ export class ChatService {
   readonly resumes: ChatResume;
   readonly presence: ChatPresence;
 
-  constructor(prisma: Db, redis: Redis, audit: AuditLog, logger: Logger, config: Pick<Config, 'redisPrefix' | 'databaseProvider' | 'sqlitePath' | 'chat'>) {
+  constructor(
+    prisma: Db,
+    redis: Redis,
+    audit: AuditLog,
+    logger: Logger,
+    config: Pick<Config, 'redisPrefix' | 'databaseProvider' | 'sqlitePath' | 'chat'>,
+    private readonly notifier: NotificationEmitter,
+  ) {
     this.access = new ChatAccess(prisma, redis);
     this.bus = new ChatBus(redis, config.redisPrefix, logger);
-    this.sessions = new ChatSessionService(prisma, this.access, this.bus, audit);
+    this.sessions = new ChatSessionService(prisma, this.access, this.bus, audit, notifier);
     this.messages = new ChatMessageService(prisma, this.access, this.bus, audit, config.chat);
     this.store = new MessageStore(prisma, config);
     this.replicas = new ReplicaRegistry(redis);
@@ -143,8 +151,12 @@ export class ChatService {
     return this.messages.deleteMessage(viewer, id, messageId);
   }
 
-  commitMessages(batch: PendingMessage[]) {
-    return this.store.commitMessages(batch);
+  /** Writes a batch; the messages that mention someone (`@name`) are handed to the notification worker. */
+  async commitMessages(batch: PendingMessage[]) {
+    const results = await this.store.commitMessages(batch);
+    const mentions = results.flatMap((r, i) => (r.ok && !r.duplicate && batch[i].content.includes('@') ? [{ kind: 'chat_message' as const, messageId: r.id }] : []));
+    this.notifier.emit(...mentions);
+    return results;
   }
 
   /** The chat server's group commit: messages and read markers, one transaction. */

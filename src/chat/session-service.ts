@@ -12,6 +12,7 @@ import { sessionNotFound, type ChatAccess, type SessionAccess } from './access.j
 import type { ChatBus, SessionSnapshot } from './bus.js';
 import { sessionBody, sessionPatchBody } from './schemas.js';
 import { isUniqueViolation } from '../platform/known-errors.js';
+import type { NotificationEmitter } from '../notifications/index.js';
 import { cursorOf, isForeignKeyViolation, sessionSelect, snapshot, toSession, type ChatSessionView } from './rows.js';
 
 export interface SessionListQuery {
@@ -46,6 +47,7 @@ export class ChatSessionService {
     private readonly access: ChatAccess,
     private readonly bus: ChatBus,
     private readonly audit: AuditLog,
+    private readonly notifier: NotificationEmitter,
   ) {}
 
   /** Newest first. Members see the visible sessions they belong to; staff see every session (or theirs: `mine`). */
@@ -86,6 +88,7 @@ export class ChatSessionService {
       select: sessionSelect,
     });
     await this.access.invalidate(row.id);
+    if (userIds.length) this.notifier.emit({ kind: 'chat_added', sessionId: row.id, userIds, actorId: viewer.id, at: Date.now() });
     return toSession(row);
   }
 
@@ -158,6 +161,7 @@ export class ChatSessionService {
       },
     );
     await this.access.invalidate(id);
+    if (created) this.notifier.emit({ kind: 'chat_added', sessionId: id, userIds: [userId], actorId: viewer.id, at: Date.now() });
     return { created, member: { sessionId: id, userId } };
   }
 

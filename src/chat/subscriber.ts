@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { prefixedChannel, redisChannels } from '../platform/keys.js';
 import type { Logger } from '../platform/logger.js';
 import { closeRedis, createRedis, type Redis } from '../platform/redis.js';
+import { notificationChannel, parseLive } from '../notifications/index.js';
 import { ChatBus, type ChatControl } from './bus.js';
 import type { ChatMetrics } from './metrics.js';
 
@@ -14,6 +15,8 @@ export const subscriberName = (replicaId: string) => `chat-sub:${replicaId.repla
 export interface SubscriberHandlers {
   /** A user's sessions were revoked (ban, password change, logout-all…). */
   revoke(userId: number): void;
+  /** A new notification of a user (a `notification` frame for their sockets on this replica). */
+  notify(userId: number, frame: string): void;
   /** A frame another process published to a session. */
   frame(sessionId: number, frame: string): void;
   /** A control event another process published. */
@@ -44,9 +47,14 @@ export class ChatSubscriber {
     const redis = createRedis({ redisUrl: config.redisUrl, redisPrefix: '' }, subscriberName(bus.origin));
     redis.on('error', (err: Error) => log.warn({ err: err.message }, 'chat subscriber connection error'));
     const revocations = prefixedChannel(config.redisPrefix, redisChannels.chatRevocations());
+    const notifications = notificationChannel(config.redisPrefix);
     const ownOrigin = `${bus.origin}\n`;
     redis.on('message', (channel: string, raw: string) => {
       if (channel === revocations) return handlers.revoke(Number(raw));
+      if (channel === notifications) {
+        const live = parseLive(raw);
+        return live ? handlers.notify(live.userId, live.frame) : undefined;
+      }
       if (raw.startsWith(ownOrigin)) return; // this replica delivered it already
       const sessionId = bus.sessionOfChannel(channel);
       const msg = sessionId === null ? null : ChatBus.parse(raw);
@@ -72,7 +80,7 @@ export class ChatSubscriber {
     });
     const subscriber = new ChatSubscriber(redis, bus);
     try {
-      await redis.subscribe(revocations);
+      await redis.subscribe(revocations, notifications);
     } catch (e) {
       await closeRedis(redis);
       throw e;

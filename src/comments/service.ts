@@ -15,6 +15,7 @@ import type { FileUrls, Thumbnails } from '../files/service.js';
 import { counterTransaction, moveCounter } from '../posts/counters.js';
 import type { PostsService } from '../posts/service.js';
 import type { SearchIndexer } from '../search/index.js';
+import type { NotificationEmitter } from '../notifications/index.js';
 import { commentBody, commentPatchBody } from './schemas.js';
 
 const validateComment = compile(commentBody, false);
@@ -43,6 +44,7 @@ export class CommentsService {
     private readonly searchIndex: SearchIndexer,
     private readonly fileUrls: FileUrls,
     private readonly thumbnails: Thumbnails,
+    private readonly notifier: NotificationEmitter,
   ) {}
 
   /** A comment as `viewer` is shown it: files with their public ids and URLs signed for that viewer. */
@@ -105,6 +107,8 @@ export class CommentsService {
         return comment;
       });
       await this.thumbnails.request('c', created.files);
+      // the post's author and whoever it mentions are told by the worker
+      this.notifier.emit({ kind: 'comment', commentId: created.id });
       return this.out(created, viewer);
     } catch (e) {
       await deleteFiles(
@@ -135,6 +139,7 @@ export class CommentsService {
     }).then((c) => this.out(c, viewer));
     if (patch.isVisible !== undefined && patch.isVisible !== comment.isVisible) {
       await this.audit.record({ actor: { id: viewer.id }, action: patch.isVisible ? 'comment.shown' : 'comment.hidden', target: { type: 'comment', id: commentId } });
+      this.notifier.emit({ kind: 'moderation', targetType: 'comment', targetId: commentId, visible: patch.isVisible, actorId: viewer.id, at: Date.now() });
     }
     return updated;
   }

@@ -177,4 +177,41 @@ export const operationExamples: Record<string, OperationExamples> = {
       },
     },
   },
+  listNotifications: {
+    responses: {
+      200: {
+        items: [
+          {
+            id: 311,
+            type: 'comment',
+            createdAt: at,
+            readAt: null,
+            actor: { id: 8, name: 'jun' },
+            target: { type: 'comment', id: 9 },
+            text: 'jun commented on your post “Welcome”',
+            data: { postId: 42, boardId: 1 },
+          },
+          {
+            id: 305,
+            type: 'like',
+            createdAt: at,
+            readAt: at,
+            actor: { id: 12, name: 'sora' },
+            target: { type: 'post', id: 42 },
+            text: '3 people liked your post “Welcome”',
+            data: { count: 3, postId: 42, boardId: 1 },
+          },
+        ],
+        nextCursor: 'WzMwNV0',
+        unreadCount: 1,
+      },
+    },
+  },
+  countUnreadNotifications: { responses: { 200: { unreadCount: 1 } } },
+  markNotificationsRead: { request: { ids: [311] }, responses: { 200: { unreadCount: 0 } } },
+  getNotificationSettings: { responses: { 200: { comment: true, mention: true, moderation: true, chat_added: true, prediction: true, training: false, like: false } } },
+  updateNotificationSettings: {
+    request: { like: false },
+    responses: { 200: { comment: true, mention: true, moderation: true, chat_added: true, prediction: true, training: false, like: false } },
+  },
 };

@@ -70,6 +70,8 @@ export const redisChannels = {
   chatRevocations: () => 'chat:ch:revoke',
   /** An AI job reached a final state (JSON {type: 'ailog'|'ai', id, aiId, userId, status}): SSE streams and the chat push it. */
   aiEvents: () => 'ai:ch:events',
+  /** New notifications (`<userId>\n<notification frame>`): chat replicas and SSE streams deliver them (src/notifications/live.ts). */
+  notifications: () => 'notify:ch:users',
 } as const;
 
 export const prefixedChannel = (redisPrefix: string, channel: string) => `${redisPrefix}${channel}`;

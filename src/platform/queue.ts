@@ -3,7 +3,7 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Config } from '../config.js';
 
-export const queueNames = { aiTrain: 'ai-train', aiPredict: 'ai-predict', fileThumbnails: 'file-thumbnails' } as const;
+export const queueNames = { aiTrain: 'ai-train', aiPredict: 'ai-predict', fileThumbnails: 'file-thumbnails', notifications: 'notifications' } as const;
 export type QueueName = (typeof queueNames)[keyof typeof queueNames];
 
 export function bullPrefix(config: Pick<Config, 'redisPrefix'>): string {

@@ -17,6 +17,7 @@ import type { FileUrls, Thumbnails } from '../files/service.js';
 import { counterTransaction, moveCounter } from './counters.js';
 import { postBody, postPatchBody } from './schemas.js';
 import type { ViewCounter } from './views.js';
+import type { NotificationEmitter } from '../notifications/index.js';
 
 /** How many reads of likes one page of `likedBy` may take to skip likes of posts the viewer can no longer read. */
 const LIKES_SCAN_ROUNDS = 10;
@@ -63,6 +64,7 @@ export class PostsService {
     private readonly searchIndex: SearchIndexer,
     private readonly fileUrls: FileUrls,
     private readonly thumbnails: Thumbnails,
+    private readonly notifier: NotificationEmitter,
   ) {}
 
   /** A post as `viewer` is shown it: files with their public ids and URLs signed for that viewer. */
@@ -161,6 +163,7 @@ export class PostsService {
         return row;
       });
       await this.thumbnails.request('p', post.files);
+      if (/@[A-Za-z]/.test(input.name + input.content)) this.notifier.emit({ kind: 'post', postId: post.id });
       return this.out(post, viewer);
     } catch (e) {
       await deleteFiles(
@@ -188,6 +191,7 @@ export class PostsService {
     );
     if (patch.isVisible !== undefined && patch.isVisible !== post.isVisible) {
       await this.audit.record({ actor: { id: viewer.id }, action: patch.isVisible ? 'post.shown' : 'post.hidden', target: { type: 'post', id: postId } });
+      this.notifier.emit({ kind: 'moderation', targetType: 'post', targetId: postId, visible: patch.isVisible, actorId: viewer.id, at: Date.now() });
     }
     return updated;
   }
@@ -262,10 +266,12 @@ export class PostsService {
   async like(viewer: Viewer, postId: number, liked: boolean) {
     const post = await this.requirePost(viewer, postId);
     await this.policy.requireWrite(viewer, post.boardId);
-    return counterTransaction(this.prisma, postId, async (tx) => {
+    let added = false;
+    const result = await counterTransaction(this.prisma, postId, async (tx) => {
+      added = false;
       if (liked) {
         // the unique (postId, userId) decides: a second like, even a concurrent one, adds nothing
-        const added = await tx.postLike.create({ data: { postId, userId: viewer.id } }).then(
+        added = await tx.postLike.create({ data: { postId, userId: viewer.id } }).then(
           () => true,
           (e: unknown) => {
             if (isUniqueViolation(e)) return false;
@@ -280,5 +286,8 @@ export class PostsService {
       const { numberOfLike } = await tx.post.findUniqueOrThrow({ where: { id: postId }, select: { numberOfLike: true } });
       return { postId, liked, numberOfLike };
     });
+    // the author is told in one notification per post (aggregated by the worker)
+    if (added) this.notifier.emit({ kind: 'like', postId, userId: viewer.id });
+    return result;
   }
 }

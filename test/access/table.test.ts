@@ -91,6 +91,8 @@ const table: Row[] = [
   ['chatSession.read', 'visible, a member', { isVisible: true, isMember: true }, ['404 chat_session_not_found', 'ok', 'ok', 'ok']],
   ['chatSession.read', 'visible, not a member', { isVisible: true, isMember: false }, ['404 chat_session_not_found', '404 chat_session_not_found', 'ok', 'ok']],
   ['chatSession.read', 'hidden, a member', { isVisible: false, isMember: true }, ['404 chat_session_not_found', '404 chat_session_not_found', 'ok', 'ok']],
+  ['notification.read', 'own', { userId: ME }, ['404 notification_not_found', 'ok', 'ok', 'ok']],
+  ['notification.read', "another's", { userId: OTHER }, ['404 notification_not_found', '404 notification_not_found', '404 notification_not_found', '404 notification_not_found']],
   ['chatSession.manage', 'own', { creatorId: ME }, ['403 not_creator', 'ok', 'ok', 'ok']],
   ['chatSession.manage', "another's", { creatorId: OTHER }, ['403 not_creator', '403 not_creator', 'ok', 'ok']],
 ];
