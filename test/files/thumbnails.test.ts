@@ -110,6 +110,24 @@ describe('thumbnails', () => {
     }
   });
 
+  test('an image attached to a comment gets its thumbnail too', async () => {
+    const res = await request(s.app)
+      .post(`${API}/posts/${post.id}/comments`)
+      .set('Authorization', `Bearer ${alice.token}`)
+      .field('content', 'another one')
+      .attach('files', jpeg, { filename: 'reply.jpg', contentType: 'image/jpeg' });
+    expect(res.status).toBe(201);
+    const commentId = (res.body as { id: number }).id;
+    expect((res.body as { files: FileOut[] }).files[0]).not.toHaveProperty('thumbnailUrl');
+    const file = await waitFor('the comment thumbnail', async () => {
+      const now = (await call(s.app, alice, 'get', `/comments/${commentId}`)).body as { files: FileOut[] };
+      return now.files[0]?.thumbnailUrl ? now.files[0] : null;
+    });
+    const thumb = await request(s.app).get(file.thumbnailUrl!).buffer(true);
+    expect(thumb.status).toBe(200);
+    expect((await sharp(thumb.body as Buffer).metadata()).height).toBe(320);
+  });
+
   test('the job runs once in effect: repeated, concurrent, or again after a crash between storing and recording', async () => {
     const f = (await readPost(post)).files[0];
     const row = await fileRow(f.id);
