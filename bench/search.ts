@@ -51,7 +51,10 @@ const text = (min: number, max: number) => Array.from({ length: min + Math.floor
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agora-bench-search-'));
 const mysqlBase = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
-const mysqlDb = `agora_bench_${process.pid}`;
+// BENCH_MYSQL_DATABASE names a database to use, and keep: one that an earlier run seeded is searched as it is
+// (seeding 100,000 posts on MariaDB takes minutes); without it a fresh agora_bench_<pid> is made and dropped
+const reuse = process.env.BENCH_MYSQL_DATABASE;
+const mysqlDb = reuse ?? `agora_bench_${process.pid}`;
 const mysqlUrl = new URL(mysqlBase);
 mysqlUrl.pathname = `/${mysqlDb}`;
 const config = loadConfig({
@@ -71,24 +74,30 @@ const ctx = await createContext(config, { service: 'bench' });
 
 try {
   const t0 = Date.now();
-  const users = await Promise.all(Array.from({ length: 50 }, (_, i) => ctx.prisma.user.create({ data: { name: `author${i}`, email: `author${i}@example.com`, passwordHash: 'x' } })));
-  const reader = await ctx.services.users.create({ name: 'reader', email: 'reader@example.com', password: 'Bench!pass1' });
   const boards: { id: number }[] = [];
-  for (let b = 0; b < BOARDS; b++) boards.push(await ctx.prisma.board.create({ data: { name: `bench${b}`, isVisible: b !== 0 } }));
-  await ctx.prisma.userBoardPermission.create({ data: { userId: reader.id, boardId: boards[0].id } });
-  for (let i = 0; i < POSTS; i += 1000) {
-    await ctx.prisma.post.createMany({
-      data: Array.from({ length: Math.min(1000, POSTS - i) }, (_, j) => ({
-        boardId: boards[(i + j) % BOARDS].id,
-        authorId: users[(i + j) % users.length].id,
-        name: text(3, 7),
-        content: text(20, 60),
-        isVisible: (i + j) % 50 !== 0,
-      })),
-    });
+  let repaired = { posts: 0, comments: 0 };
+  const already = provider === 'mysql' && reuse ? await ctx.prisma.post.count() : 0;
+  if (already >= POSTS) {
+    boards.push(...(await ctx.prisma.board.findMany({ where: { name: { startsWith: 'bench' } }, orderBy: { id: 'asc' }, select: { id: true } })));
+  } else {
+    const users = await Promise.all(Array.from({ length: 50 }, (_, i) => ctx.prisma.user.create({ data: { name: `author${i}`, email: `author${i}@example.com`, passwordHash: 'x' } })));
+    const reader = await ctx.services.users.create({ name: 'reader', email: 'reader@example.com', password: 'Bench!pass1' });
+    for (let b = 0; b < BOARDS; b++) boards.push(await ctx.prisma.board.create({ data: { name: `bench${b}`, isVisible: b !== 0 } }));
+    await ctx.prisma.userBoardPermission.create({ data: { userId: reader.id, boardId: boards[0].id } });
+    for (let i = 0; i < POSTS; i += 1000) {
+      await ctx.prisma.post.createMany({
+        data: Array.from({ length: Math.min(1000, POSTS - i) }, (_, j) => ({
+          boardId: boards[(i + j) % BOARDS].id,
+          authorId: users[(i + j) % users.length].id,
+          name: text(3, 7),
+          content: text(20, 60),
+          isVisible: (i + j) % 50 !== 0,
+        })),
+      });
+    }
+    // createMany goes around the services: on MariaDB the repair job writes the tokens (SQLite's triggers did already)
+    repaired = await ctx.services.searchIndex.repairMissing(ctx.prisma);
   }
-  // createMany goes around the services: on MariaDB the repair job writes the tokens (SQLite's triggers did already)
-  const repaired = await ctx.services.searchIndex.repairMissing(ctx.prisma);
   const seeded = (Date.now() - t0) / 1000;
 
   const api = await startApi(ctx, 0, '127.0.0.1');
@@ -140,7 +149,11 @@ try {
   console.log(
     `\nagora bench:search — ${POSTS} posts in ${BOARDS} boards, ${provider}, ${REQUESTS} sequential requests per class (limit 20), node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), load average ${load}`,
   );
-  console.log(`seeded and indexed in ${seeded.toFixed(0)} s${provider === 'mysql' ? ` (repair job: ${repaired.posts} posts)` : ''}`);
+  console.log(
+    already >= POSTS
+      ? `searched the ${already} posts of ${mysqlDb}, seeded by an earlier run`
+      : `seeded and indexed in ${seeded.toFixed(0)} s${provider === 'mysql' ? ` (repair job: ${repaired.posts} posts)` : ''}`,
+  );
   console.log('class                  p50 ms    p99 ms    max ms   p99/list p99   hits/page');
   const listP99 = rows[0].p99;
   for (const r of rows) {
@@ -153,7 +166,7 @@ try {
   await ctx.close();
   await deleteRedisPrefix(config, config.redisPrefix);
   fs.rmSync(dir, { recursive: true, force: true });
-  if (provider === 'mysql') {
+  if (provider === 'mysql' && !reuse) {
     const u = new URL(mariadbUrl(mysqlBase));
     const conn = await mariadb.createConnection({ host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) });
     await conn.query(`DROP DATABASE IF EXISTS \`${mysqlDb}\``);
