@@ -16,5 +16,7 @@ export function createComponents() {
     loader,
     ActionForm: loader.add('AgoraActionForm', at('action-form.jsx')),
     Dashboard: loader.add('AgoraDashboard', at('dashboard.jsx')),
+    Metrics: loader.add('AgoraMetrics', at('metrics.jsx')),
+    JsonValue: loader.add('AgoraJsonValue', at('json-value.jsx')),
   };
 }

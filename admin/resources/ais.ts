@@ -44,7 +44,7 @@ export async function aisResource(ctx: Context, c: AdminComponents): Promise<Res
       properties: {
         description: { type: 'textarea' },
         error: { type: 'textarea' },
-        metrics: { type: 'mixed' },
+        metrics: { type: 'mixed', components: { show: c.Metrics } },
         datasetCsv: {
           type: 'textarea',
           description: 'Training data (CSV with a header row; the last column is the target). Leave empty to use the service default.',
@@ -71,7 +71,7 @@ export async function aisResource(ctx: Context, c: AdminComponents): Promise<Res
   };
 }
 
-export async function aiLogsResource(ctx: Context): Promise<ResourceWithOptions> {
+export async function aiLogsResource(ctx: Context, c: AdminComponents): Promise<ResourceWithOptions> {
   return {
     resource: await prismaResource(ctx, 'AiLog'),
     options: {
@@ -79,6 +79,12 @@ export async function aiLogsResource(ctx: Context): Promise<ResourceWithOptions>
       sort: { sortBy: 'id', direction: 'desc' },
       listProperties: ['id', 'ai', 'user', 'status', 'createDate', 'finishDate'],
       filterProperties: ['ai', 'user', 'status', 'createDate'],
+      showProperties: ['id', 'ai', 'user', 'status', 'input', 'result', 'error', 'isFinished', 'createDate', 'startDate', 'finishDate', 'jobId', 'resultDocId'],
+      properties: {
+        input: { type: 'mixed', components: { show: c.JsonValue } },
+        result: { type: 'mixed', components: { show: c.JsonValue } },
+        error: { type: 'textarea' },
+      },
       actions: { new: { isAccessible: false }, edit: { isAccessible: false }, delete: { isAccessible: false }, bulkDelete: { isAccessible: false } },
     },
   };

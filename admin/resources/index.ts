@@ -17,7 +17,7 @@ export async function buildResources(ctx: Context, c: AdminComponents): Promise<
     await commentsResource(ctx, c),
     await chatSessionsResource(ctx, c),
     await aisResource(ctx, c),
-    await aiLogsResource(ctx),
+    await aiLogsResource(ctx, c),
     auditResource(ctx.audit),
   ];
 }
