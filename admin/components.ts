@@ -18,5 +18,6 @@ export function createComponents() {
     Dashboard: loader.add('AgoraDashboard', at('dashboard.jsx')),
     Metrics: loader.add('AgoraMetrics', at('metrics.jsx')),
     JsonValue: loader.add('AgoraJsonValue', at('json-value.jsx')),
+    HelpEdit: loader.add('AgoraHelpEdit', at('help-edit.jsx')),
   };
 }

@@ -59,6 +59,9 @@ export function adminOptions(components: ReturnType<typeof createComponents>) {
             AiLog: 'AI logs',
             AuditLog: 'Audit log',
           },
+          resources: {
+            Ai: { properties: { datasetCsv: 'Dataset (CSV)' } },
+          },
           actions: {
             ban: 'Ban',
             unban: 'Unban',

@@ -29,6 +29,12 @@ const artifacts = path.join(tmpRoot, 'artifacts', 'admin-forms');
   let staff: Viewer;
   const shot = (name: string) => page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
   const text = async (selector: string) => ((await page.textContent(selector)) ?? '').trim();
+  /** Whether a form field is shown as required: the asterisk of its label, or the browser's own check. */
+  const markedRequired = async (field: string) => {
+    type Window = { getComputedStyle(element: unknown, pseudo: string): { content: string } };
+    const asterisk = await page.locator(`label[for="${field}"]`).evaluate((label) => (globalThis as unknown as Window).getComputedStyle(label, '::before').content);
+    return asterisk === '"*"' || (await page.locator(`[name="${field}"]`).getAttribute('required')) !== null;
+  };
 
   beforeAll(async () => {
     fs.mkdirSync(artifacts, { recursive: true });
@@ -86,5 +92,67 @@ const artifacts = path.join(tmpRoot, 'artifacts', 'admin-forms');
     } finally {
       await workers.close();
     }
+  });
+  it('creates an AI model with the rule the service applies: target column y unless Target names one', async () => {
+    // price = 1000·size + 5000·rooms + a little noise; no column named y
+    const lines = ['size,rooms,price'];
+    for (let i = 0; i < 12; i++) lines.push(`${50 + i * 7},${1 + ((i * 3) % 5)},${1000 * (50 + i * 7) + 5000 * (1 + ((i * 3) % 5)) + ((i * 13) % 7)}`);
+    const dataset = lines.join('\n');
+    const name = `houses-${admin.id}`;
+    const save = () => page.click('[data-testid="button-save"]');
+    const fieldText = (field: string) => text(`[data-testid="property-edit-${field}"]`);
+    const fieldError = (field: string, what: string) => waitFor(`the ${field} field to say ${what}`, async () => (await fieldText(field)).includes(what), browserTimeoutMs, 50);
+
+    await page.goto(`${s.origin}/admin/resources/Ai/actions/new`);
+    await page.waitForSelector('[data-testid="button-save"]');
+    await shot('ai-create-form');
+    const hint = await text('[data-testid="agora-help-datasetCsv"]');
+    expect(hint).toContain('predicts the column named in Target (y when Target is empty)');
+    expect(hint).not.toContain('last column');
+    for (const field of ['target', 'features']) expect(await page.locator(`input[name="${field}"]`).count()).toBe(1);
+    // the description may be left empty: not marked required (the name is)
+    expect(await markedRequired('name')).toBe(true);
+    expect(await markedRequired('description')).toBe(false);
+
+    await page.fill('input[name="name"]', name);
+    await page.fill('textarea[name="datasetCsv"]', dataset);
+    await save();
+    await fieldError('datasetCsv', 'The header has no target column y');
+    await shot('ai-create-no-target');
+
+    // a column name the service refuses (schemas.ts) is an error on that field
+    await page.fill('input[name="target"]', 'p'.repeat(65));
+    await save();
+    await fieldError('target', 'target must be at most 64 characters');
+    await page.fill('input[name="target"]', 'price');
+    await page.fill('input[name="features"]', 'size, baths');
+    await save();
+    await fieldError('datasetCsv', 'The header has no feature column baths');
+    await shot('ai-create-errors');
+    expect(await s.t.ctx.prisma.ai.count({ where: { name } })).toBe(0);
+
+    await page.fill('input[name="features"]', 'rooms, size');
+    await save();
+    await page.waitForURL(/\/admin\/resources\/Ai\/records\/\d+\/show/);
+    const ai = await s.t.ctx.prisma.ai.findUniqueOrThrow({ where: { name } });
+    const workers = await startAiWorkers(s.t.ctx);
+    try {
+      const trained = await waitFor(
+        'the model to be trained',
+        async () => {
+          const view = await s.t.ctx.services.ais.get(staff, ai.id);
+          return view.isAvailable || view.status === 'failed' ? view : null;
+        },
+        browserTimeoutMs,
+        100,
+      );
+      expect({ status: trained.status, features: trained.features, target: trained.target }).toEqual({ status: 'succeeded', features: ['rooms', 'size'], target: 'price' });
+    } finally {
+      await workers.close();
+    }
+    await page.reload();
+    await page.waitForSelector('[data-testid="agora-metric-coefficients"]');
+    expect(await page.locator('[data-testid="agora-metric-coefficients"] tbody tr td:first-child').allTextContents()).toEqual(['rooms', 'size', '(intercept)']);
+    await shot('ai-created-from-csv');
   });
 });
