@@ -19,5 +19,6 @@ export function createComponents() {
     Metrics: loader.add('AgoraMetrics', at('metrics.jsx')),
     JsonValue: loader.add('AgoraJsonValue', at('json-value.jsx')),
     HelpEdit: loader.add('AgoraHelpEdit', at('help-edit.jsx')),
+    DefaultEdit: loader.add('AgoraDefaultEdit', at('default-edit.jsx')),
   };
 }

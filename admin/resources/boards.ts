@@ -3,6 +3,7 @@
 // board's cached access state and is audited.
 import { ValidationError, type ActionContext, type ResourceWithOptions } from 'adminjs';
 import type { Context } from '../../src/context.js';
+import { boardDefaults } from '../../src/boards/schemas.js';
 import type { BoardInput, BoardPatch } from '../../src/boards/service.js';
 import { viewerOf, form, unflatten, idsOf, recordChange, recordId, viaService, type Handler } from '../actions.js';
 import { prismaResource } from '../prisma.js';
@@ -101,7 +102,12 @@ export async function boardsResource(ctx: Context, c: AdminComponents): Promise<
       listProperties: ['id', 'name', 'isVisible', 'isAvailable', 'createDate'],
       filterProperties: ['name', 'isVisible', 'isAvailable'],
       editProperties: ['name', 'information', 'isVisible', 'isAvailable'],
-      properties: { information: { type: 'textarea' } },
+      // a field left out gets the service's default: the new-board form starts from it, and none is required
+      properties: {
+        information: { type: 'textarea', isRequired: false },
+        isVisible: { isRequired: false, custom: { default: boardDefaults.isVisible }, components: { edit: c.DefaultEdit } },
+        isAvailable: { isRequired: false, custom: { default: boardDefaults.isAvailable }, components: { edit: c.DefaultEdit } },
+      },
       actions: {
         new: { handler: create },
         edit: { handler: edit },

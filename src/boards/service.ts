@@ -12,7 +12,7 @@ import type { Db } from '../platform/prisma.js';
 import type { Storage } from '../platform/storage.js';
 import { compile, fieldErrors } from '../http/schema.js';
 import type { BoardPolicy } from './policy.js';
-import { boardCreateBody, boardGrantsBody, boardPatchBody } from './schemas.js';
+import { boardCreateBody, boardDefaults, boardGrantsBody, boardPatchBody } from './schemas.js';
 
 export interface BoardInput {
   name: string;
@@ -74,12 +74,15 @@ export class BoardsService {
   async create(viewer: Viewer | null, input: BoardInput) {
     access.require(viewer, 'board.manage');
     if (!validateCreate(input)) throw ValidationError.of(fieldErrors(validateCreate.errors, 'body'));
-    const hidden = input.isVisible === false;
+    const hidden = !(input.isVisible ?? boardDefaults.isVisible);
     if (input.userIds?.length && !hidden) throw ValidationError.of([{ field: 'userIds', in: 'body', code: 'not_hidden', message: 'userIds is only for hidden boards (isVisible: false)' }]);
     const grantees = hidden ? [...new Set([...(await this.checkUsers(input.userIds ?? [])), ...(await this.adminIds())])] : [];
     const board = await this.prisma
       .$transaction(async (tx) => {
-        const b = await tx.board.create({ data: { name: input.name, information: input.information ?? '', isVisible: !hidden, isAvailable: input.isAvailable ?? true }, select: boardSelect });
+        const b = await tx.board.create({
+          data: { name: input.name, information: input.information ?? boardDefaults.information, isVisible: !hidden, isAvailable: input.isAvailable ?? boardDefaults.isAvailable },
+          select: boardSelect,
+        });
         if (grantees.length) await tx.userBoardPermission.createMany({ data: grantees.map((userId) => ({ userId, boardId: b.id })) });
         return b;
       })

@@ -155,4 +155,40 @@ const artifacts = path.join(tmpRoot, 'artifacts', 'admin-forms');
     expect(await page.locator('[data-testid="agora-metric-coefficients"] tbody tr td:first-child').allTextContents()).toEqual(['rooms', 'size', '(intercept)']);
     await shot('ai-created-from-csv');
   });
+  it('creates boards hidden or disabled from the panel: the form starts from the true defaults', async () => {
+    const create = async (name: string, untick: string[]) => {
+      await page.goto(`${s.origin}/admin/resources/Board/actions/new`);
+      await page.waitForSelector('[data-testid="button-save"]');
+      await waitFor('the defaults to be ticked', async () => (await page.isChecked('#isVisible')) && (await page.isChecked('#isAvailable')), browserTimeoutMs, 50);
+      expect({
+        name: await markedRequired('name'),
+        information: await markedRequired('information'),
+        isVisible: await markedRequired('isVisible'),
+        isAvailable: await markedRequired('isAvailable'),
+      }).toEqual({
+        name: true,
+        information: false,
+        isVisible: false,
+        isAvailable: false,
+      });
+      await page.fill('input[name="name"]', name);
+      for (const field of untick) await page.click(`label[for="${field}"]`);
+      for (const field of untick) expect(await page.isChecked(`#${field}`)).toBe(false);
+      await shot(`board-create-${untick.join('-') || 'defaults'}`);
+      await page.click('[data-testid="button-save"]');
+      await page.waitForURL(/\/admin\/resources\/Board\/records\/\d+\/show/);
+      return s.t.ctx.prisma.board.findUniqueOrThrow({ where: { name }, select: { id: true, isVisible: true, isAvailable: true, information: true } });
+    };
+    expect(await create(`hidden-${admin.id}`, ['isVisible'])).toMatchObject({ isVisible: false, isAvailable: true, information: '' });
+    expect(await create(`disabled-${admin.id}`, ['isAvailable'])).toMatchObject({ isVisible: true, isAvailable: false });
+    const open = await create(`open-${admin.id}`, []);
+    expect(open).toMatchObject({ isVisible: true, isAvailable: true });
+
+    // an existing board's form shows its own values
+    const hidden = await s.t.ctx.prisma.board.findUniqueOrThrow({ where: { name: `hidden-${admin.id}` } });
+    await page.goto(`${s.origin}/admin/resources/Board/records/${hidden.id}/edit`);
+    await page.waitForSelector('[data-testid="button-save"]');
+    expect({ visible: await page.isChecked('#isVisible'), available: await page.isChecked('#isAvailable') }).toEqual({ visible: false, available: true });
+    await shot('board-edit-hidden');
+  });
 });
