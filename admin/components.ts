@@ -20,5 +20,7 @@ export function createComponents() {
     JsonValue: loader.add('AgoraJsonValue', at('json-value.jsx')),
     HelpEdit: loader.add('AgoraHelpEdit', at('help-edit.jsx')),
     DefaultEdit: loader.add('AgoraDefaultEdit', at('default-edit.jsx')),
+    ChoiceEdit: loader.add('AgoraChoiceEdit', at('choice-edit.jsx')),
+    GranteeEdit: loader.add('AgoraGranteeEdit', at('grantee-edit.jsx')),
   };
 }

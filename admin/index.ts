@@ -61,6 +61,7 @@ export function adminOptions(components: ReturnType<typeof createComponents>) {
           },
           resources: {
             Ai: { properties: { datasetCsv: 'Dataset (CSV)' } },
+            User: { properties: { deletedAt: 'Closed' } },
           },
           actions: {
             ban: 'Ban',

@@ -12,7 +12,7 @@ export async function buildResources(ctx: Context, c: AdminComponents): Promise<
   return [
     await usersResource(ctx, c),
     await boardsResource(ctx, c),
-    await permissionsResource(ctx),
+    await permissionsResource(ctx, c),
     await postsResource(ctx, c),
     await commentsResource(ctx, c),
     await chatSessionsResource(ctx, c),

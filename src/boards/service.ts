@@ -182,6 +182,22 @@ export class BoardsService {
     return { userIds: [...wanted].sort((a, b) => a - b) };
   }
 
+  /**
+   * The accounts a grant may be given to, by name or email (or id), for pickers: open accounts that are not
+   * banned (a closed account is gone, a banned one cannot sign in).
+   */
+  async grantCandidates(viewer: Viewer | null, query: string, limit = 20) {
+    access.require(viewer, 'board.manage');
+    const q = query.trim();
+    const id = /^\d+$/.test(q) ? Number(q) : null;
+    return this.prisma.user.findMany({
+      where: { deletedAt: null, isBanned: false, ...(q ? { OR: [{ name: { contains: q } }, { email: { contains: q.toLowerCase() } }, ...(id && id <= 2_147_483_647 ? [{ id }] : [])] } : {}) },
+      orderBy: { name: 'asc' },
+      take: limit,
+      select: { id: true, name: true, email: true },
+    });
+  }
+
   /** The boards a user holds a grant for (staff). */
   async userGrants(viewer: Viewer | null, userId: number) {
     access.require(viewer, 'board.manage');

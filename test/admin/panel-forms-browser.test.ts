@@ -191,4 +191,72 @@ const artifacts = path.join(tmpRoot, 'artifacts', 'admin-forms');
     expect({ visible: await page.isChecked('#isVisible'), available: await page.isChecked('#isAvailable') }).toEqual({ visible: false, available: true });
     await shot('board-edit-hidden');
   });
+  it('offers only what the operator may do, as the access rules decide', async () => {
+    const member = await person(s.t, 'user', 'plain');
+    const superuser = await person(s.t, 'superuser', 'root');
+    const banned = await person(s.t, 'user', 'plainbanned');
+    await s.t.ctx.prisma.user.update({ where: { id: banned.id }, data: { isBanned: true, bannedAt: new Date(), banReason: 'spam' } });
+    const gone = await person(s.t, 'user', 'plaingone');
+    await s.t.ctx.services.users.deleteMe({ id: gone.id, role: 'user' }, gone.password);
+    const closedName = (await s.t.ctx.prisma.user.findUniqueOrThrow({ where: { id: gone.id } })).name;
+    const actions = async (id: number) => {
+      await page.goto(`${s.origin}/admin/resources/User/records/${id}/show`);
+      await page.waitForSelector('[data-testid="property-show-email"]');
+      return (await page.locator('[data-testid^="action-"]').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { testid: string } }).dataset.testid.slice('action-'.length)))).sort();
+    };
+    expect(await actions(member.id)).toEqual(expect.arrayContaining(['ban', 'resetPassword', 'edit']));
+    await shot('user-show-member');
+    for (const [who, id] of [
+      ['oneself', admin.id],
+      ['a superuser', superuser.id],
+    ] as const) {
+      const offered = await actions(id);
+      expect({ who, ban: offered.includes('ban'), reset: offered.includes('resetPassword') }).toEqual({ who, ban: false, reset: false });
+    }
+    await shot('user-show-superuser');
+    expect(await actions(gone.id)).not.toEqual(expect.arrayContaining(['ban']));
+
+    // an admin may not change roles: the role is shown, fixed, with the rule's reason
+    await page.goto(`${s.origin}/admin/resources/User/records/${member.id}/edit`);
+    await page.waitForSelector('[data-testid="agora-choice-role-note"]');
+    expect(await text('[data-testid="agora-choice-role-note"]')).toBe('Only a superuser may change roles.');
+    await shot('user-edit-role-fixed');
+
+    // a superuser is offered user and admin, never superuser (made only from the terminal)
+    const rootPage = await browser.newPage();
+    try {
+      await rootPage.goto(`${s.origin}/admin/login`);
+      await rootPage.fill('input[name="email"]', superuser.name);
+      await rootPage.fill('input[name="password"]', superuser.password);
+      await Promise.all([rootPage.waitForNavigation(), rootPage.click('form button')]);
+      await rootPage.goto(`${s.origin}/admin/resources/User/records/${member.id}/edit`);
+      await rootPage.waitForSelector('[data-testid="agora-choice-role"]');
+      await rootPage.click('[data-testid="agora-choice-role"] input');
+      await rootPage.waitForSelector('[id*="-option-"]');
+      expect(await rootPage.locator('[id*="-option-"]').allTextContents()).toEqual(['user', 'admin']);
+      await rootPage.screenshot({ path: path.join(artifacts, 'user-edit-role-superuser.png'), fullPage: true });
+    } finally {
+      await rootPage.close();
+    }
+
+    // the grant picker lists open, unbanned accounts only
+    await page.goto(`${s.origin}/admin/resources/UserBoardPermission/actions/new`);
+    await page.waitForSelector('#agora-grantee-input');
+    await page.fill('#agora-grantee-input', 'plain');
+    await waitFor('the picker to list the member', async () => (await page.locator('[id*="-option-"]').allTextContents()).some((t) => t.startsWith(member.name)), browserTimeoutMs, 50);
+    const listed = await page.locator('[id*="-option-"]').allTextContents();
+    await shot('grant-picker');
+    expect(listed.some((t) => t.startsWith(banned.name) || t.startsWith(closedName))).toBe(false);
+    await page.fill('#agora-grantee-input', 'deleted_');
+    await waitFor('the picker to answer', async () => (await text('[data-testid="agora-grantee"]')).includes('No options'), browserTimeoutMs, 50);
+
+    // closed accounts: a column and a filter
+    await page.goto(`${s.origin}/admin/resources/User?filters.deletedAt~~from=2000-01-01`);
+    await page.waitForSelector('table tbody tr');
+    expect(await text('table thead')).toContain('Closed');
+    const rows = await page.locator('table tbody tr').allTextContents();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toContain(closedName);
+    await shot('user-list-closed');
+  });
 });
