@@ -6,8 +6,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import request from 'supertest';
 import { startAiWorkers } from '../../ai-worker/processors.js';
 import type { Viewer } from '../../src/access/index.js';
+import { PASSWORD } from '../helpers/auth.js';
 import { tmpRoot } from '../helpers/db.js';
 import { browserTimeoutMs } from '../helpers/process.js';
 import { waitFor } from '../helpers/wait.js';
@@ -258,5 +260,78 @@ const artifacts = path.join(tmpRoot, 'artifacts', 'admin-forms');
     expect(rows).toHaveLength(1);
     expect(rows[0]).toContain(closedName);
     await shot('user-list-closed');
+  });
+  it('records the actor’s id and name and the client address for operator actions, from the panel and the API', async () => {
+    const API = '/api/v1';
+    const name = `writer${admin.id}x${Date.now() % 100000}`;
+    const signup = await request(s.origin)
+      .post(`${API}/users`)
+      .send({ name, email: `${name}@example.com`, password: PASSWORD });
+    expect(signup.status).toBe(201);
+    const writer = signup.body as { id: number };
+    const memberToken = (await request(s.origin).post(`${API}/auth/login`).send({ name, password: PASSWORD })).body.access_token as string;
+    const adminToken = (await request(s.origin).post(`${API}/auth/login`).send({ name: admin.name, password: admin.password })).body.access_token as string;
+
+    // from the API: a board, and a member's post on it
+    const board = await request(s.origin)
+      .post(`${API}/boards`)
+      .set('Authorization', `Bearer ${adminToken}`)
+      .send({ name: `audited-${admin.id}` });
+    expect(board.status).toBe(201);
+    const post = await request(s.origin).post(`${API}/boards/${board.body.id}/posts`).set('Authorization', `Bearer ${memberToken}`).send({ name: 'hello', content: 'world' });
+    expect(post.status).toBe(201);
+
+    // from the panel: hide the board (edit form), grant it, hide the post, ban the member, create and train a model
+    const submit = () => page.click('[data-testid="agora-action-submit"]');
+    await page.goto(`${s.origin}/admin/resources/Board/records/${board.body.id}/edit`);
+    await page.waitForSelector('[data-testid="button-save"]');
+    await waitFor('the form to show the board', async () => page.isChecked('#isVisible'), browserTimeoutMs, 50);
+    await page.click('label[for="isVisible"]');
+    await page.click('[data-testid="button-save"]');
+    await page.waitForURL((u) => u.pathname === `/admin/resources/Board/records/${board.body.id}/show`);
+    await page.goto(`${s.origin}/admin/resources/Board/records/${board.body.id}/grantAccess`);
+    await page.waitForSelector('#agora-add');
+    await page.fill('#agora-add', name);
+    await submit();
+    await page.waitForURL((u) => u.pathname === `/admin/resources/Board/records/${board.body.id}/show`);
+    await page.goto(`${s.origin}/admin/resources/Post/records/${post.body.id}/hide`);
+    await page.waitForSelector('[data-testid="agora-action-form"]');
+    await submit();
+    await page.waitForURL((u) => u.pathname === `/admin/resources/Post/records/${post.body.id}/show`);
+    await page.goto(`${s.origin}/admin/resources/User/records/${writer.id}/ban`);
+    await page.waitForSelector('#agora-reason');
+    await page.fill('#agora-reason', 'spam');
+    await submit();
+    await page.waitForURL((u) => u.pathname === `/admin/resources/User/records/${writer.id}/show`);
+    await page.goto(`${s.origin}/admin/resources/Ai/actions/new`);
+    await page.waitForSelector('[data-testid="button-save"]');
+    await page.fill('input[name="name"]', `audited-${admin.id}`);
+    await page.click('[data-testid="button-save"]');
+    await page.waitForURL(/\/admin\/resources\/Ai\/records\/\d+\/show/);
+    const ai = await s.t.ctx.prisma.ai.findUniqueOrThrow({ where: { name: `audited-${admin.id}` } });
+    await s.t.ctx.prisma.ai.update({ where: { id: ai.id }, data: { status: 'failed' } }); // a queued model is not trained again
+    await page.goto(`${s.origin}/admin/resources/Ai/records/${ai.id}/train`);
+    await page.waitForSelector('[data-testid="agora-action-form"]');
+    await submit();
+    await page.waitForURL((u) => u.pathname === `/admin/resources/Ai/records/${ai.id}/show`);
+
+    const last = async (action: string) => (await s.t.ctx.audit.query({ action, limit: 1 })).items[0];
+    const seen: Record<string, unknown> = {};
+    for (const action of ['board.created', 'board.hidden', 'grant.added', 'post.hidden', 'user.banned', 'ai.created', 'ai.train_requested']) {
+      const e = await last(action);
+      seen[action] = e && { actorId: e.actorId, actorName: e.actorName, ip: Boolean(e.ip) };
+    }
+    const operator = { actorId: admin.id, actorName: admin.name, ip: true };
+    expect(seen).toEqual({
+      'board.created': operator,
+      'board.hidden': operator,
+      'grant.added': operator,
+      'post.hidden': operator,
+      'user.banned': operator,
+      'ai.created': operator,
+      'ai.train_requested': operator,
+    });
+    const joined = await last('user.signup');
+    expect({ actorId: joined.actorId, actorName: joined.actorName, ip: Boolean(joined.ip) }).toEqual({ actorId: writer.id, actorName: name, ip: true });
   });
 });
