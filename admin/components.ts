@@ -22,5 +22,7 @@ export function createComponents() {
     DefaultEdit: loader.add('AgoraDefaultEdit', at('default-edit.jsx')),
     ChoiceEdit: loader.add('AgoraChoiceEdit', at('choice-edit.jsx')),
     GranteeEdit: loader.add('AgoraGranteeEdit', at('grantee-edit.jsx')),
+    AuditTarget: loader.add('AgoraAuditTarget', at('audit-target.jsx')),
+    AuditDetails: loader.add('AgoraAuditDetails', at('audit-details.jsx')),
   };
 }

@@ -18,6 +18,6 @@ export async function buildResources(ctx: Context, c: AdminComponents): Promise<
     await chatSessionsResource(ctx, c),
     await aisResource(ctx, c),
     await aiLogsResource(ctx, c),
-    auditResource(ctx.audit),
+    auditResource(ctx.audit, ctx.prisma, c),
   ];
 }

@@ -333,5 +333,20 @@ const artifacts = path.join(tmpRoot, 'artifacts', 'admin-forms');
     });
     const joined = await last('user.signup');
     expect({ actorId: joined.actorId, actorName: joined.actorName, ip: Boolean(joined.ip) }).toEqual({ actorId: writer.id, actorName: name, ip: true });
+
+    // the log shows targets by name, linking to their page, and details as fields
+    await page.goto(`${s.origin}/admin/resources/AuditLog?filters.action=grant.added`);
+    await page.waitForSelector('table tbody tr [data-testid="agora-audit-target"]');
+    const target = page.locator('table tbody tr').first().locator('[data-testid="agora-audit-target"]');
+    expect(await target.textContent()).toBe(`audited-${admin.id}`);
+    expect(await target.getAttribute('href')).toBe(`/admin/resources/Board/records/${board.body.id}/show`);
+    await shot('audit-list');
+    await page.goto(`${s.origin}/admin/resources/AuditLog?filters.action=user.banned`);
+    await page.waitForSelector('table tbody tr');
+    await page.locator('table tbody tr').first().locator('td').nth(1).click();
+    await page.waitForSelector('[data-testid="agora-audit-detail-reason"]');
+    expect(await page.locator('[data-testid="agora-audit-detail-reason"] > *').allTextContents()).toEqual(['reason', 'spam']);
+    expect(await text('[data-testid="agora-audit-target"]')).toBe(name);
+    await shot('audit-show');
   });
 });
