@@ -77,6 +77,8 @@ export function adminOptions(components: ReturnType<typeof createComponents>) {
             reopen: 'Reopen',
             train: 'Train',
           },
+          // the sign-in form asks for a name or email: its error says the same
+          messages: { invalidCredentials: 'Wrong name or email, or wrong password' },
           components: { Login: { welcomeHeader: 'Agora', welcomeMessage: 'Back-office of Agora. Admin and superuser accounts only.', properties: { email: 'Name or email' } } },
         },
       },

@@ -349,4 +349,20 @@ const artifacts = path.join(tmpRoot, 'artifacts', 'admin-forms');
     expect(await text('[data-testid="agora-audit-target"]')).toBe(name);
     await shot('audit-show');
   });
+  it('words the sign-in page and its error alike: name or email', async () => {
+    const visitor = await browser.newPage();
+    try {
+      await visitor.goto(`${s.origin}/admin/login`);
+      await visitor.fill('input[name="email"]', admin.name);
+      await visitor.fill('input[name="password"]', 'Wrong!Passw0rd');
+      await Promise.all([visitor.waitForNavigation(), visitor.click('form button')]);
+      const body = (await visitor.textContent('form')) ?? '';
+      await visitor.screenshot({ path: path.join(artifacts, 'login-refused.png'), fullPage: true });
+      expect(body).toContain('Name or email');
+      expect(body).toContain('Wrong name or email, or wrong password');
+      expect(body).not.toContain('Wrong email and/or password');
+    } finally {
+      await visitor.close();
+    }
+  });
 });
