@@ -1,7 +1,9 @@
 // The panel's pages and forms tell the truth, in a real headless Chromium against a real api: an AI model's
 // metrics and an AI log's input and result are rendered; the AI create form states the service's dataset
-// rule and takes the target and feature columns; a board can be created hidden or disabled. Screenshots of
-// every screen go to .test-tmp/artifacts/admin-forms.
+// rule and takes the target and feature columns; a board can be created hidden or disabled; only what the
+// access rules allow is offered (ban, reset, roles, grant picker) and closed accounts show as closed; the
+// audit log names actor, address and target; the sign-in page is worded alike. Screenshots of every screen
+// go to .test-tmp/artifacts/admin-forms.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
