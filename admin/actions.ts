@@ -12,26 +12,30 @@ export const unflatten = (payload: Record<string, unknown> | undefined): Record<
 
 export type Handler = (request: ActionRequest, response: unknown, context: ActionContext) => Promise<ActionResponse>;
 
-/** A service error as AdminJS shows it: field errors on the form, anything else as an error notice. */
-export function toAdminError(e: unknown): Error {
+/**
+ * A service error as AdminJS shows it: field errors on the form, anything else as an error notice. `fields`
+ * renames the service's fields to the form's where they differ.
+ */
+export function toAdminError(e: unknown, fields: Record<string, string> = {}): Error {
   const unique = uniqueViolation(e);
   if (unique) return unique;
   if (e instanceof AppError) {
     if (e.errors?.length) {
       // the notice says what the fields say (a form without that field still shows why)
       const message = e.errors.map((f) => f.message).join(' ');
-      return new ValidationError(Object.fromEntries(e.errors.map((f) => [f.field.split('.')[0], { message: f.message, type: f.code }])), { message, type: e.code });
+      const formField = (field: string) => fields[field.split('.')[0]] ?? field.split('.')[0];
+      return new ValidationError(Object.fromEntries(e.errors.map((f) => [formField(f.field), { message: f.message, type: f.code }])), { message, type: e.code });
     }
     return new AdminAppError(e.message, { code: e.code, kind: e.kind });
   }
   return e as Error;
 }
 
-export async function viaService<T>(f: () => Promise<T>): Promise<T> {
+export async function viaService<T>(f: () => Promise<T>, fields?: Record<string, string>): Promise<T> {
   try {
     return await f();
   } catch (e) {
-    throw toAdminError(e);
+    throw toAdminError(e, fields);
   }
 }
 

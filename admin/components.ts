@@ -16,5 +16,13 @@ export function createComponents() {
     loader,
     ActionForm: loader.add('AgoraActionForm', at('action-form.jsx')),
     Dashboard: loader.add('AgoraDashboard', at('dashboard.jsx')),
+    Metrics: loader.add('AgoraMetrics', at('metrics.jsx')),
+    JsonValue: loader.add('AgoraJsonValue', at('json-value.jsx')),
+    HelpEdit: loader.add('AgoraHelpEdit', at('help-edit.jsx')),
+    DefaultEdit: loader.add('AgoraDefaultEdit', at('default-edit.jsx')),
+    ChoiceEdit: loader.add('AgoraChoiceEdit', at('choice-edit.jsx')),
+    GranteeEdit: loader.add('AgoraGranteeEdit', at('grantee-edit.jsx')),
+    AuditTarget: loader.add('AgoraAuditTarget', at('audit-target.jsx')),
+    AuditDetails: loader.add('AgoraAuditDetails', at('audit-details.jsx')),
   };
 }

@@ -59,6 +59,10 @@ export function adminOptions(components: ReturnType<typeof createComponents>) {
             AiLog: 'AI logs',
             AuditLog: 'Audit log',
           },
+          resources: {
+            Ai: { properties: { datasetCsv: 'Dataset (CSV)' } },
+            User: { properties: { deletedAt: 'Closed' } },
+          },
           actions: {
             ban: 'Ban',
             unban: 'Unban',
@@ -73,6 +77,8 @@ export function adminOptions(components: ReturnType<typeof createComponents>) {
             reopen: 'Reopen',
             train: 'Train',
           },
+          // the sign-in form asks for a name or email: its error says the same
+          messages: { invalidCredentials: 'Wrong name or email, or wrong password' },
           components: { Login: { welcomeHeader: 'Agora', welcomeMessage: 'Back-office of Agora. Admin and superuser accounts only.', properties: { email: 'Name or email' } } },
         },
       },

@@ -93,8 +93,9 @@ export function buildApp(ctx: Context): Express {
       },
     }),
   );
-  // every log line and audit record made while serving the request carries its id (and user id, once known)
-  app.use((req, _res, next) => runWithLogContext({ requestId: req.id as string }, next));
+  // every log line and audit record made while serving the request carries its id and the client's address
+  // (and user id, once known)
+  app.use((req, _res, next) => runWithLogContext({ requestId: req.id as string, ...(req.ip ? { ip: req.ip } : {}) }, next));
   app.use(identityBodiesOnly);
   // the admin panel (AdminJS, imported on first use): its own security headers, sessions and body parsing
   const admin = adminPanel(ctx);

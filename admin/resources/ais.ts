@@ -3,6 +3,7 @@
 import { ValidationError, type ResourceWithOptions } from 'adminjs';
 import type { Context } from '../../src/context.js';
 import { viewerOf, form, unflatten, recordChange, recordId, viaService, type Handler } from '../actions.js';
+import { DEFAULT_TARGET } from '../../src/ais/model.js';
 import { prismaResource } from '../prisma.js';
 import type { AdminComponents } from '../components.js';
 
@@ -16,7 +17,17 @@ export async function aisResource(ctx: Context, c: AdminComponents): Promise<Res
     const name = typeof p.name === 'string' ? p.name.trim() : '';
     const description = typeof p.description === 'string' ? p.description : undefined;
     const datasetCsv = typeof p.datasetCsv === 'string' && p.datasetCsv.trim() ? p.datasetCsv : undefined;
-    const ai = await viaService(() => ais.create(viewerOf(context), { name, ...(description !== undefined ? { description } : {}), ...(datasetCsv ? { datasetCsv } : {}) }));
+    const target = typeof p.target === 'string' && p.target.trim() ? p.target.trim() : undefined;
+    const features =
+      typeof p.features === 'string' && p.features.trim()
+        ? p.features
+            .split(',')
+            .map((f) => f.trim())
+            .filter(Boolean)
+        : undefined;
+    const input = { name, description, datasetCsv, features, target };
+    // the service checks every field (and the dataset against the declared columns); its `dataset` is this form's datasetCsv
+    const ai = await viaService(() => ais.create(viewerOf(context), input), { dataset: 'datasetCsv' });
     const record = await resource.findOne(String(ai.id));
     return {
       ...(record ? { record: record.toJSON(currentAdmin) } : {}),
@@ -40,15 +51,28 @@ export async function aisResource(ctx: Context, c: AdminComponents): Promise<Res
       listProperties: ['id', 'name', 'status', 'isAvailable', 'version', 'finishDate'],
       filterProperties: ['name', 'status', 'isAvailable', 'createDate'],
       showProperties: ['id', 'name', 'description', 'status', 'isAvailable', 'version', 'metrics', 'error', 'createdBy', 'createDate', 'startDate', 'finishDate', 'jobId'],
-      editProperties: ['name', 'description', 'datasetCsv'],
+      editProperties: ['name', 'description', 'datasetCsv', 'target', 'features'],
       properties: {
-        description: { type: 'textarea' },
         error: { type: 'textarea' },
-        metrics: { type: 'mixed' },
+        metrics: { type: 'mixed', components: { show: c.Metrics } },
+        description: { type: 'textarea', isRequired: false },
         datasetCsv: {
           type: 'textarea',
-          description: 'Training data (CSV with a header row; the last column is the target). Leave empty to use the service default.',
+          description: `CSV text with a header row naming every column. The model predicts the column named in Target (${DEFAULT_TARGET} when Target is empty) from the columns named in Features (every other column when Features is empty). Leave empty to train on the shipped sample dataset.`,
           isVisible: { list: false, show: false, filter: false, edit: true },
+          components: { edit: c.HelpEdit },
+        },
+        target: {
+          type: 'string',
+          description: `The column to predict (default ${DEFAULT_TARGET}). Only with a dataset.`,
+          isVisible: { list: false, show: false, filter: false, edit: true },
+          components: { edit: c.HelpEdit },
+        },
+        features: {
+          type: 'string',
+          description: 'Feature columns, comma-separated, in input order (default: every column but the target). Only with a dataset.',
+          isVisible: { list: false, show: false, filter: false, edit: true },
+          components: { edit: c.HelpEdit },
         },
       },
       actions: {
@@ -71,7 +95,7 @@ export async function aisResource(ctx: Context, c: AdminComponents): Promise<Res
   };
 }
 
-export async function aiLogsResource(ctx: Context): Promise<ResourceWithOptions> {
+export async function aiLogsResource(ctx: Context, c: AdminComponents): Promise<ResourceWithOptions> {
   return {
     resource: await prismaResource(ctx, 'AiLog'),
     options: {
@@ -79,6 +103,12 @@ export async function aiLogsResource(ctx: Context): Promise<ResourceWithOptions>
       sort: { sortBy: 'id', direction: 'desc' },
       listProperties: ['id', 'ai', 'user', 'status', 'createDate', 'finishDate'],
       filterProperties: ['ai', 'user', 'status', 'createDate'],
+      showProperties: ['id', 'ai', 'user', 'status', 'input', 'result', 'error', 'isFinished', 'createDate', 'startDate', 'finishDate', 'jobId', 'resultDocId'],
+      properties: {
+        input: { type: 'mixed', components: { show: c.JsonValue } },
+        result: { type: 'mixed', components: { show: c.JsonValue } },
+        error: { type: 'textarea' },
+      },
       actions: { new: { isAccessible: false }, edit: { isAccessible: false }, delete: { isAccessible: false }, bulkDelete: { isAccessible: false } },
     },
   };

@@ -5,6 +5,11 @@ import { BaseProperty, BaseRecord, BaseResource, type Filter } from 'adminjs';
 import type { AuditEvent, AuditLog, AuditQuery } from '../../src/audit/service.js';
 import { decodeKey, encodeKey } from '../../src/http/pagination.js';
 import type { ResourceWithOptions } from 'adminjs';
+import type { Db } from '../../src/platform/prisma.js';
+import type { AdminComponents } from '../components.js';
+
+/** The panel resource of each target type that has a page. */
+const TARGET_RESOURCES: Record<string, string> = { user: 'User', board: 'Board', post: 'Post', comment: 'Comment', ai: 'Ai', ailog: 'AiLog', chatSession: 'ChatSession' };
 
 /** Lists are paged by offset in AdminJS: counting and skipping stop here (use the filters beyond it). */
 const MAX_ROWS = 10_000;
@@ -17,6 +22,7 @@ const props: [string, string][] = [
   ['action', 'string'],
   ['targetType', 'string'],
   ['targetId', 'string'],
+  ['target', 'string'],
   ['ip', 'string'],
   ['requestId', 'string'],
   ['details', 'textarea'],
@@ -25,7 +31,10 @@ const props: [string, string][] = [
 class AuditResource extends BaseResource {
   private readonly props: BaseProperty[];
 
-  constructor(private readonly audit: AuditLog) {
+  constructor(
+    private readonly audit: AuditLog,
+    private readonly prisma: Db,
+  ) {
     super();
     this.props = props.map(([path, type], i) => new BaseProperty({ path, type: type as never, isId: path === 'id', isSortable: false, position: i }));
   }
@@ -63,9 +72,33 @@ class AuditResource extends BaseResource {
     };
   }
 
-  private toRecord(e: AuditEvent): BaseRecord {
+  /** The names of the events' targets, as they are now, by "type:id" (one query per type). */
+  private async targetNames(events: AuditEvent[]): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    const ids = (type: string) => [...new Set(events.filter((e) => e.targetType === type && /^\d+$/.test(e.targetId ?? '')).map((e) => Number(e.targetId)))].filter((n) => n <= 2_147_483_647);
+    const add = (type: string, rows: { id: number; name: string }[]) => rows.forEach((r) => names.set(`${type}:${r.id}`, r.name));
+    const select = { id: true, name: true } as const;
+    const of = (type: string) => ({ where: { id: { in: ids(type) } }, select });
+    if (ids('user').length) add('user', await this.prisma.user.findMany(of('user')));
+    if (ids('board').length) add('board', await this.prisma.board.findMany(of('board')));
+    if (ids('post').length) add('post', await this.prisma.post.findMany(of('post')));
+    if (ids('ai').length) add('ai', await this.prisma.ai.findMany(of('ai')));
+    if (ids('chatSession').length) add('chatSession', await this.prisma.chatSession.findMany(of('chatSession')));
+    return names;
+  }
+
+  private async toRecords(events: AuditEvent[]): Promise<BaseRecord[]> {
+    const names = await this.targetNames(events);
+    return events.map((e) => this.toRecord(e, names));
+  }
+
+  private toRecord(e: AuditEvent, names: Map<string, string>): BaseRecord {
+    const resource = e.targetType ? TARGET_RESOURCES[e.targetType] : undefined;
+    const name = e.targetType && e.targetId ? names.get(`${e.targetType}:${e.targetId}`) : undefined;
     return new BaseRecord(
       {
+        targetLabel: name ?? (e.targetType ? `${e.targetType} ${e.targetId ?? ''}`.trim() : null),
+        targetHref: resource && e.targetId && /^\d+$/.test(e.targetId) ? `/admin/resources/${resource}/records/${e.targetId}/show` : null,
         id: encodeKey([e.at.toISOString(), e.id]),
         at: e.at,
         actorId: e.actorId,
@@ -96,7 +129,7 @@ class AuditResource extends BaseResource {
     const limit = options.limit ?? 10;
     const offset = Math.min(options.offset ?? 0, MAX_ROWS);
     const page = await this.audit.query(this.query(filter, offset + limit));
-    return page.items.slice(offset).map((e) => this.toRecord(e));
+    return this.toRecords(page.items.slice(offset));
   }
 
   override async findOne(id: string): Promise<BaseRecord | null> {
@@ -110,7 +143,7 @@ class AuditResource extends BaseResource {
     if (Number.isNaN(at.getTime())) return null;
     const page = await this.audit.query({ from: at, to: at, limit: 1000 });
     const event = page.items.find((e) => e.id === key[1]);
-    return event ? this.toRecord(event) : null;
+    return event ? ((await this.toRecords([event]))[0] ?? null) : null;
   }
 
   override async findMany(ids: (string | number)[]): Promise<BaseRecord[]> {
@@ -119,15 +152,19 @@ class AuditResource extends BaseResource {
   }
 }
 
-export function auditResource(audit: AuditLog): ResourceWithOptions {
+export function auditResource(audit: AuditLog, prisma: Db, c: AdminComponents): ResourceWithOptions {
   return {
-    resource: new AuditResource(audit),
+    resource: new AuditResource(audit, prisma),
     options: {
       navigation: { name: 'Audit', icon: 'Activity' },
-      listProperties: ['at', 'actorId', 'actorName', 'action', 'targetType', 'targetId', 'ip'],
+      listProperties: ['at', 'actorId', 'actorName', 'action', 'target', 'ip'],
       filterProperties: ['actorId', 'action', 'targetType', 'targetId', 'at'],
-      showProperties: ['at', 'actorId', 'actorName', 'action', 'targetType', 'targetId', 'ip', 'requestId', 'details'],
-      properties: { action: { isTitle: true } },
+      showProperties: ['at', 'actorId', 'actorName', 'action', 'target', 'ip', 'requestId', 'details'],
+      properties: {
+        action: { isTitle: true },
+        target: { components: { list: c.AuditTarget, show: c.AuditTarget } },
+        details: { components: { show: c.AuditDetails } },
+      },
       actions: { new: { isAccessible: false }, edit: { isAccessible: false }, delete: { isAccessible: false }, bulkDelete: { isAccessible: false } },
     },
   };

@@ -3,6 +3,7 @@
 // board's cached access state and is audited.
 import { ValidationError, type ActionContext, type ResourceWithOptions } from 'adminjs';
 import type { Context } from '../../src/context.js';
+import { boardDefaults } from '../../src/boards/schemas.js';
 import type { BoardInput, BoardPatch } from '../../src/boards/service.js';
 import { viewerOf, form, unflatten, idsOf, recordChange, recordId, viaService, type Handler } from '../actions.js';
 import { prismaResource } from '../prisma.js';
@@ -101,7 +102,12 @@ export async function boardsResource(ctx: Context, c: AdminComponents): Promise<
       listProperties: ['id', 'name', 'isVisible', 'isAvailable', 'createDate'],
       filterProperties: ['name', 'isVisible', 'isAvailable'],
       editProperties: ['name', 'information', 'isVisible', 'isAvailable'],
-      properties: { information: { type: 'textarea' } },
+      // a field left out gets the service's default: the new-board form starts from it, and none is required
+      properties: {
+        information: { type: 'textarea', isRequired: false },
+        isVisible: { isRequired: false, custom: { default: boardDefaults.isVisible }, components: { edit: c.DefaultEdit } },
+        isAvailable: { isRequired: false, custom: { default: boardDefaults.isAvailable }, components: { edit: c.DefaultEdit } },
+      },
       actions: {
         new: { handler: create },
         edit: { handler: edit },
@@ -125,7 +131,7 @@ export async function boardsResource(ctx: Context, c: AdminComponents): Promise<
   };
 }
 
-export async function permissionsResource(ctx: Context): Promise<ResourceWithOptions> {
+export async function permissionsResource(ctx: Context, c: AdminComponents): Promise<ResourceWithOptions> {
   const { boards } = ctx.services;
   const grantsOf = async (context: ActionContext, userId: number) => (await boards.userGrants(viewerOf(context), userId)).boardIds;
 
@@ -163,6 +169,13 @@ export async function permissionsResource(ctx: Context): Promise<ResourceWithOpt
     return { record: record.toJSON(currentAdmin), redirectUrl: h.resourceUrl({ resourceId: resource.id() }), notice: { message: 'Grant revoked.', type: 'success' } };
   };
 
+  // the user picker of the new-grant form: only accounts the boards service says may hold a grant
+  const grantees: Handler = async (request, _response, context) => {
+    const q = typeof request.query?.q === 'string' ? request.query.q : '';
+    const found = await viaService(() => boards.grantCandidates(viewerOf(context), q));
+    return { options: found.map((u) => ({ value: String(u.id), label: `${u.name} <${u.email}>` })) };
+  };
+
   return {
     resource: await prismaResource(ctx, 'UserBoardPermission'),
     options: {
@@ -171,8 +184,10 @@ export async function permissionsResource(ctx: Context): Promise<ResourceWithOpt
       listProperties: ['id', 'user', 'board', 'createDate'],
       filterProperties: ['user', 'board'],
       editProperties: ['user', 'board'],
+      properties: { user: { components: { edit: c.GranteeEdit } } },
       actions: {
         new: { handler: create },
+        grantees: { actionType: 'resource', isVisible: false, handler: grantees },
         edit: { isAccessible: false },
         delete: { handler: remove, guard: 'Revoke this grant?' },
         bulkDelete: { isAccessible: false },

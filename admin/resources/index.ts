@@ -12,12 +12,12 @@ export async function buildResources(ctx: Context, c: AdminComponents): Promise<
   return [
     await usersResource(ctx, c),
     await boardsResource(ctx, c),
-    await permissionsResource(ctx),
+    await permissionsResource(ctx, c),
     await postsResource(ctx, c),
     await commentsResource(ctx, c),
     await chatSessionsResource(ctx, c),
     await aisResource(ctx, c),
-    await aiLogsResource(ctx),
-    auditResource(ctx.audit),
+    await aiLogsResource(ctx, c),
+    auditResource(ctx.audit, ctx.prisma, c),
   ];
 }

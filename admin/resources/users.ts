@@ -1,7 +1,9 @@
 // Users: list, search (name, email), filters (role, banned), sort; the password hash is not part of the
 // resource at all. Edits, bans, resets and grants go through the users, auth and boards services.
-import { ValidationError, type ActionContext, type ActionRequest, type ResourceWithOptions } from 'adminjs';
+import { ValidationError, type ActionContext, type ActionRequest, type RecordJSON, type ResourceWithOptions } from 'adminjs';
 import type { Context } from '../../src/context.js';
+import { access } from '../../src/access/index.js';
+import { assignableRole, roles, type Role } from '../../src/users/schemas.js';
 import type { AdminUserPatch } from '../../src/users/service.js';
 import { viewerOf, bulkChange, form, unflatten, idsOf, reasonOf, recordChange, recordId, viaService, type Handler } from '../actions.js';
 import { prismaResource } from '../prisma.js';
@@ -10,13 +12,26 @@ import { clientOf } from './request.js';
 
 const params = (context: ActionContext) => (context.record?.params ?? {}) as Record<string, unknown>;
 
+/** The record's account as the access rules see a target. */
+function targetOf(context: ActionContext): { id: number; role: Role } | null {
+  const p = params(context);
+  const id = Number(p.id);
+  return Number.isInteger(id) && typeof p.role === 'string' && (roles as readonly string[]).includes(p.role) ? { id, role: p.role as Role } : null;
+}
+
 export async function usersResource(ctx: Context, c: AdminComponents): Promise<ResourceWithOptions> {
   const { users, auth, boards } = ctx.services;
 
   const edit: Handler = async (request, _response, context) => {
     const { record, currentAdmin, resource, h } = context;
     if (!record) throw new ValidationError({}, { message: 'No such user.' });
-    if (request.method !== 'post') return { record: record.toJSON(currentAdmin) };
+    if (request.method !== 'post') {
+      // the role field offers only what the access rules let this operator give this account
+      const target = targetOf(context);
+      const offered: Role[] = target && access.can(viewerOf(context), 'user.setRole', target) ? [...new Set([target.role, ...assignableRole.enum])] : target ? [target.role] : [];
+      const note = target && offered.length < 2 ? (access.refusal(viewerOf(context), 'user.setRole', target) ?? undefined) : undefined;
+      return { record: { ...record.toJSON(currentAdmin), agoraChoices: { role: { values: offered, note } } } as RecordJSON };
+    }
     const input = unflatten(request.payload);
     const patch: AdminUserPatch = {};
     const was = params(context);
@@ -50,32 +65,39 @@ export async function usersResource(ctx: Context, c: AdminComponents): Promise<R
   const ban = (request: ActionRequest, context: ActionContext, id = recordId(context)) => users.setBanned(viewerOf(context), id, true, reasonOf(request));
   const unban = (context: ActionContext, id = recordId(context)) => users.setBanned(viewerOf(context), id, false);
   const banned = ({ record }: ActionContext) => record?.params.isBanned === true;
+  const closed = ({ record }: ActionContext) => Boolean(record?.params.deletedAt);
+  /** Whether the access rules let the signed-in operator do this to the record's account. */
+  const may = (permission: 'user.ban' | 'user.forcePasswordReset' | 'user.update', context: ActionContext) => {
+    const target = targetOf(context);
+    return target !== null && access.can(viewerOf(context), permission, target);
+  };
 
   return {
     resource: await prismaResource(ctx, 'User', ['passwordHash']),
     options: {
       navigation: { name: 'People', icon: 'Users' },
       sort: { sortBy: 'id', direction: 'desc' },
-      listProperties: ['id', 'name', 'email', 'role', 'isBanned', 'joinDate'],
-      filterProperties: ['name', 'email', 'role', 'isBanned', 'joinDate'],
+      listProperties: ['id', 'name', 'email', 'role', 'isBanned', 'deletedAt', 'joinDate'],
+      filterProperties: ['name', 'email', 'role', 'isBanned', 'deletedAt', 'joinDate'],
       showProperties: ['id', 'name', 'email', 'role', 'joinDate', 'updateDate', 'isBanned', 'bannedAt', 'banReason', 'deletedAt'],
       editProperties: ['name', 'email', 'role'],
       properties: {
         banReason: { type: 'textarea' },
+        role: { components: { edit: c.ChoiceEdit } },
       },
       actions: {
         // accounts are made by signup and the create-superuser command; closing one is the member's
         new: { isAccessible: false },
         delete: { isAccessible: false },
         bulkDelete: { isAccessible: false },
-        edit: { handler: edit },
+        edit: { handler: edit, isVisible: (context) => !closed(context) && may('user.update', context) },
         ban: {
           actionType: 'record',
           icon: 'Slash',
           variant: 'danger',
           component: c.ActionForm,
           custom: form({ form: 'reason', message: 'A ban ends every session of this account at once (API tokens and chat sockets) and blocks sign-in.', submitLabel: 'Ban', variant: 'danger' }),
-          isVisible: (context) => !banned(context),
+          isVisible: (context) => !banned(context) && !closed(context) && may('user.ban', context),
           handler: recordChange(async (request, context) => {
             await ban(request, context);
             return 'The user is banned; their sessions have ended.';
@@ -86,7 +108,7 @@ export async function usersResource(ctx: Context, c: AdminComponents): Promise<R
           icon: 'CheckCircle',
           component: c.ActionForm,
           custom: form({ form: 'confirm', message: 'Lift the ban: the account may sign in again.', submitLabel: 'Unban' }),
-          isVisible: banned,
+          isVisible: (context) => banned(context) && may('user.ban', context),
           handler: recordChange(async (_request, context) => {
             await unban(context);
             return 'The ban is lifted.';
@@ -118,6 +140,7 @@ export async function usersResource(ctx: Context, c: AdminComponents): Promise<R
           icon: 'Key',
           component: c.ActionForm,
           custom: form({ form: 'confirm', message: 'Send this member a password reset mail. You never see the token.', submitLabel: 'Send the reset mail' }),
+          isVisible: (context) => !closed(context) && may('user.forcePasswordReset', context),
           handler: recordChange(async (request, context) => {
             await auth.forcePasswordReset(viewerOf(context), recordId(context), clientOf(request));
             return 'The reset mail is on its way.';

@@ -17,6 +17,8 @@ type Holder<P extends Permission> = P extends OpenPermission ? Viewer | null : V
 export interface Access {
   /** Whether the viewer holds the permission (for filters and for what a response shows). */
   can<P extends Permission>(viewer: Viewer | null, permission: P, target?: Targets[P]): boolean;
+  /** Why the viewer does not hold the permission, in the rule's words (null when they do): for what a screen offers. */
+  refusal<P extends Permission>(viewer: Viewer | null, permission: P, target?: Targets[P]): string | null;
   /**
    * Throws unless the viewer holds the permission: a 403 with the rule's code, or a 404 for what the viewer may
    * not read (`absent` replaces that 404 where the caller names the missing thing differently, e.g. a file of a
@@ -28,6 +30,10 @@ export interface Access {
 export const access: Access = {
   can(viewer, permission, target) {
     return rules[permission](viewer, target) === true;
+  },
+  refusal(viewer, permission, target) {
+    const decision = rules[permission](viewer, target);
+    return decision === true ? null : decision.message;
   },
   require(viewer, permission, target, absent) {
     const decision = rules[permission](viewer, target);

@@ -54,7 +54,7 @@ export interface Targets {
   'user.ban': { id: number; role: Role };
   'user.setRole': { id: number; role: Role };
   /** Mailing a member a password reset link. */
-  'user.forcePasswordReset': undefined;
+  'user.forcePasswordReset': { id: number; role: Role };
   /** Creating, changing and deleting boards, and their grants. */
   'board.manage': undefined;
   'board.read': BoardTarget;
@@ -145,7 +145,13 @@ export const rules: { [P in Permission]: Rule<P> } = {
     if (target && (target.id === viewer.id || target.role === 'superuser')) return forbid("A superuser's role cannot be changed over the API.");
     return true;
   },
-  'user.forcePasswordReset': staffOnly('Only admins send password reset mails.'),
+  'user.forcePasswordReset': (viewer, target) => {
+    if (!viewer || !staff(viewer)) return forbid('Only admins send password reset mails.');
+    if (!target) return true;
+    if (target.id === viewer.id) return forbid('Change your own password from your account.', 'cannot_reset_self');
+    if (target.role === 'superuser' || (target.role === 'admin' && viewer.role !== 'superuser')) return forbid("Only a superuser may reset an admin's password, and nobody a superuser's.");
+    return true;
+  },
   'board.manage': staffOnly('Only admins manage boards.'),
   'board.read': (viewer, target) => (target !== undefined && boardAccess(viewer, target) !== null) || absent('board_not_found', 'No such board.'),
   'board.write': (viewer, target) => (viewer !== null && target !== undefined && boardAccess(viewer, target) !== null) || absent('board_not_found', 'No such board.'),

@@ -52,9 +52,14 @@ export const descriptionSchema = { type: 'string', maxLength: 256 } as const;
 export const columnSchema = { type: 'string', minLength: 1, maxLength: 64 } as const;
 export const row = { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'number' } } as const;
 
+/** The declared columns of an uploaded dataset (without them: target `y`, every other column a feature). */
+export const featuresSchema = { type: 'array', minItems: 1, maxItems: 1000, items: columnSchema, description: 'feature columns of the dataset, in input order (default: all but the target)' } as const;
+export const targetSchema = { ...columnSchema, description: 'target column of the dataset (default y)' } as const;
+
 /** A model's own fields, as the service checks them whoever calls (REST, admin panel). */
 const aiFields = { name: nameSchema, description: descriptionSchema, isVisible: { type: 'boolean' }, isAvailable: { type: 'boolean' } } as const;
-export const aiNewFields = { type: 'object', required: ['name'], properties: aiFields } as const;
+/** A new model, as the service checks it whoever calls: its fields and the dataset's declared columns. */
+export const aiNewFields = { type: 'object', required: ['name'], properties: { name: nameSchema, description: descriptionSchema, features: featuresSchema, target: targetSchema } } as const;
 export const aiPatchBody = { type: 'object', additionalProperties: false, minProperties: 1, properties: aiFields } as const;
 
 export const createBody = {
@@ -65,8 +70,8 @@ export const createBody = {
     name: nameSchema,
     description: descriptionSchema,
     dataset: { type: 'string', minLength: 1, description: 'CSV text with a header (default columns x0..xN and y); multipart: a file part `dataset`' },
-    features: { type: 'array', minItems: 1, maxItems: 1000, items: columnSchema, description: 'feature columns of the dataset, in input order (default: all but the target)' },
-    target: { ...columnSchema, description: 'target column of the dataset (default y)' },
+    features: featuresSchema,
+    target: targetSchema,
   },
 } as const;
 /** The same fields as text parts of a multipart form (features comma-separated). */

@@ -83,7 +83,12 @@ export class AisService {
   /** Creates a model and queues its first training: 202 with status `queued` and the job id. */
   async create(viewer: Viewer | null, input: AiCreateInput): Promise<AiView> {
     access.require(viewer, 'ai.manage');
-    const fields = { name: input.name, ...(input.description !== undefined ? { description: input.description } : {}) };
+    const fields = {
+      name: input.name,
+      ...(input.description !== undefined ? { description: input.description } : {}),
+      ...(input.features !== undefined ? { features: input.features } : {}),
+      ...(input.target !== undefined ? { target: input.target } : {}),
+    };
     if (!validateNew(fields)) throw ValidationError.of(fieldErrors(validateNew.errors, 'body'));
     const { ai: limits } = this.deps.config;
     let csv: Buffer | null = null;

@@ -9,6 +9,7 @@ export interface AuditEventInput {
   actor?: { id: number; name?: string } | null;
   action: string;
   target?: { type: string; id: string | number } | null;
+  /** Defaults to the address of the client of the request being served. */
   ip?: string | null;
   /** Defaults to the request id of the request being served. */
   requestId?: string | null;
@@ -69,9 +70,27 @@ export function toRow(e: AuditEventInput, at = new Date()): AuditRow {
     action: e.action,
     targetType: e.target?.type ?? null,
     targetId: e.target ? String(e.target.id) : null,
-    ip: e.ip ?? null,
+    ip: e.ip ?? currentLogContext()?.ip ?? null,
     requestId: e.requestId ?? currentLogContext()?.requestId ?? null,
     details: e.details ?? null,
+  };
+}
+
+/**
+ * The audit log with every actor named: an event recorded with only the actor's id gets the account's name
+ * as it is at that moment (so the log still says who, after a rename or a closed account).
+ */
+export function withActorNames(log: AuditLog, prisma: Db): AuditLog {
+  return {
+    async record(e) {
+      if (e.actor && e.actor.name === undefined) {
+        const user = await prisma.user.findUnique({ where: { id: e.actor.id }, select: { name: true } });
+        if (user) e = { ...e, actor: { id: e.actor.id, name: user.name } };
+      }
+      return log.record(e);
+    },
+    query: (q) => log.query(q),
+    close: () => log.close(),
   };
 }
 

@@ -161,6 +161,7 @@ export class AuthService {
     access.require(viewer, 'user.forcePasswordReset');
     const user = await this.deps.prisma.user.findUnique({ where: { id: userId } });
     if (!user || user.deletedAt) throw new NotFoundError('not_found', 'No such user.');
+    access.require(viewer, 'user.forcePasswordReset', user);
     const token = await this.createResetToken(user, meta, { id: viewer.id });
     this.later('password reset mail could not be sent', () => this.mailReset(user, token));
   }

@@ -12,7 +12,7 @@ import type { Db } from '../platform/prisma.js';
 import type { Storage } from '../platform/storage.js';
 import { compile, fieldErrors } from '../http/schema.js';
 import type { BoardPolicy } from './policy.js';
-import { boardCreateBody, boardGrantsBody, boardPatchBody } from './schemas.js';
+import { boardCreateBody, boardDefaults, boardGrantsBody, boardPatchBody } from './schemas.js';
 
 export interface BoardInput {
   name: string;
@@ -74,12 +74,15 @@ export class BoardsService {
   async create(viewer: Viewer | null, input: BoardInput) {
     access.require(viewer, 'board.manage');
     if (!validateCreate(input)) throw ValidationError.of(fieldErrors(validateCreate.errors, 'body'));
-    const hidden = input.isVisible === false;
+    const hidden = !(input.isVisible ?? boardDefaults.isVisible);
     if (input.userIds?.length && !hidden) throw ValidationError.of([{ field: 'userIds', in: 'body', code: 'not_hidden', message: 'userIds is only for hidden boards (isVisible: false)' }]);
     const grantees = hidden ? [...new Set([...(await this.checkUsers(input.userIds ?? [])), ...(await this.adminIds())])] : [];
     const board = await this.prisma
       .$transaction(async (tx) => {
-        const b = await tx.board.create({ data: { name: input.name, information: input.information ?? '', isVisible: !hidden, isAvailable: input.isAvailable ?? true }, select: boardSelect });
+        const b = await tx.board.create({
+          data: { name: input.name, information: input.information ?? boardDefaults.information, isVisible: !hidden, isAvailable: input.isAvailable ?? boardDefaults.isAvailable },
+          select: boardSelect,
+        });
         if (grantees.length) await tx.userBoardPermission.createMany({ data: grantees.map((userId) => ({ userId, boardId: b.id })) });
         return b;
       })
@@ -177,6 +180,22 @@ export class BoardsService {
     for (const userId of added) await this.audit.record({ actor: { id: viewer.id }, action: 'grant.added', target: { type: 'board', id: boardId }, details: { userId } });
     for (const userId of removed) await this.audit.record({ actor: { id: viewer.id }, action: 'grant.removed', target: { type: 'board', id: boardId }, details: { userId } });
     return { userIds: [...wanted].sort((a, b) => a - b) };
+  }
+
+  /**
+   * The accounts a grant may be given to, by name or email (or id), for pickers: open accounts that are not
+   * banned (a closed account is gone, a banned one cannot sign in).
+   */
+  async grantCandidates(viewer: Viewer | null, query: string, limit = 20) {
+    access.require(viewer, 'board.manage');
+    const q = query.trim();
+    const id = /^\d+$/.test(q) ? Number(q) : null;
+    return this.prisma.user.findMany({
+      where: { deletedAt: null, isBanned: false, ...(q ? { OR: [{ name: { contains: q } }, { email: { contains: q.toLowerCase() } }, ...(id && id <= 2_147_483_647 ? [{ id }] : [])] } : {}) },
+      orderBy: { name: 'asc' },
+      take: limit,
+      select: { id: true, name: true, email: true },
+    });
   }
 
   /** The boards a user holds a grant for (staff). */

@@ -4,6 +4,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 export interface LogContext {
   requestId?: string;
+  /** The client's address (honouring `trust proxy`), for audit records. */
+  ip?: string;
   userId?: number;
   connectionId?: string;
   jobId?: string;
