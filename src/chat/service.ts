@@ -19,7 +19,7 @@ import { ChatAccess } from './access.js';
 import { ChatBus, type SessionSnapshot } from './bus.js';
 import { ChatMessageService, type HistoryQuery } from './message-service.js';
 import { MessageStore } from './message-store.js';
-import type { PendingItem, PendingMessage } from './pending-message.js';
+import type { CommitResult, PendingItem, PendingMessage } from './pending-message.js';
 import { ChatReadState, type ReadSummary } from './read-state.js';
 import { ReplicaRegistry } from './replica-registry.js';
 import { ChatPresence } from './presence.js';
@@ -151,17 +151,23 @@ export class ChatService {
     return this.messages.deleteMessage(viewer, id, messageId);
   }
 
-  /** Writes a batch; the messages that mention someone (`@name`) are handed to the notification worker. */
+  /** Writes a batch of messages (and nothing else); see commit(). */
   async commitMessages(batch: PendingMessage[]) {
-    const results = await this.store.commitMessages(batch);
-    const mentions = results.flatMap((r, i) => (r.ok && !r.duplicate && batch[i].content.includes('@') ? [{ kind: 'chat_message' as const, messageId: r.id }] : []));
-    this.notifier.emit(...mentions);
-    return results;
+    return (await this.commit(batch)) as CommitResult[];
   }
 
-  /** The chat server's group commit: messages and read markers, one transaction. */
-  commit(batch: PendingItem[]) {
-    return this.store.commit(batch);
+  /**
+   * The chat server's group commit: messages and read markers, one transaction. The new messages that mention
+   * someone (`@name`) are then handed to the notification worker.
+   */
+  async commit(batch: PendingItem[]) {
+    const results = await this.store.commit(batch);
+    const mentions = results.flatMap((r, i) => {
+      const item = batch[i];
+      return item.kind !== 'read' && r.ok && 'duplicate' in r && !r.duplicate && item.content.includes('@') ? [{ kind: 'chat_message' as const, messageId: r.id }] : [];
+    });
+    this.notifier.emit(...mentions);
+    return results;
   }
 
   // ---- replicas (replica-registry.ts) --------------------------------------------------------------------
