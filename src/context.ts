@@ -124,7 +124,7 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
     views,
     ais: new AisService({ prisma, redis, queues, storage, audit, logger, config }),
     chat,
-    reports: new ReportsService({ prisma, audit, posts, comments, chat, users }),
+    reports: new ReportsService({ prisma, audit, posts, comments, chat, users, notifier }),
     notifications: new NotificationsService(prisma, new NotificationPresenter(prisma, boardPolicy)),
     notifier,
     notificationHub: new NotificationHub(redis, config.redisPrefix, logger),

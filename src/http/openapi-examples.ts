@@ -209,9 +209,9 @@ export const operationExamples: Record<string, OperationExamples> = {
   },
   countUnreadNotifications: { responses: { 200: { unreadCount: 1 } } },
   markNotificationsRead: { request: { ids: [311] }, responses: { 200: { unreadCount: 0 } } },
-  getNotificationSettings: { responses: { 200: { comment: true, mention: true, moderation: true, chat_added: true, prediction: true, training: false, like: false } } },
+  getNotificationSettings: { responses: { 200: { comment: true, mention: true, moderation: true, chat_added: true, prediction: true, training: false, like: false, report: true } } },
   updateNotificationSettings: {
     request: { like: false },
-    responses: { 200: { comment: true, mention: true, moderation: true, chat_added: true, prediction: true, training: false, like: false } },
+    responses: { 200: { comment: true, mention: true, moderation: true, chat_added: true, prediction: true, training: false, like: false, report: true } },
   },
 };

@@ -22,6 +22,8 @@ export type NotificationEvent =
   | { kind: 'prediction'; aiLogId: number; jobId: string; status: 'succeeded' | 'failed' }
   /** a training reached a final state: the admin who asked */
   | { kind: 'training'; aiId: number; jobId: string; status: 'succeeded' | 'failed'; requestedBy: number | null }
+  /** moderators resolved reports: each reporter (the reports resolved together, by id) */
+  | { kind: 'report_resolved'; reportIds: number[]; actorId: number }
   /** a member liked a post: its author, in one notification per post until it is read */
   | { kind: 'like'; postId: number; userId: number }
   /** the periodic retention sweep (not an event: the scheduler's job) */
@@ -46,6 +48,9 @@ export function eventKey(e: NotificationEvent): string {
       return `ai-${e.aiId}-${e.jobId}-${e.status}`;
     case 'like':
       return `like-${e.postId}-${e.userId}`;
+    case 'report_resolved':
+      // a report is resolved once: its id names the event
+      return `report-${Math.min(...e.reportIds)}-${e.reportIds.length}`;
     case 'retention':
       return 'retention';
   }

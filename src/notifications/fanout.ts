@@ -105,6 +105,13 @@ export class NotificationFanout {
         const log = await prisma.aiLog.findUnique({ where: { id: e.aiLogId }, select: { userId: true } });
         return { actorId: null, candidates: log ? [{ userId: log.userId, type: 'prediction', targetType: 'ailog', targetId: e.aiLogId, data: { status: e.status } }] : [] };
       }
+      case 'report_resolved': {
+        const reports = await prisma.report.findMany({ where: { id: { in: e.reportIds }, status: { not: 'open' } }, select: { id: true, reporterId: true, status: true } });
+        return {
+          actorId: e.actorId,
+          candidates: reports.map((r) => ({ userId: r.reporterId, type: 'report', targetType: 'report', targetId: r.id, data: { status: r.status } })),
+        };
+      }
       case 'training':
         return {
           actorId: null,

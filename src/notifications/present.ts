@@ -68,6 +68,10 @@ function textOf(type: NotificationType, targetType: TargetType, actor: string | 
       return `Your prediction with${quoted(c.aiName)} ${data.status === 'succeeded' ? 'is ready' : 'failed'}`;
     case 'training':
       return `The training of${quoted(c.aiName)} ${data.status === 'succeeded' ? 'finished' : 'failed'}`;
+    case 'report': {
+      const outcome = { hidden: 'the content was hidden', banned: 'the account was banned', dismissed: 'no action was needed' }[data.status as string] ?? 'it was reviewed';
+      return `The moderators reviewed your report: ${outcome}`;
+    }
     case 'like': {
       const count = typeof data.count === 'number' ? data.count : 1;
       return count > 1 ? `${count} people liked your post${quoted(c.postName)}` : `${who} liked your post${quoted(c.postName)}`;
@@ -118,11 +122,12 @@ export class NotificationPresenter {
     const of = (t: TargetType) => rows.filter((r) => r.targetType === t);
     const commentRows = of('comment');
     const sessionRows = rows.filter((r) => r.targetType === 'chat_message' || r.targetType === 'chat_session');
-    const [comments, messages, logs, ais] = await Promise.all([
+    const [comments, messages, logs, ais, reports] = await Promise.all([
       this.prisma.comment.findMany({ where: { id: { in: ids(commentRows.map((r) => r.targetId)) } }, select: { id: true, postId: true, isVisible: true } }),
       this.prisma.chatMessage.findMany({ where: { id: { in: ids(of('chat_message').map((r) => r.targetId)) } }, select: { id: true, sessionId: true, isVisible: true } }),
       this.prisma.aiLog.findMany({ where: { id: { in: ids(of('ailog').map((r) => r.targetId)) } }, select: { id: true, userId: true, ai: { select: { id: true, name: true } } } }),
       this.prisma.ai.findMany({ where: { id: { in: ids(of('ai').map((r) => r.targetId)) } }, select: { id: true, name: true } }),
+      this.prisma.report.findMany({ where: { id: { in: ids(of('report').map((r) => r.targetId)) } }, select: { id: true, reporterId: true } }),
     ]);
     const commentById = new Map(comments.map((c) => [c.id, c]));
     const messageById = new Map(messages.map((m) => [m.id, m]));
@@ -176,6 +181,12 @@ export class NotificationPresenter {
         case 'ailog': {
           const log = logs.find((l) => l.id === r.targetId);
           c = log && access.can(viewer, 'aiLog.read', log) ? { aiName: log.ai.name, aiId: log.ai.id } : null;
+          break;
+        }
+        case 'report': {
+          // one's own report only; the text names the outcome, never the reported content
+          const report = reports.find((x) => x.id === r.targetId);
+          c = report && report.reporterId === viewer.id ? {} : null;
           break;
         }
         case 'ai': {

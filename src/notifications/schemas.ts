@@ -2,11 +2,11 @@
 // whoever calls it, and the routes declare the same schemas (validation at the edge and the OpenAPI document).
 
 /** The kinds of notification; each may be turned off by its member (off: none of that kind is created). */
-export const notificationTypes = ['comment', 'mention', 'moderation', 'chat_added', 'prediction', 'training', 'like'] as const;
+export const notificationTypes = ['comment', 'mention', 'moderation', 'chat_added', 'prediction', 'training', 'like', 'report'] as const;
 export type NotificationType = (typeof notificationTypes)[number];
 
 /** What a notification is about. */
-export const targetTypes = ['post', 'comment', 'chat_message', 'chat_session', 'ailog', 'ai'] as const;
+export const targetTypes = ['post', 'comment', 'chat_message', 'chat_session', 'ailog', 'ai', 'report'] as const;
 export type TargetType = (typeof targetTypes)[number];
 
 export const notificationListQuery = {

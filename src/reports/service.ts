@@ -14,6 +14,7 @@ import { isUniqueViolation } from '../platform/known-errors.js';
 import type { Db } from '../platform/prisma.js';
 import type { PostsService } from '../posts/service.js';
 import type { UsersService } from '../users/service.js';
+import type { NotificationEmitter } from '../notifications/index.js';
 import { reportBody, resolveBody, type ReportAction, type ReportStatus, type ReportTargetType } from './schemas.js';
 
 const validateReport = compile(reportBody, false);
@@ -58,6 +59,7 @@ export interface ReportsDeps {
   comments: CommentsService;
   chat: ChatService;
   users: UsersService;
+  notifier: NotificationEmitter;
 }
 
 export class ReportsService {
@@ -123,10 +125,13 @@ export class ReportsService {
     if (input.action === 'hide') await this.hide(viewer, targetType, report.targetId);
     if (input.action === 'ban') await this.deps.users.setBanned(viewer, report.targetUserId, true, input.reason);
     // the action first: if it fails (a refused ban), the reports stay open; if this step is lost, resolving again repeats an idempotent action
+    const open = await prisma.report.findMany({ where: { targetType, targetId: report.targetId, openKey: 1 }, select: { id: true } });
     const { count } = await prisma.report.updateMany({
-      where: { targetType, targetId: report.targetId, openKey: 1 },
+      where: { id: { in: open.map((r) => r.id) }, openKey: 1 },
       data: { status: outcome[input.action], openKey: null, resolvedById: viewer.id, resolvedAt: new Date(), resolution: input.reason ?? null },
     });
+    // every reporter learns the outcome (the worker writes it; a report resolved by another moderator meanwhile is skipped there)
+    if (open.length) this.deps.notifier.emit({ kind: 'report_resolved', reportIds: open.map((r) => r.id), actorId: viewer.id });
     await this.deps.audit.record({
       actor: { id: viewer.id },
       action: 'report.resolved',

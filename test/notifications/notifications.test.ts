@@ -162,7 +162,7 @@ describe(`notifications (${testProvider})`, () => {
     const [author, other] = [await actor(s.t, s.app), await actor(s.t, s.app)];
     const settings = await call(s.app, author, 'get', '/users/me/notification-settings');
     expect(settings.status).toBe(200);
-    expect(settings.body).toEqual({ comment: true, mention: true, moderation: true, chat_added: true, prediction: true, training: true, like: true });
+    expect(settings.body).toEqual({ comment: true, mention: true, moderation: true, chat_added: true, prediction: true, training: true, like: true, report: true });
     const put = await call(s.app, author, 'put', '/users/me/notification-settings', { comment: false });
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({ comment: false, mention: true });

@@ -2,7 +2,9 @@
 // resolves every open report of the target through the owning service (hide, ban, dismiss), the reporter sees
 // the outcome; refusals answer with their code and field and write nothing.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startNotificationWorker, type NotificationWorker } from '../../ai-worker/notifications.js';
 import { expectProblem } from '../helpers/auth.js';
+import { waitFor } from '../helpers/wait.js';
 import { actor, call, createBoard, startSuite, type Actor, type Suite } from '../boards/setup.js';
 
 let s: Suite;
@@ -12,13 +14,16 @@ let author: Actor;
 let reporter: Actor;
 let second: Actor;
 let boardId: number;
+let worker: NotificationWorker;
 
 beforeAll(async () => {
   s = await startSuite({ REPORT_RATE_LIMIT: '1000' });
   [admin, superuser, author, reporter, second] = await Promise.all([actor(s.t, s.app, 'admin'), actor(s.t, s.app, 'superuser'), actor(s.t, s.app), actor(s.t, s.app), actor(s.t, s.app)]);
   boardId = (await createBoard(s.app, admin)).id;
+  worker = await startNotificationWorker(s.t.ctx);
 });
 afterAll(async () => {
+  await worker.close();
   await s.t.cleanup();
 });
 
@@ -119,6 +124,30 @@ describe('reports', () => {
     expect(filed.status).toBe(201);
     expect((await call(s.app, admin, 'post', `/reports/${filed.body.id}/resolve`, { action: 'hide' })).body).toMatchObject({ status: 'hidden' });
     expect((await s.t.ctx.prisma.chatMessage.findUniqueOrThrow({ where: { id: message.id } })).isVisible).toBe(false);
+  });
+
+  it('every reporter is notified of the outcome, and the notice names no content', async () => {
+    const postId = await post();
+    const [a, b] = await Promise.all([actor(s.t, s.app), actor(s.t, s.app)]);
+    const filed = await report(a, { targetType: 'post', targetId: postId, reason: 'spam' });
+    await report(b, { targetType: 'post', targetId: postId, reason: 'spam' });
+    await call(s.app, admin, 'post', `/reports/${filed.body.id}/resolve`, { action: 'dismiss' });
+    for (const who of [a, b]) {
+      const items = await waitFor('the report notification', async () => {
+        const res = await call(s.app, who, 'get', '/notifications');
+        return (res.body.items as unknown[]).length ? (res.body.items as unknown[]) : null;
+      });
+      expect(items).toEqual([
+        expect.objectContaining({
+          type: 'report',
+          actor: { id: admin.id, name: admin.name },
+          target: { type: 'report', id: expect.any(Number) },
+          text: 'The moderators reviewed your report: no action was needed',
+        }),
+      ]);
+    }
+    // the author of the reported post hears nothing of it
+    expect(((await call(s.app, author, 'get', '/notifications')).body.items as { type: string }[]).filter((n) => n.type === 'report')).toEqual([]);
   });
 
   it('a comment: hiding it hides it for members', async () => {
