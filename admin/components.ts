@@ -24,5 +24,6 @@ export function createComponents() {
     GranteeEdit: loader.add('AgoraGranteeEdit', at('grantee-edit.jsx')),
     AuditTarget: loader.add('AgoraAuditTarget', at('audit-target.jsx')),
     AuditDetails: loader.add('AgoraAuditDetails', at('audit-details.jsx')),
+    StatusBadge: loader.add('AgoraStatusBadge', at('status-badge.jsx')),
   };
 }

@@ -83,6 +83,8 @@ export async function usersResource(ctx: Context, c: AdminComponents): Promise<R
       editProperties: ['name', 'email', 'role'],
       properties: {
         banReason: { type: 'textarea' },
+        isBanned: { components: { list: c.StatusBadge, show: c.StatusBadge } },
+        deletedAt: { components: { list: c.StatusBadge, show: c.StatusBadge } },
         role: { components: { edit: c.ChoiceEdit } },
       },
       actions: {
