@@ -25,5 +25,7 @@ export function createComponents() {
     AuditTarget: loader.add('AgoraAuditTarget', at('audit-target.jsx')),
     AuditDetails: loader.add('AgoraAuditDetails', at('audit-details.jsx')),
     StatusBadge: loader.add('AgoraStatusBadge', at('status-badge.jsx')),
+    // replaces AdminJS's own: pages titled by the record's name
+    ActionHeader: loader.override('ActionHeader', at('action-header.jsx')),
   };
 }

@@ -1,5 +1,6 @@
 // The panel's finish, in a real headless Chromium against a real api: status badges coloured by meaning (a
-// failed job and a ban in red, a finished job in green, a running one in blue; a closed account marked).
+// failed job and a ban in red, a finished job in green, a running one in blue; a closed account marked);
+// pages and browser tabs titled by the record's name; a menu that does not nest a resource under its own name.
 // Screenshots go to .test-tmp/artifacts/admin-polish.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -110,5 +111,48 @@ const artifacts = path.join(tmpRoot, 'artifacts', 'admin-polish');
     await page.waitForSelector('[data-testid="agora-status-isBanned"]');
     expect(await page.getAttribute('[data-testid="agora-status-isBanned"]', 'data-variant')).toBe('danger');
     await shot('user-show-banned');
+  });
+  it('titles pages by the record’s name, in the heading and the browser tab; the menu does not nest a resource under its own name', async () => {
+    const board = await s.t.ctx.services.boards.create(staff, { name: `lobby-${admin.id}` });
+    const heading = async () => ((await page.textContent('[data-css$="action-header"] h2')) ?? '').trim();
+    await page.goto(`${s.origin}/admin/resources/Board/records/${board.id}/show`);
+    await page.waitForSelector('[data-css$="action-header"] h2');
+    await shot('board-show-title');
+    expect({ heading: await heading(), tab: await page.title() }).toEqual({ heading: board.name, tab: `${board.name} · Agora` });
+    await page.goto(`${s.origin}/admin/resources/Board/records/${board.id}/edit`);
+    await page.waitForSelector('[data-testid="button-save"]');
+    expect({ heading: await heading(), tab: await page.title() }).toEqual({ heading: `Edit · ${board.name}`, tab: `Edit · ${board.name} · Agora` });
+    await page.goto(`${s.origin}/admin/resources/User/records/${admin.id}/show`);
+    await page.waitForSelector('[data-testid="property-show-email"]');
+    expect(await heading()).toBe(admin.name);
+    await page.goto(`${s.origin}/admin/resources/Board`);
+    await page.waitForSelector('table tbody tr');
+    // the list's heading is followed by its count
+    expect({ heading: await heading(), tab: await page.title() }).toEqual({ heading: expect.stringMatching(/^Boards\d+$/), tab: 'Boards · Agora' });
+    await page.goto(`${s.origin}/admin`);
+    await page.waitForFunction(() => (globalThis as unknown as { document: { title: string } }).document.title === 'Agora');
+
+    // the menu: a resource alone in its area is a link of its own, groups are named apart from their resources
+    const top = page.locator('[data-css="sidebar-resources"] ul > li > a');
+    await top.first().waitFor();
+    const entries = await top.evaluateAll((links) =>
+      links.map((a) => {
+        const link = a as unknown as { textContent: string; getAttribute(name: string): string | null };
+        return { text: link.textContent.trim(), href: link.getAttribute('href') };
+      }),
+    );
+    await shot('menu');
+    expect(entries).toEqual([
+      { text: 'Users', href: '/admin/resources/User' },
+      { text: 'Forum', href: null },
+      { text: 'Content', href: null },
+      { text: 'AI', href: null },
+      { text: 'Audit log', href: '/admin/resources/AuditLog' },
+    ]);
+    // the sidebar is folded away at this width: open the group by script
+    await page.locator('[data-css="sidebar-resources"] ul > li > a', { hasText: 'Forum' }).evaluate((a) => (a as unknown as { click(): void }).click());
+    const forum = page.locator('[data-css="sidebar-resources"] ul > li', { hasText: 'Forum' }).locator('ul a');
+    await forum.first().waitFor();
+    expect(await forum.allTextContents()).toEqual(['Boards', 'Board permissions']);
   });
 });
