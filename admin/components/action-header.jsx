@@ -20,7 +20,8 @@ const ActionHeader = (props) => {
   const { OriginalComponent, action, record, resource } = props;
   const { i18n, translateAction, translateLabel } = useTranslation();
   const heading = headingOf({ action, record, resource, translateAction, translateLabel });
-  const key = heading ? `agoraHeading_${action.name}_${record ? record.id : 'list'}` : null;
+  // i18next would read {{…}} and $t(…) in a name as placeholders: such a name titles the tab only
+  const key = heading && !/\{\{|\$t\(/.test(heading) ? `agoraHeading_${action.name}_${record ? record.id : 'list'}` : null;
   if (key) i18n.addResourceBundle(i18n.language, NS, { [`resources.${resource.id}.actions.${key}`]: heading }, true, true);
   useEffect(() => {
     const tab = heading ?? translateAction(action.label, resource.id);

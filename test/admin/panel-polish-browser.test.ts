@@ -126,6 +126,11 @@ const artifacts = path.join(tmpRoot, 'artifacts', 'admin-polish');
     await page.goto(`${s.origin}/admin/resources/User/records/${admin.id}/show`);
     await page.waitForSelector('[data-testid="property-show-email"]');
     expect(await heading()).toBe(admin.name);
+    // a name i18next would take for placeholders keeps AdminJS's heading; the tab still names it
+    const odd = await s.t.ctx.services.boards.create(staff, { name: `{{x}} $t(y) ${admin.id}` });
+    await page.goto(`${s.origin}/admin/resources/Board/records/${odd.id}/show`);
+    await page.waitForFunction((title) => (globalThis as unknown as { document: { title: string } }).document.title === title, `${odd.name} · Agora`);
+    expect(await heading()).toBe('Show');
     await page.goto(`${s.origin}/admin/resources/Board`);
     await page.waitForSelector('table tbody tr');
     // the list's heading is followed by its count
