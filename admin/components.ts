@@ -24,5 +24,8 @@ export function createComponents() {
     GranteeEdit: loader.add('AgoraGranteeEdit', at('grantee-edit.jsx')),
     AuditTarget: loader.add('AgoraAuditTarget', at('audit-target.jsx')),
     AuditDetails: loader.add('AgoraAuditDetails', at('audit-details.jsx')),
+    StatusBadge: loader.add('AgoraStatusBadge', at('status-badge.jsx')),
+    // replaces AdminJS's own: pages titled by the record's name
+    ActionHeader: loader.override('ActionHeader', at('action-header.jsx')),
   };
 }

@@ -46,6 +46,8 @@ export function adminOptions(components: ReturnType<typeof createComponents>) {
     locale: {
       language: 'en',
       availableLanguages: ['en'],
+      // i18next's debug log (on in AdminJS's development bundle) warns of the backend the panel does not use
+      debug: false,
       translations: {
         en: {
           labels: {

@@ -53,6 +53,7 @@ export async function aisResource(ctx: Context, c: AdminComponents): Promise<Res
       showProperties: ['id', 'name', 'description', 'status', 'isAvailable', 'version', 'metrics', 'error', 'createdBy', 'createDate', 'startDate', 'finishDate', 'jobId'],
       editProperties: ['name', 'description', 'datasetCsv', 'target', 'features'],
       properties: {
+        status: { components: { list: c.StatusBadge, show: c.StatusBadge } },
         error: { type: 'textarea' },
         metrics: { type: 'mixed', components: { show: c.Metrics } },
         description: { type: 'textarea', isRequired: false },
@@ -105,6 +106,7 @@ export async function aiLogsResource(ctx: Context, c: AdminComponents): Promise<
       filterProperties: ['ai', 'user', 'status', 'createDate'],
       showProperties: ['id', 'ai', 'user', 'status', 'input', 'result', 'error', 'isFinished', 'createDate', 'startDate', 'finishDate', 'jobId', 'resultDocId'],
       properties: {
+        status: { components: { list: c.StatusBadge, show: c.StatusBadge } },
         input: { type: 'mixed', components: { show: c.JsonValue } },
         result: { type: 'mixed', components: { show: c.JsonValue } },
         error: { type: 'textarea' },

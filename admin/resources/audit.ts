@@ -156,7 +156,7 @@ export function auditResource(audit: AuditLog, prisma: Db, c: AdminComponents): 
   return {
     resource: new AuditResource(audit, prisma),
     options: {
-      navigation: { name: 'Audit', icon: 'Activity' },
+      navigation: { name: null, icon: 'Activity' },
       listProperties: ['at', 'actorId', 'actorName', 'action', 'target', 'ip'],
       filterProperties: ['actorId', 'action', 'targetType', 'targetId', 'at'],
       showProperties: ['at', 'actorId', 'actorName', 'action', 'target', 'ip', 'requestId', 'details'],

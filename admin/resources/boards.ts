@@ -97,7 +97,7 @@ export async function boardsResource(ctx: Context, c: AdminComponents): Promise<
   return {
     resource: await prismaResource(ctx, 'Board'),
     options: {
-      navigation: { name: 'Boards', icon: 'Layout' },
+      navigation: { name: 'Forum', icon: 'Layout' },
       sort: { sortBy: 'id', direction: 'desc' },
       listProperties: ['id', 'name', 'isVisible', 'isAvailable', 'createDate'],
       filterProperties: ['name', 'isVisible', 'isAvailable'],
@@ -179,7 +179,7 @@ export async function permissionsResource(ctx: Context, c: AdminComponents): Pro
   return {
     resource: await prismaResource(ctx, 'UserBoardPermission'),
     options: {
-      navigation: { name: 'Boards', icon: 'Layout' },
+      navigation: { name: 'Forum', icon: 'Layout' },
       sort: { sortBy: 'id', direction: 'desc' },
       listProperties: ['id', 'user', 'board', 'createDate'],
       filterProperties: ['user', 'board'],

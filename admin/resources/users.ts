@@ -75,7 +75,7 @@ export async function usersResource(ctx: Context, c: AdminComponents): Promise<R
   return {
     resource: await prismaResource(ctx, 'User', ['passwordHash']),
     options: {
-      navigation: { name: 'People', icon: 'Users' },
+      navigation: { name: null, icon: 'Users' },
       sort: { sortBy: 'id', direction: 'desc' },
       listProperties: ['id', 'name', 'email', 'role', 'isBanned', 'deletedAt', 'joinDate'],
       filterProperties: ['name', 'email', 'role', 'isBanned', 'deletedAt', 'joinDate'],
@@ -83,6 +83,8 @@ export async function usersResource(ctx: Context, c: AdminComponents): Promise<R
       editProperties: ['name', 'email', 'role'],
       properties: {
         banReason: { type: 'textarea' },
+        isBanned: { components: { list: c.StatusBadge, show: c.StatusBadge } },
+        deletedAt: { components: { list: c.StatusBadge, show: c.StatusBadge } },
         role: { components: { edit: c.ChoiceEdit } },
       },
       actions: {
