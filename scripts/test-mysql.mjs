@@ -25,6 +25,8 @@ const suites = [
   'test/process/ai-crash-loop.test.ts',
   'test/files',
   'test/reports',
+  'test/notifications',
+  'test/process/notifications-process.test.ts',
   'test/chat/rest.test.ts',
   'test/chat/protocol.test.ts',
   'test/chat/replicas.test.ts',

@@ -214,4 +214,53 @@ export const operationExamples: Record<string, OperationExamples> = {
     request: { like: false },
     responses: { 200: { comment: true, mention: true, moderation: true, chat_added: true, prediction: true, training: false, like: false, report: true } },
   },
+  createReport: {
+    request: { targetType: 'post', targetId: 42, reason: 'spam', note: 'the same link in every board' },
+    responses: { 201: { id: 5, targetType: 'post', targetId: 42, reason: 'spam', note: 'the same link in every board', status: 'open', createDate: at, resolvedAt: null } },
+  },
+  listMyReports: {
+    responses: { 200: { items: [{ id: 5, targetType: 'post', targetId: 42, reason: 'spam', note: null, status: 'hidden', createDate: at, resolvedAt: at }], nextCursor: null } },
+  },
+  listReports: {
+    responses: {
+      200: {
+        items: [
+          {
+            id: 5,
+            targetType: 'post',
+            targetId: 42,
+            targetUserId: 7,
+            reason: 'spam',
+            note: 'the same link in every board',
+            status: 'open',
+            createDate: at,
+            resolvedAt: null,
+            resolution: null,
+            reporter: { id: 8, name: 'jun' },
+            resolvedBy: null,
+          },
+        ],
+        nextCursor: 'WzVd',
+      },
+    },
+  },
+  resolveReport: {
+    request: { action: 'ban', reason: 'spam in every board' },
+    responses: {
+      200: {
+        id: 5,
+        targetType: 'post',
+        targetId: 42,
+        targetUserId: 7,
+        reason: 'spam',
+        note: 'the same link in every board',
+        status: 'banned',
+        createDate: at,
+        resolvedAt: at,
+        resolution: 'spam in every board',
+        reporter: { id: 8, name: 'jun' },
+        resolvedBy: { id: 1, name: 'admin' },
+      },
+    },
+  },
 };
