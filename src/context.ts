@@ -138,7 +138,7 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
       services.chat.close();
       // reset mails scheduled after their responses
       await services.auth.idle();
-      services.notificationHub.close();
+      await services.notificationHub.close();
       await notifier.idle();
       await queues.close();
       await mailer.close();

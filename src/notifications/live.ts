@@ -3,6 +3,7 @@
 // Every chat replica subscribes to it and hands the frame to that member's sockets there; each api process
 // subscribes on first use for its SSE streams (NotificationHub). A frame lost while a subscriber reconnects is
 // not resent: the list and the unread count are the record.
+import { ChannelHub } from '../platform/channel-hub.js';
 import { prefixedChannel, redisChannels } from '../platform/keys.js';
 import type { Logger } from '../platform/logger.js';
 import type { Redis } from '../platform/redis.js';
@@ -31,61 +32,17 @@ export async function publishLive(redis: Redis, redisPrefix: string, items: { us
   }
 }
 
-type Listener = (frame: string) => void;
-
-/** The api process's subscriber for SSE streams: one connection, opened on first use, listeners by member. */
-export class NotificationHub {
-  private sub: Redis | null = null;
-  private subscribed: Promise<unknown> | null = null;
-  private readonly listeners = new Map<number, Set<Listener>>();
-
-  constructor(
-    private readonly redis: Redis,
-    private readonly redisPrefix: string,
-    private readonly logger: Logger,
-  ) {}
-
-  private start(): Promise<unknown> {
-    if (this.subscribed) return this.subscribed;
-    const sub = this.redis.duplicate({ connectionName: 'agora-notifications', keyPrefix: '' });
-    this.sub = sub;
-    sub.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'notifications subscriber connection error'));
-    sub.on('message', (_channel: string, raw: string) => {
-      const m = parseLive(raw);
-      if (m) for (const l of this.listeners.get(m.userId) ?? []) l(m.frame);
+/** The api process's subscriber for SSE streams: listeners by member, given each new notification frame. */
+export class NotificationHub extends ChannelHub<string> {
+  constructor(redis: Redis, redisPrefix: string, logger: Logger) {
+    super(redis, logger, {
+      channel: notificationChannel(redisPrefix),
+      connectionName: 'agora-notifications',
+      what: 'notifications',
+      route: (message) => {
+        const m = parseLive(message);
+        return m && { id: m.userId, arg: m.frame };
+      },
     });
-    this.subscribed = sub.subscribe(notificationChannel(this.redisPrefix));
-    this.subscribed.catch(() => {
-      this.subscribed = null;
-      this.sub = null;
-      sub.disconnect();
-    });
-    return this.subscribed;
-  }
-
-  /** Calls `listener` with each new notification frame of the member; resolves once the subscription is live. */
-  async subscribe(userId: number, listener: Listener): Promise<() => void> {
-    let set = this.listeners.get(userId);
-    if (!set) this.listeners.set(userId, (set = new Set()));
-    set.add(listener);
-    const unsubscribe = () => {
-      const s = this.listeners.get(userId);
-      s?.delete(listener);
-      if (s && !s.size) this.listeners.delete(userId);
-    };
-    try {
-      await this.start();
-    } catch (e) {
-      unsubscribe();
-      throw e;
-    }
-    return unsubscribe;
-  }
-
-  close(): void {
-    this.listeners.clear();
-    this.sub?.disconnect();
-    this.sub = null;
-    this.subscribed = null;
   }
 }
