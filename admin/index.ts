@@ -20,9 +20,11 @@ import { clientMeta } from '../src/http/request-id.js';
 import { setLogContext } from '../src/platform/log-context.js';
 import { redisKeys } from '../src/platform/keys.js';
 import { AdminAuth, AdminLoginError } from './auth.js';
+import { adminAssets, coreBundles, type AdminAssets } from './assets.js';
 import { adminBodies, sweepStale } from './bodies.js';
 import { createComponents } from './components.js';
 import { dashboardCounts } from './dashboard.js';
+import { assetCacheDir, bundleFile, ensureComponentsBundle } from './env.js';
 import { CLIENT } from './resources/request.js';
 import { buildResources } from './resources/index.js';
 import type { AdminUser } from './services.js';
@@ -104,18 +106,36 @@ function sameOrigin(req: Request, _res: Response, next: NextFunction) {
 
 /**
  * AdminJS's page templates link a Google Fonts stylesheet and offer no option to drop it: the link is taken
- * out of every HTML page (the panel then uses the system font and loads nothing from outside). Also sets
- * the status of a refused sign-in, which AdminJS answers with a rendered page.
+ * out of every HTML page (the panel then uses the system font and loads nothing from outside), and the
+ * bundles it names are pointed at their hashed, cached names (./assets.ts). Also sets the status of a
+ * refused sign-in, which AdminJS answers with a rendered page.
  */
-function pageFilter(_req: Request, res: Response, next: NextFunction) {
-  const send = res.send.bind(res);
-  res.send = (body?: unknown) => {
-    const status = res.locals[STATUS] as number | undefined;
-    if (status) res.status(status);
-    if (typeof body === 'string' && body.includes('fonts.googleapis.com')) body = body.replace(/<link[^>]*fonts\.googleapis\.com[^>]*>/g, '');
-    return send(body);
+function pageFilter(assets: AdminAssets) {
+  return (_req: Request, res: Response, next: NextFunction) => {
+    const send = res.send.bind(res);
+    res.send = (body?: unknown) => {
+      const status = res.locals[STATUS] as number | undefined;
+      if (status) res.status(status);
+      if (typeof body === 'string' && body.includes('fonts.googleapis.com')) body = body.replace(/<link[^>]*fonts\.googleapis\.com[^>]*>/g, '');
+      if (typeof body === 'string' && body.includes('/frontend/assets/')) body = assets.rewrite(body);
+      return send(body);
+    };
+    next();
   };
-  next();
+}
+
+/**
+ * The panel's own components as one production bundle: prebuilt by `npm run build` or made by AdminJS at
+ * start in production; made from the sources (and remade when they change) everywhere else.
+ */
+async function componentsBundle(admin: AdminJS, nodeEnv: string): Promise<string> {
+  if (nodeEnv !== 'production') return ensureComponentsBundle();
+  if (process.env.ADMIN_JS_SKIP_BUNDLE !== 'true') {
+    await admin.initialize();
+    // built: the router's own initialize() (@adminjs/express calls it again) must not build it twice
+    process.env.ADMIN_JS_SKIP_BUNDLE = 'true';
+  }
+  return bundleFile();
 }
 
 export async function buildAdminRouter(ctx: Context): Promise<Router> {
@@ -124,6 +144,11 @@ export async function buildAdminRouter(ctx: Context): Promise<Router> {
     ...adminOptions(components),
     resources: await buildResources(ctx, components),
     dashboard: { component: components.Dashboard, handler: () => dashboardCounts(ctx) },
+  });
+  const assets = adminAssets({
+    root: ADMIN_ROOT,
+    bundles: { ...coreBundles(), 'components.bundle.js': await componentsBundle(admin, ctx.config.nodeEnv) },
+    cacheDir: assetCacheDir(),
   });
   const auth = new AdminAuth(ctx);
   const ttl = ctx.config.adminSessionTtlSeconds;
@@ -154,8 +179,10 @@ export async function buildAdminRouter(ctx: Context): Promise<Router> {
       },
     }),
   );
+  // the bundles need no session: answered before it (and before Redis is asked anything)
+  router.use(assets.serve);
   router.use(sameOrigin);
-  router.use(pageFilter);
+  router.use(pageFilter(assets));
   router.use(session(sessionOptions));
   router.use((req, _res, next) => {
     const s = req.session as AdminSession;

@@ -10,6 +10,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Viewer } from '../../src/access/index.js';
 import { tmpRoot } from '../helpers/db.js';
 import { browserTimeoutMs } from '../helpers/process.js';
+import { waitFor } from '../helpers/wait.js';
 import { person, startAdminSuite, type AdminSuite, type Person } from './setup.js';
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -161,29 +162,90 @@ const artifacts = path.join(tmpRoot, 'artifacts', 'admin-polish');
     await forum.first().waitFor();
     expect(await forum.allTextContents()).toEqual(['Boards', 'Board permissions']);
   });
+  it('serves the JavaScript as production bundles under hashed names, cached for a year and compressed', async () => {
+    const html = await (await page.request.get(`${s.origin}/admin/login`)).text();
+    const scripts = [...html.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]);
+    expect(scripts.map((src) => src.replace(/\.[0-9a-f]{16}\.js$/, '.<hash>.js'))).toEqual([
+      '/admin/frontend/assets/v/global.<hash>.js',
+      '/admin/frontend/assets/v/design-system.<hash>.js',
+      '/admin/frontend/assets/v/app.<hash>.js',
+      '/admin/frontend/assets/v/components.<hash>.js',
+    ]);
+    // compressed in the background after start: wait until each is
+    for (const src of scripts) {
+      await waitFor(`${src} compressed`, async () => (await page.request.get(`${s.origin}${src}`, { headers: { 'accept-encoding': 'br' } })).headers()['content-encoding'] === 'br', browserTimeoutMs);
+    }
+    const one = await page.request.get(`${s.origin}${scripts[0]}`, { headers: { 'accept-encoding': 'gzip' } });
+    expect({ encoding: one.headers()['content-encoding'], cache: one.headers()['cache-control'], vary: one.headers()['vary'] }).toEqual({
+      encoding: 'gzip',
+      cache: 'public, max-age=31536000, immutable',
+      vary: 'Accept-Encoding',
+    });
+    const again = await page.request.get(`${s.origin}${scripts[0]}`, { headers: { 'if-none-match': one.headers()['etag'] } });
+    expect(again.status()).toBe(304);
+    expect((await page.request.get(`${s.origin}/admin/frontend/assets/v/global.0000000000000000.js`)).status()).toBe(404);
+
+    // the dashboard in a browser with an empty cache: what its JavaScript weighs on the wire and unpacked
+    const fresh = await browser.newContext({ storageState: await page.context().storageState() });
+    try {
+      const visitor = await fresh.newPage();
+      const loaded: Promise<{ url: string; encoding?: string; wire: number; bytes: number }>[] = [];
+      visitor.on('response', (r) => {
+        if (r.request().resourceType() !== 'script') return;
+        loaded.push(
+          (async () => ({
+            url: new URL(r.url()).pathname,
+            encoding: r.headers()['content-encoding'],
+            wire: (await r.request().sizes()).responseBodySize,
+            bytes: (await r.body()).length,
+          }))(),
+        );
+      });
+      await visitor.goto(`${s.origin}/admin`);
+      await visitor.waitForSelector('[data-testid="agora-dashboard-title"]');
+      const js = await Promise.all(loaded);
+      expect(js.map((j) => [j.url, j.encoding]).sort()).toEqual(scripts.map((src) => [src, 'br']).sort());
+      const wire = js.reduce((n, j) => n + j.wire, 0);
+      const bytes = js.reduce((n, j) => n + j.bytes, 0);
+      fs.writeFileSync(path.join(artifacts, 'dashboard-javascript.json'), JSON.stringify({ wire, bytes, js }, null, 2));
+      expect(wire).toBeLessThanOrEqual(1_000_000);
+    } finally {
+      await fresh.close();
+    }
+  });
   it('keeps the browser console clean on every page: no failed request, no warning, no error', async () => {
     const visitor = await page.context().newPage();
     const heard: string[] = [];
+    let pending = 0;
     visitor.on('console', (m) => {
-      // one warning is known and left: AdminJS's development bundles (global and design-system) each carry
-      // their own @emotion/react, which warns of the other; its production bundles carry no such check
-      if (m.text().startsWith('You are loading @emotion/react when it is already loaded')) return;
       if (m.type() === 'warning' || m.type() === 'error') heard.push(`${m.type()}: ${m.text()}`);
     });
     visitor.on('pageerror', (e) => heard.push(`pageerror: ${e.message}`));
+    visitor.on('request', () => pending++);
+    visitor.on('requestfinished', () => pending--);
+    visitor.on('requestfailed', (r) => {
+      pending--;
+      // a request the next navigation cuts short is not a failure of the page
+      if (r.failure()?.errorText !== 'net::ERR_ABORTED') heard.push(`failed ${new URL(r.url()).pathname}: ${r.failure()?.errorText}`);
+    });
     visitor.on('response', (r) => {
       if (r.status() >= 400) heard.push(`${r.status()} ${new URL(r.url()).pathname}`);
     });
+    // every request the page made has been answered (its console messages come before or with them)
+    const settled = () => waitFor('every request of the page answered', () => pending === 0, browserTimeoutMs);
     try {
       // the page as a browser loads it on its own, icon included
       const icon = await visitor.request.get(`${s.origin}/favicon.ico`);
       expect({ status: icon.status(), type: icon.headers()['content-type'] }).toEqual({ status: 200, type: 'image/x-icon' });
       await visitor.goto(`${s.origin}/admin`);
       await visitor.waitForSelector('[data-testid="agora-dashboard-title"]');
+      await settled();
       for (const resource of ['User', 'Board', 'UserBoardPermission', 'Post', 'Comment', 'ChatSession', 'Ai', 'AiLog', 'AuditLog']) {
+        const listed = visitor.waitForResponse((r) => r.url().includes(`/admin/api/resources/${resource}/actions/list`));
         await visitor.goto(`${s.origin}/admin/resources/${resource}`);
         await visitor.waitForSelector('[data-css$="action-header"] h2');
-        await visitor.waitForLoadState('networkidle');
+        await listed;
+        await settled();
       }
       await visitor.screenshot({ path: path.join(artifacts, 'console-last-page.png'), fullPage: true });
       expect(heard).toEqual([]);

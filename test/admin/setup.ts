@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from '@jest/globals';
 import request from 'supertest';
+import { componentsKey } from '../../admin/env.js';
 import { startApi, type RunningApi } from '../../src/api-server.js';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { projectRoot } from '../../src/platform/paths.js';
@@ -19,11 +20,7 @@ import { tmpRoot } from '../helpers/db.js';
  * missing), set as ADMIN_JS_TMP_DIR before the panel is first imported.
  */
 export function useBundle(): string {
-  const hash = crypto.createHash('sha256');
-  const sources = path.join(projectRoot, 'admin', 'components');
-  for (const f of fs.readdirSync(sources).sort()) hash.update(f).update(fs.readFileSync(path.join(sources, f)));
-  hash.update(fs.readFileSync(path.join(projectRoot, 'admin', 'components.ts')));
-  const dir = path.join(tmpRoot, `adminjs-${hash.digest('hex').slice(0, 12)}`);
+  const dir = path.join(tmpRoot, `adminjs-${componentsKey()}`);
   if (!fs.existsSync(path.join(dir, 'bundle.js'))) {
     const work = `${dir}.${process.pid}.${crypto.randomBytes(3).toString('hex')}`;
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'admin/build.ts', '--bundle-only'], { cwd: projectRoot, env: { ...process.env, ADMIN_JS_TMP_DIR: work }, encoding: 'utf8' });
