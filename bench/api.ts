@@ -27,6 +27,8 @@ const warmup = Number(env.BENCH_WARMUP ?? 3);
 const rounds = Number(env.BENCH_ROUNDS ?? 3);
 const connectionSets = (env.BENCH_CONNECTIONS ?? '10,100').split(',').map(Number);
 const overloadConnections = Number(env.BENCH_OVERLOAD_CONNECTIONS ?? 500);
+// only the overload row (after the warm-up), e.g. to tune the load-shedding settings (OVERLOAD_*, passed to D)
+const overloadOnly = env.BENCH_OVERLOAD_ONLY === '1';
 const servers = (env.BENCH_SERVERS ?? 'A,B,C,D').split(',') as ServerName[];
 const POSTS = Number(env.BENCH_POSTS ?? 10_000);
 const mysqlBase = env.BENCH_API_MYSQL_URL;
@@ -166,8 +168,13 @@ async function start(name: ServerName, seeded: Seeded): Promise<Running> {
   await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, 'the api');
   // the admin panel loads in the background at start: let it finish before measuring
   await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/admin/login`)).ok, 'the admin panel');
-  const login = await fetch(`${base}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: READER.name, password: READER.password }) });
-  const token = ((await login.json()) as { access_token: string }).access_token;
+  // a process still loading may shed the login (503 overloaded): ask again
+  let token = '';
+  await waitFor(async () => {
+    const login = await fetch(`${base}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: READER.name, password: READER.password }) });
+    if (login.ok) token = ((await login.json()) as { access_token: string }).access_token;
+    return login.ok;
+  }, 'the login');
   return { base, headers: { authorization: `Bearer ${token}` }, proc };
 }
 
@@ -211,6 +218,7 @@ function load(r: Running, workload: Workload, seeded: Seeded, connections: numbe
       if (err) return reject(new Error(`autocannon failed: ${err.message}`));
       const res = JSON.parse(stdout) as autocannon.Result & { statusCodeStats?: Record<string, { count: number }> };
       const codes = res.statusCodeStats ?? {};
+      if (env.BENCH_DEBUG) process.stderr.write(`${JSON.stringify({ codes, errors: res.errors, timeouts: res.timeouts, non2xx: res.non2xx })}\n`);
       const count = (pred: (code: number) => boolean) =>
         Object.entries(codes)
           .filter(([c]) => pred(Number(c)))
@@ -245,7 +253,7 @@ async function measure(provider: string, seeded: Seeded, names: ServerName[]) {
       const r = await start(name, seeded);
       try {
         for (const w of workloads) await load(r, w, seeded, connectionSets[0], warmup);
-        for (const w of workloads) {
+        for (const w of overloadOnly ? [] : workloads) {
           for (const c of connectionSets) {
             const key: Key = `${name}:${w}:${c}`;
             results.set(key, [...(results.get(key) ?? []), await load(r, w, seeded, c, seconds)]);
@@ -264,7 +272,7 @@ async function measure(provider: string, seeded: Seeded, names: ServerName[]) {
   };
   console.log(`\n${provider}: req/s (median of ${rounds}), p50 / p99 ms`);
   console.log(['workload'.padEnd(16), ...names.map((n) => `${n} ${stacks[n]}`.padEnd(30)), 'D/A', 'D/B', 'D/C'].join(' '));
-  for (const w of workloads) {
+  for (const w of overloadOnly ? [] : workloads) {
     for (const c of connectionSets) {
       const cells = names.map((n) => {
         const m = med(`${n}:${w}:${c}`);

@@ -2,6 +2,7 @@ import type { Server, ServerResponse } from 'node:http';
 import net from 'node:net';
 import type { AdminMount } from '../admin/mount.js';
 import { buildApp } from './app.js';
+import type { OverloadGuard } from './http/overload.js';
 import type { Context } from './context.js';
 
 export interface RunningApi {
@@ -105,6 +106,7 @@ export async function startApi(ctx: Context, port = ctx.config.port, host = ctx.
         clearTimeout(force);
       }
       await ctx.services.orphanSweep.stop();
+      (app.locals.overload as OverloadGuard).close();
       // after the last request: nothing counted is left behind in the buffer
       await ctx.services.views.stop();
     },

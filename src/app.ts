@@ -25,6 +25,7 @@ import { NotFoundError, UnavailableError } from './errors.js';
 import { errorHandler } from './http/errors.js';
 import { buildOpenApi, docsRouter } from './http/openapi.js';
 import { idempotency } from './http/idempotency.js';
+import { overloadGuard } from './http/overload.js';
 import { requestId } from './http/request-id.js';
 import { runWithLogContext } from './platform/log-context.js';
 import { packageVersion } from './platform/paths.js';
@@ -79,12 +80,16 @@ export function buildApp(ctx: Context): Express {
   app.set('trust proxy', ctx.config.trustProxy);
   app.set('query parser', 'extended');
 
+  // load shedding: decided before the request is logged (a shed request has no log line of its own; the guard
+  // sums them up), answered right after the request id, before anything parses, authenticates or queries
+  const overload = overloadGuard(ctx.config.overload, ctx.logger);
+  app.locals.overload = overload;
   app.use(
     pinoHttp({
       logger: ctx.logger,
       genReqId: requestId,
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || overload.shed(req as express.Request) },
       // the route pattern, never the raw URL (ids and query strings stay out of the logs); the user once known
       serializers: { req: (req: { id: unknown; method: string }) => ({ id: req.id, method: req.method }) },
       customProps: (req) => {
@@ -95,6 +100,7 @@ export function buildApp(ctx: Context): Express {
   );
   // every log line and audit record made while serving the request carries its id and the client's address
   // (and user id, once known)
+  app.use(overload.middleware);
   app.use((req, _res, next) => runWithLogContext({ requestId: req.id as string, ...(req.ip ? { ip: req.ip } : {}) }, next));
   app.use(identityBodiesOnly);
   // the admin panel (AdminJS, imported on first use): its own security headers, sessions and body parsing

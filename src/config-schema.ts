@@ -113,6 +113,29 @@ export const settings = {
     schema: { type: 'integer', minimum: 100, maximum: 600000, default: 10000 },
     doc: 'On SIGTERM/SIGINT a process stops accepting, lets in-flight work finish and closes its clients; one still running after this long exits with code 1.',
   },
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: {
+    group: 'http',
+    schema: { type: 'integer', minimum: 0, maximum: 60000 },
+    shown: '`200`; `0` under `NODE_ENV=test`',
+    note: 'Load shedding: 503 overloaded once the event loop is this late (ms, mean of two samples in a row); 0 turns it off',
+    example: '200',
+    doc: "Load shedding: when the mean event-loop delay of two samples in a row is over this, the api answers new requests with a 503 problem (`overloaded`, `Retry-After`) until a sample is under it again; `/healthz`, `/readyz` and the admin panel's static files are always served. `0` turns this signal off.",
+  },
+  OVERLOAD_SAMPLE_MS: {
+    group: 'http',
+    schema: { type: 'integer', minimum: 10, maximum: 60000, default: 500 },
+    doc: 'Length of one event-loop delay sample (the delay is measured every 10 ms and averaged over this window).',
+  },
+  OVERLOAD_MAX_IN_FLIGHT: {
+    group: 'http',
+    schema: { type: 'integer', minimum: 0, maximum: 1000000, default: 0 },
+    doc: 'Load shedding: requests one api process serves at once (event streams not counted); one more gets the 503 `overloaded` at once. `0`: no bound.',
+  },
+  OVERLOAD_RETRY_AFTER_SECONDS: {
+    group: 'http',
+    schema: { type: 'integer', minimum: 1, maximum: 3600, default: 2 },
+    doc: '`Retry-After` of an `overloaded` 503.',
+  },
   PUBLIC_URL: {
     group: 'accounts',
     schema: { type: 'string', pattern: '^https?://[^\\s]+$' },

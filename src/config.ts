@@ -35,6 +35,8 @@ export interface Config {
   trustProxy: boolean | number | string;
   migrateOnStart: boolean;
   shutdownTimeoutMs: number;
+  /** Load shedding of the api (src/http/overload.ts); 0 turns a signal off. */
+  overload: { maxEventLoopDelayMs: number; sampleMs: number; maxInFlight: number; retryAfterSeconds: number };
   /** Base URL members reach Agora at (links in mails); http://localhost:PORT when PUBLIC_URL is unset. */
   publicUrl: string;
   auth: {
@@ -270,6 +272,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
     trustProxy: parseTrustProxy(v.TRUST_PROXY),
     migrateOnStart: v.MIGRATE_ON_START,
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
+    overload: Object.freeze({
+      // off in the test suites, which run in parallel on busy machines: the suites that test shedding set it
+      maxEventLoopDelayMs: v.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS ?? (nodeEnv === 'test' ? 0 : 200),
+      sampleMs: v.OVERLOAD_SAMPLE_MS,
+      maxInFlight: v.OVERLOAD_MAX_IN_FLIGHT,
+      retryAfterSeconds: v.OVERLOAD_RETRY_AFTER_SECONDS,
+    }),
     // unset: the address this api listens on from this machine, so mailed links follow PORT
     publicUrl: (v.PUBLIC_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, ''),
     auth: Object.freeze({

@@ -67,6 +67,7 @@ const details: Record<string, string> = {
   server_busy: 'The server is busy checking passwords; try again in a moment.',
   internal_error: 'An unexpected error occurred.',
   dependency_unavailable: 'A backing service is not reachable; try again shortly.',
+  overloaded: 'The server is overloaded; try again shortly.',
 };
 
 /** The 404 code of a path id, by the collection it follows in the path (`/boards/:boardId` → board_not_found). */
@@ -230,11 +231,16 @@ export function errorResponses(route: RegisteredRoute, sharedExamples: Record<st
     };
   }
   responses.default = {
-    description: 'Unexpected: `internal_error` (500), or a backing service out of reach: `dependency_unavailable` (503)',
+    description:
+      'Unexpected: `internal_error` (500), a backing service out of reach: `dependency_unavailable` (503), or the server too busy to answer in time: `overloaded` (503, with Retry-After; answered before the request is authenticated or its body read)',
     content: {
       'application/problem+json': {
         schema: problemRef,
-        examples: { internal_error: exampleRef(500, 'internal_error', sharedExamples), dependency_unavailable: exampleRef(503, 'dependency_unavailable', sharedExamples) },
+        examples: {
+          internal_error: exampleRef(500, 'internal_error', sharedExamples),
+          dependency_unavailable: exampleRef(503, 'dependency_unavailable', sharedExamples),
+          overloaded: exampleRef(503, 'overloaded', sharedExamples),
+        },
       },
     },
   };
