@@ -18,7 +18,8 @@
 // (5 s at most for the last deliveries), BENCH_CHAT_VERBOSE=1 (raw load generator results), BENCH_CHAT_FIXED_AFTER_SAT=1
 // (the fixed-rate row on the server that just ran the saturated row, instead of a fresh one), BENCH_CHAT_TIMELINE=1
 // (per 100 ms of send time: deliveries, how many took > 20 ms, the slowest), BENCH_CHAT_DISK_PROBE (5 s of fsyncs
-// on the disk under C's database before each round, 0 = skip).
+// on the disk under C's database before each round, 0 = skip), BENCH_CHAT_READS (1 `read` frame per socket per second
+// in the saturated and fixed-rate rows, naming the latest message it received; 0 = none).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -62,6 +63,7 @@ const SERVERS = (env.BENCH_CHAT_SERVERS ?? 'A,B,C').split(',').map((s) => s.trim
 if (SERVERS.some((s) => !(s in LABEL))) throw new Error('BENCH_CHAT_SERVERS lists servers among A, B, C');
 const DRAIN = num('BENCH_CHAT_DRAIN', 5);
 const DISK_PROBE = num('BENCH_CHAT_DISK_PROBE', 5);
+const READS = num('BENCH_CHAT_READS', 1);
 const CONNS = ROOMS * MEMBERS;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -260,6 +262,9 @@ interface LoadResult {
   misrouted: number;
   stalls: number;
   backlog_skips: number;
+  reads_sent: number;
+  reads_in: number;
+  read_errors: number;
   other_frames: number;
   p50_ms: number;
   p99_ms: number;
@@ -308,7 +313,7 @@ function runLoadgen(conns: string[], args: string[]): LoadgenRun {
       if (env.BENCH_CHAT_VERBOSE === '1') log(`    ${line}`);
       // BENCH_CHAT_TIMELINE=1: the load generator's latency per 100 ms of send time (both modes)
       if (env.BENCH_CHAT_TIMELINE === '1') for (const l of err.split('\n').filter((x) => x.startsWith('timeline '))) log(`    ${l}`);
-      if (r.failed || r.closed_by_server || r.errors) log(`    loadgen: ${err.trim().split('\n').slice(1).join('\n    loadgen: ')}`);
+      if (r.failed || r.closed_by_server || r.errors || r.read_errors) log(`    loadgen: ${err.trim().split('\n').slice(1).join('\n    loadgen: ')}`);
       resolve(r);
     });
   });
@@ -430,7 +435,7 @@ const commonArgs = (s: Server) => ['--port', String(s.port), '--server-pid', Str
 const sustained = (r: LoadResult) => Math.abs(r.deliveries_per_s - r.target_rate) <= 0.03 * r.target_rate && r.loss === 0;
 
 async function round(kind: Kind): Promise<RoundResult> {
-  const timing = ['--warmup', String(WARMUP), '--duration', String(SECONDS), '--drain', String(DRAIN)];
+  const timing = ['--warmup', String(WARMUP), '--duration', String(SECONDS), '--drain', String(DRAIN), '--reads-per-s', String(READS)];
   const byWindow = new Map<number, LoadResult>();
   const saturate = async (server: Server, window: number) => {
     const r = await runLoadgen(await connList(kind, CONNS), [...commonArgs(server), '--mode', 'sat', '--window', String(window), ...timing]).result;
@@ -660,6 +665,8 @@ const rows: Row[] = [
   ['  latency p50 (ms)', (k) => med(k, (r) => r.fixed.p50_ms), fmtMs, false],
   ['  latency p99 (ms)', (k) => med(k, (r) => r.fixed.p99_ms), fmtMs, true],
   ['  loss (not delivered)', (k) => med(k, (r) => r.fixed.loss), fmtLoss, false],
+  ['  read frames sent per socket/s', (k) => med(k, (r) => r.fixed.reads_sent / (WARMUP + SECONDS) / CONNS), (x) => (Number.isFinite(x) ? x.toFixed(2) : '—'), false],
+  ['  read frames received/s', (k) => med(k, (r) => r.fixed.reads_in / (WARMUP + SECONDS)), fmtInt, false],
   ['  Redis CPU (C only)', (k) => (k === 'C' ? med(k, (r) => r.fixed.extra_cpu) : NaN), fmtPct, false],
   ['idle: RSS per socket (KB)', (k) => (idle[k] ? idle[k].rssPerConn / 1024 : NaN), fmtKb, true],
   ['  V8 heap+external (KB)', (k) => (idle[k] ? idle[k].heapPerConn / 1024 : NaN), fmtKb, true],
@@ -689,7 +696,7 @@ const lines: string[] = [];
 lines.push('');
 lines.push(`agora bench:chat — ${ROOMS} rooms x ${MEMBERS} sockets (${CONNS}), ${SIZE}-byte content, each message delivered to the ${MEMBERS} members (sender included)`);
 lines.push(
-  `server pinned to CPU ${SERVER_CPU}, C load generator to CPU ${LOADGEN_CPU}; ${ROUNDS} alternating round(s), medians; ${SECONDS} s measured after ${WARMUP} s warm-up; saturation = the best of ${WINDOWS.join(', ')} unacked sends per socket (closed loop), per server; the rows under it are of that best window`,
+  `server pinned to CPU ${SERVER_CPU}, C load generator to CPU ${LOADGEN_CPU}; ${ROUNDS} alternating round(s), medians; ${SECONDS} s measured after ${WARMUP} s warm-up; saturation = the best of ${WINDOWS.join(', ')} unacked sends per socket (closed loop), per server; the rows under it are of that best window; ${READS ? `read state on: ${READS} \`read\` per socket per second in both rows` : 'read state off'}`,
 );
 lines.push(
   `node ${process.version}, uWebSockets.js ${(require('uWebSockets.js/package.json') as { version: string }).version}, ws ${(require('ws/package.json') as { version: string }).version}, gcc ${gccVersion}, ${cores} x ${cpuName()}, load average ${load0.toFixed(2)} at start, ${Math.round((Date.now() - startedAt) / 1000)} s`,

@@ -13,6 +13,13 @@
 //         connections; the timestamp is the scheduled send time (no coordinated omission).
 //   idle  connect and join, print a READY line, wait until stdin closes (answering pings), print the result.
 //
+// Read state (sat/rate, --reads-per-s R, default 0 = off): while sending, every connection sends R `read` frames per
+// second, spread evenly over the connections and the second:
+//   {"v":1,"type":"read","sessionId":N,"messageId":<the id of the latest message it has received>}
+// (none before it has received one, nor when that id has not moved since its last `read`). `read` frames received
+// are counted apart (reads_in); an `error` frame without a clientMsgId answers a `read` (read_errors) and does not
+// give a send window back.
+//
 // Timeline (sat/rate): warm-up --warmup s, measurement --duration s, then sends stop and --drain s at most are
 // left for the deliveries of the measured messages. Throughput counts deliveries received inside the
 // measurement window; latency and loss are computed over the messages *sent* inside it (loss = 1 - delivered /
@@ -55,6 +62,8 @@ typedef struct {
   int outstanding; // sat mode: sends without an ack
   uint64_t last_progress;
   uint64_t seq;
+  uint64_t last_msg_id;  // the highest message id received
+  uint64_t last_read_id; // the messageId of the last `read` sent
 } conn_t;
 
 // ---- options
@@ -71,6 +80,7 @@ static int opt_extra_pid = 0;
 static int opt_core = -1;
 static int opt_concurrency = 256;
 static double opt_setup_timeout = 60;
+static double opt_reads = 0; // `read` frames per connection per second (sat/rate)
 
 // ---- state
 static conn_t *conns;
@@ -85,6 +95,7 @@ static uint64_t rng = 0x9E3779B97F4A7C15ull;
 
 // ---- counters
 static uint64_t c_established, c_failed, c_joined, c_closed_open, c_errors, c_acks, c_other, c_misrouted, c_stalls, c_backlog_skips;
+static uint64_t c_reads_sent, c_reads_in, c_read_errors;
 static uint64_t c_sent_total, c_deliv_total, c_deliv_window, c_sent_window, c_expected_window, c_deliv_for_window;
 static uint64_t t_connect_start, t_connect_end;
 static int inflight_setup; // connects or handshakes in progress
@@ -341,6 +352,20 @@ static void send_msg(conn_t *c, uint64_t ts) {
   }
 }
 
+/** A `read` of the latest message this connection has received (nothing new: nothing sent). */
+static void send_read(conn_t *c) {
+  if (!c->last_msg_id || c->last_msg_id == c->last_read_id) return;
+  char buf[128], *p = buf;
+  p = put_str(p, "{\"v\":1,\"type\":\"read\",\"sessionId\":");
+  p = put_u64(p, (uint64_t)c->session_id);
+  p = put_str(p, ",\"messageId\":");
+  p = put_u64(p, c->last_msg_id);
+  *p++ = '}';
+  put_frame(c, 1, (uint8_t *)buf, (size_t)(p - buf));
+  c->last_read_id = c->last_msg_id;
+  c_reads_sent++;
+}
+
 static void flush_conn(conn_t *c) {
   while (c->out_off < c->out_len) {
     ssize_t n = write(c->fd, c->out + c->out_off, c->out_len - c->out_off);
@@ -434,6 +459,13 @@ static void on_text(conn_t *c, const uint8_t *p, size_t len, uint64_t now) {
     int room = 0;
     for (int i = 0; i < 7; i++) room = room * 10 + (q[i] - '0');
     if (room != c->room) c_misrouted++;
+    // the message's id, for `read` frames: "id":N follows the sessionId near the start of the frame
+    const uint8_t *idp = memmem(t, rest < 64 ? rest : 64, "\"id\":", 5);
+    if (idp) {
+      uint64_t id = 0;
+      for (idp += 5; idp < p + len && *idp >= '0' && *idp <= '9'; idp++) id = id * 10 + (uint64_t)(*idp - '0');
+      if (id > c->last_msg_id) c->last_msg_id = id;
+    }
     c_deliv_total++;
     if (now >= m0 && now < m1) c_deliv_window++;
     if (ts >= m0 && ts < m1) {
@@ -456,9 +488,15 @@ static void on_text(conn_t *c, const uint8_t *p, size_t len, uint64_t now) {
       c->joined = 1;
       c_joined++;
     }
+  } else if (rest >= 5 && !memcmp(t, "read\"", 5)) {
+    c_reads_in++;
   } else if (rest >= 6 && !memcmp(t, "error\"", 6)) {
     c_errors++;
     if (errors_printed++ < 5) fprintf(stderr, "loadgen: error frame on conn %d: %.*s\n", (int)(c - conns), (int)(len < 300 ? len : 300), p);
+    if (!memmem(p, len, "\"clientMsgId\"", 13)) {
+      c_read_errors++; // the answer to a `read`: no send window to give back
+      return;
+    }
     c->last_progress = now;
     if (c->outstanding > 0) c->outstanding--;
     if (opt_mode == MODE_SAT) maybe_send_more(c, now);
@@ -613,7 +651,8 @@ static void usage(void) {
   fprintf(stderr,
           "usage: loadgen --port P --conns FILE [--host 127.0.0.1] [--mode sat|rate|idle] [--rate deliveries/s]\n"
           "               [--window N] [--warmup s] [--duration s] [--drain s] [--size bytes] [--server-pid PID]\n"
-          "               [--extra-pid PID] [--core N] [--concurrency N] [--setup-timeout s]\n");
+          "               [--extra-pid PID] [--core N] [--concurrency N] [--setup-timeout s]\n"
+          "               [--reads-per-s R]\n");
   exit(2);
 }
 
@@ -638,9 +677,10 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--core")) opt_core = atoi(v);
     else if (!strcmp(a, "--concurrency")) opt_concurrency = atoi(v);
     else if (!strcmp(a, "--setup-timeout")) opt_setup_timeout = atof(v);
+    else if (!strcmp(a, "--reads-per-s")) opt_reads = atof(v);
     else usage();
   }
-  if (!opt_port || !opt_conns || opt_mode < 0 || opt_size < 40 || opt_size > 4000 || opt_window < 1 || opt_rate <= 0) usage();
+  if (!opt_port || !opt_conns || opt_mode < 0 || opt_size < 40 || opt_size > 4000 || opt_window < 1 || opt_rate <= 0 || opt_reads < 0) usage();
   signal(SIGPIPE, SIG_IGN);
   rng ^= (uint64_t)now_ns() ^ ((uint64_t)getpid() << 32);
   snprintf(nonce, sizeof nonce, "%08" PRIx64, xorshift() & 0xffffffffu);
@@ -707,6 +747,8 @@ int main(int argc, char **argv) {
   double fanout = (double)avg_room / (nrooms ? nrooms : 1);
   if (opt_mode == MODE_RATE) msgs_per_ns = opt_rate / fanout / 1e9;
   uint64_t rate_k = 0; // messages scheduled so far
+  uint64_t read_k = 0; // `read` turns so far (round-robin over the connections)
+  double reads_per_ns = opt_reads * (double)nconns / 1e9;
   int rr = 0;          // round-robin sender
   int measuring = 0;
   uint64_t drain_deadline = m1 + (uint64_t)(opt_drain * 1e9);
@@ -780,6 +822,13 @@ int main(int argc, char **argv) {
         send_msg(c, ts);
       }
     }
+    if (reads_per_ns > 0 && sending) {
+      uint64_t due = (uint64_t)((double)(now - t_run) * reads_per_ns);
+      for (; read_k < due; read_k++) {
+        conn_t *c = &conns[read_k % (uint64_t)nconns];
+        if (c->state == ST_OPEN && c->joined) send_read(c);
+      }
+    }
     if (opt_mode == MODE_SAT && sending && now - last_stall_check > 100000000ull) {
       // a connection whose acks stopped for 5 s (a dropped ack) gets its window back; a slow server only
       // delays acks, and refilling early would raise the load above the window
@@ -815,9 +864,9 @@ int main(int argc, char **argv) {
     printf(",\"target_rate\":%.0f,\"window\":%d,\"measure_s\":%.3f,\"sent_total\":%" PRIu64 ",\"deliveries_total\":%" PRIu64 ",\"deliveries_in_window\":%" PRIu64
            ",\"deliveries_per_s\":%.0f,\"sent_in_window\":%" PRIu64 ",\"messages_per_s\":%.0f,\"expected_for_window\":%" PRIu64 ",\"delivered_for_window\":%" PRIu64
            ",\"loss\":%.6f,\"acks\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"other_frames\":%" PRIu64 ",\"misrouted\":%" PRIu64 ",\"stalls\":%" PRIu64 ",\"backlog_skips\":%" PRIu64
-           ",\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_ms\":%.3f,\"loadgen_cpu\":%.1f,\"server_cpu\":%.1f,\"extra_cpu\":%.1f,\"core_busy\":%.1f,\"core_steal\":%.1f",
+           ",\"reads_per_s_per_conn\":%.2f,\"reads_sent\":%" PRIu64 ",\"reads_in\":%" PRIu64 ",\"read_errors\":%" PRIu64 ",\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_ms\":%.3f,\"loadgen_cpu\":%.1f,\"server_cpu\":%.1f,\"extra_cpu\":%.1f,\"core_busy\":%.1f,\"core_steal\":%.1f",
            opt_mode == MODE_RATE ? opt_rate : 0, opt_window, secs, c_sent_total, c_deliv_total, c_deliv_window, (double)c_deliv_window / secs, c_sent_window,
-           (double)c_sent_window / secs, c_expected_window, c_deliv_for_window, loss, c_acks, c_errors, c_other, c_misrouted, c_stalls, c_backlog_skips, hist_pct(0.50),
+           (double)c_sent_window / secs, c_expected_window, c_deliv_for_window, loss, c_acks, c_errors, c_other, c_misrouted, c_stalls, c_backlog_skips, opt_reads, c_reads_sent, c_reads_in, c_read_errors, hist_pct(0.50),
            hist_pct(0.90), hist_pct(0.99), hist_pct(0.999), hist_pct(1.0), 100.0 * cpu0 / secs, srv0 >= 0 ? 100.0 * srv0 / secs : -1,
            ext0 >= 0 ? 100.0 * ext0 / secs : -1, core_busy, core_steal);
   }

@@ -2,7 +2,10 @@
 // work per message as server A (JSON.parse, an ack to the sender, one `message` frame to every member of the
 // session, the sender included); the frame is encoded once and the Buffer is sent to each member. No auth,
 // no persistence. `ws` has no send-buffer limit: a slow receiver makes the process buffer without bound.
-// permessage-deflate is off (as in A and the Agora chat). Env: PORT, HOST (127.0.0.1).
+// permessage-deflate is off (as in A and the Agora chat). `read` (read state) sends `read {sessionId, userId,
+// messageId}` to the session's other members, at most once per member and session per second as A and the Agora chat
+// do (a newer marker inside the second waits; the newest goes out at its end); nothing is stored. Env: PORT, HOST
+// (127.0.0.1).
 import http from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 
@@ -11,6 +14,7 @@ interface ClientFrame {
   sessionId?: number;
   clientMsgId?: string;
   content?: string;
+  messageId?: number;
 }
 
 const port = Number(process.env.PORT ?? 0);
@@ -27,6 +31,7 @@ const wss = new WebSocketServer({ server, path: '/ws', perMessageDeflate: false,
 wss.on('connection', (ws) => {
   const userId = ++nextUser;
   const joined = new Set<number>();
+  const reads = new Map<number, { at: number; pending: number; timer: NodeJS.Timeout | null }>();
   ws.on('message', (data: Buffer) => {
     let f: ClientFrame;
     try {
@@ -42,6 +47,24 @@ wss.on('connection', (ws) => {
       if (!members) return;
       const frame = Buffer.from(JSON.stringify({ v: 1, type: 'message', sessionId: f.sessionId, id, authorId: userId, content: f.content, clientMsgId: f.clientMsgId, createdAt }));
       for (const m of members) m.send(frame, { binary: false });
+    } else if (f.type === 'read' && typeof f.sessionId === 'number' && typeof f.messageId === 'number') {
+      const sessionId = f.sessionId;
+      let r = reads.get(sessionId);
+      if (!r) reads.set(sessionId, (r = { at: 0, pending: 0, timer: null }));
+      if (f.messageId <= r.pending) return;
+      r.pending = f.messageId;
+      const slot = r;
+      const out = () => {
+        slot.timer = null;
+        slot.at = Date.now();
+        const members = rooms.get(sessionId);
+        if (!members || ws.readyState !== ws.OPEN) return;
+        const frame = Buffer.from(JSON.stringify({ v: 1, type: 'read', sessionId, userId, messageId: slot.pending }));
+        for (const m of members) if (m !== ws) m.send(frame, { binary: false });
+      };
+      const wait = slot.at + 1000 - Date.now();
+      if (wait <= 0) out();
+      else slot.timer ??= setTimeout(out, wait);
     } else if (f.type === 'join' && typeof f.sessionId === 'number') {
       let members = rooms.get(f.sessionId);
       if (!members) rooms.set(f.sessionId, (members = new Set()));
@@ -51,6 +74,7 @@ wss.on('connection', (ws) => {
     }
   });
   ws.on('close', () => {
+    for (const r of reads.values()) if (r.timer) clearTimeout(r.timer);
     for (const s of joined) {
       const members = rooms.get(s);
       members?.delete(ws);

@@ -1,6 +1,7 @@
 // The chat process's server on uWebSockets.js (native only): /healthz, /readyz, /metrics, and /ws — the chat protocol
 // (docs/chat-protocol.md). This file puts the parts together and owns start and stop:
 //   upgrade.ts           the upgrade consumes the single-use ticket before any socket exists
+//   ticket-redeemer.ts   the tickets of concurrent upgrades, redeemed in one batch per turn of the event loop
 //   cork-anchor.ts       a loopback socket of the replica's own, whose cork those upgrades borrow (uWS bug)
 //   frame-dispatch.ts    client frames, validated and within budget (frame-limits.ts), to their handlers
 //   rooms.ts             joined sessions, presence, typing, control events (removal, hiding, deletion)
@@ -28,6 +29,7 @@ import { metricsHandler } from './metrics-endpoint.js';
 import { createChatMetrics, type ChatMetrics } from './metrics.js';
 import { RoomRegistry } from './rooms.js';
 import { ChatSubscriber } from './subscriber.js';
+import { TicketRedeemer } from './ticket-redeemer.js';
 import { createUpgradeHandler } from './upgrade.js';
 import { assertNativeUws } from './uws.js';
 
@@ -69,6 +71,7 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
   });
   const rooms: RoomRegistry = new RoomRegistry({ chat, bus, delivery, log, typingIntervalMs: config.typingIntervalMs, resumeMax: config.resumeMax, subscriber: () => subscriber! });
   const sender = new MessageSender({ chat, bus, config, metrics, log, delivery, rooms, connections, stopping: isStopping });
+  const redeemer = new TicketRedeemer({ sessions: ctx.sessions, connectUsers: (ids) => chat.connectUsers(ids) });
   const dispatcher = new FrameDispatcher({ chat, bus, config, metrics, log, delivery, rooms, sender, connections });
 
   const revoke = (userId: number) => {
@@ -132,7 +135,7 @@ export async function startChat(ctx: Context, port = ctx.config.chatPort, host =
       idleTimeout: config.idleTimeoutSeconds,
       sendPingsAutomatically: true,
       compression: uws.DISABLED,
-      upgrade: createUpgradeHandler({ sessions: ctx.sessions, chat, metrics, log, connections, anchor, stopping: isStopping }),
+      upgrade: createUpgradeHandler({ redeemer, metrics, log, connections, anchor, stopping: isStopping }),
       open: (ws) => {
         const data = ws.getUserData();
         if (isCorkAnchor(data)) return anchor.opened(ws);

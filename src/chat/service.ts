@@ -116,8 +116,8 @@ export class ChatService {
     return this.reads.markRead(viewer, id, messageId);
   }
 
-  connectUser(userId: number) {
-    return this.sessions.connectUser(userId);
+  connectUsers(userIds: readonly number[]) {
+    return this.sessions.connectUsers(userIds);
   }
 
   join(viewer: Viewer, id: number, known?: SessionSnapshot) {

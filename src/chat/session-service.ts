@@ -176,10 +176,11 @@ export class ChatSessionService {
     if (userId !== viewer.id) await this.audit.record({ actor: { id: viewer.id }, action: 'chat.member_removed', target: { type: 'chat_session', id }, details: { userId } });
   }
 
-  /** The user a ticket names, when they may still chat (exists, not banned, account open). */
-  async connectUser(userId: number): Promise<Viewer | null> {
-    const u = await this.prisma.user.findUnique({ where: { id: userId }, select: { id: true, role: true, isBanned: true, deletedAt: true } });
-    return u && !u.isBanned && !u.deletedAt ? { id: u.id, role: u.role } : null;
+  /** The users chat tickets name who may still chat (exist, not banned, account open), by id; one query. */
+  async connectUsers(userIds: readonly number[]): Promise<Map<number, Viewer>> {
+    const ids = [...new Set(userIds)];
+    const rows = ids.length ? await this.prisma.user.findMany({ where: { id: { in: ids } }, select: { id: true, role: true, isBanned: true, deletedAt: true } }) : [];
+    return new Map(rows.filter((u) => !u.isBanned && !u.deletedAt).map((u) => [u.id, { id: u.id, role: u.role }]));
   }
 
   /** Joining needs read access; the session's current state comes back for the `joined` frame. */

@@ -1,8 +1,8 @@
 // The WebSocket upgrade of /ws: the single-use ticket (?ticket=…) is consumed before any socket exists; no ticket,
 // a bad one, or one whose access token has been revoked since (or whose user was banned or closed their account)
-// is a 401 problem and the connection closes.
+// is a 401 problem and the connection closes. The tickets of concurrent upgrades are redeemed in batches
+// (ticket-redeemer.ts).
 import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
-import type { Sessions, WsTicket } from '../auth/sessions.js';
 import { DependencyUnavailableError, UnavailableError, UnauthenticatedError } from '../errors.js';
 import type { Logger } from '../platform/logger.js';
 import type { Viewer } from '../access/index.js';
@@ -11,22 +11,15 @@ import type { ConnectionRegistry } from './connections.js';
 import type { CorkAnchor } from './cork-anchor.js';
 import { sendProblem } from './http.js';
 import type { ChatMetrics } from './metrics.js';
-import type { ChatService } from './service.js';
+import type { TicketRedeemer } from './ticket-redeemer.js';
 
 export interface UpgradeDependencies {
-  sessions: Sessions;
-  chat: ChatService;
+  redeemer: TicketRedeemer;
   metrics: ChatMetrics;
   log: Logger;
   connections: ConnectionRegistry;
   anchor: CorkAnchor;
   stopping(): boolean;
-}
-
-/** The claims of the access token a ticket was issued to, as Sessions.isRevoked checks them (iat: at the issue). */
-function ticketClaims(t: WsTicket): Parameters<Sessions['isRevoked']>[0] {
-  const claims = { sub: String(t.userId), jti: t.jti, sid: t.sid, iat: t.issuedAt / 1000 };
-  return claims;
 }
 
 export function createUpgradeHandler(deps: UpgradeDependencies): (res: HttpResponse, req: HttpRequest, context: us_socket_context_t) => void {
@@ -51,10 +44,7 @@ export function createUpgradeHandler(deps: UpgradeDependencies): (res: HttpRespo
     void (async () => {
       let user: Viewer | null;
       try {
-        const issued = await deps.sessions.consumeWsTicket(ticket);
-        // a ticket dies with the access token it was issued to (logout, logout-all, password change…)
-        const live = issued !== null && !(await deps.sessions.isRevoked(ticketClaims(issued)));
-        user = live ? await deps.chat.connectUser(issued.userId) : null;
+        user = await deps.redeemer.redeem(ticket);
       } catch (e) {
         log.warn({ err: (e as Error).message }, 'chat upgrade: ticket check failed');
         if (!aborted) sendProblem(res, new DependencyUnavailableError(), true);

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { login, PASSWORD } from '../helpers/auth.js';
 import { testProvider } from '../helpers/db.js';
+import { TicketRedeemer } from '../../src/chat/ticket-redeemer.js';
 import { actor, call, Client, refusedUpgrade, startChatSuite, ticketFor, type Actor, type ChatSuite } from './helpers.js';
 
 let s: ChatSuite;
@@ -62,6 +63,21 @@ describe(`chat tickets and revocation (${testProvider})`, () => {
     expect((await call(s.app, who, 'post', '/auth/logout')).status).toBe(204);
     await expectRefused(ticket);
     await expectAccepted(otherTicket);
+  });
+
+  it('redeems the tickets of one tick together, each on its own merits; a ticket used twice at once lets one in', async () => {
+    const [ok, loggedOut, banned, twice] = [await actor(s.t, s.app), await actor(s.t, s.app), await actor(s.t, s.app), await actor(s.t, s.app)];
+    const tickets = { ok: await ticketFor(s.app, ok), loggedOut: await ticketFor(s.app, loggedOut), banned: await ticketFor(s.app, banned), twice: await ticketFor(s.app, twice) };
+    const used = await ticketFor(s.app, ok);
+    expect(await s.t.ctx.sessions.consumeWsTicket(used)).not.toBeNull();
+    expect((await call(s.app, loggedOut, 'post', '/auth/logout')).status).toBe(204);
+    await s.t.ctx.prisma.user.update({ where: { id: banned.id }, data: { isBanned: true } });
+    const redeemer = new TicketRedeemer({ sessions: s.t.ctx.sessions, connectUsers: (ids) => s.t.ctx.services.chat.connectUsers(ids) });
+    // redeemed in the same tick: one batch
+    const answers = await Promise.all([tickets.ok, tickets.loggedOut, tickets.banned, used, 'not-a-ticket', tickets.twice, tickets.twice].map((t) => redeemer.redeem(t)));
+    expect(answers.map((u) => u?.id ?? null)).toEqual([ok.id, null, null, null, null, twice.id, null]);
+    // all of them are spent, the refused ones too
+    expect(await s.t.ctx.sessions.consumeWsTickets([tickets.ok, tickets.loggedOut, tickets.banned, tickets.twice])).toEqual([null, null, null, null]);
   });
 
   it('counts the refusals as bad tickets', async () => {
