@@ -9,14 +9,24 @@ import type { Db } from '../platform/prisma.js';
 export type PostCounter = 'numberOfLike' | 'numberOfComment';
 type Tx = Prisma.TransactionClient;
 
+/** The statement that locks the post, not yet run: for `prisma.$transaction([...])` (a batch of statements). */
+export function lockPostStatement(db: Tx | Db, postId: number): Prisma.PrismaPromise<number> {
+  return db.$executeRaw`UPDATE posts SET numberOfLike = numberOfLike WHERE id = ${postId}`;
+}
+
+/** The statement that moves a counter by `delta` (not 0), not yet run: for `prisma.$transaction([...])`. */
+export function moveCounterStatement(db: Tx | Db, postId: number, counter: PostCounter, delta: number): Prisma.PrismaPromise<number> {
+  // the column name comes from the PostCounter union above, never from input
+  return db.$executeRawUnsafe(`UPDATE posts SET ${counter} = ${counter} + ? WHERE id = ?`, delta, postId);
+}
+
 export async function lockPost(tx: Tx, postId: number): Promise<void> {
-  await tx.$executeRaw`UPDATE posts SET numberOfLike = numberOfLike WHERE id = ${postId}`;
+  await lockPostStatement(tx, postId);
 }
 
 export async function moveCounter(tx: Tx, postId: number, counter: PostCounter, delta: number): Promise<void> {
   if (!delta) return;
-  // the column name comes from the PostCounter union above, never from input
-  await tx.$executeRawUnsafe(`UPDATE posts SET ${counter} = ${counter} + ? WHERE id = ?`, delta, postId);
+  await moveCounterStatement(tx, postId, counter, delta);
 }
 
 /**
