@@ -1,8 +1,8 @@
 // Comments. numberOfComment counts a post's visible comments: every create, delete, hide and show moves it
 // in the same transaction as the row, so it stays exact under concurrent requests.
-// On SQLite, where one transaction writes at a time anyway, new comments without files are group-committed
-// (src/platform/group-commit.ts): the comments of the requests that arrive while a batch is being written are
-// inserted, and their posts' counters moved, in the next batch's one transaction; each request is answered after
+// New comments without files are group-committed (src/platform/group-commit.ts): the comments of the requests that
+// arrive while a batch is being written are inserted, and their posts' counters moved, in the next batch's one
+// transaction (SQLite: one statement batch; MariaDB: one interactive transaction); each request is answered after
 // the commit that holds its row. If that transaction fails, its comments are written again one by one, so that
 // only the one at fault fails (docs/decisions/0009-comment-group-commit.md).
 import type { AuditLog } from '../audit/service.js';
@@ -54,8 +54,9 @@ interface NewComment {
 const MAX_BATCH = 256;
 
 export class CommentsService {
-  /** SQLite only; null on MariaDB, where each request keeps its own transaction (measured: docs/decisions/0009). */
-  private readonly newComments: GroupCommit<NewComment, Outcome<Awaited<ReturnType<CommentsService['insertOne']>>>> | null;
+  private readonly newComments: GroupCommit<NewComment, Outcome<Awaited<ReturnType<CommentsService['insertOne']>>>>;
+  /** SQLite: a batch is one transaction of statements; MariaDB: one interactive transaction (docs/decisions/0009). */
+  private readonly statementBatch: boolean;
 
   constructor(
     private readonly prisma: Db,
@@ -70,8 +71,9 @@ export class CommentsService {
     private readonly notifier: NotificationEmitter,
     provider: Config['databaseProvider'],
   ) {
-    // the batch relies on SQLite's search triggers: it writes no search tokens (search/index.ts writes them on MariaDB)
-    this.newComments = provider === 'sqlite' && !searchIndex.writesIndex ? new GroupCommit((batch) => this.writeBatch(batch), { maxBatch: MAX_BATCH, intervalMs: 0 }) : null;
+    // the statement batch relies on SQLite's search triggers; MariaDB writes each row's tokens (search/index.ts)
+    this.statementBatch = provider === 'sqlite' && !searchIndex.writesIndex;
+    this.newComments = new GroupCommit((batch) => this.writeBatch(batch), { maxBatch: MAX_BATCH, intervalMs: 0 });
   }
 
   /** A comment as `viewer` is shown it: files with their public ids and URLs signed for that viewer. */
@@ -125,7 +127,7 @@ export class CommentsService {
       await this.policy.requireWrite(viewer, post.boardId);
       if (!validateComment({ content })) throw ValidationError.of(fieldErrors(validateComment.errors, 'body'));
       const item = { postId, authorId: viewer.id, content };
-      if (this.newComments && !files.length) {
+      if (!files.length) {
         // notified by the batch (writeBatch)
         const outcome = await this.newComments.add(item);
         if (!outcome.ok) throw outcome.error;
@@ -180,11 +182,30 @@ export class CommentsService {
     return rows.map((row) => ({ ...row, files: [] }));
   }
 
+  /**
+   * A batch of comments without files (MariaDB, which has no INSERT … RETURNING for many rows) in one interactive
+   * transaction: the posts' locks in id order, each row with its search tokens, each post's counter once.
+   */
+  private async insertBatchInteractive(batch: NewComment[]) {
+    const perPost = new Map<number, number>();
+    for (const c of batch) perPost.set(c.postId, (perPost.get(c.postId) ?? 0) + 1);
+    return counterTransaction(this.prisma, [...perPost.keys()], async (tx) => {
+      const rows = [];
+      for (const c of batch) {
+        const row = await tx.comment.create({ data: { ...c, isFileAttached: false }, select: commentSelect });
+        await this.searchIndex.comment(tx, row);
+        rows.push(row);
+      }
+      for (const [postId, n] of perPost) await moveCounter(tx, postId, 'numberOfComment', n);
+      return rows;
+    });
+  }
+
   /** The group commit's write: the batch, or one by one if it fails; then one notification job per comment written, queued together. */
   private async writeBatch(batch: NewComment[]) {
     const outcomes = await batchOrOneByOne(
       batch,
-      (b) => this.insertBatch(b),
+      (b) => (this.statementBatch ? this.insertBatch(b) : this.insertBatchInteractive(b)),
       (c) => this.insertOne(c, []),
     );
     // the post's author and whoever it mentions are told by the worker

@@ -34,12 +34,14 @@ export async function moveCounter(tx: Tx, postId: number, counter: PostCounter, 
  * P2034): the transaction rolled back entirely, so running it again is safe. Transactions on one post
  * queue behind its lock, so a burst on a popular post waits longer than Prisma's 5 s default allows.
  */
-export async function counterTransaction<T>(prisma: Db, postId: number, fn: (tx: Tx) => Promise<T>, attempts = 5): Promise<T> {
+export async function counterTransaction<T>(prisma: Db, postId: number | number[], fn: (tx: Tx) => Promise<T>, attempts = 5): Promise<T> {
+  // several posts (a batch of comments) are locked in ascending order, so that two transactions never wait on each other
+  const postIds = typeof postId === 'number' ? [postId] : [...new Set(postId)].sort((a, b) => a - b);
   for (let i = 1; ; i++) {
     try {
       return await prisma.$transaction(
         async (tx) => {
-          await lockPost(tx, postId);
+          for (const id of postIds) await lockPost(tx, id);
           return fn(tx);
         },
         { maxWait: 10_000, timeout: 30_000 },

@@ -1,8 +1,8 @@
-// Comment creation under a burst (SQLite group-commits it: src/comments/service.ts; MariaDB keeps one transaction
-// per request): 200 parallel requests over HTTP leave every row, an exact counter and one notification job per
-// comment; the invalid requests among them fail alone with their 4xx. On SQLite a row that the database refuses in
-// the middle of a batch (its post deleted while it waited) fails alone with its 404, and the batch's others are
-// written. Runs on SQLite and, with TEST_DATABASE=mysql, on MariaDB.
+// Comment creation under a burst (group-committed: src/comments/service.ts, docs/decisions/0009): 200 parallel
+// requests over HTTP leave every row, an exact counter and one notification job per comment; the invalid requests
+// among them fail alone with their 4xx. A row that the database refuses in the middle of a batch (its post deleted
+// while it waited) fails alone with its 404, and the batch's others are written (SQLite only: the trigger that
+// makes the database refuse it is SQLite's). Runs on SQLite and, with TEST_DATABASE=mysql, on MariaDB.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Express } from 'express';
 import type request from 'supertest';
