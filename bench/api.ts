@@ -32,6 +32,10 @@ const overloadOnly = env.BENCH_OVERLOAD_ONLY === '1';
 const servers = (env.BENCH_SERVERS ?? 'A,B,C,D').split(',') as ServerName[];
 const POSTS = Number(env.BENCH_POSTS ?? 10_000);
 const mysqlBase = env.BENCH_API_MYSQL_URL;
+const workloads = (env.BENCH_WORKLOADS ?? 'list,detail,comment').split(',') as Workload[];
+const overloadRow = env.BENCH_OVERLOAD !== '0';
+// extra node options for Agora's api (D), e.g. --cpu-prof --cpu-prof-dir=/tmp/prof
+const agoraNodeArgs = (env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
 type ServerName = 'A' | 'B' | 'C' | 'D';
@@ -144,7 +148,7 @@ async function start(name: ServerName, seeded: Seeded): Promise<Running> {
   }
   const port = await freePort();
   // production mode, logs at info to a pipe nobody reads fast (as under a container runtime), not to a terminal
-  const proc = spawn('taskset', ['-c', '0', process.execPath, '--import', 'tsx', 'src/main.ts'], {
+  const proc = spawn('taskset', ['-c', '0', process.execPath, ...agoraNodeArgs, '--import', 'tsx', 'src/main.ts'], {
     cwd: root,
     env: {
       ...env,
@@ -245,7 +249,6 @@ type Key = `${ServerName}:${Workload}:${number}`;
 async function measure(provider: string, seeded: Seeded, names: ServerName[]) {
   const results = new Map<Key, Result[]>();
   const overload = new Map<ServerName, Result[]>();
-  const workloads: Workload[] = ['list', 'detail', 'comment'];
   for (let round = 0; round < rounds; round++) {
     // alternate the order: A,B,C,D / B,C,D,A / …
     const order = names.map((_, i) => names[(i + round) % names.length]);
@@ -259,7 +262,7 @@ async function measure(provider: string, seeded: Seeded, names: ServerName[]) {
             results.set(key, [...(results.get(key) ?? []), await load(r, w, seeded, c, seconds)]);
           }
         }
-        overload.set(name, [...(overload.get(name) ?? []), await load(r, 'comment', seeded, overloadConnections, seconds)]);
+        if (overloadRow) overload.set(name, [...(overload.get(name) ?? []), await load(r, 'comment', seeded, overloadConnections, seconds)]);
       } finally {
         await stop(r);
       }
@@ -283,6 +286,7 @@ async function measure(provider: string, seeded: Seeded, names: ServerName[]) {
       console.log([`${w} c=${c}`.padEnd(16), ...cells, ratio('A').padStart(4), ratio('B').padStart(4), ratio('C').padStart(4)].join(' '));
     }
   }
+  if (!overloadRow) return;
   console.log(`overload: comment creation at ${overloadConnections} connections, ${seconds} s (median): answered/s, shed (503)/s, p99 ms`);
   for (const n of names) {
     const rs = overload.get(n) ?? [];

@@ -107,7 +107,7 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
   const notifier = new NotificationEmitter(queues, logger);
   const posts = new PostsService(prisma, boardPolicy, audit, views, storage, logger, searchIndex, fileUrls, thumbnails, notifier);
   const users = new UsersService({ prisma, audit, sessions, boards, passwords, redis, config });
-  const comments = new CommentsService(prisma, boardPolicy, posts, audit, storage, logger, searchIndex, fileUrls, thumbnails, notifier);
+  const comments = new CommentsService(prisma, boardPolicy, posts, audit, storage, logger, searchIndex, fileUrls, thumbnails, notifier, config.databaseProvider);
   const chat = new ChatService(prisma, redis, audit, logger, config, notifier);
   const services: Services = {
     users,

@@ -1,5 +1,10 @@
 // Comments. numberOfComment counts a post's visible comments: every create, delete, hide and show moves it
 // in the same transaction as the row, so it stays exact under concurrent requests.
+// New comments without files are group-committed (src/platform/group-commit.ts): the comments of the requests that
+// arrive while a batch is being written are inserted, and their posts' counters moved, in the next batch's one
+// transaction (SQLite: one statement batch; MariaDB: one interactive transaction); each request is answered after
+// the commit that holds its row. If that transaction fails, its comments are written again one by one, so that
+// only the one at fault fails (docs/decisions/0010-comment-group-commit.md).
 import type { AuditLog } from '../audit/service.js';
 import { access, type Viewer } from '../access/index.js';
 import type { BoardPolicy } from '../boards/policy.js';
@@ -8,11 +13,13 @@ import { compile, fieldErrors } from '../http/schema.js';
 import { decodeIdKey, keysetPage, type Page } from '../http/pagination.js';
 import { fileRows, fileSelect, publicFiles, storedKeys } from '../files/service.js';
 import { deleteFiles, type ReceivedFile } from '../files/upload.js';
+import type { Config } from '../config.js';
+import { batchOrOneByOne, GroupCommit, type Outcome } from '../platform/group-commit.js';
 import type { Logger } from '../platform/logger.js';
-import type { Db } from '../platform/prisma.js';
+import type { Db, Prisma } from '../platform/prisma.js';
 import type { Storage } from '../platform/storage.js';
 import type { FileUrls, Thumbnails } from '../files/service.js';
-import { counterTransaction, moveCounter } from '../posts/counters.js';
+import { counterTransaction, lockPostStatement, moveCounter, moveCounterStatement } from '../posts/counters.js';
 import type { PostsService } from '../posts/service.js';
 import type { SearchIndexer } from '../search/index.js';
 import type { NotificationEmitter } from '../notifications/index.js';
@@ -33,7 +40,24 @@ const commentSelect = {
   files: { select: fileSelect, orderBy: { id: 'asc' } },
 } as const;
 
+/** What a batch insert returns (createManyAndReturn selects no to-many relation: a batch's comments have no files). */
+const { files: _files, ...batchSelect } = commentSelect;
+
+/** A comment to write: the request's checks (read and write rules, validation) are behind it. */
+interface NewComment {
+  postId: number;
+  authorId: number;
+  content: string;
+}
+
+/** The most comments one group commit writes. */
+const MAX_BATCH = 256;
+
 export class CommentsService {
+  private readonly newComments: GroupCommit<NewComment, Outcome<Awaited<ReturnType<CommentsService['insertOne']>>>>;
+  /** SQLite: a batch is one transaction of statements; MariaDB: one interactive transaction (docs/decisions/0010). */
+  private readonly statementBatch: boolean;
+
   constructor(
     private readonly prisma: Db,
     private readonly policy: BoardPolicy,
@@ -45,7 +69,12 @@ export class CommentsService {
     private readonly fileUrls: FileUrls,
     private readonly thumbnails: Thumbnails,
     private readonly notifier: NotificationEmitter,
-  ) {}
+    provider: Config['databaseProvider'],
+  ) {
+    // the statement batch relies on SQLite's search triggers; MariaDB writes each row's tokens (search/index.ts)
+    this.statementBatch = provider === 'sqlite' && !searchIndex.writesIndex;
+    this.newComments = new GroupCommit((batch) => this.writeBatch(batch), { maxBatch: MAX_BATCH, intervalMs: 0 });
+  }
 
   /** A comment as `viewer` is shown it: files with their public ids and URLs signed for that viewer. */
   private out<C extends { files: { id: number; originalName: string; size: number; mimeType: string; thumbnailKey: string | null }[] }>(comment: C, viewer: Viewer | null) {
@@ -97,15 +126,14 @@ export class CommentsService {
       const post = await this.posts.requirePost(viewer, postId);
       await this.policy.requireWrite(viewer, post.boardId);
       if (!validateComment({ content })) throw ValidationError.of(fieldErrors(validateComment.errors, 'body'));
-      const created = await counterTransaction(this.prisma, postId, async (tx) => {
-        const comment = await tx.comment.create({
-          data: { postId, authorId: viewer.id, content, isFileAttached: files.length > 0, files: { create: fileRows(files) } },
-          select: commentSelect,
-        });
-        await moveCounter(tx, postId, 'numberOfComment', 1);
-        await this.searchIndex.comment(tx, comment);
-        return comment;
-      });
+      const item = { postId, authorId: viewer.id, content };
+      if (!files.length) {
+        // notified by the batch (writeBatch)
+        const outcome = await this.newComments.add(item);
+        if (!outcome.ok) throw outcome.error;
+        return this.out(outcome.value, viewer);
+      }
+      const created = await this.insertOne(item, files);
       await this.thumbnails.request('c', created.files);
       // the post's author and whoever it mentions are told by the worker
       this.notifier.emit({ kind: 'comment', commentId: created.id });
@@ -120,6 +148,69 @@ export class CommentsService {
       if ((e as { code?: string }).code === 'P2003') throw new NotFoundError('post_not_found', 'No such post.');
       throw e;
     }
+  }
+
+  /** One comment, its files' rows, its post's counter and its search tokens in one transaction. */
+  private insertOne(c: NewComment, files: ReceivedFile[]) {
+    return counterTransaction(this.prisma, c.postId, async (tx) => {
+      const comment = await tx.comment.create({
+        data: { postId: c.postId, authorId: c.authorId, content: c.content, isFileAttached: files.length > 0, files: { create: fileRows(files) } },
+        select: commentSelect,
+      });
+      await moveCounter(tx, c.postId, 'numberOfComment', 1);
+      await this.searchIndex.comment(tx, comment);
+      return comment;
+    });
+  }
+
+  /**
+   * A batch of comments without files (SQLite) in one transaction of statements: each post's lock, the rows (one
+   * INSERT … RETURNING), each post's counter moved by its number of new comments. Rows in the batch's order.
+   */
+  private async insertBatch(batch: NewComment[]) {
+    const perPost = new Map<number, number>();
+    for (const c of batch) perPost.set(c.postId, (perPost.get(c.postId) ?? 0) + 1);
+    // locks in one order, as every counter transaction takes them (posts/counters.ts)
+    const postIds = [...perPost.keys()].sort((a, b) => a - b);
+    const results = await this.prisma.$transaction([
+      ...postIds.map((id) => lockPostStatement(this.prisma, id)),
+      this.prisma.comment.createManyAndReturn({ data: batch.map((c) => ({ ...c, isFileAttached: false })), select: batchSelect }),
+      ...postIds.map((id) => moveCounterStatement(this.prisma, id, 'numberOfComment', perPost.get(id) ?? 0)),
+    ]);
+    // one statement in one transaction: ids ascend in the order of the rows given
+    const rows = (results[postIds.length] as Prisma.CommentGetPayload<{ select: typeof batchSelect }>[]).slice().sort((a, b) => a.id - b.id);
+    return rows.map((row) => ({ ...row, files: [] }));
+  }
+
+  /**
+   * A batch of comments without files (MariaDB, which has no INSERT … RETURNING for many rows) in one interactive
+   * transaction: the posts' locks in id order, each row with its search tokens, each post's counter once.
+   */
+  private async insertBatchInteractive(batch: NewComment[]) {
+    const perPost = new Map<number, number>();
+    for (const c of batch) perPost.set(c.postId, (perPost.get(c.postId) ?? 0) + 1);
+    return counterTransaction(this.prisma, [...perPost.keys()], async (tx) => {
+      const rows = [];
+      for (const c of batch) {
+        const row = await tx.comment.create({ data: { ...c, isFileAttached: false }, select: commentSelect });
+        await this.searchIndex.comment(tx, row);
+        rows.push(row);
+      }
+      for (const [postId, n] of perPost) await moveCounter(tx, postId, 'numberOfComment', n);
+      return rows;
+    });
+  }
+
+  /** The group commit's write: the batch, or one by one if it fails; then one notification job per comment written, queued together. */
+  private async writeBatch(batch: NewComment[]) {
+    const outcomes = await batchOrOneByOne(
+      batch,
+      (b) => (this.statementBatch ? this.insertBatch(b) : this.insertBatchInteractive(b)),
+      (c) => this.insertOne(c, []),
+    );
+    // the post's author and whoever it mentions are told by the worker
+    this.notifier.emit(...outcomes.flatMap((o) => (o.ok ? [{ kind: 'comment' as const, commentId: o.value.id }] : [])));
+    return outcomes;
   }
 
   async update(viewer: Viewer, commentId: number, patch: { content?: string; isVisible?: boolean }) {

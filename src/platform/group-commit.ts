@@ -120,3 +120,36 @@ export class GroupCommit<T, R> {
     }
   }
 }
+
+/** One item's outcome in a batch whose items may fail one by one. */
+export type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
+
+/**
+ * Writes the batch in one go (`all`, one transaction); if that fails, writes each item alone (`one`, its own
+ * transaction), so that an item that cannot be written fails by itself with its own error and the others are
+ * written. `all` must leave nothing behind when it throws (a rolled-back transaction).
+ */
+export async function batchOrOneByOne<T, R>(batch: T[], all: (batch: T[]) => Promise<R[]>, one: (item: T) => Promise<R>): Promise<Outcome<R>[]> {
+  if (batch.length > 1) {
+    let values: R[] | null = null;
+    try {
+      values = await all(batch);
+    } catch {
+      // the culprit is found below: every item again, alone
+    }
+    if (values) {
+      // written: a miscount is a fault of `all`, never a reason to write the items a second time
+      if (values.length !== batch.length) throw new Error(`batchOrOneByOne: ${values.length} results for ${batch.length} items`);
+      return values.map((value) => ({ ok: true, value }));
+    }
+  }
+  const out: Outcome<R>[] = [];
+  for (const item of batch) {
+    try {
+      out.push({ ok: true, value: await one(item) });
+    } catch (error) {
+      out.push({ ok: false, error });
+    }
+  }
+  return out;
+}

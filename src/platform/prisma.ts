@@ -29,6 +29,12 @@ export async function createPrisma(config: Pick<Config, 'databaseProvider' | 'da
     const client = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: config.databaseUrl, timeout: 10_000 }) });
     // WAL lets the api, chat and worker processes read while one of them writes.
     await client.$queryRawUnsafe('PRAGMA journal_mode = WAL');
+    // Durability, explicitly: NORMAL syncs the WAL at checkpoints, not at each commit, so a committed transaction
+    // survives a crash of the process but the last ones may be lost with the machine (never a corrupt database).
+    // better-sqlite3 opens a database already in WAL mode at NORMAL and keeps FULL on the connection that switches
+    // it, so without this the level would depend on who migrated. The chat's writer, which acknowledges messages
+    // as durable, runs FULL on its own connection (docs/decisions/0003-synchronous-full.md; 0009 for the api).
+    await client.$executeRawUnsafe('PRAGMA synchronous = NORMAL');
     return client;
   }
   const MysqlClient = mysqlClientClass();

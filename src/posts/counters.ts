@@ -9,14 +9,24 @@ import type { Db } from '../platform/prisma.js';
 export type PostCounter = 'numberOfLike' | 'numberOfComment';
 type Tx = Prisma.TransactionClient;
 
+/** The statement that locks the post, not yet run: for `prisma.$transaction([...])` (a batch of statements). */
+export function lockPostStatement(db: Tx | Db, postId: number): Prisma.PrismaPromise<number> {
+  return db.$executeRaw`UPDATE posts SET numberOfLike = numberOfLike WHERE id = ${postId}`;
+}
+
+/** The statement that moves a counter by `delta` (not 0), not yet run: for `prisma.$transaction([...])`. */
+export function moveCounterStatement(db: Tx | Db, postId: number, counter: PostCounter, delta: number): Prisma.PrismaPromise<number> {
+  // the column name comes from the PostCounter union above, never from input
+  return db.$executeRawUnsafe(`UPDATE posts SET ${counter} = ${counter} + ? WHERE id = ?`, delta, postId);
+}
+
 export async function lockPost(tx: Tx, postId: number): Promise<void> {
-  await tx.$executeRaw`UPDATE posts SET numberOfLike = numberOfLike WHERE id = ${postId}`;
+  await lockPostStatement(tx, postId);
 }
 
 export async function moveCounter(tx: Tx, postId: number, counter: PostCounter, delta: number): Promise<void> {
   if (!delta) return;
-  // the column name comes from the PostCounter union above, never from input
-  await tx.$executeRawUnsafe(`UPDATE posts SET ${counter} = ${counter} + ? WHERE id = ?`, delta, postId);
+  await moveCounterStatement(tx, postId, counter, delta);
 }
 
 /**
@@ -24,12 +34,14 @@ export async function moveCounter(tx: Tx, postId: number, counter: PostCounter, 
  * P2034): the transaction rolled back entirely, so running it again is safe. Transactions on one post
  * queue behind its lock, so a burst on a popular post waits longer than Prisma's 5 s default allows.
  */
-export async function counterTransaction<T>(prisma: Db, postId: number, fn: (tx: Tx) => Promise<T>, attempts = 5): Promise<T> {
+export async function counterTransaction<T>(prisma: Db, postId: number | number[], fn: (tx: Tx) => Promise<T>, attempts = 5): Promise<T> {
+  // several posts (a batch of comments) are locked in ascending order, so that two transactions never wait on each other
+  const postIds = typeof postId === 'number' ? [postId] : [...new Set(postId)].sort((a, b) => a - b);
   for (let i = 1; ; i++) {
     try {
       return await prisma.$transaction(
         async (tx) => {
-          await lockPost(tx, postId);
+          for (const id of postIds) await lockPost(tx, id);
           return fn(tx);
         },
         { maxWait: 10_000, timeout: 30_000 },

@@ -1,9 +1,9 @@
 // The generic group commit (src/platform/group-commit.ts): batches bounded by maxBatch and written in order, a lone
 // item waits for the interval (or the end of the turn), one write at a time, a failed write fails only its own
-// items, close() writes what is waiting. Real timers; the tests wait for states, never for a fixed time.
+// items, close() writes what is waiting; batchOrOneByOne isolates the item at fault. Real timers; the tests wait for states, never for a fixed time.
 import { describe, expect, it } from '@jest/globals';
 import { performance } from 'node:perf_hooks';
-import { GroupCommit, GroupCommitClosedError } from '../../src/platform/group-commit.js';
+import { batchOrOneByOne, GroupCommit, GroupCommitClosedError } from '../../src/platform/group-commit.js';
 
 const endOfTurn = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -139,5 +139,35 @@ describe('GroupCommit', () => {
     const { commit, batches } = recorder({ maxBatch: 2, intervalMs: 0 });
     await commit.flush();
     expect(batches).toEqual([]);
+  });
+});
+
+describe('batchOrOneByOne', () => {
+  const bad = new Error('item 3 is refused');
+  const one = (n: number) => (n === 3 ? Promise.reject(bad) : Promise.resolve(n * 10));
+
+  it('takes the batch write when it succeeds, without writing any item alone', async () => {
+    const alone: number[] = [];
+    const out = await batchOrOneByOne(
+      [1, 2, 4],
+      (b) => Promise.resolve(b.map((n) => n * 100)),
+      (n) => (alone.push(n), one(n)),
+    );
+    expect(out).toEqual([100, 200, 400].map((value) => ({ ok: true, value })));
+    expect(alone).toEqual([]);
+  });
+
+  it('writes each item alone when the batch write fails: only the item at fault fails, with its own error', async () => {
+    const out = await batchOrOneByOne([1, 3, 5], () => Promise.reject(new Error('the batch rolled back')), one);
+    expect(out).toEqual([
+      { ok: true, value: 10 },
+      { ok: false, error: bad },
+      { ok: true, value: 50 },
+    ]);
+  });
+
+  it('writes a lone item alone, and refuses a batch write that answers a different number of results', async () => {
+    expect(await batchOrOneByOne([3], () => Promise.resolve([0]), one)).toEqual([{ ok: false, error: bad }]);
+    await expect(batchOrOneByOne([1, 2], () => Promise.resolve([10]), one)).rejects.toThrow('1 results for 2 items');
   });
 });
