@@ -33,6 +33,8 @@ const API = '/api/v1';
     await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
     await page.setViewportSize({ width: 1280, height: 900 });
   };
+  /** Warnings and errors of the browser console and failed page scripts: a page must raise none. */
+  const heard: string[] = [];
   const viewer = (p: Person): Viewer => ({ id: p.id, role: 'user' });
   const texts = async (selector: string) => (await page.locator(selector).allTextContents()).map((t) => t.trim());
   const tokenOf = async (who: Person) => {
@@ -49,6 +51,12 @@ const API = '/api/v1';
     staff = { id: admin.id, role: 'admin' };
     browser = await launchBrowser();
     page = await newPage(browser);
+    page.on('console', (m) => {
+      // AdminJS's development bundles each carry their own @emotion/react, which warns of the other
+      if (m.text().startsWith('You are loading @emotion/react when it is already loaded')) return;
+      if (m.type() === 'warning' || m.type() === 'error') heard.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => heard.push(`pageerror: ${e.message}`));
     await signIn(page, s.origin, admin);
   }, 4 * browserTimeoutMs);
 
@@ -108,6 +116,7 @@ const API = '/api/v1';
     await page.waitForSelector('table tbody tr');
     expect(new URL(page.url()).pathname).toBe('/admin/resources/AuditLog');
     expect(await page.textContent('table tbody')).toContain('user.banned');
+    expect(heard).toEqual([]);
   });
 
   it('lists a hidden board’s grant holders; adding and removing one through the page changes the member’s access at once', async () => {
@@ -169,5 +178,6 @@ const API = '/api/v1';
     await page.waitForSelector('[data-testid="agora-member-readable-board"]');
     expect(await page.locator('[data-testid="agora-member-readable-board"]', { hasText: board.name }).textContent()).toBe(`${board.name}Granted`);
     expect(await texts('[data-testid="agora-member-grant"]')).toEqual([board.name]);
+    expect(heard).toEqual([]);
   });
 });
