@@ -25,6 +25,8 @@ export function createComponents() {
     AuditTarget: loader.add('AgoraAuditTarget', at('audit-target.jsx')),
     AuditDetails: loader.add('AgoraAuditDetails', at('audit-details.jsx')),
     StatusBadge: loader.add('AgoraStatusBadge', at('status-badge.jsx')),
+    MemberShow: loader.add('AgoraMemberShow', at('member-show.jsx')),
+    BoardShow: loader.add('AgoraBoardShow', at('board-show.jsx')),
     // replaces AdminJS's own: pages titled by the record's name
     ActionHeader: loader.override('ActionHeader', at('action-header.jsx')),
   };

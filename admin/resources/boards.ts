@@ -34,7 +34,8 @@ async function usersNamed(ctx: Context, text: unknown): Promise<number[]> {
   const ids = parts.filter((p) => /^\d+$/.test(p)).map(Number);
   const names = parts.filter((p) => !/^\d+$/.test(p));
   const found = await ctx.prisma.user.findMany({
-    where: { deletedAt: null, OR: [{ id: { in: ids } }, { name: { in: names } }, { email: { in: names.map((n) => n.toLowerCase()) } }] },
+    // closed and banned accounts are found: the boards service refuses them with its own words
+    where: { OR: [{ id: { in: ids } }, { name: { in: names } }, { email: { in: names.map((n) => n.toLowerCase()) } }] },
     select: { id: true, name: true, email: true },
   });
   const missing = parts.filter((p) => !found.some((u) => String(u.id) === p || u.name === p || u.email === p.toLowerCase()));
@@ -94,6 +95,31 @@ export async function boardsResource(ctx: Context, c: AdminComponents): Promise<
     return { record: record?.toJSON(currentAdmin), options };
   };
 
+  // the board's page: its grant holders, with add and remove (each one a change through the boards service)
+  const holders: Handler = async (_request, _response, context) => {
+    const { record, currentAdmin } = context;
+    const list = await viaService(() => boards.grantHolders(viewerOf(context), recordId(context)));
+    return { record: record?.toJSON(currentAdmin), holders: list.map((u) => ({ ...u, href: `/admin/resources/User/records/${u.id}/show` })) };
+  };
+  const userIdOf = (payload: Record<string, unknown> | undefined): number => {
+    const id = Number(unflatten(payload).userId);
+    if (!Number.isInteger(id) || id < 1) throw new ValidationError({ userId: { message: 'Choose a member.', type: 'required' } }, { message: 'Choose a member.' });
+    return id;
+  };
+  const grantChange =
+    (change: 'add' | 'remove'): Handler =>
+    async (request, _response, context) => {
+      const { record, currentAdmin } = context;
+      if (request.method !== 'post') throw new ValidationError({}, { message: 'This needs a POST.' });
+      const userId = userIdOf(request.payload);
+      const viewer = viewerOf(context);
+      const changed = await viaService(async () =>
+        change === 'add' ? (await boards.addGrant(viewer, recordId(context), userId)).added : (await boards.removeGrant(viewer, recordId(context), userId)).removed,
+      );
+      const message = change === 'add' ? (changed ? 'Grant added.' : 'This member already holds a grant.') : changed ? 'Grant removed.' : 'This member held no grant.';
+      return { record: record?.toJSON(currentAdmin), notice: { message, type: 'success' } };
+    };
+
   return {
     resource: await prismaResource(ctx, 'Board'),
     options: {
@@ -110,6 +136,10 @@ export async function boardsResource(ctx: Context, c: AdminComponents): Promise<
       },
       actions: {
         new: { handler: create },
+        show: { component: c.BoardShow },
+        grantHolders: { actionType: 'record', isVisible: false, handler: holders },
+        addGrant: { actionType: 'record', isVisible: false, handler: grantChange('add') },
+        removeGrant: { actionType: 'record', isVisible: false, handler: grantChange('remove') },
         edit: { handler: edit },
         delete: { handler: remove, guard: 'Delete this board with every post, comment and file on it?' },
         bulkDelete: { isAccessible: false },

@@ -9,6 +9,7 @@ import { viewerOf, bulkChange, form, unflatten, idsOf, reasonOf, recordChange, r
 import { prismaResource } from '../prisma.js';
 import type { AdminComponents } from '../components.js';
 import { clientOf } from './request.js';
+import { memberPage } from '../member.js';
 
 const params = (context: ActionContext) => (context.record?.params ?? {}) as Record<string, unknown>;
 
@@ -92,6 +93,16 @@ export async function usersResource(ctx: Context, c: AdminComponents): Promise<R
         new: { isAccessible: false },
         delete: { isAccessible: false },
         bulkDelete: { isAccessible: false },
+        // the member's page: their record, then everything an operator deciding on a ban needs (./member.ts)
+        show: { component: c.MemberShow },
+        member: {
+          actionType: 'record',
+          isVisible: false,
+          handler: async (_request, _response, context) => ({
+            record: context.record!.toJSON(context.currentAdmin),
+            member: await viaService(() => memberPage(ctx, viewerOf(context), recordId(context))),
+          }),
+        },
         edit: { handler: edit, isVisible: (context) => !closed(context) && may('user.update', context) },
         ban: {
           actionType: 'record',

@@ -109,6 +109,18 @@ export class AiPredictions {
     return keysetPage(rows, query.limit, (last) => [last.id]);
   }
 
+  /** One member's logs over every model the viewer may read, newest first (admins, or the member themself). */
+  async logsOf(viewer: Viewer, userId: number, limit: number) {
+    access.require(viewer, 'aiLog.list', { userId });
+    const rows = await this.deps.prisma.aiLog.findMany({
+      where: { userId },
+      orderBy: { id: 'desc' },
+      take: limit,
+      select: { ...logSelect, ai: { select: { name: true, isVisible: true, isAvailable: true } } },
+    });
+    return rows.filter((r) => access.can(viewer, 'ai.read', r.ai));
+  }
+
   /** The log of its owner, or of anyone for admins; 404 otherwise. */
   async getLog(viewer: Viewer | null, id: number): Promise<AiLogView> {
     const log = await this.deps.prisma.aiLog.findUnique({ where: { id }, select: logSelect });

@@ -234,6 +234,11 @@ export class AisService {
     return this.predictions.listLogs(viewer, aiId, query);
   }
 
+  /** One member's logs over every model the viewer may read, newest first. */
+  logsOf(viewer: Viewer, userId: number, limit: number) {
+    return this.predictions.logsOf(viewer, userId, limit);
+  }
+
   getLog(viewer: Viewer | null, id: number): Promise<AiLogView> {
     return this.predictions.getLog(viewer, id);
   }

@@ -117,7 +117,7 @@ export function registerBoardRoutes(api: ApiRouter, ctx: Context): void {
       path: '/boards/:boardId/grants',
       operationId: 'setBoardGrants',
       permission: 'board.manage',
-      summary: 'Set exactly who holds a grant (admin)',
+      summary: 'Set exactly who holds a grant (admin); a closed or banned account cannot be given one (400, account_closed or account_banned on userIds)',
       tags: ['boards'],
       auth: 'required',
       params: boardParams,

@@ -2,12 +2,11 @@
 // board's cached access state so the policy sees it on the very next request.
 import type { AuditLog } from '../audit/service.js';
 import { access, boardAccess, staffRoles, type BoardAccess, type Viewer } from '../access/index.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../errors.js';
 import { toAppError } from '../platform/known-errors.js';
 import { postFileKeys } from '../files/service.js';
 import { deleteFiles } from '../files/upload.js';
 import type { Logger } from '../platform/logger.js';
-import { requireUserIds } from '../users/ids.js';
 import type { Db } from '../platform/prisma.js';
 import type { Storage } from '../platform/storage.js';
 import { compile, fieldErrors } from '../http/schema.js';
@@ -41,13 +40,29 @@ export class BoardsService {
     private readonly logger: Logger,
   ) {}
 
-  /** Every user id must exist (an open account): one 400 naming the unknown ones. */
-  private checkUsers(userIds: number[]): Promise<number[]> {
-    return requireUserIds(this.prisma, userIds);
+  /**
+   * The rule for whoever is given a grant, for every entry point (REST, panel, CLI): an existing account that
+   * is neither closed (gone) nor banned (cannot sign in). One 400 in `field`, naming each refused account and
+   * why; grants already held may be kept or removed whatever the account's state.
+   */
+  private async checkGrantees(userIds: number[], field = 'userIds'): Promise<number[]> {
+    const ids = [...new Set(userIds)];
+    if (!ids.length) return ids;
+    const found = await this.prisma.user.findMany({ where: { id: { in: ids } }, select: { id: true, name: true, isBanned: true, deletedAt: true } });
+    const errors: FieldError[] = [];
+    const missing = ids.filter((id) => !found.some((u) => u.id === id));
+    if (missing.length) errors.push({ field, in: 'body', code: 'unknown_user', message: `${field} has unknown users: ${missing.join(', ')}` });
+    const closed = found.filter((u) => u.deletedAt);
+    if (closed.length) errors.push({ field, in: 'body', code: 'account_closed', message: `A closed account cannot be granted a board: ${closed.map((u) => `#${u.id}`).join(', ')}.` });
+    const banned = found.filter((u) => !u.deletedAt && u.isBanned);
+    if (banned.length) errors.push({ field, in: 'body', code: 'account_banned', message: `A banned account cannot be granted a board: ${banned.map((u) => `${u.name} (#${u.id})`).join(', ')}.` });
+    if (errors.length) throw ValidationError.of(errors, errors.map((e) => e.message).join(' '));
+    return ids;
   }
 
+  /** The staff accounts a newly hidden board is granted to (open and not banned, like every grantee). */
   private adminIds() {
-    return this.prisma.user.findMany({ where: { role: { in: [...staffRoles] }, deletedAt: null }, select: { id: true } }).then((r) => r.map((u) => u.id));
+    return this.prisma.user.findMany({ where: { role: { in: [...staffRoles] }, deletedAt: null, isBanned: false }, select: { id: true } }).then((r) => r.map((u) => u.id));
   }
 
   /** The boards the viewer may read, each with why. */
@@ -76,7 +91,7 @@ export class BoardsService {
     if (!validateCreate(input)) throw ValidationError.of(fieldErrors(validateCreate.errors, 'body'));
     const hidden = !(input.isVisible ?? boardDefaults.isVisible);
     if (input.userIds?.length && !hidden) throw ValidationError.of([{ field: 'userIds', in: 'body', code: 'not_hidden', message: 'userIds is only for hidden boards (isVisible: false)' }]);
-    const grantees = hidden ? [...new Set([...(await this.checkUsers(input.userIds ?? [])), ...(await this.adminIds())])] : [];
+    const grantees = hidden ? [...new Set([...(await this.checkGrantees(input.userIds ?? [])), ...(await this.adminIds())])] : [];
     const board = await this.prisma
       .$transaction(async (tx) => {
         const b = await tx.board.create({
@@ -112,7 +127,7 @@ export class BoardsService {
     const showing = !before.isVisible && patch.isVisible === true;
     if (patch.userIds?.length && !hiding)
       throw ValidationError.of([{ field: 'userIds', in: 'body', code: 'not_hiding', message: 'userIds is only accepted when hiding a public board; use PUT /boards/{boardId}/grants otherwise' }]);
-    const grantees = hiding ? [...new Set([...(await this.checkUsers(patch.userIds ?? [])), ...(await this.adminIds())])] : [];
+    const grantees = hiding ? [...new Set([...(await this.checkGrantees(patch.userIds ?? [])), ...(await this.adminIds())])] : [];
     const board = await this.prisma
       .$transaction(async (tx) => {
         const b = await tx.board.update({
@@ -167,7 +182,9 @@ export class BoardsService {
     access.require(viewer, 'board.manage');
     if (!validateGrants({ userIds })) throw ValidationError.of(fieldErrors(validateGrants.errors, 'body'));
     if (!(await this.prisma.board.count({ where: { id: boardId } }))) throw new NotFoundError('board_not_found', 'No such board.');
-    const wanted = await this.checkUsers(userIds);
+    const wanted = [...new Set(userIds)];
+    const held = new Set((await this.prisma.userBoardPermission.findMany({ where: { boardId }, select: { userId: true } })).map((g) => g.userId));
+    await this.checkGrantees(wanted.filter((id) => !held.has(id)));
     const { added, removed } = await this.prisma.$transaction(async (tx) => {
       const current = (await tx.userBoardPermission.findMany({ where: { boardId }, select: { userId: true } })).map((g) => g.userId);
       const add = wanted.filter((id) => !current.includes(id));
@@ -180,6 +197,56 @@ export class BoardsService {
     for (const userId of added) await this.audit.record({ actor: { id: viewer.id }, action: 'grant.added', target: { type: 'board', id: boardId }, details: { userId } });
     for (const userId of removed) await this.audit.record({ actor: { id: viewer.id }, action: 'grant.removed', target: { type: 'board', id: boardId }, details: { userId } });
     return { userIds: [...wanted].sort((a, b) => a - b) };
+  }
+
+  /** Gives one account a grant (the grantee rule applies); nothing changes when it holds one already. */
+  async addGrant(viewer: Viewer | null, boardId: number, userId: number) {
+    access.require(viewer, 'board.manage');
+    if (!(await this.prisma.board.count({ where: { id: boardId } }))) throw new NotFoundError('board_not_found', 'No such board.');
+    if (await this.prisma.userBoardPermission.count({ where: { boardId, userId } })) return { added: false };
+    await this.checkGrantees([userId], 'userId');
+    const { count } = await this.prisma.userBoardPermission.createMany({ data: [{ userId, boardId }] }).catch((e: unknown) => {
+      // another request gave the same grant first
+      if (toAppError(e)?.kind === 'conflict') return { count: 0 };
+      throw e;
+    });
+    await this.policy.invalidate(boardId);
+    if (count) await this.audit.record({ actor: { id: viewer.id }, action: 'grant.added', target: { type: 'board', id: boardId }, details: { userId } });
+    return { added: count > 0 };
+  }
+
+  /** Takes one account's grant away (whatever the account's state); nothing changes when it holds none. */
+  async removeGrant(viewer: Viewer | null, boardId: number, userId: number) {
+    access.require(viewer, 'board.manage');
+    if (!(await this.prisma.board.count({ where: { id: boardId } }))) throw new NotFoundError('board_not_found', 'No such board.');
+    const { count } = await this.prisma.userBoardPermission.deleteMany({ where: { boardId, userId } });
+    await this.policy.invalidate(boardId);
+    if (count) await this.audit.record({ actor: { id: viewer.id }, action: 'grant.removed', target: { type: 'board', id: boardId }, details: { userId } });
+    return { removed: count > 0 };
+  }
+
+  /** Who holds a grant, by name, with their standing (staff): the board's access at a glance. */
+  async grantHolders(viewer: Viewer | null, boardId: number) {
+    access.require(viewer, 'board.manage');
+    if (!(await this.prisma.board.count({ where: { id: boardId } }))) throw new NotFoundError('board_not_found', 'No such board.');
+    const rows = await this.prisma.userBoardPermission.findMany({
+      where: { boardId },
+      orderBy: { userId: 'asc' },
+      select: { createDate: true, user: { select: { id: true, name: true, email: true, role: true, isBanned: true, deletedAt: true } } },
+    });
+    return rows.map((r) => ({ ...r.user, grantedAt: r.createDate }));
+  }
+
+  /**
+   * The boards an account may read and why (staff): the board rule of src/access applied to that account, so
+   * the answer is the one the account itself gets from GET /boards. A closed account reads nothing.
+   */
+  async readableBy(viewer: Viewer | null, userId: number) {
+    access.require(viewer, 'board.manage');
+    const user = await this.prisma.user.findUnique({ where: { id: userId }, select: { id: true, role: true, deletedAt: true } });
+    if (!user) throw new NotFoundError('not_found', 'No such user.');
+    if (user.deletedAt) return [];
+    return (await this.list({ id: user.id, role: user.role })).map(({ id, name, isVisible, isAvailable, access: why }) => ({ id, name, isVisible, isAvailable, access: why }));
   }
 
   /**
@@ -216,6 +283,8 @@ export class BoardsService {
       const found = await this.prisma.board.findMany({ where: { id: { in: wanted } }, select: { id: true } });
       const missing = wanted.filter((id) => !found.some((b) => b.id === id));
       if (missing.length) throw ValidationError.of([{ field: 'boardIds', in: 'body', code: 'unknown_board', message: `boardIds has unknown boards: ${missing.join(', ')}` }]);
+      const held = (await this.prisma.userBoardPermission.findMany({ where: { userId }, select: { boardId: true } })).map((g) => g.boardId);
+      if (wanted.some((id) => !held.includes(id))) await this.checkGrantees([userId], 'userId');
     }
     const { added, removed } = await this.prisma.$transaction(async (tx) => {
       const current = (await tx.userBoardPermission.findMany({ where: { userId }, select: { boardId: true } })).map((g) => g.boardId);

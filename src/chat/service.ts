@@ -88,6 +88,11 @@ export class ChatService {
     return sessions.map((s) => ({ ...s, ...(read.get(s.id) ?? { lastReadMessageId: null, unreadCount: null, lastMessage: null }) }));
   }
 
+  /** The sessions one member belongs to, as the viewer may read them. */
+  sessionsOf(viewer: Viewer, userId: number, limit: number) {
+    return this.sessions.of(viewer, userId, limit);
+  }
+
   create(viewer: Viewer, input: SessionInput) {
     return this.sessions.create(viewer, input);
   }

@@ -63,6 +63,21 @@ export class ChatSessionService {
     return { items: items.map(toSession), nextCursor };
   }
 
+  /**
+   * The sessions one member belongs to, newest first, as the viewer may read them (staff: every one, hidden
+   * ones too; a member only the visible ones they share). For the admin member page.
+   */
+  async of(viewer: Viewer, userId: number, limit: number): Promise<ChatSessionView[]> {
+    const staff = access.can(viewer, 'chatSession.moderate');
+    const rows = await this.prisma.chatSession.findMany({
+      where: { members: { some: { userId } }, ...(!staff ? { isVisible: true, AND: [{ members: { some: { userId: viewer.id } } }] } : {}) },
+      select: sessionSelect,
+      orderBy: { id: 'desc' },
+      take: limit,
+    });
+    return rows.map(toSession);
+  }
+
   async get(viewer: Viewer, id: number): Promise<ChatSessionView> {
     await this.access.require(viewer, id);
     const row = await this.prisma.chatSession.findUnique({ where: { id }, select: sessionSelect });

@@ -109,6 +109,28 @@ export class CommentsService {
     return { items: items.map((c) => this.out(c, viewer)), nextCursor };
   }
 
+  /**
+   * One member's latest comments, newest first, as the viewer may read them (the rules of the board, the post
+   * and the comment; staff see hidden ones too). For the admin member page.
+   */
+  async byAuthor(viewer: Viewer, authorId: number, limit: number) {
+    const moderator = access.can(viewer, 'comment.moderate');
+    const rows = await this.prisma.comment.findMany({
+      where: { authorId, ...(moderator ? {} : { isVisible: true, post: { isVisible: true } }) },
+      orderBy: { id: 'desc' },
+      take: limit,
+      select: { id: true, postId: true, content: true, createDate: true, isVisible: true, post: { select: { name: true, boardId: true, isVisible: true } } },
+    });
+    const boards = new Map<number, boolean>();
+    const out: typeof rows = [];
+    for (const row of rows) {
+      const boardId = row.post.boardId;
+      if (!boards.has(boardId)) boards.set(boardId, (await this.policy.access(viewer, boardId)) !== null);
+      if (boards.get(boardId) && access.can(viewer, 'post.read', row.post) && access.can(viewer, 'comment.read', row)) out.push(row);
+    }
+    return out;
+  }
+
   async get(viewer: Viewer | null, commentId: number) {
     await this.requireComment(viewer, commentId);
     return this.out(await this.prisma.comment.findUniqueOrThrow({ where: { id: commentId }, select: commentSelect }), viewer);

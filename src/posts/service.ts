@@ -131,6 +131,27 @@ export class PostsService {
     return { id: { in: rows.map((r) => Number(r.id)) } };
   }
 
+  /**
+   * One member's latest posts, newest first, as the viewer may read them (the board rule and the post rule:
+   * staff see hidden ones too; others get fewer than `limit` when some are not theirs to read). For the admin
+   * member page.
+   */
+  async byAuthor(viewer: Viewer, authorId: number, limit: number) {
+    const rows = await this.prisma.post.findMany({
+      where: { authorId, ...(access.can(viewer, 'post.moderate') ? {} : { isVisible: true }) },
+      orderBy: { id: 'desc' },
+      take: limit,
+      select: { id: true, boardId: true, name: true, createDate: true, isVisible: true, numberOfComment: true, numberOfLike: true, board: { select: { name: true } } },
+    });
+    const boards = new Map<number, boolean>();
+    const out: typeof rows = [];
+    for (const row of rows) {
+      if (!boards.has(row.boardId)) boards.set(row.boardId, (await this.policy.access(viewer, row.boardId)) !== null);
+      if (boards.get(row.boardId) && access.can(viewer, 'post.read', row)) out.push(row);
+    }
+    return out;
+  }
+
   /** Reading a post counts a view (once per viewer per window); the count shown includes buffered views. */
   async get(viewer: Viewer | null, boardId: number, postId: number, viewerKey: string) {
     // one query: the post with everything shown, then the same read rule as everywhere

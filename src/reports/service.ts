@@ -108,6 +108,16 @@ export class ReportsService {
     return keysetPage(rows, q.limit, (last) => [last.id]);
   }
 
+  /** The reports one member filed and those against them or what they wrote, newest first (moderators). */
+  async about(viewer: Viewer, userId: number, limit: number) {
+    access.require(viewer, 'report.manage');
+    const [filed, against] = await Promise.all([
+      this.deps.prisma.report.findMany({ where: { reporterId: userId }, orderBy: { id: 'desc' }, take: limit, select: staffSelect }),
+      this.deps.prisma.report.findMany({ where: { targetUserId: userId }, orderBy: { id: 'desc' }, take: limit, select: staffSelect }),
+    ]);
+    return { filed, against };
+  }
+
   /**
    * Resolves every open report of the report's target with one action, through the service that owns it:
    * `hide` hides the post or comment (or deletes the chat message, which hides it), `ban` bans the author
