@@ -27,5 +27,7 @@ export function createComponents() {
     StatusBadge: loader.add('AgoraStatusBadge', at('status-badge.jsx')),
     // replaces AdminJS's own: pages titled by the record's name
     ActionHeader: loader.override('ActionHeader', at('action-header.jsx')),
+    // replaces AdminJS's own: the top bar's language switch also saves the choice on the account
+    LoggedIn: loader.override('LoggedIn', at('language-sync.jsx')),
   };
 }

@@ -22,6 +22,8 @@ import { redisKeys } from '../src/platform/keys.js';
 import { AdminAuth, AdminLoginError } from './auth.js';
 import { adminBodies, sweepStale } from './bodies.js';
 import { createComponents } from './components.js';
+import { languageOf, panelLocale } from './locale/index.js';
+import { languageRouter } from './locale/route.js';
 import { dashboardCounts } from './dashboard.js';
 import { CLIENT } from './resources/request.js';
 import { buildResources } from './resources/index.js';
@@ -43,48 +45,8 @@ export function adminOptions(components: ReturnType<typeof createComponents>) {
     componentLoader: components.loader,
     branding: { companyName: 'Agora', logo: false as const, withMadeWithLove: false, favicon: undefined },
     version: { admin: false },
-    locale: {
-      language: 'en',
-      availableLanguages: ['en'],
-      // i18next's debug log (on in AdminJS's development bundle) warns of the backend the panel does not use
-      debug: false,
-      translations: {
-        en: {
-          labels: {
-            User: 'Users',
-            Board: 'Boards',
-            UserBoardPermission: 'Board permissions',
-            Post: 'Posts',
-            Comment: 'Comments',
-            ChatSession: 'Chat sessions',
-            Ai: 'AI models',
-            AiLog: 'AI logs',
-            AuditLog: 'Audit log',
-          },
-          resources: {
-            Ai: { properties: { datasetCsv: 'Dataset (CSV)' } },
-            User: { properties: { deletedAt: 'Closed' } },
-          },
-          actions: {
-            ban: 'Ban',
-            unban: 'Unban',
-            bulkBan: 'Ban',
-            bulkUnban: 'Unban',
-            resetPassword: 'Reset password',
-            boards: 'Board access',
-            grantAccess: 'Grant access',
-            hide: 'Hide',
-            unhide: 'Show',
-            close: 'Close',
-            reopen: 'Reopen',
-            train: 'Train',
-          },
-          // the sign-in form asks for a name or email: its error says the same
-          messages: { invalidCredentials: 'Wrong name or email, or wrong password' },
-          components: { Login: { welcomeHeader: 'Agora', welcomeMessage: 'Back-office of Agora. Admin and superuser accounts only.', properties: { email: 'Name or email' } } },
-        },
-      },
-    },
+    // English and Korean, per operator (admin/locale)
+    locale: panelLocale,
   };
 }
 
@@ -171,6 +133,10 @@ export async function buildAdminRouter(ctx: Context): Promise<Router> {
       s.destroy((err) => next(err));
     }, next);
   });
+  // the request's language: the operator's setting, else Accept-Language; their switch in the top bar saves it
+  const operatorOf = (req: Request) => (req.session as AdminSession | undefined)?.adminUser;
+  router.use((req, res, next) => languageOf(() => operatorOf(req))(req, res, next));
+  router.use(languageRouter(ctx, operatorOf));
   // files of a process that stopped mid-request (older than any request may take) go at start
   const uploads = path.join(ctx.config.uploadsDir, '.tmp', 'admin');
   await sweepStale(uploads, 3_600_000, ctx.logger);
