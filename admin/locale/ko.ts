@@ -268,6 +268,7 @@ export const problemsKo: Record<string, string> = {
   forbidden: '이 작업을 할 권한이 없습니다.',
   not_author: '작성자나 관리자만 바꿀 수 있습니다.',
   invalid_input: '입력이 올바르지 않습니다.',
+  validation_failed: '입력이 올바르지 않습니다.',
   invalid_form: '양식이 올바르지 않습니다.',
   not_found: '찾을 수 없습니다.',
   user_not_found: '해당 회원이 없습니다.',
