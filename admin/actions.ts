@@ -4,6 +4,7 @@
 import { AppError as AdminAppError, ValidationError, flat, type ActionContext, type ActionRequest, type ActionResponse, type BaseRecord } from 'adminjs';
 import type { Viewer } from '../src/access/index.js';
 import { AppError } from '../src/errors.js';
+import { problemText, t } from './locale/index.js';
 import { uniqueViolation } from './prisma.js';
 import { viewerOfAdmin } from './services.js';
 
@@ -22,11 +23,11 @@ export function toAdminError(e: unknown, fields: Record<string, string> = {}): E
   if (e instanceof AppError) {
     if (e.errors?.length) {
       // the notice says what the fields say (a form without that field still shows why)
-      const message = e.errors.map((f) => f.message).join(' ');
+      const message = e.errors.map((f) => problemText(f.code, f.message)).join(' ');
       const formField = (field: string) => fields[field.split('.')[0]] ?? field.split('.')[0];
-      return new ValidationError(Object.fromEntries(e.errors.map((f) => [formField(f.field), { message: f.message, type: f.code }])), { message, type: e.code });
+      return new ValidationError(Object.fromEntries(e.errors.map((f) => [formField(f.field), { message: problemText(f.code, f.message), type: f.code }])), { message, type: e.code });
     }
-    return new AdminAppError(e.message, { code: e.code, kind: e.kind });
+    return new AdminAppError(problemText(e.code, e.message), { code: e.code, kind: e.kind });
   }
   return e as Error;
 }
@@ -61,7 +62,7 @@ const isPost = (request: ActionRequest) => request.method === 'post';
 export function recordChange(change: (request: ActionRequest, context: ActionContext) => Promise<string>): Handler {
   return async (request, _response, context) => {
     const { record, currentAdmin, resource, h } = context;
-    if (!record) throw new AdminAppError('No such record.');
+    if (!record) throw new AdminAppError(t('noSuchRecord'));
     if (!isPost(request)) return { record: record.toJSON(currentAdmin) };
     const message = await viaService(() => change(request, context));
     // a removed record goes back to the list
@@ -89,13 +90,13 @@ export function bulkChange(change: (request: ActionRequest, context: ActionConte
         // a bad form (e.g. no reason) is the same for every record: the form shows it
         const shown = toAdminError(e);
         if (shown instanceof ValidationError) throw shown;
-        failures.push(`${record.id()}: ${e instanceof AppError ? e.message : 'an unexpected error'}`);
+        failures.push(`${record.id()}: ${e instanceof AppError ? problemText(e.code, e.message) : t('unexpectedError')}`);
       }
     }
     return {
       records: records.map((r) => r.toJSON(currentAdmin)),
       redirectUrl: h.resourceUrl({ resourceId: resource.id() }),
-      notice: failures.length ? { message: `${done(n)} Not done: ${failures.join('; ')}`, type: 'error' } : { message: done(n), type: 'success' },
+      notice: failures.length ? { message: t('notDone', { done: done(n), failures: failures.join('; ') }), type: 'error' } : { message: done(n), type: 'success' },
     };
   };
 }
@@ -105,5 +106,9 @@ export function reasonOf(request: ActionRequest): string | undefined {
   return typeof request.payload?.reason === 'string' ? request.payload.reason.trim() : undefined;
 }
 
-/** The form settings read by the AgoraActionForm component. */
+/**
+ * The form settings read by the AgoraActionForm component: `message` a key of the panel's messages,
+ * `submitLabel` of its buttons, `pickLabel`/`addLabel` of components.Agora (admin/locale); a text that is
+ * no key is shown as it is.
+ */
 export const form = (custom: { form: 'reason' | 'confirm' | 'pick'; message?: string; submitLabel?: string; variant?: string; pickLabel?: string; addLabel?: string }) => custom;

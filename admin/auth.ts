@@ -43,7 +43,7 @@ export class AdminAuth {
     if (refused) throw await fail('rate_limited', known, refused.retryAfter ?? 1);
     if (!user || !access.can(user, 'admin.signIn') || user.isBanned) throw await fail(!user ? 'invalid_credentials' : user.isBanned ? 'banned' : 'not_staff', known);
     await this.ctx.audit.record({ actor: { id: user.id, name: user.name }, action: 'admin.login', ip: meta.ip, requestId: meta.requestId });
-    return { id: user.id, email: user.email, title: user.name, role: user.role, loginAt: Date.now() };
+    return { id: user.id, email: user.email, title: user.name, role: user.role, locale: user.locale, loginAt: Date.now() };
   }
 
   /**
@@ -55,7 +55,7 @@ export class AdminAuth {
     const [epoch, standing] = await Promise.all([this.ctx.redis.get(redisKeys.revocationEpoch(admin.id)), this.ctx.services.users.standing(admin.id)]);
     if (!standing || standing.isBanned || !access.can(standing, 'admin.signIn')) return null;
     if (epoch !== null && Number(epoch) > admin.loginAt) return null;
-    return { ...admin, role: standing.role, email: standing.email, title: standing.name };
+    return { ...admin, role: standing.role, email: standing.email, title: standing.name, locale: standing.locale };
   }
 
   async logout(admin: AdminUser, meta: LoginMeta): Promise<void> {

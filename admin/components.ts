@@ -29,5 +29,7 @@ export function createComponents() {
     BoardShow: loader.add('AgoraBoardShow', at('board-show.jsx')),
     // replaces AdminJS's own: pages titled by the record's name
     ActionHeader: loader.override('ActionHeader', at('action-header.jsx')),
+    // replaces AdminJS's own: the top bar's language switch also saves the choice on the account
+    LoggedIn: loader.override('LoggedIn', at('language-sync.jsx')),
   };
 }

@@ -23,6 +23,8 @@ import { AdminAuth, AdminLoginError } from './auth.js';
 import { adminAssets, coreBundles, type AdminAssets } from './assets.js';
 import { adminBodies, sweepStale } from './bodies.js';
 import { createComponents } from './components.js';
+import { languageOf, panelLocale } from './locale/index.js';
+import { languageRouter } from './locale/route.js';
 import { dashboardCounts } from './dashboard.js';
 import { assetCacheDir, bundleFile, ensureComponentsBundle } from './env.js';
 import { CLIENT } from './resources/request.js';
@@ -45,126 +47,8 @@ export function adminOptions(components: ReturnType<typeof createComponents>) {
     componentLoader: components.loader,
     branding: { companyName: 'Agora', logo: false as const, withMadeWithLove: false, favicon: undefined },
     version: { admin: false },
-    locale: {
-      language: 'en',
-      availableLanguages: ['en'],
-      // i18next's debug log (on in AdminJS's development bundle) warns of the backend the panel does not use
-      debug: false,
-      translations: {
-        en: {
-          labels: {
-            User: 'Users',
-            Board: 'Boards',
-            UserBoardPermission: 'Board permissions',
-            Post: 'Posts',
-            Comment: 'Comments',
-            ChatSession: 'Chat sessions',
-            Ai: 'AI models',
-            AiLog: 'AI logs',
-            AuditLog: 'Audit log',
-          },
-          resources: {
-            Ai: { properties: { datasetCsv: 'Dataset (CSV)' } },
-            User: { properties: { deletedAt: 'Closed' } },
-          },
-          actions: {
-            ban: 'Ban',
-            unban: 'Unban',
-            bulkBan: 'Ban',
-            bulkUnban: 'Unban',
-            resetPassword: 'Reset password',
-            boards: 'Board access',
-            grantAccess: 'Grant access',
-            hide: 'Hide',
-            unhide: 'Show',
-            close: 'Close',
-            reopen: 'Reopen',
-            train: 'Train',
-            member: 'Member page',
-            grantHolders: 'Grant holders',
-            addGrant: 'Add a grant',
-            removeGrant: 'Remove a grant',
-          },
-          messages: {
-            // the sign-in form asks for a name or email: its error says the same
-            invalidCredentials: 'Wrong name or email, or wrong password',
-            // a member's page and a board's access (components/member-show.jsx, board-show.jsx)
-            agoraMemberSeeAll: 'See all',
-            agoraMemberHidden: 'Hidden',
-            agoraMemberReadError: 'The member’s activity could not be read.',
-            agoraMemberBans: 'Bans',
-            agoraMemberBannedSince: 'Banned since',
-            agoraMemberNoReason: 'no reason recorded',
-            agoraMemberNeverBanned: 'Never banned.',
-            agoraMemberBanned: 'Banned',
-            agoraMemberBanLifted: 'Ban lifted',
-            agoraMemberReadable: 'Boards they can read',
-            agoraMemberNoBoard: 'No board (a closed account reads nothing).',
-            agoraMemberWhyAdmin: 'Staff',
-            agoraMemberWhyPublic: 'Public',
-            agoraMemberWhyGranted: 'Granted',
-            agoraMemberGrants: 'Grants',
-            agoraMemberNoGrant: 'No grant.',
-            agoraMemberPosts: 'Latest posts',
-            agoraMemberNoPost: 'No post.',
-            agoraMemberComments: 'Latest comments',
-            agoraMemberNoComment: 'No comment.',
-            agoraMemberChats: 'Chat sessions',
-            agoraMemberNoChat: 'No chat session.',
-            agoraMemberChatClosed: 'Closed',
-            agoraMemberChatOpen: 'Open',
-            agoraMemberAiLogs: 'AI logs',
-            agoraMemberNoAiLog: 'No prediction asked.',
-            agoraMemberReportsAgainst: 'Reports against them',
-            agoraMemberReportsFiled: 'Reports they filed',
-            agoraMemberNoReport: 'No report.',
-            agoraMemberAuditBy: 'What they did',
-            agoraMemberAuditOn: 'What was done to their account',
-            agoraMemberNoAudit: 'Nothing recorded.',
-            agoraBoardAccess: 'Access',
-            agoraBoardDisabled: 'Disabled: only staff read this board.',
-            agoraBoardPublic: 'Public: every signed-in member reads it; grants apply only while a board is hidden.',
-            agoraBoardHidden: 'Hidden: staff and the grant holders below read it.',
-            agoraBoardGrantsReadError: 'The grants could not be read.',
-            agoraBoardBanned: 'Banned',
-            agoraBoardClosed: 'Closed',
-            agoraBoardRemove: 'Remove',
-            agoraBoardNoGrant: 'Nobody holds a grant.',
-            agoraBoardAddPlaceholder: 'Add a member (name, email or id)',
-            agoraBoardAdd: 'Add',
-            agoraColWhen: 'When',
-            agoraColWhat: 'What',
-            agoraColBy: 'By',
-            agoraColReason: 'Reason',
-            agoraColBoard: 'Board',
-            agoraColWhy: 'Why',
-            agoraColTitle: 'Title',
-            agoraColComments: 'Comments',
-            agoraColWritten: 'Written',
-            agoraColComment: 'Comment',
-            agoraColOn: 'On',
-            agoraColSession: 'Session',
-            agoraColState: 'State',
-            agoraColOpened: 'Opened',
-            agoraColLog: 'Log',
-            agoraColModel: 'Model',
-            agoraColStatus: 'Status',
-            agoraColAsked: 'Asked',
-            agoraColFiled: 'Filed',
-            agoraColTarget: 'Target',
-            agoraColResolvedBy: 'Resolved by',
-            agoraColAction: 'Action',
-            agoraColActor: 'Actor',
-            agoraColDetails: 'Details',
-            agoraColMember: 'Member',
-            agoraColEmail: 'Email',
-            agoraColRole: 'Role',
-            agoraColGranted: 'Granted',
-          },
-          components: { Login: { welcomeHeader: 'Agora', welcomeMessage: 'Back-office of Agora. Admin and superuser accounts only.', properties: { email: 'Name or email' } } },
-        },
-      },
-    },
+    // English and Korean, per operator (admin/locale)
+    locale: panelLocale,
   };
 }
 
@@ -276,6 +160,10 @@ export async function buildAdminRouter(ctx: Context): Promise<Router> {
       s.destroy((err) => next(err));
     }, next);
   });
+  // the request's language: the operator's setting, else Accept-Language; their switch in the top bar saves it
+  const operatorOf = (req: Request) => (req.session as AdminSession | undefined)?.adminUser;
+  router.use((req, res, next) => languageOf(() => operatorOf(req))(req, res, next));
+  router.use(languageRouter(ctx, operatorOf));
   // files of a process that stopped mid-request (older than any request may take) go at start
   const uploads = path.join(ctx.config.uploadsDir, '.tmp', 'admin');
   await sweepStale(uploads, 3_600_000, ctx.logger);

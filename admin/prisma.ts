@@ -10,6 +10,7 @@ import type { Context } from '../src/context.js';
 import { isUniqueViolation, uniqueFields } from '../src/platform/known-errors.js';
 import { projectRoot } from '../src/platform/paths.js';
 import { bundleDir } from './env.js';
+import { problemText } from './locale/index.js';
 import { usableFilter, usableId, usableParams, type ColumnTypes, type FindParams } from './prisma-filters.js';
 
 export type Datamodel = { models: { name: string; fields: { name: string }[] }[]; enums: unknown[] };
@@ -40,8 +41,8 @@ export async function datamodel(provider: Context['config']['databaseProvider'])
 export function uniqueViolation(e: unknown): ValidationError | null {
   if (!isUniqueViolation(e)) return null;
   const fields = uniqueFields(e.meta);
-  const errors = Object.fromEntries((fields.length ? fields : ['id']).map((f) => [f, { message: 'is already taken', type: 'unique' }]));
-  return new ValidationError(errors, { message: `${fields.join(' and ') || 'A value'} is already taken.`, type: 'unique' });
+  const errors = Object.fromEntries((fields.length ? fields : ['id']).map((f) => [f, { message: problemText('unique', 'is already taken'), type: 'unique' }]));
+  return new ValidationError(errors, { message: problemText('unique', `${fields.join(' and ') || 'A value'} is already taken.`), type: 'unique' });
 }
 
 /**

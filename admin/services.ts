@@ -8,6 +8,8 @@ export interface AdminUser {
   email: string;
   title: string;
   role: Role;
+  /** The panel's language chosen on the account (null: the browser's). */
+  locale?: string | null;
   /** ms: the session dies when the user's revocation epoch passes it (ban, role change, password change). */
   loginAt: number;
   [key: string]: unknown;

@@ -2,12 +2,14 @@
 // Not type-checked by tsc.
 import React from 'react';
 import { Box, Text, ValueGroup } from '@adminjs/design-system';
+import { useTranslation } from 'adminjs';
 
 const show = (v) => (v === null || v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));
 const isChange = (v) => v && typeof v === 'object' && !Array.isArray(v) && 'before' in v && 'after' in v;
 
 const AuditDetails = (props) => {
-  const { record } = props;
+  const { record, resource } = props;
+  const { translateComponent } = useTranslation();
   let details = null;
   try {
     details = record.params.details ? JSON.parse(record.params.details) : null;
@@ -16,7 +18,7 @@ const AuditDetails = (props) => {
   }
   const entries = details && typeof details === 'object' ? Object.entries(details) : [];
   return (
-    <ValueGroup label="Details">
+    <ValueGroup label={translateComponent('Agora.details', resource.id)}>
       {!entries.length ? <Text>—</Text> : null}
       {entries.map(([key, value]) => (
         <Box key={key} flex mb="sm" data-testid={`agora-audit-detail-${key}`}>

@@ -3,9 +3,11 @@
 import React from 'react';
 import { Link } from 'react-router-dom';
 import { Text, ValueGroup } from '@adminjs/design-system';
+import { useTranslation } from 'adminjs';
 
 const AuditTarget = (props) => {
-  const { record, where } = props;
+  const { record, where, resource } = props;
+  const { translateComponent } = useTranslation();
   const p = record.params || {};
   const fallback = p.targetType ? `${p.targetType} ${p.targetId || ''}`.trim() : '—';
   const label = p.targetLabel || fallback;
@@ -18,7 +20,7 @@ const AuditTarget = (props) => {
       {label}
     </Text>
   );
-  return where === 'show' ? <ValueGroup label="Target">{body}</ValueGroup> : body;
+  return where === 'show' ? <ValueGroup label={translateComponent('Agora.target', resource.id)}>{body}</ValueGroup> : body;
 };
 
 export default AuditTarget;

@@ -2,12 +2,13 @@
 // (open and not banned), through the resource's hidden `grantees` action. Not type-checked by tsc.
 import React, { useState } from 'react';
 import { FormGroup, FormMessage, Label, SelectAsync } from '@adminjs/design-system';
-import { ApiClient } from 'adminjs';
+import { ApiClient, useTranslation } from 'adminjs';
 
 const api = new ApiClient();
 
 const GranteeEdit = (props) => {
   const { property, record, onChange, resource } = props;
+  const { translateProperty, translateMessage } = useTranslation();
   const error = record.errors && record.errors[property.path];
   const value = record.params ? record.params[property.path] : undefined;
   const [chosen, setChosen] = useState(null);
@@ -18,7 +19,7 @@ const GranteeEdit = (props) => {
   return (
     <FormGroup error={Boolean(error)} data-testid="agora-grantee">
       <Label htmlFor="agora-grantee-input" required>
-        {property.label.charAt(0).toUpperCase() + property.label.slice(1)}
+        {translateProperty(property.label, resource.id)}
       </Label>
       <SelectAsync
         inputId="agora-grantee-input"
@@ -32,7 +33,7 @@ const GranteeEdit = (props) => {
         }}
         isClearable
       />
-      <FormMessage>{error && error.message}</FormMessage>
+      <FormMessage>{error && translateMessage(error.message, resource.id)}</FormMessage>
     </FormGroup>
   );
 };

@@ -2,16 +2,17 @@
 // where a rule that decides whether the form is accepted goes unread). Not type-checked by tsc.
 import React from 'react';
 import { Box, Text } from '@adminjs/design-system';
-import { BasePropertyComponent } from 'adminjs';
+import { BasePropertyComponent, useTranslation } from 'adminjs';
 
 const HelpEdit = (props) => {
   const { property } = props;
+  const { translateMessage } = useTranslation();
   const Edit = property.type === 'textarea' ? BasePropertyComponent.TextArea.Edit : BasePropertyComponent.DefaultType.Edit;
   return (
     <Box>
       <Edit {...props} property={{ ...property, description: undefined }} />
       <Text variant="sm" color="grey60" mt="-lg" mb="xl" data-testid={`agora-help-${property.path}`}>
-        {property.description}
+        {property.description ? translateMessage(property.description, property.resourceId, property.custom?.vars) : null}
       </Text>
     </Box>
   );

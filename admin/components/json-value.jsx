@@ -2,10 +2,9 @@
 // anything else as indented JSON. Not type-checked by tsc.
 import React from 'react';
 import { Box, Table, TableBody, TableCell, TableRow, Text, ValueGroup } from '@adminjs/design-system';
-import { flat } from 'adminjs';
+import { flat, useTranslation } from 'adminjs';
 
 // AdminJS labels a mixed property by its path: written as the other labels are
-const labelOf = (property) => property.label.charAt(0).toUpperCase() + property.label.slice(1);
 
 const isRow = (v) => Array.isArray(v) && v.every((x) => typeof x === 'number');
 
@@ -36,9 +35,10 @@ const Value = ({ value }) => {
 
 const JsonValue = (props) => {
   const { property, record } = props;
+  const { translateProperty } = useTranslation();
   const value = flat.unflatten(record.params || {})[property.path];
   return (
-    <ValueGroup label={labelOf(property)}>
+    <ValueGroup label={translateProperty(property.label, property.resourceId)}>
       <Box data-testid={`agora-json-${property.path}`}>
         <Value value={value} />
       </Box>

@@ -5,25 +5,27 @@ import React from 'react';
 import { Badge, Text, ValueGroup } from '@adminjs/design-system';
 import { useTranslation } from 'adminjs';
 
-const words = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 const JOB = { failed: 'danger', succeeded: 'success', running: 'info', queued: undefined };
+const capital = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** What to show for the property's raw value: a badge (text, variant) or plain text. */
-function look(path, raw) {
+function look(path, raw, word) {
   if (raw === undefined || raw === null || raw === '') return path === 'deletedAt' ? { text: '—' } : null;
-  if (path === 'isBanned') return raw === true || raw === 'true' ? { badge: true, text: 'Yes', variant: 'danger' } : { text: 'No' };
+  if (path === 'isBanned') return raw === true || raw === 'true' ? { badge: true, text: word('yes'), variant: 'danger' } : { text: word('no') };
   if (path === 'deletedAt') {
     const at = new Date(raw);
-    return { badge: true, text: 'Closed', variant: 'danger', note: Number.isNaN(at.getTime()) ? String(raw) : at.toLocaleDateString() };
+    return { badge: true, text: word('closed'), variant: 'danger', note: Number.isNaN(at.getTime()) ? String(raw) : at.toLocaleDateString() };
   }
   const value = String(raw);
-  return { badge: true, text: words(value), variant: JOB[value] };
+  // a job status has its word (components.Agora.jobQueued …); any other value shows as it is, capitalised
+  return { badge: true, text: word(`job${capital(value)}`, capital(value)), variant: JOB[value] };
 }
 
 const StatusBadge = (props) => {
   const { record, property, where, resource } = props;
-  const { translateProperty } = useTranslation();
-  const shown = look(property.path, record?.params?.[property.path]);
+  const { translateProperty, translateComponent } = useTranslation();
+  const word = (key, fallback) => translateComponent(`Agora.${key}`, resource.id, fallback ? { defaultValue: fallback } : undefined);
+  const shown = look(property.path, record?.params?.[property.path], word);
   if (!shown) return null;
   const body = (
     <span data-testid={`agora-status-${property.path}`} data-variant={shown.variant || 'default'}>

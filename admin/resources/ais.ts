@@ -4,6 +4,7 @@ import { ValidationError, type ResourceWithOptions } from 'adminjs';
 import type { Context } from '../../src/context.js';
 import { viewerOf, form, unflatten, recordChange, recordId, viaService, type Handler } from '../actions.js';
 import { DEFAULT_TARGET } from '../../src/ais/model.js';
+import { t } from '../locale/index.js';
 import { prismaResource } from '../prisma.js';
 import type { AdminComponents } from '../components.js';
 
@@ -32,15 +33,15 @@ export async function aisResource(ctx: Context, c: AdminComponents): Promise<Res
     return {
       ...(record ? { record: record.toJSON(currentAdmin) } : {}),
       redirectUrl: h.recordActionUrl({ resourceId: resource.id(), recordId: String(ai.id), actionName: 'show' }),
-      notice: { message: 'Model created; training is queued.', type: 'success' },
+      notice: { message: t('aiCreated'), type: 'success' },
     };
   };
 
   const remove: Handler = async (request, _response, context) => {
     const { record, resource, h, currentAdmin } = context;
-    if (!record || request.method !== 'post') throw new ValidationError({}, { message: 'Deleting needs a POST.' });
+    if (!record || request.method !== 'post') throw new ValidationError({}, { message: t('deleteNeedsPost') });
     await viaService(() => ais.remove(viewerOf(context), recordId(context)));
-    return { record: record.toJSON(currentAdmin), redirectUrl: h.resourceUrl({ resourceId: resource.id() }), notice: { message: 'Model deleted.', type: 'success' } };
+    return { record: record.toJSON(currentAdmin), redirectUrl: h.resourceUrl({ resourceId: resource.id() }), notice: { message: t('aiDeleted'), type: 'success' } };
   };
 
   return {
@@ -59,19 +60,21 @@ export async function aisResource(ctx: Context, c: AdminComponents): Promise<Res
         description: { type: 'textarea', isRequired: false },
         datasetCsv: {
           type: 'textarea',
-          description: `CSV text with a header row naming every column. The model predicts the column named in Target (${DEFAULT_TARGET} when Target is empty) from the columns named in Features (every other column when Features is empty). Leave empty to train on the shipped sample dataset.`,
+          description: 'datasetCsvHelp',
+          custom: { vars: { target: DEFAULT_TARGET } },
           isVisible: { list: false, show: false, filter: false, edit: true },
           components: { edit: c.HelpEdit },
         },
         target: {
           type: 'string',
-          description: `The column to predict (default ${DEFAULT_TARGET}). Only with a dataset.`,
+          description: 'targetHelp',
+          custom: { vars: { target: DEFAULT_TARGET } },
           isVisible: { list: false, show: false, filter: false, edit: true },
           components: { edit: c.HelpEdit },
         },
         features: {
           type: 'string',
-          description: 'Feature columns, comma-separated, in input order (default: every column but the target). Only with a dataset.',
+          description: 'featuresHelp',
           isVisible: { list: false, show: false, filter: false, edit: true },
           components: { edit: c.HelpEdit },
         },
@@ -80,15 +83,15 @@ export async function aisResource(ctx: Context, c: AdminComponents): Promise<Res
         new: { handler: create },
         edit: { isAccessible: false },
         bulkDelete: { isAccessible: false },
-        delete: { handler: remove, guard: 'Delete this model and its artifacts?' },
+        delete: { handler: remove, guard: 'confirmDeleteAi' },
         train: {
           actionType: 'record',
           icon: 'Play',
           component: c.ActionForm,
-          custom: form({ form: 'confirm', message: 'Queue a training run of this model; it becomes available once the worker finishes.', submitLabel: 'Train' }),
+          custom: form({ form: 'confirm', message: 'trainHelp', submitLabel: 'trainSubmit' }),
           handler: recordChange(async (_request, context) => {
             await ais.train(viewerOf(context), recordId(context));
-            return 'Training queued.';
+            return t('trainingQueued');
           }),
         },
       },

@@ -6,6 +6,7 @@ import type { Context } from '../../src/context.js';
 import { boardDefaults } from '../../src/boards/schemas.js';
 import type { BoardInput, BoardPatch } from '../../src/boards/service.js';
 import { viewerOf, form, unflatten, idsOf, recordChange, recordId, viaService, type Handler } from '../actions.js';
+import { t } from '../locale/index.js';
 import { prismaResource } from '../prisma.js';
 import type { AdminComponents } from '../components.js';
 
@@ -39,7 +40,10 @@ async function usersNamed(ctx: Context, text: unknown): Promise<number[]> {
     select: { id: true, name: true, email: true },
   });
   const missing = parts.filter((p) => !found.some((u) => String(u.id) === p || u.name === p || u.email === p.toLowerCase()));
-  if (missing.length) throw new ValidationError({ add: { message: `Unknown users: ${missing.join(', ')}`, type: 'unknown_user' } }, { message: `Unknown users: ${missing.join(', ')}` });
+  if (missing.length) {
+    const message = t('unknownUsers', { names: missing.join(', ') });
+    throw new ValidationError({ add: { message, type: 'unknown_user' } }, { message });
+  }
   return found.map((u) => u.id);
 }
 
@@ -55,13 +59,13 @@ export async function boardsResource(ctx: Context, c: AdminComponents): Promise<
     return {
       record: record!.toJSON(currentAdmin),
       redirectUrl: h.recordActionUrl({ resourceId: resource.id(), recordId: String(board.id), actionName: 'show' }),
-      notice: { message: 'Board created.', type: 'success' },
+      notice: { message: t('boardCreated'), type: 'success' },
     };
   };
 
   const edit: Handler = async (request, _response, context) => {
     const { record, resource, h, currentAdmin } = context;
-    if (!record) throw new ValidationError({}, { message: 'No such board.' });
+    if (!record) throw new ValidationError({}, { message: t('noSuchBoard') });
     if (request.method !== 'post') return { record: record.toJSON(currentAdmin) };
     const input = boardInput(request.payload);
     await viaService(() => boards.update(viewerOf(context), recordId(context), input));
@@ -69,15 +73,15 @@ export async function boardsResource(ctx: Context, c: AdminComponents): Promise<
     return {
       record: fresh.toJSON(currentAdmin),
       redirectUrl: h.recordActionUrl({ resourceId: resource.id(), recordId: record.id(), actionName: 'show' }),
-      notice: { message: 'Saved.', type: 'success' },
+      notice: { message: t('saved'), type: 'success' },
     };
   };
 
   const remove: Handler = async (request, _response, context) => {
     const { record, resource, h, currentAdmin } = context;
-    if (!record || request.method !== 'post') throw new ValidationError({}, { message: 'Deleting needs a POST.' });
+    if (!record || request.method !== 'post') throw new ValidationError({}, { message: t('deleteNeedsPost') });
     await viaService(() => boards.remove(viewerOf(context), recordId(context)));
-    return { record: record.toJSON(currentAdmin), redirectUrl: h.resourceUrl({ resourceId: resource.id() }), notice: { message: 'Board deleted, with its posts.', type: 'success' } };
+    return { record: record.toJSON(currentAdmin), redirectUrl: h.resourceUrl({ resourceId: resource.id() }), notice: { message: t('boardDeleted'), type: 'success' } };
   };
 
   const grantAccess: Handler = async (request, response, context) => {
@@ -85,7 +89,7 @@ export async function boardsResource(ctx: Context, c: AdminComponents): Promise<
       return recordChange(async (req, ctxt: ActionContext) => {
         const wanted = [...new Set([...idsOf(req.payload), ...(await usersNamed(ctx, req.payload?.add))])];
         const { userIds } = await boards.setGrants(viewerOf(ctxt), recordId(ctxt), wanted);
-        return `${userIds.length} member(s) hold a grant.`;
+        return t('grantHolders', { count: userIds.length });
       })(request, response, context);
     }
     const { record, currentAdmin } = context;
@@ -141,7 +145,7 @@ export async function boardsResource(ctx: Context, c: AdminComponents): Promise<
         addGrant: { actionType: 'record', isVisible: false, handler: grantChange('add') },
         removeGrant: { actionType: 'record', isVisible: false, handler: grantChange('remove') },
         edit: { handler: edit },
-        delete: { handler: remove, guard: 'Delete this board with every post, comment and file on it?' },
+        delete: { handler: remove, guard: 'confirmDeleteBoard' },
         bulkDelete: { isAccessible: false },
         grantAccess: {
           actionType: 'record',
@@ -149,10 +153,10 @@ export async function boardsResource(ctx: Context, c: AdminComponents): Promise<
           component: c.ActionForm,
           custom: form({
             form: 'pick',
-            message: 'Members holding a grant may read and write this board while it is hidden. Untick to revoke; add members by name, email or id.',
-            pickLabel: 'Grant holders',
-            addLabel: 'Add members (names, emails or ids, comma-separated)',
-            submitLabel: 'Save grants',
+            message: 'grantAccessHelp',
+            pickLabel: 'grantHolders',
+            addLabel: 'addMembers',
+            submitLabel: 'saveGrants',
           }),
           handler: grantAccess,
         },
@@ -172,20 +176,20 @@ export async function permissionsResource(ctx: Context, c: AdminComponents): Pro
     const userId = Number(p.user);
     const boardId = Number(p.board);
     const errors: Record<string, { message: string; type: string }> = {};
-    if (!Number.isInteger(userId) || userId < 1) errors.user = { message: 'Choose a member.', type: 'required' };
-    if (!Number.isInteger(boardId) || boardId < 1) errors.board = { message: 'Choose a board.', type: 'required' };
+    if (!Number.isInteger(userId) || userId < 1) errors.user = { message: t('chooseMember'), type: 'required' };
+    if (!Number.isInteger(boardId) || boardId < 1) errors.board = { message: t('chooseBoard'), type: 'required' };
     if (Object.keys(errors).length) throw new ValidationError(errors);
     const held = await grantsOf(context, userId);
-    if (held.includes(boardId)) throw new ValidationError({ board: { message: 'This member already holds a grant for this board.', type: 'unique' } });
+    if (held.includes(boardId)) throw new ValidationError({ board: { message: t('grantExists'), type: 'unique' } });
     await viaService(() => ctx.services.users.setBoards(viewerOf(context), userId, [...held, boardId]));
     const row = await ctx.prisma.userBoardPermission.findUnique({ where: { userId_boardId: { userId, boardId } }, select: { id: true } });
     const record = row ? await resource.findOne(String(row.id)) : null;
-    return { ...(record ? { record: record.toJSON(currentAdmin) } : {}), redirectUrl: h.resourceUrl({ resourceId: resource.id() }), notice: { message: 'Grant added.', type: 'success' } };
+    return { ...(record ? { record: record.toJSON(currentAdmin) } : {}), redirectUrl: h.resourceUrl({ resourceId: resource.id() }), notice: { message: t('grantAdded'), type: 'success' } };
   };
 
   const remove: Handler = async (request, _response, context) => {
     const { record, resource, h, currentAdmin } = context;
-    if (!record || request.method !== 'post') throw new ValidationError({}, { message: 'Revoking needs a POST.' });
+    if (!record || request.method !== 'post') throw new ValidationError({}, { message: t('revokeNeedsPost') });
     const userId = Number(record.params.user);
     const boardId = Number(record.params.board);
     const held = await grantsOf(context, userId);
@@ -196,7 +200,7 @@ export async function permissionsResource(ctx: Context, c: AdminComponents): Pro
         held.filter((b) => b !== boardId),
       ),
     );
-    return { record: record.toJSON(currentAdmin), redirectUrl: h.resourceUrl({ resourceId: resource.id() }), notice: { message: 'Grant revoked.', type: 'success' } };
+    return { record: record.toJSON(currentAdmin), redirectUrl: h.resourceUrl({ resourceId: resource.id() }), notice: { message: t('grantRevoked'), type: 'success' } };
   };
 
   // the user picker of the new-grant form: only accounts the boards service says may hold a grant
@@ -219,7 +223,7 @@ export async function permissionsResource(ctx: Context, c: AdminComponents): Pro
         new: { handler: create },
         grantees: { actionType: 'resource', isVisible: false, handler: grantees },
         edit: { isAccessible: false },
-        delete: { handler: remove, guard: 'Revoke this grant?' },
+        delete: { handler: remove, guard: 'confirmRevokeGrant' },
         bulkDelete: { isAccessible: false },
       },
     },

@@ -3,6 +3,7 @@
 import { ValidationError, type ActionContext, type ResourceWithOptions } from 'adminjs';
 import type { Context } from '../../src/context.js';
 import { viewerOf, form, recordChange, recordId, viaService, type Handler } from '../actions.js';
+import { t } from '../locale/index.js';
 import { prismaResource } from '../prisma.js';
 import type { AdminComponents } from '../components.js';
 
@@ -10,12 +11,12 @@ const visible = ({ record }: ActionContext) => record?.params.isVisible === true
 const hidden = (context: ActionContext) => !visible(context);
 
 /** Delete through a service (POST only), then back to the list. */
-function removeVia(remove: (context: ActionContext) => Promise<unknown>, message: string): Handler {
+function removeVia(remove: (context: ActionContext) => Promise<unknown>, message: () => string): Handler {
   return async (request, _response, context) => {
     const { record, resource, h, currentAdmin } = context;
-    if (!record || request.method !== 'post') throw new ValidationError({}, { message: 'Deleting needs a POST.' });
+    if (!record || request.method !== 'post') throw new ValidationError({}, { message: t('deleteNeedsPost') });
     await viaService(() => remove(context));
-    return { record: record.toJSON(currentAdmin), redirectUrl: h.resourceUrl({ resourceId: resource.id() }), notice: { message, type: 'success' } };
+    return { record: record.toJSON(currentAdmin), redirectUrl: h.resourceUrl({ resourceId: resource.id() }), notice: { message: message(), type: 'success' } };
   };
 }
 
@@ -27,7 +28,7 @@ export async function postsResource(ctx: Context, c: AdminComponents): Promise<R
   const setVisible = (isVisible: boolean) =>
     recordChange(async (_request, context) => {
       await posts.update(viewerOf(context), boardOf(context), recordId(context), { isVisible });
-      return isVisible ? 'The post is visible again.' : 'The post is hidden.';
+      return isVisible ? t('postShown') : t('postHidden');
     });
   return {
     resource: await prismaResource(ctx, 'Post'),
@@ -43,7 +44,7 @@ export async function postsResource(ctx: Context, c: AdminComponents): Promise<R
           actionType: 'record',
           icon: 'EyeOff',
           component: c.ActionForm,
-          custom: form({ form: 'confirm', message: 'Hide this post from members.', submitLabel: 'Hide' }),
+          custom: form({ form: 'confirm', message: 'hidePostHelp', submitLabel: 'hideSubmit' }),
           isVisible: visible,
           handler: setVisible(false),
         },
@@ -51,13 +52,16 @@ export async function postsResource(ctx: Context, c: AdminComponents): Promise<R
           actionType: 'record',
           icon: 'Eye',
           component: c.ActionForm,
-          custom: form({ form: 'confirm', message: 'Show this post to members again.', submitLabel: 'Show' }),
+          custom: form({ form: 'confirm', message: 'unhidePostHelp', submitLabel: 'showSubmit' }),
           isVisible: hidden,
           handler: setVisible(true),
         },
         delete: {
-          handler: removeVia((context) => posts.remove(viewerOf(context), boardOf(context), recordId(context)), 'Post deleted, with its comments and files.'),
-          guard: 'Delete this post with its comments and files?',
+          handler: removeVia(
+            (context) => posts.remove(viewerOf(context), boardOf(context), recordId(context)),
+            () => t('postDeleted'),
+          ),
+          guard: 'confirmDeletePost',
         },
       },
     },
@@ -69,7 +73,7 @@ export async function commentsResource(ctx: Context, c: AdminComponents): Promis
   const setVisible = (isVisible: boolean) =>
     recordChange(async (_request, context) => {
       await comments.update(viewerOf(context), recordId(context), { isVisible });
-      return isVisible ? 'The comment is visible again.' : 'The comment is hidden.';
+      return isVisible ? t('commentShown') : t('commentHidden');
     });
   return {
     resource: await prismaResource(ctx, 'Comment'),
@@ -86,7 +90,7 @@ export async function commentsResource(ctx: Context, c: AdminComponents): Promis
           actionType: 'record',
           icon: 'EyeOff',
           component: c.ActionForm,
-          custom: form({ form: 'confirm', message: 'Hide this comment from members.', submitLabel: 'Hide' }),
+          custom: form({ form: 'confirm', message: 'hideCommentHelp', submitLabel: 'hideSubmit' }),
           isVisible: visible,
           handler: setVisible(false),
         },
@@ -94,11 +98,17 @@ export async function commentsResource(ctx: Context, c: AdminComponents): Promis
           actionType: 'record',
           icon: 'Eye',
           component: c.ActionForm,
-          custom: form({ form: 'confirm', message: 'Show this comment to members again.', submitLabel: 'Show' }),
+          custom: form({ form: 'confirm', message: 'unhideCommentHelp', submitLabel: 'showSubmit' }),
           isVisible: hidden,
           handler: setVisible(true),
         },
-        delete: { handler: removeVia((context) => comments.remove(viewerOf(context), recordId(context)), 'Comment deleted, with its files.'), guard: 'Delete this comment with its files?' },
+        delete: {
+          handler: removeVia(
+            (context) => comments.remove(viewerOf(context), recordId(context)),
+            () => t('commentDeleted'),
+          ),
+          guard: 'confirmDeleteComment',
+        },
       },
     },
   };
@@ -107,10 +117,10 @@ export async function commentsResource(ctx: Context, c: AdminComponents): Promis
 /** Chat sessions: close and hide through the chat service (which tells the open sockets at once). */
 export async function chatSessionsResource(ctx: Context, c: AdminComponents): Promise<ResourceWithOptions> {
   const { chat } = ctx.services;
-  const change = (patch: { isClosed?: boolean; isVisible?: boolean }, message: string) =>
+  const change = (patch: { isClosed?: boolean; isVisible?: boolean }, message: () => string) =>
     recordChange(async (_request, context) => {
       await chat.update(viewerOf(context), recordId(context), patch);
-      return message;
+      return message();
     });
   const closed = ({ record }: ActionContext) => record?.params.isClosed === true;
   return {
@@ -126,35 +136,41 @@ export async function chatSessionsResource(ctx: Context, c: AdminComponents): Pr
           actionType: 'record',
           icon: 'Lock',
           component: c.ActionForm,
-          custom: form({ form: 'confirm', message: 'Close this chat: it becomes read-only.', submitLabel: 'Close' }),
+          custom: form({ form: 'confirm', message: 'closeChatHelp', submitLabel: 'closeSubmit' }),
           isVisible: (context) => !closed(context),
-          handler: change({ isClosed: true }, 'The chat is closed.'),
+          handler: change({ isClosed: true }, () => t('chatClosed')),
         },
         reopen: {
           actionType: 'record',
           icon: 'Unlock',
           component: c.ActionForm,
-          custom: form({ form: 'confirm', message: 'Open this chat again.', submitLabel: 'Reopen' }),
+          custom: form({ form: 'confirm', message: 'reopenChatHelp', submitLabel: 'reopenSubmit' }),
           isVisible: closed,
-          handler: change({ isClosed: false }, 'The chat is open again.'),
+          handler: change({ isClosed: false }, () => t('chatReopened')),
         },
         hide: {
           actionType: 'record',
           icon: 'EyeOff',
           component: c.ActionForm,
-          custom: form({ form: 'confirm', message: 'Hide this chat from members.', submitLabel: 'Hide' }),
+          custom: form({ form: 'confirm', message: 'hideChatHelp', submitLabel: 'hideSubmit' }),
           isVisible: visible,
-          handler: change({ isVisible: false }, 'The chat is hidden.'),
+          handler: change({ isVisible: false }, () => t('chatHidden')),
         },
         unhide: {
           actionType: 'record',
           icon: 'Eye',
           component: c.ActionForm,
-          custom: form({ form: 'confirm', message: 'Show this chat to members again.', submitLabel: 'Show' }),
+          custom: form({ form: 'confirm', message: 'unhideChatHelp', submitLabel: 'showSubmit' }),
           isVisible: hidden,
-          handler: change({ isVisible: true }, 'The chat is visible again.'),
+          handler: change({ isVisible: true }, () => t('chatShown')),
         },
-        delete: { handler: removeVia((context) => chat.remove(viewerOf(context), recordId(context)), 'Chat deleted.'), guard: 'Delete this chat with its messages?' },
+        delete: {
+          handler: removeVia(
+            (context) => chat.remove(viewerOf(context), recordId(context)),
+            () => t('chatDeleted'),
+          ),
+          guard: 'confirmDeleteChat',
+        },
       },
     },
   };

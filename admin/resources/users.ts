@@ -6,6 +6,7 @@ import { access } from '../../src/access/index.js';
 import { assignableRole, roles, type Role } from '../../src/users/schemas.js';
 import type { AdminUserPatch } from '../../src/users/service.js';
 import { viewerOf, bulkChange, form, unflatten, idsOf, reasonOf, recordChange, recordId, viaService, type Handler } from '../actions.js';
+import { t } from '../locale/index.js';
 import { prismaResource } from '../prisma.js';
 import type { AdminComponents } from '../components.js';
 import { clientOf } from './request.js';
@@ -25,7 +26,7 @@ export async function usersResource(ctx: Context, c: AdminComponents): Promise<R
 
   const edit: Handler = async (request, _response, context) => {
     const { record, currentAdmin, resource, h } = context;
-    if (!record) throw new ValidationError({}, { message: 'No such user.' });
+    if (!record) throw new ValidationError({}, { message: t('noSuchUser') });
     if (request.method !== 'post') {
       // the role field offers only what the access rules let this operator give this account
       const target = targetOf(context);
@@ -45,7 +46,7 @@ export async function usersResource(ctx: Context, c: AdminComponents): Promise<R
     return {
       record: fresh.toJSON(currentAdmin),
       redirectUrl: h.recordActionUrl({ resourceId: resource.id(), recordId: record.id(), actionName: 'show' }),
-      notice: { message: 'Saved.', type: 'success' },
+      notice: { message: t('saved'), type: 'success' },
     };
   };
 
@@ -53,13 +54,13 @@ export async function usersResource(ctx: Context, c: AdminComponents): Promise<R
     if (request.method === 'post') {
       return recordChange(async (req, ctxt) => {
         const { boardIds } = await users.setBoards(viewerOf(ctxt), recordId(ctxt), idsOf(req.payload));
-        return boardIds.length ? `Grants set: ${boardIds.length} board(s).` : 'Every grant removed.';
+        return boardIds.length ? t('grantsSet', { count: boardIds.length }) : t('grantsRemoved');
       })(request, response, context);
     }
     const { record, currentAdmin } = context;
     const held = new Set((await boards.userGrants(viewerOf(context), recordId(context))).boardIds);
     const all = await ctx.prisma.board.findMany({ orderBy: { name: 'asc' }, select: { id: true, name: true, isVisible: true, isAvailable: true } });
-    const options = all.map((b) => ({ value: b.id, label: `${b.name}${b.isVisible ? '' : ' (hidden)'}${b.isAvailable ? '' : ' (disabled)'}`, checked: held.has(b.id) }));
+    const options = all.map((b) => ({ value: b.id, label: `${b.name}${b.isVisible ? '' : t('boardHiddenSuffix')}${b.isAvailable ? '' : t('boardDisabledSuffix')}`, checked: held.has(b.id) }));
     return { record: record?.toJSON(currentAdmin), options };
   };
 
@@ -109,22 +110,22 @@ export async function usersResource(ctx: Context, c: AdminComponents): Promise<R
           icon: 'Slash',
           variant: 'danger',
           component: c.ActionForm,
-          custom: form({ form: 'reason', message: 'A ban ends every session of this account at once (API tokens and chat sockets) and blocks sign-in.', submitLabel: 'Ban', variant: 'danger' }),
+          custom: form({ form: 'reason', message: 'banHelp', submitLabel: 'banSubmit', variant: 'danger' }),
           isVisible: (context) => !banned(context) && !closed(context) && may('user.ban', context),
           handler: recordChange(async (request, context) => {
             await ban(request, context);
-            return 'The user is banned; their sessions have ended.';
+            return t('userBanned');
           }),
         },
         unban: {
           actionType: 'record',
           icon: 'CheckCircle',
           component: c.ActionForm,
-          custom: form({ form: 'confirm', message: 'Lift the ban: the account may sign in again.', submitLabel: 'Unban' }),
+          custom: form({ form: 'confirm', message: 'unbanHelp', submitLabel: 'unbanSubmit' }),
           isVisible: (context) => banned(context) && may('user.ban', context),
           handler: recordChange(async (_request, context) => {
             await unban(context);
-            return 'The ban is lifted.';
+            return t('banLifted');
           }),
         },
         bulkBan: {
@@ -132,38 +133,38 @@ export async function usersResource(ctx: Context, c: AdminComponents): Promise<R
           icon: 'Slash',
           variant: 'danger',
           component: c.ActionForm,
-          custom: form({ form: 'reason', message: 'Ban every selected account: their sessions end at once.', submitLabel: 'Ban all', variant: 'danger' }),
+          custom: form({ form: 'reason', message: 'bulkBanHelp', submitLabel: 'banAllSubmit', variant: 'danger' }),
           handler: bulkChange(
             async (request, context, record) => void (await ban(request, context, Number(record.id()))),
-            (n) => `${n} user(s) banned.`,
+            (n) => t('usersBanned', { count: n }),
           ),
         },
         bulkUnban: {
           actionType: 'bulk',
           icon: 'CheckCircle',
           component: c.ActionForm,
-          custom: form({ form: 'confirm', message: 'Lift the ban of every selected account.', submitLabel: 'Unban all' }),
+          custom: form({ form: 'confirm', message: 'bulkUnbanHelp', submitLabel: 'unbanAllSubmit' }),
           handler: bulkChange(
             async (_request, context, record) => void (await unban(context, Number(record.id()))),
-            (n) => `${n} ban(s) lifted.`,
+            (n) => t('bansLifted', { count: n }),
           ),
         },
         resetPassword: {
           actionType: 'record',
           icon: 'Key',
           component: c.ActionForm,
-          custom: form({ form: 'confirm', message: 'Send this member a password reset mail. You never see the token.', submitLabel: 'Send the reset mail' }),
+          custom: form({ form: 'confirm', message: 'resetPasswordHelp', submitLabel: 'resetPasswordSubmit' }),
           isVisible: (context) => !closed(context) && may('user.forcePasswordReset', context),
           handler: recordChange(async (request, context) => {
             await auth.forcePasswordReset(viewerOf(context), recordId(context), clientOf(request));
-            return 'The reset mail is on its way.';
+            return t('resetMailSent');
           }),
         },
         boards: {
           actionType: 'record',
           icon: 'Lock',
           component: c.ActionForm,
-          custom: form({ form: 'pick', message: 'The boards this member holds a grant for (hidden boards need one).', pickLabel: 'Boards', submitLabel: 'Save grants' }),
+          custom: form({ form: 'pick', message: 'userBoardsHelp', pickLabel: 'boards', submitLabel: 'saveGrants' }),
           handler: boardsOfUser,
         },
       },

@@ -3,7 +3,7 @@ import { accepted, created, noContent, ok, type ApiRouter } from '../http/api.js
 import { clientMeta } from '../http/request-id.js';
 import { paginationQuery } from '../http/pagination.js';
 import { createLimiter } from '../http/rate-limit.js';
-import { adminUserPatchBody, banBody, newUserSchema, roleBody, updateMeBody } from './schemas.js';
+import { adminUserPatchBody, banBody, locales, newUserSchema, roleBody, updateMeBody } from './schemas.js';
 
 const userSchema = {
   type: 'object',
@@ -18,6 +18,7 @@ const userSchema = {
     isBanned: { type: 'boolean' },
     bannedAt: { type: ['string', 'null'], format: 'date-time' },
     banReason: { type: ['string', 'null'] },
+    locale: { type: ['string', 'null'], enum: [...locales, null], description: "The admin panel's language (own account only); null: the browser's" },
   },
 } as const;
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } } as const;
@@ -54,7 +55,7 @@ export function registerUserRoutes(api: ApiRouter, ctx: Context): void {
       method: 'patch',
       path: '/users/me',
       operationId: 'updateMe',
-      summary: 'Change name, email or password (email and password need currentPassword); a new password ends every session',
+      summary: "Change name, email, password (email and password need currentPassword) or the admin panel's language; a new password ends every session",
       tags: ['users'],
       auth: 'required',
       body: updateMeBody,

@@ -41,12 +41,17 @@ export const newUserSchema = {
   properties: { name: nameSchema, email: emailSchema, password: passwordSchema },
 } as const;
 
-/** A member changes their own account (email and password need the current password). */
+/** The languages of the admin panel; an account's `locale` is one of them, or null (the browser's choice). */
+export const locales = ['en', 'ko'] as const;
+export type Locale = (typeof locales)[number];
+export const localeSchema = { type: ['string', 'null'], enum: [...locales, null] } as const;
+
+/** A member changes their own account (email and password need the current password; the locale does not). */
 export const updateMeBody = {
   type: 'object',
   additionalProperties: false,
   minProperties: 1,
-  properties: { name: nameSchema, email: emailSchema, password: passwordSchema, currentPassword: { type: 'string', minLength: 1, maxLength: 128 } },
+  properties: { name: nameSchema, email: emailSchema, password: passwordSchema, currentPassword: { type: 'string', minLength: 1, maxLength: 128 }, locale: localeSchema },
 } as const;
 
 /** The roles an account may be given over the API and the panel (superusers are made only from the terminal). */

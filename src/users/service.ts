@@ -13,7 +13,7 @@ import { compile, fieldErrors } from '../http/schema.js';
 import { redisKeys } from '../platform/keys.js';
 import type { Db } from '../platform/prisma.js';
 import type { Redis } from '../platform/redis.js';
-import { adminUserPatchBody, banBody, closedAccountName, newUserSchema, roleBody, updateMeBody, type Role } from './schemas.js';
+import { adminUserPatchBody, banBody, closedAccountName, newUserSchema, roleBody, updateMeBody, type Locale, type Role } from './schemas.js';
 
 export interface NewUser {
   name: string;
@@ -34,6 +34,9 @@ export const publicUserSelect = {
   banReason: true,
 } as const;
 
+/** The account as its owner sees it: the public fields and their own settings. */
+const ownUserSelect = { ...publicUserSelect, locale: true } as const;
+
 const validateNewUser = compile(newUserSchema, false);
 const validateBan = compile(banBody, false);
 const validateAdminPatch = compile(adminUserPatchBody, false);
@@ -45,6 +48,8 @@ export interface UpdateMe {
   email?: string;
   password?: string;
   currentPassword?: string;
+  /** The admin panel's language; null goes back to the browser's. */
+  locale?: Locale | null;
 }
 
 /** The admin list's filters (GET /users, the admin panel). */
@@ -64,7 +69,7 @@ export interface AdminUserPatch {
   role?: Exclude<Role, 'superuser'>;
 }
 
-export type PublicUser = Awaited<ReturnType<UsersService['me']>>;
+export type PublicUser = Omit<Awaited<ReturnType<UsersService['me']>>, 'locale'>;
 
 /**
  * What the service works with. A command-line tool may leave out what it never uses (it only creates
@@ -112,7 +117,7 @@ export class UsersService {
 
   async me(viewer: Viewer) {
     await this.requireUser(viewer.id);
-    return this.prisma.user.findUniqueOrThrow({ where: { id: viewer.id }, select: publicUserSelect });
+    return this.prisma.user.findUniqueOrThrow({ where: { id: viewer.id }, select: ownUserSelect });
   }
 
   /** Members see a public profile; admins the full record (never the password hash). */
@@ -164,8 +169,14 @@ export class UsersService {
       const fields = [...(clash.name === input.name ? ['name'] : []), ...(clash.email === email ? ['email'] : [])];
       throw new ConflictError('already_exists', `${fields.join(' and ')} already taken`, { fields });
     }
-    const data = { ...(input.name ? { name: input.name } : {}), ...(email ? { email } : {}), ...(input.password ? { passwordHash: await this.passwords.hash(input.password) } : {}) };
-    const updated = await this.prisma.user.update({ where: { id: user.id }, data, select: publicUserSelect }).catch((e: unknown) => {
+    const data = {
+      ...(input.name ? { name: input.name } : {}),
+      ...(email ? { email } : {}),
+      ...(input.password ? { passwordHash: await this.passwords.hash(input.password) } : {}),
+      // a member's own preference: not audited
+      ...(input.locale !== undefined ? { locale: input.locale } : {}),
+    };
+    const updated = await this.prisma.user.update({ where: { id: user.id }, data, select: ownUserSelect }).catch((e: unknown) => {
       throw toAppError(e) ?? e;
     });
     if (input.password || email) await this.spendResetTokens(user.id);
@@ -242,7 +253,7 @@ export class UsersService {
 
   /** The account's standing, for sessions that outlive a request (admin panel): null once closed. */
   standing(id: number) {
-    return this.prisma.user.findFirst({ where: { id, deletedAt: null }, select: { id: true, name: true, email: true, role: true, isBanned: true } });
+    return this.prisma.user.findFirst({ where: { id, deletedAt: null }, select: { id: true, name: true, email: true, role: true, isBanned: true, locale: true } });
   }
 
   /** Accounts and banned accounts (closed ones not counted), for the admin dashboard. */

@@ -112,6 +112,28 @@ describe('my account', () => {
     expect(res.body.name).toBe('carol2');
   });
 
+  it("sets the admin panel's language (en, ko, or null for the browser's) without the current password", async () => {
+    await signup('kim');
+    const token = await login('kim');
+    expect((await get('/api/v1/users/me', token)).body.locale).toBeNull();
+    const audited = await t.ctx.prisma.auditEvent.count();
+    const ko = await send('patch', '/api/v1/users/me', token, { locale: 'ko' });
+    expect(ko.status).toBe(200);
+    expect(ko.body.locale).toBe('ko');
+    expect((await get('/api/v1/users/me', token)).body.locale).toBe('ko');
+    for (const locale of ['fr', 'KO', '', 7]) {
+      const bad = await send('patch', '/api/v1/users/me', token, { locale });
+      expectProblem(bad, 400, 'validation_failed');
+      expect(bad.body.errors[0]).toMatchObject({ field: 'locale', in: 'body' });
+    }
+    expect((await t.ctx.prisma.user.findUniqueOrThrow({ where: { name: 'kim' } })).locale).toBe('ko');
+    const reset = await send('patch', '/api/v1/users/me', token, { locale: null });
+    expect(reset.status).toBe(200);
+    expect(reset.body.locale).toBeNull();
+    // a display preference: not an audited change
+    expect(await t.ctx.prisma.auditEvent.count()).toBe(audited);
+  });
+
   it('needs the current password to change email or password', async () => {
     await signup('dave');
     const token = await login('dave');
