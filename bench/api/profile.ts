@@ -1,6 +1,8 @@
 // `npx tsx bench/api/profile.ts [list|detail] [seconds]`: Agora's api as `bench:api` runs it (production, logs at
 // info into a pipe), under `node --cpu-prof`, loaded by autocannon (10 connections) on one workload; prints the
-// profile's self time grouped by layer (bench/README.md, "Where the time goes") and leaves the .cpuprofile.
+// api process's CPU time per request (user + system, from /proc, which a busy machine disturbs far less than a
+// rate) and leaves the .cpuprofile for profile-layers.mjs (bench/README.md, "Where the time goes").
+// BENCH_PROFILE=0 runs without the profiler (the CPU time per request without its overhead).
 import { spawn, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -43,7 +45,8 @@ await ctx.services.users.create(READER);
 await ctx.close();
 
 const port = 20_000 + Math.floor(Math.random() * 20_000);
-const proc = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--import', 'tsx', 'src/main.ts'], {
+const profiling = process.env.BENCH_PROFILE !== '0';
+const proc = spawn(process.execPath, [...(profiling ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), '--import', 'tsx', 'src/main.ts'], {
   cwd: root,
   env: {
     ...process.env,
@@ -85,20 +88,28 @@ const cannon = (d: number) =>
     requests: { total: number };
     non2xx: number;
   };
+/** User + system CPU of the api process so far, in µs (clock ticks of /proc/<pid>/stat). */
+const cpu = () => {
+  const fields = fs.readFileSync(`/proc/${proc.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / Number(execFileSync('getconf', ['CLK_TCK']).toString());
+};
 cannon(3);
+const before = cpu();
 const res = cannon(seconds);
+const used = cpu() - before;
 const exited = new Promise((r) => proc.once('exit', r));
 proc.kill('SIGTERM');
 await exited;
 const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-if (!file) throw new Error('no profile written');
+if (profiling && !file) throw new Error('no profile written');
 const out = path.join(os.tmpdir(), `agora-api-${workload}.cpuprofile`);
-fs.copyFileSync(path.join(dir, file), out);
+if (file) fs.copyFileSync(path.join(dir, file), out);
 await deleteRedisPrefix(config, redisPrefix);
 fs.rmSync(dir, { recursive: true, force: true });
+const loadavg = os
+  .loadavg()
+  .map((l) => l.toFixed(2))
+  .join(' ');
 console.log(
-  `${workload}: ${res.requests.total} requests in ${seconds} s (${res.non2xx} non-2xx), load ${os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}; profile ${out}`,
+  `${workload}: ${res.requests.total} requests in ${seconds} s (${res.non2xx} non-2xx), ${(used / res.requests.total).toFixed(0)} µs of api CPU per request, load ${loadavg}${file ? `; profile ${out}` : ''}`,
 );
