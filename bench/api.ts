@@ -27,13 +27,10 @@ const warmup = Number(env.BENCH_WARMUP ?? 3);
 const rounds = Number(env.BENCH_ROUNDS ?? 3);
 const connectionSets = (env.BENCH_CONNECTIONS ?? '10,100').split(',').map(Number);
 const overloadConnections = Number(env.BENCH_OVERLOAD_CONNECTIONS ?? 500);
-// only the overload row (after the warm-up), e.g. to tune the load-shedding settings (OVERLOAD_*, passed to D)
-const overloadOnly = env.BENCH_OVERLOAD_ONLY === '1';
 const servers = (env.BENCH_SERVERS ?? 'A,B,C,D').split(',') as ServerName[];
+const workloads = (env.BENCH_WORKLOADS ?? 'list,detail,comment,overload').split(',') as (Workload | 'overload')[];
 const POSTS = Number(env.BENCH_POSTS ?? 10_000);
 const mysqlBase = env.BENCH_API_MYSQL_URL;
-const workloads = (env.BENCH_WORKLOADS ?? 'list,detail,comment').split(',') as Workload[];
-const overloadRow = env.BENCH_OVERLOAD !== '0';
 // extra node options for Agora's api (D), e.g. --cpu-prof --cpu-prof-dir=/tmp/prof
 const agoraNodeArgs = (env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -249,14 +246,17 @@ type Key = `${ServerName}:${Workload}:${number}`;
 async function measure(provider: string, seeded: Seeded, names: ServerName[]) {
   const results = new Map<Key, Result[]>();
   const overload = new Map<ServerName, Result[]>();
+  const measured = workloads.filter((w): w is Workload => w !== 'overload');
+  const overloadRow = workloads.includes('overload');
   for (let round = 0; round < rounds; round++) {
     // alternate the order: A,B,C,D / B,C,D,A / …
     const order = names.map((_, i) => names[(i + round) % names.length]);
     for (const name of order) {
       const r = await start(name, seeded);
       try {
-        for (const w of workloads) await load(r, w, seeded, connectionSets[0], warmup);
-        for (const w of overloadOnly ? [] : workloads) {
+        // warm-up (of comment creation when only the overload row runs, e.g. to tune OVERLOAD_*)
+        for (const w of measured.length ? measured : (['comment'] as const)) await load(r, w, seeded, connectionSets[0], warmup);
+        for (const w of measured) {
           for (const c of connectionSets) {
             const key: Key = `${name}:${w}:${c}`;
             results.set(key, [...(results.get(key) ?? []), await load(r, w, seeded, c, seconds)]);
@@ -275,7 +275,7 @@ async function measure(provider: string, seeded: Seeded, names: ServerName[]) {
   };
   console.log(`\n${provider}: req/s (median of ${rounds}), p50 / p99 ms`);
   console.log(['workload'.padEnd(16), ...names.map((n) => `${n} ${stacks[n]}`.padEnd(30)), 'D/A', 'D/B', 'D/C'].join(' '));
-  for (const w of overloadOnly ? [] : workloads) {
+  for (const w of measured) {
     for (const c of connectionSets) {
       const cells = names.map((n) => {
         const m = med(`${n}:${w}:${c}`);
@@ -300,6 +300,12 @@ async function measure(provider: string, seeded: Seeded, names: ServerName[]) {
   }
 }
 
+console.log(
+  `agora bench:api — load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} at the start`,
+);
 console.log(`agora bench:api — ${POSTS} posts, ${seconds} s per run after ${warmup} s warm-up, ${rounds} rounds, node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}`);
 try {
   const sqlite = await seed(`file:${path.join(dir, 'seed.db')}`);

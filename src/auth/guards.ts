@@ -1,7 +1,9 @@
 // passport-jwt verifies the signature and expiry; Agora requires the expiry and adds the revocation checks
-// (blacklisted jti, revocation epoch, revoked login) in one Redis round trip. Guards say who is signed in and
+// (blacklisted jti, revocation epoch, revoked login) in one Redis round trip, on every request. A token verified
+// once is remembered by its text (bounded), so only its expiry and revocation are checked when it comes again. Guards say who is signed in and
 // turn every failure into a 401 problem; what the viewer may do is the services' (src/access/).
-import type { RequestHandler } from 'express';
+import crypto from 'node:crypto';
+import type { NextFunction, Request, RequestHandler } from 'express';
 import passport from 'passport';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
 import { UnauthenticatedError } from '../errors.js';
@@ -24,13 +26,53 @@ export interface Guards {
   readAuth(anonymousAllowed: boolean): RequestHandler;
 }
 
+/** How many verified access tokens a process remembers (a few hundred bytes each). */
+const VERIFIED_TOKENS = 10_000;
+
+/**
+ * Access tokens whose signature and claims were verified, by their exact text, so that a token sent again is
+ * not parsed and HMAC'd again: only its expiry is checked again. Revocation is never cached (it is read from
+ * Redis on every request). Bounded: the oldest entry goes first.
+ */
+class VerifiedTokens {
+  private readonly entries = new Map<string, AccessTokenClaims>();
+
+  get(token: string): AccessTokenClaims | undefined {
+    const claims = this.entries.get(token);
+    // jsonwebtoken's rule: expired once the current whole second reaches exp
+    if (claims && Math.floor(Date.now() / 1000) >= claims.exp) {
+      this.entries.delete(token);
+      return undefined;
+    }
+    return claims;
+  }
+
+  set(token: string, claims: AccessTokenClaims): void {
+    if (this.entries.size >= VERIFIED_TOKENS) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(token, claims);
+  }
+}
+
 export function createGuards(sessions: Sessions, jwtSecret: string): Guards {
+  const fromHeader = ExtractJwt.fromAuthHeaderAsBearerToken();
+  const verified = new VerifiedTokens();
+  const principal = async (claims: AccessTokenClaims): Promise<Principal | false> =>
+    (await sessions.isRevoked(claims)) ? false : { id: Number(claims.sub), role: claims.role, jti: claims.jti, sid: claims.sid, exp: claims.exp };
   const authenticator = new passport.Authenticator();
   authenticator.use(
     'jwt',
     new JwtStrategy(
-      { jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: jwtSecret, algorithms: ['HS256'], ignoreExpiration: false },
-      (claims: AccessTokenClaims, done: (err: unknown, user?: Principal | false) => void) => {
+      {
+        jwtFromRequest: fromHeader,
+        // a KeyObject, made once: given a string, jsonwebtoken first tries it as a PEM public key
+        // (createPublicKey, which throws) and then builds a secret key, on every verification. (jsonwebtoken 9
+        // takes a KeyObject; passport-jwt passes it through, its typings only name string | Buffer.)
+        secretOrKey: crypto.createSecretKey(Buffer.from(jwtSecret, 'utf8')) as unknown as Buffer,
+        algorithms: ['HS256'],
+        ignoreExpiration: false,
+        passReqToCallback: true,
+      },
+      (req: Request, claims: AccessTokenClaims, done: (err: unknown, user?: Principal | false) => void) => {
         // jsonwebtoken checks exp only when present: a token without one would never expire
         if (
           typeof claims.exp !== 'number' ||
@@ -42,25 +84,37 @@ export function createGuards(sessions: Sessions, jwtSecret: string): Guards {
         ) {
           return done(null, false);
         }
-        sessions.isRevoked(claims).then(
-          (revoked) => done(null, revoked ? false : { id: Number(claims.sub), role: claims.role, jti: claims.jti, sid: claims.sid, exp: claims.exp }),
+        const token = fromHeader(req);
+        if (token) verified.set(token, claims);
+        principal(claims).then(
+          (user) => done(null, user),
           (err: unknown) => done(err),
         );
       },
     ),
   );
+  const accept = (req: Request, next: NextFunction) => (err: unknown, user: Principal | false) => {
+    if (err) return next(err);
+    if (!user) return next(new UnauthenticatedError('invalid_token', 'The access token is invalid, expired or revoked.'));
+    req.user = user;
+    setLogContext({ userId: user.id });
+    next();
+  };
   const requireAuth: RequestHandler = (req, res, next) => {
     const header = req.headers.authorization;
     if (!header) return next(new UnauthenticatedError('unauthorized', 'An access token is required (Authorization: Bearer …).'));
-    (
-      authenticator.authenticate('jwt', { session: false }, (err: unknown, user: Principal | false) => {
-        if (err) return next(err);
-        if (!user) return next(new UnauthenticatedError('invalid_token', 'The access token is invalid, expired or revoked.'));
-        req.user = user;
-        setLogContext({ userId: user.id });
-        next();
-      }) as RequestHandler
-    )(req, res, next);
+    // a token verified before: its revocation is still read, now
+    const token = fromHeader(req);
+    const known = token ? verified.get(token) : undefined;
+    if (known) {
+      const done = accept(req, next);
+      principal(known).then(
+        (user) => done(null, user),
+        (e: unknown) => done(e, false),
+      );
+      return;
+    }
+    (authenticator.authenticate('jwt', { session: false }, accept(req, next)) as RequestHandler)(req, res, next);
   };
   return {
     requireAuth,

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { Redis, type ChainableCommander } from 'ioredis';
 import type { Config } from '../config.js';
 import { toAppError } from './known-errors.js';
@@ -36,6 +37,23 @@ export async function execBatch(batch: ChainableCommander): Promise<unknown[]> {
   if (!replies) throw toAppError(new Error('Connection is closed.'))!;
   for (const [err] of replies) if (err) throw toAppError(err) ?? err;
   return replies.map(([, value]) => value);
+}
+
+/**
+ * A Lua script sent by its SHA1 (EVALSHA), its text only when Redis does not know it yet (NOSCRIPT: first use,
+ * or after a restart or SCRIPT FLUSH): a hot script does not send its source with every call. Keys get the
+ * client's prefix like EVAL's.
+ */
+export function luaScript(source: string): (redis: Redis, numKeys: number, ...args: (string | number)[]) => Promise<unknown> {
+  const sha = crypto.createHash('sha1').update(source).digest('hex');
+  return async (redis, numKeys, ...args) => {
+    try {
+      return await redis.evalsha(sha, numKeys, ...args);
+    } catch (e) {
+      if (e instanceof Error && e.message.startsWith('NOSCRIPT')) return redis.eval(source, numKeys, ...args);
+      throw e;
+    }
+  };
 }
 
 /** Close a client: QUIT when connected, disconnect otherwise (QUIT would wait for a server that is not there). */

@@ -7,13 +7,13 @@ import type { Config } from '../config.js';
 import { redisKeys } from '../platform/keys.js';
 import type { Logger } from '../platform/logger.js';
 import type { Db } from '../platform/prisma.js';
-import type { Redis } from '../platform/redis.js';
+import { luaScript, type Redis } from '../platform/redis.js';
 
 // KEYS: seen key, pending hash. ARGV: window seconds, post id. Returns the post's buffered count.
-const RECORD = `if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+const record = luaScript(`if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
   return redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
 end
-return tonumber(redis.call('HGET', KEYS[2], ARGV[2]) or '0')`;
+return tonumber(redis.call('HGET', KEYS[2], ARGV[2]) or '0')`);
 
 /** A flushing batch older than this was left by a process that died mid-flush. */
 const LEFTOVER_AFTER_MS = 60_000;
@@ -32,7 +32,7 @@ export class ViewCounter {
   /** Counts the view if this viewer has not been counted within the window; returns the post's buffered views. */
   async record(postId: number, viewer: string): Promise<number> {
     const id = crypto.createHash('sha256').update(viewer).digest('base64url').slice(0, 22);
-    const pending = await this.redis.eval(RECORD, 2, redisKeys.postViewSeen(postId, id), redisKeys.postViewsPending(), this.config.views.dedupWindowSeconds, postId);
+    const pending = await record(this.redis, 2, redisKeys.postViewSeen(postId, id), redisKeys.postViewsPending(), this.config.views.dedupWindowSeconds, postId);
     return Number(pending);
   }
 
