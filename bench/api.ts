@@ -31,6 +31,8 @@ const servers = (env.BENCH_SERVERS ?? 'A,B,C,D').split(',') as ServerName[];
 const workloads = (env.BENCH_WORKLOADS ?? 'list,detail,comment,overload').split(',') as (Workload | 'overload')[];
 const POSTS = Number(env.BENCH_POSTS ?? 10_000);
 const mysqlBase = env.BENCH_API_MYSQL_URL;
+// with BENCH_API_MYSQL_URL: MariaDB alone
+const skipSqlite = Boolean(mysqlBase) && env.BENCH_API_SQLITE === '0';
 // extra node options for Agora's api (D), e.g. --cpu-prof --cpu-prof-dir=/tmp/prof
 const agoraNodeArgs = (env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -308,13 +310,15 @@ console.log(
 );
 console.log(`agora bench:api — ${POSTS} posts, ${seconds} s per run after ${warmup} s warm-up, ${rounds} rounds, node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}`);
 try {
-  const sqlite = await seed(`file:${path.join(dir, 'seed.db')}`);
-  await measure('SQLite', sqlite, servers);
+  if (!skipSqlite) {
+    const sqlite = await seed(`file:${path.join(dir, 'seed.db')}`);
+    await measure('SQLite', sqlite, servers);
+  }
   if (mysqlBase) {
     const database = `agora_bench_${process.pid}`;
     const url = `${mysqlBase.replace(/\/+$/, '')}/${database}`;
     const { createConnection } = await import('mariadb');
-    const admin = await createConnection(mysqlBase.replace(/^mysql:/, 'mariadb:'));
+    const admin = await createConnection(`${mysqlBase.replace(/\/+$/, '').replace(/^mysql:/, 'mariadb:')}/`);
     await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
     await admin.end();
     const mysql = await seed(url);
