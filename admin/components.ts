@@ -16,6 +16,7 @@ export function createComponents() {
     loader,
     ActionForm: loader.add('AgoraActionForm', at('action-form.jsx')),
     Dashboard: loader.add('AgoraDashboard', at('dashboard.jsx')),
+    Moderation: loader.add('AgoraModeration', at('moderation.jsx')),
     Metrics: loader.add('AgoraMetrics', at('metrics.jsx')),
     JsonValue: loader.add('AgoraJsonValue', at('json-value.jsx')),
     HelpEdit: loader.add('AgoraHelpEdit', at('help-edit.jsx')),
@@ -27,5 +28,7 @@ export function createComponents() {
     StatusBadge: loader.add('AgoraStatusBadge', at('status-badge.jsx')),
     // replaces AdminJS's own: pages titled by the record's name
     ActionHeader: loader.override('ActionHeader', at('action-header.jsx')),
+    // the pages' menu, with the number of open reports beside Moderation
+    SidebarPages: loader.override('SidebarPages', at('sidebar-pages.jsx')),
   };
 }

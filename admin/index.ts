@@ -22,7 +22,8 @@ import { redisKeys } from '../src/platform/keys.js';
 import { AdminAuth, AdminLoginError } from './auth.js';
 import { adminBodies, sweepStale } from './bodies.js';
 import { createComponents } from './components.js';
-import { dashboardCounts } from './dashboard.js';
+import { dashboardData } from './dashboard.js';
+import { moderationPage } from './moderation.js';
 import { CLIENT } from './resources/request.js';
 import { buildResources } from './resources/index.js';
 import type { AdminUser } from './services.js';
@@ -60,7 +61,9 @@ export function adminOptions(components: ReturnType<typeof createComponents>) {
             Ai: 'AI models',
             AiLog: 'AI logs',
             AuditLog: 'Audit log',
+            pages: 'Operations',
           },
+          pages: { moderation: 'Moderation' },
           resources: {
             Ai: { properties: { datasetCsv: 'Dataset (CSV)' } },
             User: { properties: { deletedAt: 'Closed' } },
@@ -123,7 +126,8 @@ export async function buildAdminRouter(ctx: Context): Promise<Router> {
   const admin = new AdminJS({
     ...adminOptions(components),
     resources: await buildResources(ctx, components),
-    dashboard: { component: components.Dashboard, handler: () => dashboardCounts(ctx) },
+    dashboard: { component: components.Dashboard, handler: () => dashboardData(ctx) },
+    pages: { moderation: { component: components.Moderation, icon: 'Flag', handler: moderationPage(ctx) } },
   });
   const auth = new AdminAuth(ctx);
   const ttl = ctx.config.adminSessionTtlSeconds;
