@@ -38,8 +38,8 @@ const startOfToday = () => {
   return d;
 };
 
-/** Sign-ins and token refreshes are not actions on the community. */
-const SESSION_EVENT = /^(login|logout|refresh)(\.|$)/;
+/** Sign-ins (API and panel), sign-outs and token refreshes are not actions on the community. */
+const SESSION_EVENT = /^(admin\.)?(login|logout|refresh)(\.|_|$)/;
 
 /** The latest audit events by operators (admin and superuser accounts), newest first. */
 async function recentOperatorActions(ctx: Context, limit: number): Promise<OperatorAction[]> {

@@ -153,7 +153,9 @@ const artifacts = path.join(tmpRoot, 'artifacts', 'admin-ops');
     expect(series.posts[29]).toBe(await s.t.ctx.prisma.post.count({ where: { createDate: { gte: since } } }));
     expect(series.signups[29]).toBe(await s.t.ctx.prisma.user.count({ where: { joinDate: { gte: since } } }));
     expect(data.openReports).toBe(1);
-    expect(data.recentActions.map((a) => a.action)).toContain('report.resolved');
+    // the operator's actions, not their sign-in
+    expect(data.recentActions.map((a) => a.action)).toEqual(['report.resolved', 'post.hidden', 'board.created']);
+    expect(data.recentActions.every((a) => a.actorId === admin.id)).toBe(true);
 
     for (const name of Object.keys(seeded.expected)) {
       const canvas = page.locator(`[data-testid="chart-${name}-canvas"]`);
