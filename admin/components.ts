@@ -16,6 +16,7 @@ export function createComponents() {
     loader,
     ActionForm: loader.add('AgoraActionForm', at('action-form.jsx')),
     Dashboard: loader.add('AgoraDashboard', at('dashboard.jsx')),
+    Moderation: loader.add('AgoraModeration', at('moderation.jsx')),
     Metrics: loader.add('AgoraMetrics', at('metrics.jsx')),
     JsonValue: loader.add('AgoraJsonValue', at('json-value.jsx')),
     HelpEdit: loader.add('AgoraHelpEdit', at('help-edit.jsx')),
@@ -31,5 +32,7 @@ export function createComponents() {
     ActionHeader: loader.override('ActionHeader', at('action-header.jsx')),
     // replaces AdminJS's own: the top bar's language switch also saves the choice on the account
     LoggedIn: loader.override('LoggedIn', at('language-sync.jsx')),
+    // the pages' menu, with the number of open reports beside Moderation
+    SidebarPages: loader.override('SidebarPages', at('sidebar-pages.jsx')),
   };
 }

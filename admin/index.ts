@@ -25,7 +25,8 @@ import { adminBodies, sweepStale } from './bodies.js';
 import { createComponents } from './components.js';
 import { languageOf, panelLocale } from './locale/index.js';
 import { languageRouter } from './locale/route.js';
-import { dashboardCounts } from './dashboard.js';
+import { dashboardData } from './dashboard.js';
+import { moderationPage } from './moderation.js';
 import { assetCacheDir, bundleFile, ensureComponentsBundle } from './env.js';
 import { CLIENT } from './resources/request.js';
 import { buildResources } from './resources/index.js';
@@ -105,7 +106,8 @@ export async function buildAdminRouter(ctx: Context): Promise<Router> {
   const admin = new AdminJS({
     ...adminOptions(components),
     resources: await buildResources(ctx, components),
-    dashboard: { component: components.Dashboard, handler: () => dashboardCounts(ctx) },
+    dashboard: { component: components.Dashboard, handler: () => dashboardData(ctx) },
+    pages: { moderation: { component: components.Moderation, icon: 'Flag', handler: moderationPage(ctx) } },
   });
   const assets = adminAssets({
     root: ADMIN_ROOT,

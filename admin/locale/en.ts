@@ -22,7 +22,10 @@ export const en = {
     AI: 'AI',
     // the title of AdminJS's confirmation dialog (delete)
     confirm: 'Confirm',
+    // the pages' menu group, and its pages
+    pages: 'Operations',
   },
+  pages: { moderation: 'Moderation' },
   resources: {
     User: {
       properties: {

@@ -17,7 +17,9 @@ export const ko: PanelTranslations = {
     Content: '콘텐츠',
     AI: 'AI',
     confirm: '확인',
+    pages: '운영',
   },
+  pages: { moderation: '신고 처리' },
   resources: {
     User: {
       properties: {

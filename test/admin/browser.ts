@@ -3,7 +3,7 @@
 // wait from the test side (page.waitForFunction evaluates with eval() inside the page once its first check
 // is false, and the panel's CSP refuses that).
 import fs from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { browserTimeoutMs } from '../helpers/process.js';
 import type { Person } from './setup.js';
 
@@ -23,6 +23,19 @@ export async function newPage(browser: Browser): Promise<Page> {
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   page.setDefaultTimeout(browserTimeoutMs);
   return page;
+}
+
+export interface PanelBrowser {
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+}
+
+/** A browser with one page, for suites that keep both. */
+export async function launchPanelBrowser(): Promise<PanelBrowser> {
+  const browser = await launchBrowser();
+  const page = await newPage(browser);
+  return { browser, context: page.context(), page };
 }
 
 /** Signs in through the panel's form and waits for the page it leads to. */
