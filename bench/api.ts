@@ -318,7 +318,9 @@ try {
     const database = `agora_bench_${process.pid}`;
     const url = `${mysqlBase.replace(/\/+$/, '')}/${database}`;
     const { createConnection } = await import('mariadb');
-    const admin = await createConnection(`${mysqlBase.replace(/\/+$/, '').replace(/^mysql:/, 'mariadb:')}/`);
+    const server = new URL(mysqlBase);
+    const connect = () => createConnection({ host: server.hostname, port: Number(server.port || 3306), user: decodeURIComponent(server.username), password: decodeURIComponent(server.password) });
+    const admin = await connect();
     await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
     await admin.end();
     const mysql = await seed(url);
@@ -329,7 +331,7 @@ try {
         servers.filter((s) => s === 'C' || s === 'D'),
       );
     } finally {
-      const conn = await createConnection(mysqlBase.replace(/^mysql:/, 'mariadb:'));
+      const conn = await connect();
       await conn.query(`DROP DATABASE IF EXISTS \`${database}\``);
       await conn.end();
     }
