@@ -8,7 +8,6 @@
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -16,6 +15,7 @@ import { loadConfig } from '../src/config.js';
 import { createContext } from '../src/context.js';
 import { migrate } from '../src/platform/migrate.js';
 import { deleteRedisPrefix } from '../src/platform/redis.js';
+import { freePort } from './net.js';
 
 const env = process.env;
 const loads = Number(env.BENCH_ADMIN_LOADS ?? 10);
@@ -51,17 +51,6 @@ async function seed(): Promise<void> {
   } finally {
     await ctx.close();
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function until(what: string, check: () => Promise<boolean>, ms = 300_000): Promise<void> {

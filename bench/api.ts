@@ -11,7 +11,6 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type autocannon from 'autocannon';
@@ -19,6 +18,7 @@ import { loadConfig, type Config } from '../src/config.js';
 import { createContext } from '../src/context.js';
 import { migrate } from '../src/platform/migrate.js';
 import { deleteRedisPrefix } from '../src/platform/redis.js';
+import { freePort } from './net.js';
 
 const require = createRequire(import.meta.url);
 const env = process.env;
@@ -98,17 +98,6 @@ function databaseFor(seeded: Seeded): string {
   const file = path.join(dir, `copy-${copies++}.db`);
   fs.copyFileSync(seeded.url.slice('file:'.length), file);
   return `file:${file}`;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 interface Running {

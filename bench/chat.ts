@@ -23,7 +23,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -33,6 +32,7 @@ import { loadConfig, type Config } from '../src/config.js';
 import { createContext, type Context } from '../src/context.js';
 import { migrate } from '../src/platform/migrate.js';
 import { deleteRedisPrefix } from '../src/platform/redis.js';
+import { freePort } from './net.js';
 
 type Kind = 'A' | 'B' | 'C';
 const LABEL: Record<Kind, string> = { A: 'A uWS pub/sub', B: 'B ws fan-out', C: 'C Agora chat' };
@@ -112,17 +112,6 @@ if (!fs.existsSync(loadgenBin) || fs.statSync(loadgenBin).mtimeMs < fs.statSync(
 }
 
 // ------------------------------------------------------------------------------------------------ helpers
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function median(xs: number[]): number {
