@@ -160,10 +160,17 @@ const artifacts = path.join(tmpRoot, 'artifacts', 'admin-forms');
     await shot('ai-created-from-csv');
   });
   it('creates boards hidden or disabled from the panel: the form starts from the true defaults', async () => {
+    // the page's own requests (the menu's counts among them) answered before the form is used: what they
+    // bring re-renders the page, and a click landing in that re-render could be undone by it
+    const pending = new Set<unknown>();
+    page.on('request', (r) => pending.add(r));
+    page.on('requestfinished', (r) => pending.delete(r));
+    page.on('requestfailed', (r) => pending.delete(r));
     const create = async (name: string, untick: string[]) => {
       await page.goto(`${s.origin}/admin/resources/Board/actions/new`);
       await page.waitForSelector('[data-testid="button-save"]');
       await waitFor('the defaults to be ticked', async () => (await page.isChecked('#isVisible')) && (await page.isChecked('#isAvailable')), browserTimeoutMs, 50);
+      await waitFor('every request of the page answered', () => pending.size === 0, browserTimeoutMs, 50);
       expect({
         name: await markedRequired('name'),
         information: await markedRequired('information'),
@@ -177,7 +184,7 @@ const artifacts = path.join(tmpRoot, 'artifacts', 'admin-forms');
       });
       await page.fill('input[name="name"]', name);
       for (const field of untick) await page.click(`label[for="${field}"]`);
-      for (const field of untick) expect(await page.isChecked(`#${field}`)).toBe(false);
+      for (const field of untick) await waitFor(`${field} unticked`, async () => !(await page.isChecked(`#${field}`)), browserTimeoutMs, 50);
       await shot(`board-create-${untick.join('-') || 'defaults'}`);
       await page.click('[data-testid="button-save"]');
       await page.waitForURL(/\/admin\/resources\/Board\/records\/\d+\/show/);
